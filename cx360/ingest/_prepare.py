@@ -1,0 +1,248 @@
+"""Turn one input row into a storable, normalized row, or into a quarantine entry.
+
+This is the ingest hot path: it runs once per row, in worker processes for large files.
+Row-level problems (no key, unreadable timestamp, a value of the wrong type) quarantine
+the row with a reason code; value-level problems (an invalid phone, a placeholder email)
+keep the row and are listed in its `issues` column, the raw value kept verbatim.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import phonenumbers
+
+from cx360.models import RECORD_COLUMNS, QuarantineReason
+from cx360.normalize.addresses import normalize_address, normalize_city
+from cx360.normalize.dates import normalize_birth_date, parse_timestamp
+from cx360.normalize.emails import normalize_email
+from cx360.normalize.handles import normalize_handle
+from cx360.normalize.names import canonical_given_name, normalize_name
+from cx360.normalize.national_ids import normalize_national_id
+from cx360.normalize.phones import normalize_phone
+
+_KNOWN_REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
+_RECORD_ATTRIBUTES = frozenset(RECORD_COLUMNS)
+# Limits of the store's key columns.
+_MAX_KEY = {"source": 64, "source_record_id": 255, "interaction_id": 255}
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """A row that could not be stored, with the reason and, where known, the column."""
+
+    row_number: int | None
+    reason: QuarantineReason
+    column: str | None
+    raw: dict[str, Any]
+
+
+class _RejectedRowError(Exception):
+    def __init__(self, reason: QuarantineReason, column: str | None) -> None:
+        self.reason = reason
+        self.column = column
+
+
+def jsonable(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The row as given, in a form JSON can hold (dates as ISO text; other objects as repr)."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        name = str(key)
+        if value is None or isinstance(value, str | int | float | bool):
+            out[name] = value
+        elif isinstance(value, datetime | date):
+            out[name] = value.isoformat()
+        else:
+            out[name] = repr(value)
+    return out
+
+
+def content_hash(raw: Mapping[str, Any]) -> str:
+    """A stable digest of a row's content: re-ingesting the same row is a no-op."""
+    payload = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+
+def _text(row: Mapping[str, Any], column: str) -> str | None:
+    """A column's value as text; None when unknown. Floats and containers are wrong types."""
+    value = row.get(column)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        stripped = value.strip()
+        return stripped or None
+    if isinstance(value, bool):  # bool is an int: check it first
+        raise _RejectedRowError(QuarantineReason.WRONG_TYPE, column)
+    if isinstance(value, int):
+        return str(value)
+    # floats silently lose leading zeros and digits of phones and IDs: refuse them
+    raise _RejectedRowError(QuarantineReason.WRONG_TYPE, column)
+
+
+def _key(row: Mapping[str, Any], column: str) -> str:
+    value = _text(row, column)
+    if value is None:
+        raise _RejectedRowError(QuarantineReason.MISSING_KEY, column)
+    if len(value) > _MAX_KEY[column]:
+        raise _RejectedRowError(QuarantineReason.VALUE_TOO_LONG, column)
+    return value
+
+
+def _timestamp(row: Mapping[str, Any], column: str) -> datetime | None:
+    value = row.get(column)
+    if isinstance(value, datetime):
+        return parse_timestamp(value.isoformat())
+    if isinstance(value, date):
+        return parse_timestamp(value.isoformat())
+    try:
+        return parse_timestamp(_text(row, column))
+    except ValueError:
+        raise _RejectedRowError(QuarantineReason.UNPARSEABLE_TIMESTAMP, column) from None
+
+
+def _country(row: Mapping[str, Any], default: str | None) -> str | None:
+    value = _text(row, "country")
+    if value is None:
+        return default
+    code = value.upper()
+    if code not in _KNOWN_REGIONS:
+        raise _RejectedRowError(QuarantineReason.INVALID_COUNTRY, "country")
+    return code
+
+
+def prepare_record(
+    row: Mapping[str, Any],
+    row_number: int | None,
+    source_countries: Mapping[str, str] | None = None,
+) -> dict[str, Any] | Quarantined:
+    """Normalize one channel record into the `records` table's columns.
+
+    Args:
+        row: the record as given: contract columns plus any extra columns.
+        row_number: 1-based position in the input, for quarantine rows.
+        source_countries: default country per source, for records without `country`.
+    """
+    raw = jsonable(row)
+    try:
+        source = _key(row, "source")
+        source_record_id = _key(row, "source_record_id")
+        observed_at = _timestamp(row, "observed_at")
+        country = _country(row, (source_countries or {}).get(source))
+        first = _text(row, "first_name")
+        last = _text(row, "last_name")
+        full = _text(row, "full_name")
+        email_raw = _text(row, "email")
+        phone_raw = _text(row, "phone")
+        national_id_raw = _text(row, "national_id")
+        address_raw = _text(row, "address")
+        city_raw = _text(row, "city")
+        handle_raw = _text(row, "handle")
+        dob_value = row.get("date_of_birth")
+        dob_raw = (
+            dob_value.isoformat()
+            if isinstance(dob_value, date) and not isinstance(dob_value, datetime)
+            else _text(row, "date_of_birth")
+        )
+    except _RejectedRowError as problem:
+        return Quarantined(row_number, problem.reason, problem.column, raw)
+
+    issues: list[str] = []
+    out: dict[str, Any] = {
+        "source": source,
+        "source_record_id": source_record_id,
+        "observed_at": observed_at,
+        "country": country,
+        "raw": raw,
+        "content_hash": content_hash(raw),
+    }
+
+    name = normalize_name(first, last, full, country)
+    if name is not None:
+        if name.issue:
+            issues.append(f"name:{name.issue}")
+        given_key = name.first_given_key
+        out["given_names"] = " ".join(name.given_names) or None
+        out["surnames"] = " ".join(name.surnames) or None
+        out["given_key"] = given_key
+        out["given_canonical"] = canonical_given_name(given_key) if given_key else None
+        out["given_keys"] = " ".join(name.given_keys) or None
+        out["surname_key"] = name.surname_keys[0] if name.surname_keys else None
+        out["surname2_key"] = name.surname_keys[1] if len(name.surname_keys) > 1 else None
+
+    email = normalize_email(email_raw)
+    if email is not None:
+        if email.issue:
+            issues.append(f"email:{email.issue}")
+        out["email_display"] = email.display
+        out["email_key"] = email.match_key
+
+    phone = normalize_phone(phone_raw, country)
+    if phone is not None:
+        if phone.issue:
+            issues.append(f"phone:{phone.issue}")
+        out["phone_e164"] = phone.e164
+        out["phone_key"] = phone.match_key
+        out["phone_kind"] = phone.kind
+
+    national_id = normalize_national_id(national_id_raw, country)
+    if national_id is not None:
+        if national_id.issue:
+            issues.append(f"national_id:{national_id.issue}")
+        out["national_id"] = national_id.value
+        out["national_id_key"] = national_id.match_key
+        out["national_id_kind"] = national_id.kind
+        out["national_id_valid"] = national_id.valid
+
+    birth_date = normalize_birth_date(dob_raw, country)
+    if birth_date is not None:
+        if birth_date.issue:
+            issues.append(f"date_of_birth:{birth_date.issue}")
+        out["birth_date"] = birth_date.iso
+
+    out["address_key"] = normalize_address(address_raw)
+    out["city_key"] = normalize_city(city_raw)
+    out["handle_key"] = normalize_handle(handle_raw)
+    out["issues"] = " ".join(issues) or None
+    return out
+
+
+def prepare_interaction(
+    row: Mapping[str, Any], row_number: int | None
+) -> dict[str, Any] | Quarantined:
+    """Validate one interaction into the `interactions` table's columns."""
+    raw = jsonable(row)
+    try:
+        out: dict[str, Any] = {
+            "source": _key(row, "source"),
+            "source_record_id": _key(row, "source_record_id"),
+            "interaction_id": _key(row, "interaction_id"),
+            "occurred_at": _timestamp(row, "occurred_at"),
+            "type": _text(row, "type"),
+            "status": _text(row, "status"),
+            "case_id": _text(row, "case_id"),
+            "summary": _text(row, "summary"),
+        }
+    except _RejectedRowError as problem:
+        return Quarantined(row_number, problem.reason, problem.column, raw)
+    for column in ("type", "status"):
+        value = out[column]
+        if value is not None and len(value) > 64:
+            return Quarantined(row_number, QuarantineReason.VALUE_TOO_LONG, column, raw)
+    if out["status"] is not None:
+        # statuses are matched case-insensitively (Open/OPEN/open); other values kept as given
+        folded = out["status"].casefold()
+        if folded in ("open", "resolved", "closed"):
+            out["status"] = folded
+    out["raw"] = raw
+    out["content_hash"] = content_hash(raw)
+    return out
+
+
+def record_attributes(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The extra (non-contract) columns of a record."""
+    return {k: v for k, v in raw.items() if k not in _RECORD_ATTRIBUTES}

@@ -1,0 +1,54 @@
+"""What an ingest run reports back."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class QuarantineReason(StrEnum):
+    """Why a row was quarantined instead of stored. Stored in the quarantine table."""
+
+    MISSING_KEY = "missing_key"
+    """`source`, `source_record_id` (or `interaction_id`) is empty."""
+    UNPARSEABLE_TIMESTAMP = "unparseable_timestamp"
+    """`observed_at` / `occurred_at` is not a date-time we can read."""
+    WRONG_TYPE = "wrong_type"
+    """A value is not text (e.g. a float phone number that lost its leading zeros)."""
+    MALFORMED_ROW = "malformed_row"
+    """The row itself cannot be read (bad JSON line, wrong number of CSV fields)."""
+    VALUE_TOO_LONG = "value_too_long"
+    """A key or value exceeds the store's limits."""
+    INVALID_COUNTRY = "invalid_country"
+    """`country` is not an ISO 3166 alpha-2 code."""
+
+
+class IngestReport(BaseModel):
+    """Counts of one ingest run. `rows == inserted + updated + unchanged + quarantined`."""
+
+    batch_id: int | None = None
+    kind: str = Field(description="'records' or 'interactions'.")
+    rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    quarantine_reasons: dict[str, int] = Field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def stored(self) -> int:
+        """Rows now in the store (new, updated or already there unchanged)."""
+        return self.inserted + self.updated + self.unchanged
+
+    def add_quarantined(self, reason: str) -> None:
+        self.quarantined += 1
+        self.quarantine_reasons[reason] = self.quarantine_reasons.get(reason, 0) + 1
+
+
+class IngestResult(BaseModel):
+    """What one `Hub.ingest` call did to records and to interactions."""
+
+    records: IngestReport | None = None
+    interactions: IngestReport | None = None

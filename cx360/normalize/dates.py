@@ -1,0 +1,426 @@
+"""Birth dates and event timestamps.
+
+Birth dates (`normalize_birth_date`) come in whatever form a form or an agent
+produced. Accepted:
+
+* year first, always year-month-day: ``1985-03-07``, ``1985/3/7``,
+  ``1985.03.07``, ISO date-times (``1985-03-07T00:00:00-05:00``: the date part
+  is kept as written, never shifted to another time zone);
+* ``YYYYMMDD`` (``19850307``), else ``DDMMYYYY``/``MMDDYYYY`` by the day/month rule;
+* day and month numbers with ``/``, ``-``, ``.`` or spaces and a 2- or 4-digit
+  year: ``07/03/1985``, ``7-3-1985``, ``07.03.85``;
+* month names in English and Spanish, full or abbreviated, in any order with
+  a day and a year: ``7 de marzo de 1985``, ``March 7th, 1985``, ``07-MAR-1985``,
+  ``marzo 7 1985``, ``jueves, 7 de marzo de 1985``.
+
+Day/month rule: month first for countries that write dates that way (the US and
+its territories, the Philippines, Palau, the Marshall Islands, Micronesia),
+day first for every other country and when the country is unknown. When only
+one order gives a real date (``25/03/1985``, ``03/25/1985``) that order is
+taken, whatever the country, with ``ambiguous=False``; when both do and differ
+(``03/04/1985``) the country's order is taken and ``ambiguous=True``.
+
+Two-digit years: ``yy`` greater than the current year's two digits is in the
+1900s, otherwise in the 2000s (in 2026: ``85`` → 1985, ``26`` → 2026, ``27`` → 1927).
+
+Issues: ``unparseable`` (no reading), ``impossible`` (the shape is a date but
+the date does not exist: ``31/02/1990``, ``1990-13-01``), ``placeholder``
+(system and agent defaults such as ``1900-01-01``; see `PLACEHOLDER_BIRTH_DATES`),
+``out_of_range`` (before 1900 or after today). `NormalizedDate.iso` is set only
+when there is no issue.
+
+Timestamps (`parse_timestamp`) are strict: ISO 8601 (extended or basic,
+``T`` or a space, fractional seconds, ``Z``/``UTC``/offsets; 8 digits are a
+basic-format date), or epoch seconds (9-11 digits) or milliseconds (12-14
+digits). They come back in UTC; text without an offset is taken as UTC.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Final, NamedTuple
+
+__all__ = [
+    "MONTH_FIRST_COUNTRIES",
+    "MONTH_NAMES",
+    "PLACEHOLDER_BIRTH_DATES",
+    "NormalizedDate",
+    "normalize_birth_date",
+    "parse_timestamp",
+]
+
+# The parse is cached on the folded text; the range checks depend on today and
+# are redone on every call (they are a few comparisons).
+_CACHE_SIZE: Final = 2**17
+_MAX_LEN: Final = 64
+_MIN_BIRTH_YEAR: Final = 1900
+
+# Countries writing numeric dates month first (CLDR short date patterns).
+MONTH_FIRST_COUNTRIES: Final = frozenset(
+    {"US", "PR", "GU", "VI", "AS", "MP", "UM", "PH", "PW", "MH", "FM"}
+)
+
+# Defaults of databases, spreadsheets and agents typing "any date".
+PLACEHOLDER_BIRTH_DATES: Final = frozenset(
+    {
+        date(1, 1, 1),  # .NET / Java minimum
+        date(1111, 11, 11),
+        date(1753, 1, 1),  # SQL Server datetime minimum
+        date(1800, 1, 1),
+        date(1899, 12, 30),  # Excel / OLE automation day 0
+        date(1899, 12, 31),
+        date(1900, 1, 1),  # Excel day 1, common CRM default
+        date(1901, 1, 1),
+        date(2999, 12, 31),
+        date(9999, 12, 31),  # "no end" maximum
+    }
+)
+
+MONTH_NAMES: Final[dict[str, int]] = {
+    # English
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sept": 9,
+    "sep": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
+    # Spanish (accents are removed before lookup)
+    "enero": 1,
+    "ene": 1,
+    "febrero": 2,
+    "marzo": 3,
+    "abril": 4,
+    "abr": 4,
+    "mayo": 5,
+    "junio": 6,
+    "julio": 7,
+    "agosto": 8,
+    "ago": 8,
+    "septiembre": 9,
+    "setiembre": 9,
+    "set": 9,
+    "octubre": 10,
+    "noviembre": 11,
+    "diciembre": 12,
+    "dic": 12,
+}
+
+# Words that may surround a written date without changing it.
+_FILLER_WORDS: Final = frozenset(
+    {
+        "de",
+        "del",
+        "of",
+        "the",
+        "el",
+        "st",
+        "nd",
+        "rd",
+        "th",
+        "ro",
+        "er",
+        "o",
+        "a",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
+        "lunes",
+        "martes",
+        "miercoles",
+        "jueves",
+        "viernes",
+        "sabado",
+        "domingo",
+    }
+)
+
+_TIME_SUFFIX: Final = (
+    r"(?:(?:t|\s+)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:am|pm|a\.m\.|p\.m\.)?"
+    r"\s*(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+_YMD_RE: Final = re.compile(r"(\d{4})\s*([-/.])\s*(\d{1,2})\s*\2\s*(\d{1,2})" + _TIME_SUFFIX)
+_YMD_SPACED_RE: Final = re.compile(r"(\d{4})\s+(\d{1,2})\s+(\d{1,2})")
+_NUMERIC_RE: Final = re.compile(
+    r"(\d{1,2})\s*(?:[-/.]\s*|\s)(\d{1,2})\s*(?:[-/.]\s*|\s)(\d{4}|\d{2})" + _TIME_SUFFIX
+)
+_TOKEN_RE: Final = re.compile(r"[a-z]+|\d+")
+_ALLOWED_TEXT_RE: Final = re.compile(r"[a-z0-9\s,./\-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedDate:
+    """A birth date read from one source value.
+
+    Attributes:
+        raw: The value exactly as given.
+        iso: ``"YYYY-MM-DD"``; None whenever `issue` is set.
+        issue: None, ``"unparseable"``, ``"impossible"``, ``"out_of_range"``
+            or ``"placeholder"``.
+        ambiguous: True when day and month could be swapped and the order came
+            from the country rule (``03/04/1985``).
+    """
+
+    raw: str
+    iso: str | None
+    issue: str | None
+    ambiguous: bool
+
+
+class _Parsed(NamedTuple):
+    """A calendar date (or the reason there is none), before range checks."""
+
+    value: date | None
+    issue: str | None
+    ambiguous: bool
+
+
+_UNPARSEABLE: Final = _Parsed(None, "unparseable", False)
+_IMPOSSIBLE: Final = _Parsed(None, "impossible", False)
+
+
+def _make_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _full_year(year_text: str, pivot: int) -> int:
+    year = int(year_text)
+    if len(year_text) == 2:
+        return 1900 + year if year > pivot else 2000 + year
+    return year
+
+
+def _day_month(first: int, second: int, year: int, month_first: bool) -> _Parsed:
+    """Resolve ``first/second/year`` where either number may be the day."""
+    day_first = _make_date(year, second, first)
+    month_first_date = _make_date(year, first, second)
+    preferred, other = (
+        (month_first_date, day_first) if month_first else (day_first, month_first_date)
+    )
+    if preferred is not None:
+        return _Parsed(preferred, None, other is not None and other != preferred)
+    if other is not None:
+        return _Parsed(other, None, False)
+    return _IMPOSSIBLE
+
+
+def _fold(text: str) -> str:
+    """Lowercase, NFKC, without accents (``miércoles`` → ``miercoles``)."""
+    text = unicodedata.normalize("NFKC", text).strip().lower()
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _parse_compact(digits: str, month_first: bool) -> _Parsed:
+    value = _make_date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    if value is not None and value.year >= 1800:
+        return _Parsed(value, None, False)
+    return _day_month(int(digits[:2]), int(digits[2:4]), int(digits[4:]), month_first)
+
+
+def _parse_named(text: str, pivot: int) -> _Parsed:
+    """Dates with a month name: one month, one day and one year, in any order."""
+    if _ALLOWED_TEXT_RE.fullmatch(text) is None:
+        return _UNPARSEABLE
+    month: int | None = None
+    numbers: list[str] = []
+    month_position = -1
+    for token in _TOKEN_RE.findall(text):
+        if token.isdigit():
+            numbers.append(token)
+        elif token in MONTH_NAMES and month is None:
+            month = MONTH_NAMES[token]
+            month_position = len(numbers)
+        elif token not in _FILLER_WORDS:
+            return _UNPARSEABLE
+    if month is None or len(numbers) != 2:
+        return _UNPARSEABLE
+    first, second = numbers
+    if len(first) <= 2 and len(second) in (2, 4) and month_position <= 1:
+        day_text, year_text = first, second  # "7 mar 1985", "march 7 85", "07-mar-85"
+    elif len(first) == 4 and len(second) <= 2:
+        year_text, day_text = first, second  # "1985 mar 07", "1985-march-7"
+    else:
+        return _UNPARSEABLE
+    value = _make_date(_full_year(year_text, pivot), month, int(day_text))
+    return _IMPOSSIBLE if value is None else _Parsed(value, None, False)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _parse_birth_date(text: str, month_first: bool, pivot: int) -> _Parsed:
+    """Read a folded date text; `pivot` is the current year's last two digits."""
+    if text.isdigit():
+        return _parse_compact(text, month_first) if len(text) == 8 else _UNPARSEABLE
+    match = _YMD_RE.fullmatch(text) or _YMD_SPACED_RE.fullmatch(text)
+    if match is not None:
+        groups = [g for g in match.groups() if g is not None and g.isdigit()]
+        value = _make_date(int(groups[0]), int(groups[1]), int(groups[2]))
+        return _IMPOSSIBLE if value is None else _Parsed(value, None, False)
+    match = _NUMERIC_RE.fullmatch(text)
+    if match is not None:
+        first, second, year_text = match.groups()
+        return _day_month(int(first), int(second), _full_year(year_text, pivot), month_first)
+    if any("a" <= ch <= "z" for ch in text):
+        return _parse_named(text, pivot)
+    return _UNPARSEABLE
+
+
+def _check_range(parsed: _Parsed, today: date) -> tuple[str | None, str | None]:
+    """(iso, issue) after placeholder and range checks."""
+    value = parsed.value
+    if value is None:
+        return None, parsed.issue
+    if value in PLACEHOLDER_BIRTH_DATES:
+        return None, "placeholder"
+    if value.year < _MIN_BIRTH_YEAR or value > today:
+        return None, "out_of_range"
+    return value.isoformat(), None
+
+
+def _normalize(raw: str, month_first: bool, today: date) -> NormalizedDate:
+    parsed = _parse_birth_date(_fold(raw), month_first, today.year % 100)
+    iso, issue = _check_range(parsed, today)
+    return NormalizedDate(raw, iso, issue, parsed.ambiguous and issue is None)
+
+
+def normalize_birth_date(raw: str | None, country: str | None = None) -> NormalizedDate | None:
+    """Read a birth date.
+
+    Args:
+        raw: The value as found in the source; may be None.
+        country: The record's country as ISO 3166-1 alpha-2 (any case); it
+            decides day-first or month-first reading of numeric dates.
+
+    Returns:
+        None for None or blank input; otherwise a `NormalizedDate`.
+    """
+    if raw is None or not raw.strip():
+        return None
+    if len(raw) > _MAX_LEN:
+        return NormalizedDate(raw, None, "unparseable", False)
+    month_first = country is not None and country.strip().upper() in MONTH_FIRST_COUNTRIES
+    return _normalize(raw, month_first, date.today())
+
+
+# --------------------------------------------------------------------------- #
+# Timestamps
+# --------------------------------------------------------------------------- #
+
+_OFFSET: Final = r"(?:\s*(z|utc|gmt|[+-]\d{2}(?::?\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?))?"
+_TS_EXTENDED_RE: Final = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[t ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?" + _OFFSET + r")?"
+)
+_TS_BASIC_RE: Final = re.compile(
+    r"(\d{4})(\d{2})(\d{2})"
+    r"(?:t(\d{2})(\d{2})(?:(\d{2})(?:[.,](\d{1,9}))?)?" + _OFFSET + r")?"
+)
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_UNPARSEABLE_TIMESTAMP: Final = "unparseable timestamp"
+
+
+def _offset(text: str | None) -> timezone:
+    if text is None or text in ("z", "utc", "gmt"):
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    parts = text[1:].replace(":", "")
+    hours = int(parts[:2])
+    minutes = int(parts[2:4] or 0)
+    seconds = float(text.rsplit(":", 1)[1]) if text.count(":") == 2 else 0.0
+    if hours > 23 or minutes > 59:
+        raise ValueError(_UNPARSEABLE_TIMESTAMP)
+    return timezone(sign * timedelta(hours=hours, minutes=minutes, seconds=seconds))
+
+
+# Not cached: event timestamps are nearly all distinct, and parsing costs ~3 µs.
+def _parse_timestamp(text: str) -> datetime:
+    if text.isascii() and text.isdigit():
+        if 9 <= len(text) <= 11:
+            return _EPOCH + timedelta(seconds=int(text))
+        if 12 <= len(text) <= 14:
+            return _EPOCH + timedelta(milliseconds=int(text))
+        if len(text) != 8:
+            raise ValueError(_UNPARSEABLE_TIMESTAMP)
+    match = _TS_EXTENDED_RE.fullmatch(text) or _TS_BASIC_RE.fullmatch(text)
+    if match is None:
+        raise ValueError(_UNPARSEABLE_TIMESTAMP)
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    value = datetime(
+        int(year),
+        int(month),
+        int(day),
+        int(hour or 0),
+        int(minute or 0),
+        int(second or 0),
+        micro,
+        tzinfo=_offset(offset),
+    )
+    return value.astimezone(UTC)
+
+
+def parse_timestamp(raw: str | None) -> datetime | None:
+    """Read an event timestamp (``observed_at``, ``occurred_at``).
+
+    Args:
+        raw: ISO 8601 text (``2024-03-07``, ``2024-03-07T10:15:00Z``,
+            ``2024-03-07 10:15:00.123+05:00``, ``20240307T101500Z``), or epoch
+            seconds (9-11 digits) or milliseconds (12-14 digits); may be None.
+
+    Returns:
+        A timezone-aware datetime in UTC (text without an offset is taken as
+        UTC), or None for None or blank input.
+
+    Raises:
+        ValueError: ``"unparseable timestamp"`` when the text is none of the
+            above or names a time that does not exist. The value is never
+            included in the message.
+    """
+    if raw is None:
+        return None
+    text = raw.strip().lower()
+    if not text:
+        return None
+    if len(text) > _MAX_LEN:
+        raise ValueError(_UNPARSEABLE_TIMESTAMP)
+    try:
+        return _parse_timestamp(text)
+    except (ValueError, OverflowError):
+        raise ValueError(_UNPARSEABLE_TIMESTAMP) from None

@@ -1,0 +1,147 @@
+"""Opening a store: URL rules, engine settings per dialect, migrations, error translation."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from cx360._errors import (
+    ConfigurationError,
+    MissingDependencyError,
+    StoreError,
+    StoreIntegrityError,
+    StoreVersionError,
+)
+
+log = logging.getLogger("cx360.store")
+
+DEFAULT_STORE_URL = "sqlite:///cx360.db"
+STORE_ENV_VAR = "CX360_STORE"
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def resolve_store_url(url: str | os.PathLike[str] | None = None) -> str:
+    """The store URL to use: the argument, else `$CX360_STORE`, else `sqlite:///cx360.db`.
+
+    A bare file path (`customers.db`) means a SQLite file; `postgresql://` gets the
+    psycopg 3 driver.
+    """
+    chosen = os.fspath(url) if url is not None else os.environ.get(STORE_ENV_VAR)
+    if not chosen:
+        return DEFAULT_STORE_URL
+    if "://" not in chosen:
+        return f"sqlite:///{chosen}"
+    if chosen.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + chosen.split("://", 1)[1]
+    return chosen
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn driver and SQLAlchemy errors into cx360's own, at the storage boundary.
+
+    Engines are created with `hide_parameters=True`, so messages carry no personal data.
+    """
+    try:
+        yield
+    except exc.IntegrityError as error:
+        raise StoreIntegrityError(f"store constraint violated: {_describe(error)}") from error
+    except exc.DBAPIError as error:
+        raise StoreError(f"store error: {_describe(error)}") from error
+    except exc.SQLAlchemyError as error:
+        raise StoreError(f"store error: {type(error).__name__}") from error
+
+
+def _describe(error: exc.DBAPIError) -> str:
+    """The driver's message without values: PostgreSQL puts row values in DETAIL and in
+    some primary messages, so only the SQLSTATE and constraint name are kept there."""
+    orig = error.orig
+    diag = getattr(orig, "diag", None)
+    if diag is not None:  # psycopg
+        parts = [f"SQLSTATE {getattr(orig, 'sqlstate', None) or '?'}"]
+        if diag.constraint_name:
+            parts.append(f"constraint {diag.constraint_name}")
+        if diag.table_name:
+            parts.append(f"table {diag.table_name}")
+        return ", ".join(parts)
+    # sqlite3 messages name tables and columns, never values
+    return f"{type(orig).__name__}: {str(orig).splitlines()[0][:200]}"
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    # WAL lets readers (lookups) run while a writer (ingest) works; NORMAL is durable in WAL.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA cache_size=-131072")  # 128 MiB page cache
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.close()
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine configured for the dialect behind `url`."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError as error:
+        raise ConfigurationError("invalid store URL") from error
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            parsed,
+            hide_parameters=True,
+            # one SQLite file, many short connections: no pool keeps files locked
+            poolclass=NullPool if database not in ("", ":memory:") else None,
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if backend == "postgresql":
+        if parsed.get_driver_name() in ("psycopg", ""):
+            try:
+                import psycopg  # noqa: F401
+            except ImportError as error:
+                raise MissingDependencyError("psycopg", "postgres") from error
+        return create_engine(parsed, hide_parameters=True, pool_pre_ping=True)
+    raise ConfigurationError(
+        f"unsupported store backend {backend!r}: use sqlite:/// or postgresql://"
+    )
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def migrate(engine: Engine) -> str:
+    """Bring the store's schema to this version's head; returns the revision."""
+    with translate_errors(), engine.begin() as connection:
+        config = _alembic_config(connection)
+        script = ScriptDirectory.from_config(config)
+        head = script.get_current_head()
+        current = MigrationContext.configure(connection).get_current_revision()
+        if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
+            raise StoreVersionError(
+                f"the store is at schema revision {current!r}, unknown to this cx360; upgrade cx360"
+            )
+        if current != head:
+            log.info("migrating store schema %s -> %s", current, head)
+            command.upgrade(config, "head")
+        assert head is not None
+        return head

@@ -1,0 +1,195 @@
+"""The store's tables (SQLAlchemy Core). Alembic migrations in `migrations/` create them.
+
+Raw input is kept verbatim (`raw` JSON); normalized match keys sit beside it in typed,
+indexed columns so that real-time lookups and batch resolution read only what they need.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for big stores.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+Timestamp = DateTime(timezone=True)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("default_country", String(2)),
+    Column("priority", Integer, nullable=False, default=0),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
+ingest_batches = Table(
+    "ingest_batches",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("origin", Text),
+    Column("status", String(16), nullable=False),
+    Column("started_at", Timestamp, nullable=False),
+    Column("finished_at", Timestamp),
+    Column("rows", Integer, nullable=False, default=0),
+    Column("inserted", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("quarantined", Integer, nullable=False, default=0),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("source_record_id", String(255), nullable=False),
+    Column("observed_at", Timestamp),
+    Column("country", String(2)),
+    Column("version", Integer, nullable=False),
+    Column("content_hash", String(32), nullable=False),
+    Column("raw", JSON, nullable=False),
+    # names: display forms keep accents and case; *_key columns are folded for matching
+    Column("given_names", Text),
+    Column("surnames", Text),
+    Column("given_key", String(128)),
+    Column("given_canonical", String(128)),
+    Column("given_keys", Text),
+    Column("surname_key", String(128)),
+    Column("surname2_key", String(128)),
+    Column("email_display", String(320)),
+    Column("email_key", String(320)),
+    Column("phone_e164", String(20)),
+    Column("phone_key", String(20)),
+    Column("phone_kind", String(24)),
+    Column("national_id", String(64)),
+    Column("national_id_key", String(64)),
+    Column("national_id_kind", String(16)),
+    Column("national_id_valid", Boolean),
+    Column("birth_date", String(10)),
+    Column("address_key", Text),
+    Column("city_key", String(128)),
+    Column("handle_key", String(255)),
+    # value-level problems, e.g. "phone:placeholder email:invalid" (the raw stays in `raw`)
+    Column("issues", Text),
+    Column("batch_id", Id, ForeignKey("ingest_batches.id")),
+    Column("ingested_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    UniqueConstraint("source", "source_record_id"),
+    Index(None, "email_key"),
+    Index(None, "phone_key"),
+    Index(None, "national_id_key"),
+    Index(None, "handle_key"),
+    Index(None, "surname_key", "given_canonical"),
+)
+
+record_versions = Table(
+    "record_versions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("record_id", Id, ForeignKey("records.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("observed_at", Timestamp),
+    Column("content_hash", String(32), nullable=False),
+    Column("raw", JSON, nullable=False),
+    Column("batch_id", Id),
+    Column("replaced_at", Timestamp, nullable=False),
+    Index(None, "record_id", "version"),
+)
+
+interactions = Table(
+    "interactions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("interaction_id", String(255), nullable=False, unique=True),
+    # no foreign key: an interaction may arrive before its record and attaches when it lands
+    Column("source", String(64), nullable=False),
+    Column("source_record_id", String(255), nullable=False),
+    Column("occurred_at", Timestamp),
+    Column("type", String(64)),
+    Column("status", String(64)),
+    Column("case_id", String(255)),
+    Column("summary", Text),
+    Column("raw", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("content_hash", String(32), nullable=False),
+    Column("batch_id", Id, ForeignKey("ingest_batches.id")),
+    Column("ingested_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    Index(None, "source", "source_record_id"),
+    Index(None, "case_id"),
+)
+
+interaction_versions = Table(
+    "interaction_versions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("interaction_pk", Id, ForeignKey("interactions.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("occurred_at", Timestamp),
+    Column("status", String(64)),
+    Column("content_hash", String(32), nullable=False),
+    Column("raw", JSON, nullable=False),
+    Column("batch_id", Id),
+    Column("replaced_at", Timestamp, nullable=False),
+    Index(None, "interaction_pk", "version"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("batch_id", Id, ForeignKey("ingest_batches.id")),
+    Column("kind", String(16), nullable=False),
+    Column("row_number", Integer),
+    Column("reason", String(32), nullable=False),
+    Column("column_name", String(64)),
+    Column("raw", JSON, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Index(None, "batch_id"),
+    Index(None, "reason"),
+)
+
+# Customers: opaque, stable ids. Filled by identity resolution.
+customers = Table(
+    "customers",
+    metadata,
+    Column("customer_id", String(32), primary_key=True),
+    Column("status", String(16), nullable=False),  # active | merged
+    Column("merged_into", String(32)),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
+# Which customer each record belongs to now (one row per record).
+record_customers = Table(
+    "record_customers",
+    metadata,
+    Column("record_id", Id, ForeignKey("records.id", ondelete="CASCADE"), primary_key=True),
+    Column("customer_id", String(32), ForeignKey("customers.customer_id"), nullable=False),
+    Column("assigned_at", Timestamp, nullable=False),
+    Column("run_id", Id),
+    Index(None, "customer_id"),
+)

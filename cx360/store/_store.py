@@ -1,0 +1,94 @@
+"""The `Store`: one database (SQLite file or PostgreSQL) holding everything cx360 knows."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from cx360._errors import ConfigurationError
+from cx360.store._engine import create_store_engine, migrate, resolve_store_url, translate_errors
+from cx360.store._schema import quarantine, records, sources
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """A migrated database. Open with `Store.open(url)`; close with `close()`."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_store_engine(url)
+        self.revision = migrate(self.engine)
+
+    @classmethod
+    def open(cls, url: str | os.PathLike[str] | None = None) -> Store:
+        """Open (creating and migrating if needed) the store at `url` (see `resolve_store_url`)."""
+        return cls(resolve_store_url(url))
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        with translate_errors(), self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A connection for reads."""
+        with translate_errors(), self.engine.connect() as connection:
+            yield connection
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- sources --------------------------------------------------------------------------
+
+    def configure_source(
+        self, name: str, *, default_country: str | None = None, priority: int = 0
+    ) -> None:
+        """Set a source's default country (for records without one) and survivorship priority."""
+        if default_country is not None:
+            if len(default_country) != 2 or not default_country.isalpha():
+                raise ConfigurationError("default_country must be an ISO 3166 alpha-2 code")
+            default_country = default_country.upper()
+        values: dict[str, Any] = {
+            "default_country": default_country,
+            "priority": priority,
+            "updated_at": utcnow(),
+        }
+        with self.transaction() as conn:
+            exists = conn.execute(select(sources.c.name).where(sources.c.name == name)).first()
+            if exists:
+                conn.execute(update(sources).where(sources.c.name == name).values(values))
+            else:
+                conn.execute(insert(sources).values(name=name, **values))
+
+    def source_countries(self) -> dict[str, str]:
+        """Default country per configured source."""
+        with self.connection() as conn:
+            rows = conn.execute(
+                select(sources.c.name, sources.c.default_country).where(
+                    sources.c.default_country.is_not(None)
+                )
+            )
+            return {name: country for name, country in rows}
+
+    # -- counts ---------------------------------------------------------------------------
+
+    def count_records(self) -> int:
+        with self.connection() as conn:
+            return int(conn.execute(select(func.count()).select_from(records)).scalar_one())
+
+    def count_quarantined(self) -> int:
+        with self.connection() as conn:
+            return int(conn.execute(select(func.count()).select_from(quarantine)).scalar_one())

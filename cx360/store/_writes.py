@@ -1,0 +1,225 @@
+"""Bulk, idempotent writes of ingested rows, one chunk per transaction.
+
+A row whose key is new is inserted; a row whose key exists with other content becomes the
+current version and the previous one moves to the versions table; a row seen before with
+the same content changes nothing. A record observed *earlier* than the stored one is kept
+as a past version and does not replace the newer current one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, insert, literal, select, update
+
+from cx360.store._schema import (
+    ingest_batches,
+    interaction_versions,
+    interactions,
+    quarantine,
+    record_versions,
+    records,
+)
+
+# Stay well under SQLite's bound-parameter limit in IN (...) lists.
+_IN_CHUNK = 900
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    table: Table
+    versions: Table
+    version_fk: str
+    key: tuple[str, ...]
+    # copied from the current row into its version row when it is replaced
+    history: tuple[str, ...]
+    # when set, an incoming row older than the stored one becomes history, not current
+    ordered_by: str | None
+
+
+RECORDS = _Kind(
+    table=records,
+    versions=record_versions,
+    version_fk="record_id",
+    key=("source", "source_record_id"),
+    history=("observed_at", "content_hash", "raw", "batch_id"),
+    ordered_by="observed_at",
+)
+INTERACTIONS = _Kind(
+    table=interactions,
+    versions=interaction_versions,
+    version_fk="interaction_pk",
+    key=("interaction_id",),
+    history=("occurred_at", "status", "content_hash", "raw", "batch_id"),
+    ordered_by=None,
+)
+
+_MANAGED = frozenset({"id", "version", "batch_id", "ingested_at", "updated_at"})
+
+
+@dataclass(slots=True)
+class WriteCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; compare everything as naive UTC
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _existing(
+    conn: Connection, kind: _Kind, rows: Sequence[dict[str, Any]]
+) -> dict[tuple[str, ...], Any]:
+    table = kind.table
+    wanted = [table.c.id, table.c.version, table.c.content_hash]
+    if kind.ordered_by:
+        wanted.append(table.c[kind.ordered_by])
+    found: dict[tuple[str, ...], Any] = {}
+    *group_cols, last = kind.key
+    groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(row[c] for c in group_cols)].append(row[last])
+    for group, values in groups.items():
+        for part in _chunks(values, _IN_CHUNK):
+            query = select(*wanted, table.c[last]).where(table.c[last].in_(part))
+            for column, value in zip(group_cols, group, strict=True):
+                query = query.where(table.c[column] == value)
+            for hit in conn.execute(query):
+                found[(*group, hit._mapping[last])] = hit
+    return found
+
+
+def upsert(
+    conn: Connection,
+    kind: _Kind,
+    rows: Sequence[dict[str, Any]],
+    *,
+    batch_id: int,
+    now: datetime,
+) -> WriteCounts:
+    """Write one chunk of prepared rows (keys unique within the chunk)."""
+    counts = WriteCounts()
+    if not rows:
+        return counts
+    table = kind.table
+    columns = [c.name for c in table.columns if c.name not in _MANAGED]
+    existing = _existing(conn, kind, rows)
+    new_rows: list[dict[str, Any]] = []
+    replaced: list[dict[str, Any]] = []
+    late: list[dict[str, Any]] = []
+    for row in rows:
+        hit = existing.get(tuple(row[c] for c in kind.key))
+        if hit is None:
+            values = {c: row.get(c) for c in columns}
+            values.update(version=1, batch_id=batch_id, ingested_at=now, updated_at=now)
+            new_rows.append(values)
+        elif hit.content_hash == row["content_hash"]:
+            counts.unchanged += 1
+        elif kind.ordered_by and _is_older(row.get(kind.ordered_by), hit._mapping[kind.ordered_by]):
+            late.append({"hit": hit, "row": row})
+        else:
+            values = {f"b_{c}": row.get(c) for c in columns}
+            values.update(b_id=hit.id, b_version=hit.version + 1)
+            replaced.append(values)
+
+    if new_rows:
+        conn.execute(insert(table), new_rows)
+        counts.inserted = len(new_rows)
+    if replaced:
+        ids = [v["b_id"] for v in replaced]
+        for part in _chunks(ids, _IN_CHUNK):
+            _copy_to_history(conn, kind, part, now)
+        assignments: dict[str, Any] = {c: bindparam(f"b_{c}") for c in columns}
+        assignments.update(version=bindparam("b_version"), batch_id=batch_id, updated_at=now)
+        statement = update(table).where(table.c.id == bindparam("b_id")).values(assignments)
+        conn.execute(statement, replaced)
+        counts.updated += len(replaced)
+    if late:
+        history = [
+            {
+                kind.version_fk: item["hit"].id,
+                "version": item["hit"].version + 1,
+                **{c: item["row"].get(c) for c in kind.history if c != "batch_id"},
+                "batch_id": batch_id,
+                "replaced_at": now,
+            }
+            for item in late
+        ]
+        conn.execute(insert(kind.versions), history)
+        bump = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(version=bindparam("b_version"), updated_at=now)
+        )
+        conn.execute(bump, [{"b_id": i["hit"].id, "b_version": i["hit"].version + 1} for i in late])
+        counts.updated += len(late)
+    return counts
+
+
+def _is_older(incoming: datetime | None, stored: datetime | None) -> bool:
+    left, right = _naive_utc(incoming), _naive_utc(stored)
+    return left is not None and right is not None and left < right
+
+
+def _copy_to_history(conn: Connection, kind: _Kind, ids: Sequence[int], now: datetime) -> None:
+    table = kind.table
+    source = select(
+        table.c.id,
+        table.c.version,
+        *(table.c[c] for c in kind.history),
+        literal(now, type_=kind.versions.c.replaced_at.type),
+    ).where(table.c.id.in_(ids))
+    target = [kind.version_fk, "version", *kind.history, "replaced_at"]
+    conn.execute(insert(kind.versions).from_select(target, source))
+
+
+def add_quarantine(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(quarantine), list(rows))
+
+
+def start_batch(conn: Connection, *, kind: str, origin: str | None, now: datetime) -> int:
+    result = conn.execute(
+        insert(ingest_batches)
+        .values(
+            kind=kind,
+            origin=origin,
+            status="running",
+            started_at=now,
+            rows=0,
+            inserted=0,
+            updated=0,
+            unchanged=0,
+            quarantined=0,
+        )
+        .returning(ingest_batches.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def finish_batch(
+    conn: Connection,
+    batch_id: int,
+    *,
+    status: str,
+    now: datetime,
+    counts: dict[str, int],
+) -> None:
+    conn.execute(
+        update(ingest_batches)
+        .where(ingest_batches.c.id == batch_id)
+        .values(status=status, finished_at=now, **counts)
+    )

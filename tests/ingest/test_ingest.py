@@ -1,0 +1,284 @@
+"""Ingest from Python objects: normalization stored, idempotence, history, quarantine."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from cx360 import ChannelRecord, Hub, Interaction, QuarantineReason
+from cx360.store import Store
+from cx360.store._schema import (
+    ingest_batches,
+    interaction_versions,
+    interactions,
+    quarantine,
+    record_versions,
+    records,
+)
+
+
+def _record(**overrides: Any) -> dict[str, Any]:
+    base = {
+        "source": "call_center",
+        "source_record_id": "CC-000001",
+        "observed_at": "2026-03-01T10:00:00Z",
+        "full_name": "José Luis García Márquez",
+        "email": "Jose.Garcia+promo@Gmail.com",
+        "phone": "(300) 123-4567",
+        "national_id": "1.020.304.050",
+        "date_of_birth": "07/03/1985",
+        "address": "Cra 7 # 45-12 Apto 301",
+        "city": "Bogotá D.C.",
+        "country": "CO",
+        "handle": "",
+    }
+    base.update(overrides)
+    return base
+
+
+def _rows(store: Store, table: Any) -> list[Any]:
+    with store.connection() as conn:
+        return list(conn.execute(select(table)))
+
+
+def _count(store: Store, table: Any) -> int:
+    with store.connection() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_record_is_stored_raw_and_normalized(store: Store) -> None:
+    hub = Hub(store)
+    report = hub.ingest(records=[_record(loyalty_tier="gold")]).records
+    assert report is not None
+    assert (report.rows, report.inserted, report.quarantined) == (1, 1, 0)
+    (row,) = _rows(store, records)
+    assert row.raw["phone"] == "(300) 123-4567"  # kept verbatim
+    assert row.raw["loyalty_tier"] == "gold"  # extra columns are kept, not dropped
+    assert row.phone_key == "+573001234567"
+    assert row.phone_kind == "mobile"
+    assert row.email_key == "josegarcia@gmail.com"
+    assert row.national_id_key == "1020304050"
+    assert row.birth_date == "1985-03-07"
+    assert row.given_key == "jose"
+    assert row.surname_key == "garcia"
+    assert row.surname2_key == "marquez"
+    assert row.given_names == "José Luis"
+    assert row.country == "CO"
+    assert row.version == 1
+    assert row.issues is None
+
+
+def test_models_are_accepted(store: Store) -> None:
+    hub = Hub(store)
+    record = ChannelRecord(
+        source="web", source_record_id="u-1", email="ana@proton.me", segment="vip"
+    )
+    interaction = Interaction(
+        source="web", source_record_id="u-1", interaction_id="i-1", status="Open", case_id="K1"
+    )
+    result = hub.ingest(records=[record], interactions=[interaction])
+    assert result.records is not None and result.records.inserted == 1
+    assert result.interactions is not None and result.interactions.inserted == 1
+    (row,) = _rows(store, records)
+    assert row.raw["segment"] == "vip"
+    (inter,) = _rows(store, interactions)
+    assert inter.status == "open"
+
+
+def test_same_record_again_changes_nothing(store: Store) -> None:
+    hub = Hub(store)
+    hub.ingest(records=[_record()])
+    report = hub.ingest(records=[_record()]).records
+    assert report is not None
+    assert (report.inserted, report.updated, report.unchanged) == (0, 0, 1)
+    assert _count(store, records) == 1
+    assert _count(store, record_versions) == 0
+
+
+def test_changed_record_updates_and_keeps_history(store: Store) -> None:
+    hub = Hub(store)
+    hub.ingest(records=[_record()])
+    newer = _record(observed_at="2026-04-01T10:00:00Z", phone="+57 310 765 4321")
+    report = hub.ingest(records=[newer]).records
+    assert report is not None and report.updated == 1
+    (row,) = _rows(store, records)
+    assert row.phone_key == "+573107654321"
+    assert row.version == 2
+    (old,) = _rows(store, record_versions)
+    assert old.record_id == row.id
+    assert old.version == 1
+    assert old.raw["phone"] == "(300) 123-4567"
+
+
+def test_older_observation_becomes_history_not_current(store: Store) -> None:
+    hub = Hub(store)
+    hub.ingest(records=[_record()])
+    older = _record(observed_at="2025-01-01T10:00:00Z", phone="+57 315 000 1122")
+    report = hub.ingest(records=[older]).records
+    assert report is not None and report.updated == 1
+    (row,) = _rows(store, records)
+    assert row.phone_key == "+573001234567"  # the newer observation stays current
+    assert row.version == 2
+    (past,) = _rows(store, record_versions)
+    assert past.raw["phone"] == "+57 315 000 1122"
+
+
+def test_repeated_key_in_one_batch_is_an_update(store: Store) -> None:
+    hub = Hub(store)
+    rows = [_record(), _record(observed_at="2026-05-01T00:00:00Z", email="other@proton.me")]
+    report = hub.ingest(records=rows).records
+    assert report is not None
+    assert (report.inserted, report.updated) == (1, 1)
+    (row,) = _rows(store, records)
+    assert row.email_key == "other@proton.me"
+
+
+@pytest.mark.parametrize(
+    ("row", "reason", "column"),
+    [
+        (
+            {"source": "web", "email": "a@proton.me"},
+            QuarantineReason.MISSING_KEY,
+            "source_record_id",
+        ),
+        (
+            {"source": " ", "source_record_id": "x", "email": "a@b.co"},
+            QuarantineReason.MISSING_KEY,
+            "source",
+        ),
+        (
+            _record(observed_at="yesterday-ish"),
+            QuarantineReason.UNPARSEABLE_TIMESTAMP,
+            "observed_at",
+        ),
+        (_record(phone=3001234567.0), QuarantineReason.WRONG_TYPE, "phone"),
+        (_record(email=["a@b.com"]), QuarantineReason.WRONG_TYPE, "email"),
+        (_record(country="Colombia"), QuarantineReason.INVALID_COUNTRY, "country"),
+        (_record(source_record_id="x" * 300), QuarantineReason.VALUE_TOO_LONG, "source_record_id"),
+    ],
+)
+def test_bad_rows_are_quarantined_with_a_reason(
+    store: Store, row: dict[str, Any], reason: QuarantineReason, column: str
+) -> None:
+    hub = Hub(store)
+    good = _record(source_record_id="CC-good")
+    report = hub.ingest(records=[good, row]).records
+    assert report is not None
+    assert report.rows == 2
+    assert report.stored + report.quarantined == report.rows
+    assert report.quarantine_reasons == {reason.value: 1}
+    (q,) = _rows(store, quarantine)
+    assert q.reason == reason.value
+    assert q.column_name == column
+    assert q.row_number == 2
+    assert q.batch_id == report.batch_id
+    assert isinstance(q.raw, dict)
+    listed = hub.quarantined()
+    assert listed[0]["reason"] == reason.value
+
+
+def test_value_problems_keep_the_record_and_are_flagged(store: Store) -> None:
+    hub = Hub(store)
+    row = _record(phone="0000000000", email="noemail@noemail.com", date_of_birth="31/02/1990")
+    report = hub.ingest(records=[row]).records
+    assert report is not None and report.inserted == 1
+    (stored,) = _rows(store, records)
+    assert stored.phone_key is None
+    assert stored.email_key is None
+    assert stored.birth_date is None
+    assert "phone:placeholder" in stored.issues
+    assert "email:placeholder" in stored.issues
+    assert "date_of_birth:impossible" in stored.issues
+    assert stored.raw["phone"] == "0000000000"
+
+
+def test_source_default_country_interprets_national_numbers(store: Store) -> None:
+    hub = Hub(store)
+    hub.configure_source("whatsapp_mx", default_country="MX")
+    hub.ingest(
+        records=[{"source": "whatsapp_mx", "source_record_id": "1", "phone": "55 1234 5678"}]
+    )
+    (row,) = _rows(store, records)
+    assert row.country == "MX"
+    assert row.phone_key == "+525512345678"
+
+
+def test_interactions_are_idempotent_and_keep_status_history(store: Store) -> None:
+    hub = Hub(store)
+    first = {
+        "source": "email",
+        "source_record_id": "em-1",
+        "interaction_id": "int-1",
+        "occurred_at": "2026-01-02 09:30:00",
+        "type": "complaint",
+        "status": "open",
+        "case_id": "CASE-1",
+        "summary": "late delivery",
+    }
+    hub.ingest(interactions=[first])
+    again = hub.ingest(interactions=[first]).interactions
+    assert again is not None and again.unchanged == 1
+    closed = hub.ingest(interactions=[{**first, "status": "resolved"}]).interactions
+    assert closed is not None and closed.updated == 1
+    (row,) = _rows(store, interactions)
+    assert row.status == "resolved"
+    assert row.version == 2
+    assert row.occurred_at.replace(tzinfo=None) == datetime(2026, 1, 2, 9, 30)
+    (old,) = _rows(store, interaction_versions)
+    assert old.status == "open"
+
+
+def test_interaction_without_id_is_quarantined(store: Store) -> None:
+    hub = Hub(store)
+    report = hub.ingest(
+        interactions=[{"source": "web", "source_record_id": "u", "interaction_id": ""}]
+    ).interactions
+    assert report is not None and report.quarantine_reasons == {"missing_key": 1}
+
+
+def test_batches_are_recorded(store: Store) -> None:
+    hub = Hub(store)
+    report = hub.ingest(records=[_record(), {"source": "x"}]).records
+    assert report is not None
+    (batch,) = _rows(store, ingest_batches)
+    assert batch.id == report.batch_id
+    assert batch.status == "done"
+    assert (batch.rows, batch.inserted, batch.quarantined) == (2, 1, 1)
+    assert batch.finished_at is not None
+
+
+def test_a_failure_midway_leaves_whole_chunks_only(store: Store) -> None:
+    from cx360.ingest._pipeline import CHUNK_ROWS
+
+    hub = Hub(store)
+
+    def rows_then_crash() -> Any:
+        for i in range(CHUNK_ROWS * 2 + 10):
+            yield _record(source_record_id=f"r{i}")
+        raise RuntimeError("the input broke")
+
+    with pytest.raises(RuntimeError):
+        hub.ingest(records=rows_then_crash())
+    assert _count(store, records) == CHUNK_ROWS * 2
+    (batch,) = _rows(store, ingest_batches)
+    assert batch.status == "failed"
+    # re-running the whole input completes it, with no duplicates
+    report = hub.ingest(
+        records=[_record(source_record_id=f"r{i}") for i in range(CHUNK_ROWS * 2 + 10)]
+    ).records
+    assert report is not None
+    assert (report.inserted, report.unchanged) == (10, CHUNK_ROWS * 2)
+    assert _count(store, records) == CHUNK_ROWS * 2 + 10
+
+
+def test_timestamps_are_utc(store: Store) -> None:
+    hub = Hub(store)
+    hub.ingest(records=[_record(observed_at="2026-03-01T05:00:00-05:00")])
+    (row,) = _rows(store, records)
+    observed = row.observed_at
+    if observed.tzinfo is not None:
+        observed = observed.astimezone(UTC).replace(tzinfo=None)
+    assert observed == datetime(2026, 3, 1, 10, 0)

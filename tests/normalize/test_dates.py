@@ -1,0 +1,306 @@
+"""Birth dates (formats, day/month order, placeholders, ranges) and timestamps."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cx360.normalize.dates import NormalizedDate, normalize_birth_date, parse_timestamp
+
+SPANISH_MONTHS = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+]
+COUNTRIES = [None, "CO", "MX", "ES", "US", "us", "PH", "XX"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "country", "iso", "ambiguous"),
+    [
+        ("1985-03-07", None, "1985-03-07", False),
+        ("1985/03/07", "CO", "1985-03-07", False),
+        ("1985.3.7", "ES", "1985-03-07", False),
+        ("1985 03 07", None, "1985-03-07", False),
+        ("19850307", "US", "1985-03-07", False),
+        ("1985-03-07T00:00:00", None, "1985-03-07", False),
+        ("1985-03-07T00:00:00.000Z", None, "1985-03-07", False),
+        ("1985-03-07T23:00:00-05:00", None, "1985-03-07", False),  # never shifted
+        ("1985-03-07 00:00:00", None, "1985-03-07", False),
+        ("07/03/1985", "CO", "1985-03-07", True),
+        ("07/03/1985", "MX", "1985-03-07", True),
+        ("07/03/1985", None, "1985-03-07", True),
+        ("7-3-1985", "ES", "1985-03-07", True),
+        ("07.03.1985", "ES", "1985-03-07", True),
+        ("07 03 1985", "CO", "1985-03-07", True),
+        ("03/07/1985", "US", "1985-03-07", True),
+        ("03/07/1985", "us", "1985-03-07", True),
+        ("03/07/1985", "PH", "1985-03-07", True),
+        ("07031985", "CO", "1985-03-07", True),
+        ("03071985", "US", "1985-03-07", True),
+        ("07/07/1985", "CO", "1985-07-07", False),  # same either way
+        ("25/03/1985", "CO", "1985-03-25", False),
+        ("25/03/1985", "US", "1985-03-25", False),  # only one reading is a date
+        ("03/25/1985", "CO", "1985-03-25", False),
+        ("07/03/85", "CO", "1985-03-07", True),
+        ("29/02/2000", "CO", "2000-02-29", False),
+        # month names
+        ("7 de marzo de 1985", "CO", "1985-03-07", False),
+        ("7 de Marzo del 1985", None, "1985-03-07", False),
+        ("jueves, 7 de marzo de 1985", None, "1985-03-07", False),
+        ("March 7, 1985", "US", "1985-03-07", False),
+        ("March 7th, 1985", None, "1985-03-07", False),
+        ("7 mar 1985", None, "1985-03-07", False),
+        ("07-MAR-1985", None, "1985-03-07", False),
+        ("07-MAR-85", None, "1985-03-07", False),
+        ("marzo 7 1985", None, "1985-03-07", False),
+        ("1985-mar-07", None, "1985-03-07", False),
+        ("1º de enero de 1990", "MX", "1990-01-01", False),
+        ("7 sept. 1985", None, "1985-09-07", False),
+        ("7 setiembre 1985", None, "1985-09-07", False),
+        ("7 dic 1985", None, "1985-12-07", False),
+        ("7 DE AGOSTO DE 1985", None, "1985-08-07", False),
+        ("Sábado 7 de Diciembre de 1985", None, "1985-12-07", False),
+        # noise
+        ("  1985-03-07  ", None, "1985-03-07", False),
+        ("１９８５-０３-０７", None, "1985-03-07", False),
+    ],
+)
+def test_formats(raw: str, country: str | None, iso: str, ambiguous: bool) -> None:
+    assert normalize_birth_date(raw, country) == NormalizedDate(raw, iso, None, ambiguous)
+
+
+@pytest.mark.parametrize(
+    ("raw", "issue"),
+    [
+        ("31/02/1990", "impossible"),
+        ("30-02-1990", "impossible"),
+        ("1990-13-01", "impossible"),
+        ("1990-02-30", "impossible"),
+        ("13/13/1990", "impossible"),
+        ("29/02/1900", "impossible"),
+        ("31 de febrero de 1990", "impossible"),
+        ("19901301", "impossible"),
+        ("1900-01-01", "placeholder"),
+        ("01/01/1900", "placeholder"),
+        ("1901-01-01", "placeholder"),
+        ("1111-11-11", "placeholder"),
+        ("0001-01-01", "placeholder"),
+        ("9999-12-31", "placeholder"),
+        ("1899-12-31", "placeholder"),
+        ("1850-05-05", "out_of_range"),
+        ("3000-01-01", "out_of_range"),
+        ("hello", "unparseable"),
+        ("N/A", "unparseable"),
+        ("12", "unparseable"),
+        ("1985", "unparseable"),
+        ("1985-03", "unparseable"),
+        ("march 1985", "unparseable"),
+        ("7 foo 1985", "unparseable"),
+        ("1985-03-07 garbage", "unparseable"),
+        ("x" * 200, "unparseable"),
+    ],
+)
+def test_issues(raw: str, issue: str) -> None:
+    assert normalize_birth_date(raw, "CO") == NormalizedDate(raw, None, issue, False)
+
+
+def test_future_is_out_of_range() -> None:
+    tomorrow = date.today() + timedelta(days=1)
+    result = normalize_birth_date(tomorrow.isoformat())
+    assert result is not None
+    assert result.issue == "out_of_range"
+    today = normalize_birth_date(date.today().isoformat())
+    assert today is not None
+    assert today.iso == date.today().isoformat()
+
+
+def test_two_digit_year_pivot() -> None:
+    yy = date.today().year % 100
+    next_yy = (yy + 1) % 100
+    this = normalize_birth_date(f"01/01/{yy:02d}", "CO")
+    assert this is not None
+    assert this.iso == f"{2000 + yy}-01-01"
+    if next_yy != 0:  # in 2099 the next two-digit year wraps to 00
+        previous_century = normalize_birth_date(f"01/01/{next_yy:02d}", "CO")
+        assert previous_century is not None
+        assert previous_century.iso == f"{1900 + next_yy}-01-01"
+
+
+@pytest.mark.parametrize("raw", [None, "", "   "])
+def test_blank_is_none(raw: str | None) -> None:
+    assert normalize_birth_date(raw, "CO") is None
+
+
+_birth_dates = st.dates(date(1901, 1, 2), date.today())
+
+
+@settings(max_examples=200, deadline=None)
+@given(_birth_dates)
+def test_written_forms_agree(value: date) -> None:
+    iso = value.isoformat()
+    day_first = normalize_birth_date(f"{value.day:02d}/{value.month:02d}/{value.year}", "CO")
+    month_first = normalize_birth_date(f"{value.month}/{value.day}/{value.year}", "US")
+    spanish = f"{value.day} de {SPANISH_MONTHS[value.month - 1]} de {value.year}"
+    english = f"{value:%B} {value.day}, {value.year}"
+    for result in (
+        normalize_birth_date(iso),
+        normalize_birth_date(value.strftime("%Y%m%d")),
+        day_first,
+        month_first,
+        normalize_birth_date(spanish),
+        normalize_birth_date(english, "US"),
+        normalize_birth_date(f"{value:%d-%b-%Y}".upper()),
+    ):
+        assert result is not None
+        assert result.iso == iso
+        assert result.issue is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40), st.sampled_from(COUNTRIES))
+def test_never_crashes_and_keeps_raw(raw: str, country: str | None) -> None:
+    result = normalize_birth_date(raw, country)
+    if not raw.strip():
+        assert result is None
+        return
+    assert result is not None
+    assert result.raw == raw
+    assert result.issue in (None, "unparseable", "impossible", "out_of_range", "placeholder")
+    assert (result.iso is None) == (result.issue is not None)
+    if result.ambiguous:
+        assert result.issue is None
+
+
+_date_like = st.builds(
+    lambda a, b, c, sep: f"{a}{sep}{b}{sep}{c}",
+    st.integers(0, 40),
+    st.integers(0, 40),
+    st.sampled_from([85, 1985, 2001, 1899, 3000, 7, 26]),
+    st.sampled_from(["/", "-", ".", " "]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_date_like | st.text(max_size=20), st.sampled_from(COUNTRIES))
+def test_idempotent(raw: str, country: str | None) -> None:
+    result = normalize_birth_date(raw, country)
+    if result is None or result.iso is None:
+        return
+    for again_country in (country, None, "US"):
+        again = normalize_birth_date(result.iso, again_country)
+        assert again == NormalizedDate(result.iso, result.iso, None, False)
+
+
+# --------------------------------------------------------------------------- #
+# Timestamps
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2024-03-07", datetime(2024, 3, 7, tzinfo=UTC)),
+        ("2024-03-07T10:15", datetime(2024, 3, 7, 10, 15, tzinfo=UTC)),
+        ("2024-03-07T10:15:30", datetime(2024, 3, 7, 10, 15, 30, tzinfo=UTC)),
+        ("2024-03-07T10:15:30Z", datetime(2024, 3, 7, 10, 15, 30, tzinfo=UTC)),
+        ("2024-03-07t10:15:30z", datetime(2024, 3, 7, 10, 15, 30, tzinfo=UTC)),
+        ("2024-03-07 10:15:30", datetime(2024, 3, 7, 10, 15, 30, tzinfo=UTC)),
+        ("2024-03-07 10:15:30 UTC", datetime(2024, 3, 7, 10, 15, 30, tzinfo=UTC)),
+        ("2024-03-07T10:15:30.5Z", datetime(2024, 3, 7, 10, 15, 30, 500000, tzinfo=UTC)),
+        (
+            "2024-03-07T10:15:30.123456789+00:00",
+            datetime(2024, 3, 7, 10, 15, 30, 123456, tzinfo=UTC),
+        ),
+        ("2024-03-07T10:15:30-05:00", datetime(2024, 3, 7, 15, 15, 30, tzinfo=UTC)),
+        ("2024-03-07T10:15:30+0530", datetime(2024, 3, 7, 4, 45, 30, tzinfo=UTC)),
+        ("2024-03-07T10:15:30+01", datetime(2024, 3, 7, 9, 15, 30, tzinfo=UTC)),
+        ("20240307T101530Z", datetime(2024, 3, 7, 10, 15, 30, tzinfo=UTC)),
+        ("20240307", datetime(2024, 3, 7, tzinfo=UTC)),
+        ("1709806530", datetime(2024, 3, 7, 10, 15, 30, tzinfo=UTC)),
+        ("1709806530250", datetime(2024, 3, 7, 10, 15, 30, 250000, tzinfo=UTC)),
+        ("  2024-03-07  ", datetime(2024, 3, 7, tzinfo=UTC)),
+    ],
+)
+def test_timestamps(raw: str, expected: datetime) -> None:
+    result = parse_timestamp(raw)
+    assert result == expected
+    assert result is not None
+    assert result.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("raw", [None, "", "  "])
+def test_blank_timestamp_is_none(raw: str | None) -> None:
+    assert parse_timestamp(raw) is None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "07/03/2024 10:15",
+        "March 7, 2024",
+        "yesterday",
+        "2024-02-30",
+        "2024-03-07T25:00",
+        "2024-03-07T10:60",
+        "2024-03-07T10:15:30+24:00",
+        "2024-3-7",
+        "123",
+        "123456789012345",
+        "9999-12-31T23:59:59-05:00",  # beyond datetime once in UTC
+        "secret-customer-value-2024",
+    ],
+)
+def test_bad_timestamps(raw: str) -> None:
+    with pytest.raises(ValueError, match=r"^unparseable timestamp$") as info:
+        parse_timestamp(raw)
+    assert raw.strip() not in str(info.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.datetimes(
+        min_value=datetime(1971, 1, 1),
+        max_value=datetime(2200, 1, 1),
+        timezones=st.sampled_from(
+            [UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))]
+        ),
+    )
+)
+def test_timestamp_roundtrip(value: datetime) -> None:
+    assert parse_timestamp(value.isoformat()) == value
+    assert parse_timestamp(value.isoformat(sep=" ")) == value
+    assert parse_timestamp(value.replace(tzinfo=None).isoformat()) == value.replace(tzinfo=UTC)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_timestamp_never_crashes(raw: str) -> None:
+    message: str | None = None
+    try:
+        result = parse_timestamp(raw)
+    except ValueError as error:
+        message = str(error)
+        result = None
+    if message is not None:
+        assert message == "unparseable timestamp"
+        return
+    if result is None:
+        assert not raw.strip()
+    else:
+        assert result.tzinfo is not None
+        assert result.utcoffset() == timedelta(0)
+        again = parse_timestamp(result.isoformat())
+        assert again == result
