@@ -179,13 +179,22 @@ def public_dataset(name: str, workers: int | None) -> Dataset:
     )
 
 
-def run_method(name: str, ds: Dataset, opts: argparse.Namespace) -> dict[str, Any] | None:
-    """Run one method on one dataset; a result row, or None when skipped/failed."""
+def run_method(
+    name: str, ds: Dataset, opts: argparse.Namespace, unavailable: set[str]
+) -> dict[str, Any] | None:
+    """Run one method on one dataset; a result row, or None when skipped/failed.
+
+    A method that raises MethodUnavailableError is added to `unavailable` (and not
+    tried again on the next datasets).
+    """
+    if name in unavailable:
+        return None
     started = time.perf_counter()
     try:
         out = METHODS[name](ds, opts)
     except MethodUnavailableError as error:
-        print(f"# skipped {name} on {ds.name}: {error}", file=sys.stderr)
+        print(f"# skipping {name} (all datasets): {error}", file=sys.stderr)
+        unavailable.add(name)
         return None
     except Exception:
         print(f"# {name} failed on {ds.name}:", file=sys.stderr)
@@ -289,7 +298,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     opts = parser.parse_args(argv)
 
+    from benchmarks._common import machine
+
+    print(f"# machine: {machine()}", file=sys.stderr)
     rows: list[dict[str, Any]] = []
+    unavailable: set[str] = set()
     specs: list[tuple[str, int | None]] = []
     for name in opts.datasets:
         if name == "synthetic":
@@ -305,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             ds = public_dataset(name, opts.workers)
         loaded = time.perf_counter() - started
-        if any(m != "cx360" for m in opts.methods):
+        if any(m != "cx360" and m not in unavailable for m in opts.methods):
             normalized = ds.normalized
             print(
                 f"# {name}{'' if seed is None else f' seed {seed}'}: {len(ds.records):,} "
@@ -315,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
         for method in opts.methods:
-            row = run_method(method, ds, opts)
+            row = run_method(method, ds, opts, unavailable)
             if row is not None:
                 rows.append(row)
                 m = row["metrics"]

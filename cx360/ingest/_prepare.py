@@ -25,6 +25,7 @@ from cx360.normalize.handles import normalize_handle
 from cx360.normalize.names import canonical_given_name, normalize_name
 from cx360.normalize.national_ids import normalize_national_id
 from cx360.normalize.phones import normalize_phone
+from cx360.store._engine import SerializedJSON
 
 _KNOWN_REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
 _RECORD_ATTRIBUTES = frozenset(RECORD_COLUMNS)
@@ -62,10 +63,10 @@ def jsonable(row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def content_hash(raw: Mapping[str, Any]) -> str:
-    """A stable digest of a row's content: re-ingesting the same row is a no-op."""
+def serialize(raw: Mapping[str, Any]) -> tuple[SerializedJSON, str]:
+    """The row as JSON text, serialized once, and its digest (re-ingesting it is a no-op)."""
     payload = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+    return SerializedJSON(payload), hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
 
 
 def _text(row: Mapping[str, Any], column: str) -> str | None:
@@ -157,9 +158,8 @@ def prepare_record(
         "source_record_id": source_record_id,
         "observed_at": observed_at,
         "country": country,
-        "raw": raw,
-        "content_hash": content_hash(raw),
     }
+    out["raw"], out["content_hash"] = serialize(raw)
 
     name = normalize_name(first, last, full, country)
     if name is not None:
@@ -238,8 +238,7 @@ def prepare_interaction(
         folded = out["status"].casefold()
         if folded in ("open", "resolved", "closed"):
             out["status"] = folded
-    out["raw"] = raw
-    out["content_hash"] = content_hash(raw)
+    out["raw"], out["content_hash"] = serialize(raw)
     return out
 
 

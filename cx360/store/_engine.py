@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Iterator
@@ -14,7 +15,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 from cx360._errors import (
     ConfigurationError,
@@ -79,6 +79,18 @@ def _describe(error: exc.DBAPIError) -> str:
     return f"{type(orig).__name__}: {str(orig).splitlines()[0][:200]}"
 
 
+class SerializedJSON(str):
+    """JSON text serialized once upstream (in an ingest worker): stored as it is."""
+
+    __slots__ = ()
+
+
+def _json_dumps(value: object) -> str:
+    if isinstance(value, SerializedJSON):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     # WAL lets readers (lookups) run while a writer (ingest) works; NORMAL is durable in WAL.
@@ -102,12 +114,7 @@ def create_store_engine(url: str) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            parsed,
-            hide_parameters=True,
-            # one SQLite file, many short connections: no pool keeps files locked
-            poolclass=NullPool if database not in ("", ":memory:") else None,
-        )
+        engine = create_engine(parsed, hide_parameters=True, json_serializer=_json_dumps)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if backend == "postgresql":
@@ -116,7 +123,9 @@ def create_store_engine(url: str) -> Engine:
                 import psycopg  # noqa: F401
             except ImportError as error:
                 raise MissingDependencyError("psycopg", "postgres") from error
-        return create_engine(parsed, hide_parameters=True, pool_pre_ping=True)
+        return create_engine(
+            parsed, hide_parameters=True, pool_pre_ping=True, json_serializer=_json_dumps
+        )
     raise ConfigurationError(
         f"unsupported store backend {backend!r}: use sqlite:/// or postgresql://"
     )

@@ -68,6 +68,41 @@ class WriteCounts:
     unchanged: int = 0
 
 
+def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Bulk insert through the driver's executemany, binding values once per column.
+
+    SQLAlchemy's per-row parameter processing costs more than SQLite's own insert on the
+    ingest hot path; this compiles the statement once and applies each column's bind
+    processor directly, which is what SQLAlchemy does, minus the per-row bookkeeping.
+    """
+    if not rows:
+        return
+    dialect = conn.dialect
+    names = [c.name for c in table.columns if c.name in rows[0]]
+    compiled = insert(table).compile(dialect=dialect, column_keys=names)
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    ]
+    if compiled.positional:
+        order = [names.index(key) for key in compiled.positiontup or ()]
+        params: list[Any] = []
+        for row in rows:
+            values = [row.get(name) for name in names]
+            for i, proc in enumerate(processors):
+                if proc is not None and values[i] is not None:
+                    values[i] = proc(values[i])
+            params.append(tuple(values[i] for i in order))
+    else:
+        params = []
+        for row in rows:
+            bound = {}
+            for name, proc in zip(names, processors, strict=True):
+                value = row.get(name)
+                bound[name] = proc(value) if proc is not None and value is not None else value
+            params.append(bound)
+    conn.exec_driver_sql(compiled.string, params)
+
+
 def _naive_utc(value: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; compare everything as naive UTC
     if value is None or value.tzinfo is None:
@@ -136,7 +171,7 @@ def upsert(
             replaced.append(values)
 
     if new_rows:
-        conn.execute(insert(table), new_rows)
+        insert_many(conn, table, new_rows)
         counts.inserted = len(new_rows)
     if replaced:
         ids = [v["b_id"] for v in replaced]
