@@ -7,6 +7,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 
 from alembic import command
@@ -85,10 +86,17 @@ class SerializedJSON(str):
     __slots__ = ()
 
 
+def json_default(value: object) -> str:
+    """JSON for what `json` cannot write: dates as ISO text, anything else as its repr."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return repr(value)
+
+
 def _json_dumps(value: object) -> str:
     if isinstance(value, SerializedJSON):
         return str(value)
-    return json.dumps(value, ensure_ascii=False, default=str)
+    return json.dumps(value, ensure_ascii=False, default=json_default)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

@@ -360,11 +360,22 @@ class People:
         return perm(n * self.lanes + self.lane)
 
     def _owns_local(self, local: str) -> bool:
-        """Whether this lane may issue an address with this local part (dots ignored, so
-        all Gmail spellings of one mailbox belong to one lane)."""
+        """Whether this lane may issue an address (or handle) with this local part. A part
+        ending in a digit belongs to lane `digit % lanes`, any other to its hash; dots are
+        ignored, so all Gmail spellings of one mailbox belong to one lane."""
         if self.lanes == 1:
             return True
+        last = local[-1:]
+        if "0" <= last <= "9":
+            return int(last) % self.lanes == self.lane
         return zlib.crc32(local.replace(".", "").encode("utf-8")) % self.lanes == self.lane
+
+    def _own_number(self, rng: random.Random, attempt: int) -> str:
+        """A number to append to a taken name, 2 to 4 digits, ending in a digit this lane
+        owns (so the result is always this lane's to issue)."""
+        n = rr(rng, 1, 10 ** (1 + min(3, 1 + attempt // 12)))
+        last = self.lane + self.lanes * rr(rng, (10 - self.lane + self.lanes - 1) // self.lanes)
+        return str(n - n % 10 + last)
 
     def _claim_email(self, local: str, domain: str) -> bool:
         """Claim an address (of a local part this lane owns) in its canonical form: Gmail
@@ -689,22 +700,24 @@ class People:
             "n": str(rr(rng, 1, 1000)),
         }
         domain = self.domain[p.market].pick(rng)
-        # Draw spellings by preference until one is free (and this lane's to issue); when
-        # the name is taken, add digits, as people do.
-        tried: set[str] = set()
-        n_styles = len(styles.items)
+        # Try spellings once each, in a random order weighted by popularity, until one is
+        # free (and this lane's to issue); when all are taken, add digits, as people do.
+        order = sorted(
+            (
+                (rng.random() ** (1.0 / w), t)
+                for t, w in zip(styles.items, styles.weights, strict=True)
+            ),
+            reverse=True,
+        )
         local = ""
-        digits = False
-        for attempt in range(96):
-            local = styles.pick(rng).format_map(values)
-            if digits:
-                local += str(rr(rng, 1, 10 ** (1 + attempt // 32)))
-            elif local in tried:
-                digits = len(tried) >= n_styles or attempt >= 24
-                continue
-            else:
-                tried.add(local)
+        for _, template in order:
+            local = template.format_map(values)
             if self._owns_local(local) and self._claim_email(local, domain):
+                return f"{local}@{domain}"
+        for attempt in range(64):
+            base = styles.pick(rng).format_map(values)
+            local = base + self._own_number(rng, attempt)
+            if self._claim_email(local, domain):
                 return f"{local}@{domain}"
         return f"{local}.{p.idx}@{domain}"
 
@@ -736,7 +749,7 @@ class People:
         for attempt in range(64):
             local = options[rr(rng, len(options))]
             if attempt >= 4:
-                local += str(rr(rng, 1, 10 ** (1 + attempt // 16)))
+                local += self._own_number(rng, attempt)
             if self._owns_local(local) and self._claim_email(local, domain):
                 return f"{local}@{domain}"
         return f"{local}.{h.hid.lower()}@{domain}"
@@ -753,20 +766,18 @@ class People:
             "yy": f"{p.dob.year % 100:02d}",
             "soy": "soy" if p.hispanic else "real",
         }
-        tried: set[str] = set()
+        order = list(_HANDLE_STYLES)
+        rng.shuffle(order)
         local = ""
-        digits = False
-        for attempt in range(96):
-            local = _HANDLE_STYLES[rr(rng, len(_HANDLE_STYLES))].format_map(values)
-            if digits:
-                sep = "_" if rng.random() < 0.3 else ""
-                local = f"{local}{sep}{rr(rng, 1, 10 ** (1 + attempt // 32))}"
-            elif local in tried:
-                digits = len(tried) >= len(_HANDLE_STYLES) or attempt >= 16
-                continue
-            else:
-                tried.add(local)
+        for template in order[:6]:  # a few favourite forms, then digits
+            local = template.format_map(values)
             if self._owns_local(local) and self.unique.add("handle:" + local):
+                return local
+        for attempt in range(64):
+            sep = "_" if rng.random() < 0.3 else ""
+            base = _HANDLE_STYLES[rr(rng, len(_HANDLE_STYLES))].format_map(values)
+            local = f"{base}{sep}{self._own_number(rng, attempt)}"
+            if self.unique.add("handle:" + local):
                 return local
         return f"{local}_{p.idx}"
 
@@ -799,7 +810,7 @@ class People:
             cp = f"{rr(rng, 1000, 99999):05d}"
             parts = (kind, street, number, inner, col, cp)
         elif country == "ES":
-            kind = rng.choices((0, 1, 2, 3), (70, 18, 7, 5))[0]  # Calle, Avenida, Plaza, Paseo
+            kind = _ES_STREET_KIND.pick(rng)  # Calle, Avenida, Plaza, Paseo
             street = ref.ES_STREET_NAMES[rr(rng, len(ref.ES_STREET_NAMES))]
             number = rr(rng, 1, 200)
             floor = rr(rng, 0, 9) if rng.random() < 0.8 else -1
@@ -813,7 +824,7 @@ class People:
             number = rr(rng, 1, 9900)
             direction = "NSEW"[rr(rng, 4)] if rng.random() < 0.2 else ""
             street = ref.US_STREET_NAMES[rr(rng, len(ref.US_STREET_NAMES))]
-            kind = rng.choices(range(8), (35, 25, 8, 10, 8, 6, 4, 4))[0]
+            kind = _US_STREET_KIND.pick(rng)
             unit = ""
             if rng.random() < 0.3:
                 unit = f"{rr(rng, 1, 40)}{'ABCD'[rr(rng, 4)] if rng.random() < 0.3 else ''}"
@@ -832,6 +843,8 @@ _CURP_PARTICLES = frozenset(
 )
 _CURP_VALUE = {ch: i for i, ch in enumerate(_CURP_ALPHABET)}
 _HOMO_DIGITS = "0123456789"
+_ES_STREET_KIND = Picker((0, 1, 2, 3), (70, 18, 7, 5))
+_US_STREET_KIND = Picker(tuple(range(8)), (35, 25, 8, 10, 8, 6, 4, 4))
 _HOMO_LETTERS = "ABCDEFGHIJKLMNPQRSTUVWXYZ"
 
 

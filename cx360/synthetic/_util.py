@@ -34,12 +34,13 @@ __all__ = [
 class Picker(Generic[T]):
     """Weighted choice by bisection on cumulative weights (O(log n) per pick)."""
 
-    __slots__ = ("cum", "items", "total")
+    __slots__ = ("cum", "items", "total", "weights")
 
     def __init__(self, items: Sequence[T], weights: Sequence[float]) -> None:
         if not items or len(items) != len(weights):
             raise ValueError("Picker needs as many weights as items, and at least one item")
         self.items: tuple[T, ...] = tuple(items)
+        self.weights: tuple[float, ...] = tuple(float(w) for w in weights)
         cum: list[float] = []
         acc = 0.0
         for w in weights:

@@ -11,6 +11,7 @@ the same row groups), giving the same bytes as a single process.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import shutil
@@ -194,12 +195,10 @@ def _concatenate(
     """Join lane parts into one file, exactly as if it had been written in one go."""
     if fmt in ("csv", "jsonl"):
         with open(target, "wb") as out:
-            if fmt == "csv":
-                with open(target.with_suffix(".header"), "w", encoding="utf-8", newline="") as h:
-                    csv.writer(h).writerow(columns)
-                with open(target.with_suffix(".header"), "rb") as h:
-                    shutil.copyfileobj(h, out)
-                target.with_suffix(".header").unlink()
+            if fmt == "csv":  # the header, written as _CsvSink writes it
+                header = io.StringIO(newline="")
+                csv.writer(header).writerow(columns)
+                out.write(header.getvalue().encode("utf-8"))
             for part in parts:
                 with open(part, "rb") as fh:
                     shutil.copyfileobj(fh, out, 1 << 22)
