@@ -73,7 +73,9 @@ def _prepared_chunks(
         return
     # Normalization is CPU-bound pure Python: spread it over processes, keep input order,
     # and keep only a few chunks in flight so memory stays flat on huge files.
-    context = multiprocessing.get_context("spawn")
+    # fork: workers start at once and need no `if __name__ == "__main__"` guard in scripts
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield from _bounded_map(pool, kind, chunks, source_countries, in_flight=workers * 3)
 

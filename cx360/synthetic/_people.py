@@ -700,20 +700,21 @@ class People:
             "n": str(rr(rng, 1, 1000)),
         }
         domain = self.domain[p.market].pick(rng)
-        # Try spellings once each, in a random order weighted by popularity, until one is
-        # free (and this lane's to issue); when all are taken, add digits, as people do.
-        order = sorted(
-            (
-                (rng.random() ** (1.0 / w), t)
-                for t, w in zip(styles.items, styles.weights, strict=True)
-            ),
-            reverse=True,
-        )
+        # Try a few favourite spellings (drawn by popularity) until one is free and this
+        # lane's to issue; when they are taken, add digits, as people do.
+        templates = styles.items
+        tried: set[int] = set()
         local = ""
-        for _, template in order:
-            local = template.format_map(values)
+        for _ in range(12):
+            i = styles.index(rng)
+            if i in tried:
+                continue
+            tried.add(i)
+            local = templates[i].format_map(values)
             if self._owns_local(local) and self._claim_email(local, domain):
                 return f"{local}@{domain}"
+            if len(tried) >= 6:
+                break
         for attempt in range(64):
             base = styles.pick(rng).format_map(values)
             local = base + self._own_number(rng, attempt)

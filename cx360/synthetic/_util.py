@@ -34,13 +34,12 @@ __all__ = [
 class Picker(Generic[T]):
     """Weighted choice by bisection on cumulative weights (O(log n) per pick)."""
 
-    __slots__ = ("cum", "items", "total", "weights")
+    __slots__ = ("cum", "items", "total")
 
     def __init__(self, items: Sequence[T], weights: Sequence[float]) -> None:
         if not items or len(items) != len(weights):
             raise ValueError("Picker needs as many weights as items, and at least one item")
         self.items: tuple[T, ...] = tuple(items)
-        self.weights: tuple[float, ...] = tuple(float(w) for w in weights)
         cum: list[float] = []
         acc = 0.0
         for w in weights:
@@ -52,6 +51,10 @@ class Picker(Generic[T]):
 
     def pick(self, rng: random.Random) -> T:
         return self.items[bisect_right(self.cum, rng.random() * self.total)]
+
+    def index(self, rng: random.Random) -> int:
+        """The position of a weighted pick."""
+        return bisect_right(self.cum, rng.random() * self.total)
 
 
 def rr(rng: random.Random, a: int, b: int | None = None) -> int:
