@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from cx360.ingest import ingest_file, ingest_objects
 from cx360.ingest._readers import RowSource
-from cx360.models import IngestResult
+from cx360.models import IngestResult, ResolveReport
+from cx360.resolve import GuardLimits, ResolveOptions, resolve_store
 from cx360.store import Store
 from cx360.store._schema import quarantine
 
@@ -92,6 +93,35 @@ class Hub:
                 self.store, interactions, "interactions", workers=workers, progress=progress
             )
         return result
+
+    def resolve(
+        self,
+        *,
+        retrain: bool = False,
+        match_weight: float | None = None,
+        limits: GuardLimits | None = None,
+    ) -> ResolveReport:
+        """Resolve every stored record into customers with stable IDs.
+
+        The matching model is trained on the store's own data the first time (and when
+        `retrain` is set), saved in the store, and reused afterwards.
+        """
+        options = ResolveOptions(retrain=retrain, limits=limits or GuardLimits())
+        if match_weight is not None:
+            options = ResolveOptions(
+                match_weight=match_weight, retrain=retrain, limits=options.limits
+            )
+        return resolve_store(self.store, options)
+
+    def export(self, path: str | os.PathLike[str]) -> int:
+        """Write one row per channel record: `source, source_record_id, customer_id`.
+
+        CSV, or Parquet when the file name ends in `.parquet`; returns the rows written.
+        Records not resolved yet have an empty customer_id.
+        """
+        from cx360.profile._export import export_assignments
+
+        return export_assignments(self.store, path)
 
     def quarantined(self, batch_id: int | None = None, limit: int = 1000) -> list[dict[str, Any]]:
         """Quarantined rows (newest first): reason code, column, row number and the row as given."""

@@ -60,6 +60,16 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--dir", type=Path, default=Path("cx360-demo"), help="where the sample goes")
     store_option(demo)
 
+    resolve = sub.add_parser("resolve", help="resolve stored records into customers")
+    resolve.add_argument("--retrain", action="store_true", help="train a new matching model")
+    resolve.add_argument("--match-weight", type=float, help="link threshold (log2 odds)")
+    resolve.add_argument("--json", action="store_true", help="print the report as JSON")
+    store_option(resolve)
+
+    export = sub.add_parser("export", help="write source, source_record_id, customer_id")
+    export.add_argument("--out", type=Path, required=True, help=".csv or .parquet file")
+    store_option(export)
+
     quarantine = sub.add_parser("quarantine", help="list quarantined rows (reason, row, column)")
     quarantine.add_argument("--batch", type=int, help="only this ingest batch")
     quarantine.add_argument("--limit", type=int, default=50)
@@ -163,26 +173,30 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"store: {hub.store.url}")
         result = hub.ingest_files(paths["records"], paths["interactions"])
         _print_result(result, as_json=False)
-        _show_sample(hub)
+        report = hub.resolve()
+        print(
+            f"resolved {report.records} records into {report.customers} customers "
+            f"in {report.seconds.get('total', 0):.1f}s"
+        )
+        _show_customer(hub)
     return 0
 
 
-def _show_sample(hub: Hub) -> None:
-    """Print the stored channel records sharing the most common phone: one person's traces."""
+def _show_customer(hub: Hub) -> None:
+    """Print the customer seen on the most channels: records and interactions, one history."""
     from sqlalchemy import func, select
 
-    from cx360.store._schema import records
+    from cx360.store._schema import interactions, record_customers, records
 
     with hub.store.connection() as conn:
-        phone = conn.execute(
-            select(records.c.phone_key)
-            .where(records.c.phone_key.is_not(None))
-            .group_by(records.c.phone_key)
-            .having(func.count(func.distinct(records.c.source)) > 1)
-            .order_by(func.count().desc())
+        customer = conn.execute(
+            select(record_customers.c.customer_id)
+            .join(records, records.c.id == record_customers.c.record_id)
+            .group_by(record_customers.c.customer_id)
+            .order_by(func.count(func.distinct(records.c.source)).desc(), func.count().desc())
             .limit(1)
         ).scalar()
-        if phone is None:
+        if customer is None:
             return
         rows = conn.execute(
             select(
@@ -190,18 +204,68 @@ def _show_sample(hub: Hub) -> None:
                 records.c.source_record_id,
                 records.c.given_names,
                 records.c.surnames,
-                records.c.email_key,
-                records.c.birth_date,
-                records.c.issues,
-            ).where(records.c.phone_key == phone)
+                records.c.email_display,
+                records.c.phone_e164,
+            )
+            .join(record_customers, record_customers.c.record_id == records.c.id)
+            .where(record_customers.c.customer_id == customer)
+            .order_by(records.c.source)
         ).all()
-    print(f"\nchannel records sharing one phone (normalized to {phone[:-4]}****):")
+        history = conn.execute(
+            select(
+                interactions.c.occurred_at,
+                interactions.c.source,
+                interactions.c.type,
+                interactions.c.status,
+                interactions.c.case_id,
+            )
+            .join(
+                records,
+                (records.c.source == interactions.c.source)
+                & (records.c.source_record_id == interactions.c.source_record_id),
+            )
+            .join(record_customers, record_customers.c.record_id == records.c.id)
+            .where(record_customers.c.customer_id == customer)
+            .order_by(interactions.c.occurred_at.desc())
+            .limit(10)
+        ).all()
+    print(f"\ncustomer {customer}: {len(rows)} channel records")
     for row in rows:
         name = " ".join(filter(None, (row.given_names, row.surnames))) or "-"
         print(
-            f"  {row.source:<12} {row.source_record_id:<16} {name:<32} "
-            f"{row.email_key or '-':<32} {row.birth_date or '-':<10} {row.issues or ''}"
+            f"  {row.source:<12} {row.source_record_id[:20]:<20} {name:<30} "
+            f"{row.email_display or '-':<34} {row.phone_e164 or '-'}"
         )
+    print("  latest interactions, every channel:")
+    for item in history:
+        when = item.occurred_at.strftime("%Y-%m-%d %H:%M") if item.occurred_at else "-"
+        print(
+            f"    {when}  {item.source:<12} {item.type or '-':<10} "
+            f"{item.status or '-':<9} case {item.case_id or '-'}"
+        )
+
+
+def _resolve(args: argparse.Namespace) -> int:
+    with connect(args.store) as hub:
+        report = hub.resolve(retrain=args.retrain, match_weight=args.match_weight)
+    if args.json:
+        print(report.model_dump_json(indent=2))
+        return 0
+    timings = ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items())
+    print(
+        f"resolved {report.records} records into {report.customers} customers "
+        f"({report.new_customers} new, {report.merged_customers} merged, "
+        f"{report.split_customers} split, {report.records_reassigned} records reassigned)"
+    )
+    print(f"{report.candidate_pairs} pairs scored, {report.links} links; {timings}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    with connect(args.store) as hub:
+        written = hub.export(args.out)
+    print(f"{written} records written to {args.out}")
+    return 0
 
 
 def _quarantine(args: argparse.Namespace) -> int:
@@ -222,6 +286,8 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "generate": _generate,
     "demo": _demo,
     "quarantine": _quarantine,
+    "resolve": _resolve,
+    "export": _export,
 }
 
 

@@ -1,6 +1,6 @@
 """Pydantic models: what goes in (records, interactions) and what comes out (reports)."""
 
-from cx360.models._ingest import IngestReport, IngestResult, QuarantineReason
+from cx360.models._ingest import IngestReport, IngestResult, QuarantineReason, ResolveReport
 from cx360.models._records import (
     INTERACTION_COLUMNS,
     RECORD_COLUMNS,
@@ -16,4 +16,5 @@ __all__ = [
     "IngestResult",
     "Interaction",
     "QuarantineReason",
+    "ResolveReport",
 ]

@@ -52,3 +52,19 @@ class IngestResult(BaseModel):
 
     records: IngestReport | None = None
     interactions: IngestReport | None = None
+
+
+class ResolveReport(BaseModel):
+    """What one resolution run did."""
+
+    records: int
+    customers: int
+    new_customers: int = 0
+    merged_customers: int = 0
+    split_customers: int = 0
+    records_reassigned: int = 0
+    candidate_pairs: int = 0
+    links: int = 0
+    blocked_by_guards: dict[str, int] = Field(default_factory=dict)
+    model_id: int | None = None
+    seconds: dict[str, float] = Field(default_factory=dict)

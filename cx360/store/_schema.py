@@ -193,3 +193,25 @@ record_customers = Table(
     Column("run_id", Id),
     Index(None, "customer_id"),
 )
+
+# Trained matching models, versioned: resolution reuses the latest unless told to retrain.
+models = Table(
+    "models",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("trained_on", Integer, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+)
+
+resolution_runs = Table(
+    "resolution_runs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("model_id", Id, ForeignKey("models.id")),
+    Column("status", String(16), nullable=False),
+    Column("started_at", Timestamp, nullable=False),
+    Column("finished_at", Timestamp),
+    Column("stats", JSON),
+)

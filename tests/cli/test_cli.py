@@ -85,5 +85,7 @@ def test_demo_runs_on_the_embedded_default(
     out = capsys.readouterr().out
     assert "store: sqlite:///cx360.db" in out
     assert "records: " in out
+    assert "resolved " in out
+    assert "customer cus_" in out
     assert (tmp_path / "cx360.db").exists()
     assert (tmp_path / "cx360-demo" / "records.csv").exists()

@@ -1,0 +1,1 @@
+"""Profiles: what cx360 knows of each customer, built from resolved records."""

@@ -1,0 +1,6 @@
+"""Identity resolution: which channel records are the same person."""
+
+from cx360.resolve._batch import DEFAULT_MATCH_WEIGHT, ResolveOptions, resolve_store
+from cx360.resolve._guards import GuardLimits
+
+__all__ = ["DEFAULT_MATCH_WEIGHT", "GuardLimits", "ResolveOptions", "resolve_store"]

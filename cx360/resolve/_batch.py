@@ -1,0 +1,219 @@
+"""Batch resolution of everything in the store: records in, customers out.
+
+Steps: load the normalized features → train the model once (or reuse the stored one) →
+score candidate pairs (Splink on DuckDB) → cluster strongest-first under the guards →
+give clusters stable customer IDs → write all of it in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from sqlalchemy import Connection, delete, insert, select, update
+
+from cx360.models import ResolveReport
+from cx360.resolve._cluster import cluster
+from cx360.resolve._features import FEATURE_COLUMNS
+from cx360.resolve._guards import GuardLimits
+from cx360.resolve._ids import assign_ids
+from cx360.resolve._splink import SplinkRun, SplinkSession, predict_edges, train_model
+from cx360.store import Store, utcnow
+from cx360.store._schema import customers, models, record_customers, records, resolution_runs
+from cx360.store._writes import insert_many
+
+log = logging.getLogger("cx360.resolve")
+
+# Pairs at or above this match weight (log2 odds; 6.0 ≈ probability 0.985) are links.
+DEFAULT_MATCH_WEIGHT = 6.0
+_GUARD_COLUMNS = (*FEATURE_COLUMNS, "national_id_kind")
+_LOAD_CHUNK = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveOptions:
+    match_weight: float = DEFAULT_MATCH_WEIGHT
+    retrain: bool = False
+    limits: GuardLimits = field(default_factory=GuardLimits)
+
+
+class _Rows(Sequence[dict[str, Any]]):
+    """Records by position, built on demand from column lists (no dict per record kept)."""
+
+    def __init__(self, columns: dict[str, list[Any]]) -> None:
+        self._columns = columns
+        self._length = len(next(iter(columns.values())))
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: int) -> dict[str, Any]:  # type: ignore[override]
+        return {name: values[index] for name, values in self._columns.items()}
+
+
+def load_features(conn: Connection) -> pa.Table:
+    """Every stored record's id and match features, as an Arrow table ordered by id."""
+    wanted = [records.c.id.label("unique_id"), *(records.c[c] for c in _GUARD_COLUMNS)]
+    query = select(*wanted).order_by(records.c.id)
+    batches: list[pa.RecordBatch] = []
+    names = ["unique_id", *_GUARD_COLUMNS]
+    schema = pa.schema([("unique_id", pa.int64())] + [(c, pa.string()) for c in _GUARD_COLUMNS])
+    result = conn.execution_options(yield_per=_LOAD_CHUNK).execute(query)
+    for partition in result.partitions():
+        columns = list(zip(*partition, strict=True))
+        batches.append(pa.record_batch([pa.array(col) for col in columns], names=names))
+    if not batches:
+        return schema.empty_table()
+    return pa.Table.from_batches(batches).cast(schema)
+
+
+def _latest_model(conn: Connection) -> tuple[int, dict[str, Any]] | None:
+    row = conn.execute(
+        select(models.c.id, models.c.params).order_by(models.c.id.desc()).limit(1)
+    ).first()
+    return (int(row.id), dict(row.params)) if row else None
+
+
+def resolve_store(store: Store, options: ResolveOptions | None = None) -> ResolveReport:
+    """Resolve every record in the store into customers (see module docstring)."""
+    options = options or ResolveOptions()
+    started = time.perf_counter()
+    seconds: dict[str, float] = {}
+    with store.connection() as conn:
+        table = load_features(conn)
+        stored_model = None if options.retrain else _latest_model(conn)
+        previous = {
+            int(rid): cid
+            for rid, cid in conn.execute(
+                select(record_customers.c.record_id, record_customers.c.customer_id)
+            )
+        }
+    seconds["load"] = time.perf_counter() - started
+    run = SplinkRun()
+    with tempfile.TemporaryDirectory(prefix="cx360-duckdb-") as spill:
+        con = duckdb.connect(config={"temp_directory": spill, "preserve_insertion_order": False})
+        try:
+            session = SplinkSession(con, table)
+            if stored_model is None:
+                model = train_model(session, run)
+                model_id = None
+            else:
+                model_id, model = stored_model
+            edges = predict_edges(session, model, min_match_weight=options.match_weight, run=run)
+        finally:
+            con.close()
+    seconds.update(run.seconds)
+
+    step = time.perf_counter()
+    ids = table.column("unique_id").to_numpy()
+    left = np.searchsorted(ids, edges.column("unique_id_l").to_numpy()).tolist()
+    right = np.searchsorted(ids, edges.column("unique_id_r").to_numpy()).tolist()
+    weights = edges.column("match_weight").to_pylist()
+    rows = _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS})
+    clustered = cluster(rows, left, right, weights, limits=options.limits)
+    seconds["cluster"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    record_ids = ids.tolist()
+    assignment = assign_ids(clustered.labels, record_ids, previous)
+    now = utcnow()
+    with store.transaction() as conn:
+        if model_id is None:
+            model_id = int(
+                conn.execute(
+                    insert(models)
+                    .values(kind="splink", params=model, trained_on=len(ids), created_at=now)
+                    .returning(models.c.id)
+                ).scalar_one()
+            )
+        changed = _write_customers(conn, record_ids, clustered.labels, assignment, previous, now)
+        report = ResolveReport(
+            records=len(record_ids),
+            customers=len(set(clustered.labels)),
+            new_customers=len(assignment.created),
+            merged_customers=len(assignment.merged),
+            split_customers=len(assignment.split),
+            records_reassigned=changed,
+            candidate_pairs=edges.num_rows,
+            links=len(clustered.links),
+            blocked_by_guards=dict(clustered.blocked),
+            model_id=model_id,
+            seconds=seconds,
+        )
+        conn.execute(
+            insert(resolution_runs).values(
+                model_id=model_id,
+                status="done",
+                started_at=now,
+                finished_at=utcnow(),
+                stats=report.model_dump(mode="json"),
+            )
+        )
+    seconds["write"] = time.perf_counter() - step
+    seconds["total"] = time.perf_counter() - started
+    report.seconds = seconds
+    return report
+
+
+def _write_customers(
+    conn: Connection,
+    record_ids: list[int],
+    labels: list[int],
+    assignment: Any,
+    previous: dict[int, str],
+    now: Any,
+) -> int:
+    """Apply an assignment: new customers, aliases, and changed memberships."""
+    customer_of = assignment.customer_of_label
+    if assignment.created:
+        insert_many(
+            conn,
+            customers,
+            [
+                {
+                    "customer_id": cid,
+                    "status": "active",
+                    "merged_into": None,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for cid in assignment.created
+            ],
+        )
+    for old, survivor in assignment.merged.items():
+        conn.execute(
+            update(customers)
+            .where(customers.c.customer_id == old)
+            .values(status="merged", merged_into=survivor, updated_at=now)
+        )
+        # earlier aliases of the merged id now point at the survivor too
+        conn.execute(
+            update(customers)
+            .where(customers.c.merged_into == old)
+            .values(merged_into=survivor, updated_at=now)
+        )
+    moved = [
+        (rid, customer_of[label])
+        for rid, label in zip(record_ids, labels, strict=True)
+        if previous.get(rid) != customer_of[label]
+    ]
+    stale = [rid for rid, _ in moved if rid in previous]
+    for start in range(0, len(stale), 900):
+        conn.execute(
+            delete(record_customers).where(
+                record_customers.c.record_id.in_(stale[start : start + 900])
+            )
+        )
+    insert_many(
+        conn,
+        record_customers,
+        [{"record_id": rid, "customer_id": cid, "assigned_at": now} for rid, cid in moved],
+    )
+    return len(moved)

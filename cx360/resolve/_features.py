@@ -1,0 +1,263 @@
+"""How two channel records compare: one definition for batch and real-time scoring.
+
+Each comparison has levels from most to least similar. A level is written twice, as a
+DuckDB SQL condition (for Splink in batch) and as a Python predicate (for real-time
+scoring and tests), and `tests/resolve/test_features.py` checks that both agree on
+generated pairs. Match keys come from `cx360.normalize`; NULL means unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cx360.resolve._similarity import levenshtein
+
+Record = Mapping[str, Any]
+
+# The normalized columns that resolution reads from the store.
+FEATURE_COLUMNS: tuple[str, ...] = (
+    "given_key",
+    "given_canonical",
+    "given_keys",
+    "surname_key",
+    "surname2_key",
+    "birth_date",
+    "email_key",
+    "phone_key",
+    "national_id_key",
+    "address_key",
+    "city_key",
+    "handle_key",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One similarity level: a SQL condition on `<col>_l`/`<col>_r` and its Python twin."""
+
+    label: str
+    sql: str
+    test: Callable[[Record, Record], bool]
+    is_null: bool = False
+    tf_column: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    name: str
+    levels: tuple[Level, ...]
+
+    def level_of(self, left: Record, right: Record) -> int:
+        """Index of the first level that holds (the last level is 'else')."""
+        for index, level in enumerate(self.levels):
+            if level.test(left, right):
+                return index
+        return len(self.levels) - 1
+
+
+def _null(*columns: str) -> Level:
+    sql = " OR ".join(f'"{c}_l" IS NULL OR "{c}_r" IS NULL' for c in columns)
+
+    def test(a: Record, b: Record) -> bool:
+        return any(a.get(c) is None or b.get(c) is None for c in columns)
+
+    return Level("null", sql, test, is_null=True)
+
+
+def _exact(column: str, label: str = "exact", tf: bool = False) -> Level:
+    def test(a: Record, b: Record) -> bool:
+        return a.get(column) is not None and bool(a[column] == b[column])
+
+    return Level(label, f'"{column}_l" = "{column}_r"', test, tf_column=column if tf else None)
+
+
+def _within(column: str, distance: int, label: str) -> Level:
+    def test(a: Record, b: Record) -> bool:
+        return levenshtein(a[column], b[column]) <= distance
+
+    return Level(label, f'levenshtein("{column}_l", "{column}_r") <= {distance}', test)
+
+
+def _else() -> Level:
+    return Level("else", "ELSE", lambda a, b: True)
+
+
+def _given_other(a: Record, b: Record) -> bool:
+    # "María José" on one channel, "José" on another: a given name among the other's
+    return bool(
+        a["given_key"] in (b["given_keys"] or "").split(" ")
+        or b["given_key"] in (a["given_keys"] or "").split(" ")
+    )
+
+
+def _prefix(a: Record, b: Record) -> bool:
+    # "caro" / "carolina", "j" / "jose": a short form the nickname table does not know
+    x, y = a["given_key"], b["given_key"]
+    return bool(x.startswith(y) or y.startswith(x))
+
+
+def _surname_crossed(a: Record, b: Record) -> bool:
+    return bool(a["surname_key"] == b["surname2_key"] or a["surname2_key"] == b["surname_key"])
+
+
+def _dob_swapped(a: Record, b: Record) -> bool:
+    x, y = a["birth_date"], b["birth_date"]
+    return bool(x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7])
+
+
+def _same_year(a: Record, b: Record) -> bool:
+    return bool(a["birth_date"][:4] == b["birth_date"][:4])
+
+
+def email_user(record: Record) -> str | None:
+    """The user-name part of a record's e-mail match key."""
+    key = record.get("email_key")
+    return key.split("@", 1)[0] if key else None
+
+
+def _handle_is_email_user(a: Record, b: Record) -> bool:
+    return bool(
+        (a.get("handle_key") is not None and a.get("handle_key") == email_user(b))
+        or (b.get("handle_key") is not None and b.get("handle_key") == email_user(a))
+    )
+
+
+def _email_user(a: Record, b: Record) -> bool:
+    return bool(a["email_key"].split("@", 1)[0] == b["email_key"].split("@", 1)[0])
+
+
+COMPARISONS: tuple[Comparison, ...] = (
+    Comparison(
+        "given_name",
+        (
+            _null("given_key"),
+            _exact("given_key", tf=True),
+            _exact("given_canonical", "nickname"),
+            Level(
+                "other given name",
+                'list_contains(string_split("given_keys_r", \' \'), "given_key_l") OR '
+                'list_contains(string_split("given_keys_l", \' \'), "given_key_r")',
+                _given_other,
+            ),
+            _within("given_key", 1, "typo"),
+            Level(
+                "prefix",
+                'starts_with("given_key_l", "given_key_r") OR '
+                'starts_with("given_key_r", "given_key_l")',
+                _prefix,
+            ),
+            _else(),
+        ),
+    ),
+    Comparison(
+        "surname",
+        (
+            _null("surname_key"),
+            Level(
+                "both surnames",
+                '"surname_key_l" = "surname_key_r" AND "surname2_key_l" = "surname2_key_r"',
+                lambda a, b: bool(
+                    a["surname_key"] == b["surname_key"]
+                    and a["surname2_key"] is not None
+                    and a["surname2_key"] == b["surname2_key"]
+                ),
+            ),
+            _exact("surname_key", "first surname", tf=True),
+            Level(
+                "crossed",
+                '"surname_key_l" = "surname2_key_r" OR "surname2_key_l" = "surname_key_r"',
+                _surname_crossed,
+            ),
+            _within("surname_key", 1, "typo"),
+            _else(),
+        ),
+    ),
+    Comparison(
+        "birth_date",
+        (
+            _null("birth_date"),
+            _exact("birth_date"),
+            Level(
+                "typo or day/month swapped",
+                'levenshtein("birth_date_l", "birth_date_r") <= 1 OR '
+                '(substr("birth_date_l", 1, 4) = substr("birth_date_r", 1, 4) AND '
+                'substr("birth_date_l", 6, 2) = substr("birth_date_r", 9, 2) AND '
+                'substr("birth_date_l", 9, 2) = substr("birth_date_r", 6, 2))',
+                lambda a, b: (
+                    levenshtein(a["birth_date"], b["birth_date"]) <= 1 or _dob_swapped(a, b)
+                ),
+            ),
+            Level(
+                "same year",
+                'substr("birth_date_l", 1, 4) = substr("birth_date_r", 1, 4)',
+                _same_year,
+            ),
+            _else(),
+        ),
+    ),
+    Comparison(
+        "email",
+        (
+            _null("email_key"),
+            _exact("email_key"),
+            Level(
+                "same user name",
+                "split_part(\"email_key_l\", '@', 1) = split_part(\"email_key_r\", '@', 1)",
+                _email_user,
+            ),
+            _else(),
+        ),
+    ),
+    Comparison("phone", (_null("phone_key"), _exact("phone_key"), _else())),
+    Comparison(
+        "national_id",
+        (
+            _null("national_id_key"),
+            _exact("national_id_key"),
+            _within("national_id_key", 1, "typo"),
+            _else(),
+        ),
+    ),
+    Comparison(
+        "address",
+        (
+            _null("address_key"),
+            _exact("address_key"),
+            _within("address_key", 3, "close"),
+            _else(),
+        ),
+    ),
+    Comparison("city", (_null("city_key"), _exact("city_key"), _else())),
+    Comparison(
+        "handle",
+        (
+            _exact("handle_key"),
+            Level(
+                "handle is the other's e-mail user name",
+                '"handle_key_l" = "email_user_r" OR "email_user_l" = "handle_key_r"',
+                _handle_is_email_user,
+            ),
+            _null("handle_key"),
+            _else(),
+        ),
+    ),
+)
+
+
+def splink_comparisons() -> list[dict[str, Any]]:
+    """The comparisons as Splink settings dicts (used only by the Splink adapter)."""
+    out = []
+    for comparison in COMPARISONS:
+        levels: list[dict[str, Any]] = []
+        for level in comparison.levels:
+            entry: dict[str, Any] = {"sql_condition": level.sql, "label_for_charts": level.label}
+            if level.is_null:
+                entry["is_null_level"] = True
+            if level.tf_column:
+                entry["tf_adjustment_column"] = level.tf_column
+                entry["tf_adjustment_weight"] = 1.0
+            levels.append(entry)
+        out.append({"output_column_name": comparison.name, "comparison_levels": levels})
+    return out

@@ -1,0 +1,125 @@
+"""Over-merge guards: when two groups of records cannot be one person.
+
+Shared identifiers (a household phone, a family email, an address) are evidence, not
+proof. Whatever the match weights say, two groups are never merged when, between them,
+they hold two clearly different birth dates, two different valid national IDs of the
+same kind, given names that cannot be the same person's, or clearly different surnames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cx360.normalize import given_name_variants
+from cx360.resolve._similarity import levenshtein
+
+
+@dataclass(frozen=True, slots=True)
+class GuardLimits:
+    """Limits in the spirit of Segment's identity rules."""
+
+    max_national_ids_per_kind: int = 1
+    check_given_names: bool = True
+    check_birth_dates: bool = True
+    check_surnames: bool = True
+
+
+@dataclass(slots=True)
+class Profile:
+    """What a group of records says about its person, as far as the guards care."""
+
+    givens: set[tuple[str, str, str]] = field(default_factory=set)  # key, canonical, all keys
+    surnames: set[tuple[str, str | None]] = field(default_factory=set)
+    birth_dates: set[str] = field(default_factory=set)
+    national_ids: dict[str, set[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> Profile:
+        profile = cls()
+        if record.get("given_key"):
+            profile.givens.add(
+                (
+                    record["given_key"],
+                    record.get("given_canonical") or record["given_key"],
+                    record.get("given_keys") or record["given_key"],
+                )
+            )
+        if record.get("surname_key"):
+            profile.surnames.add((record["surname_key"], record.get("surname2_key")))
+        if record.get("birth_date"):
+            profile.birth_dates.add(record["birth_date"])
+        if record.get("national_id_key"):
+            kind = record.get("national_id_kind") or "generic"
+            profile.national_ids.setdefault(kind, set()).add(record["national_id_key"])
+        return profile
+
+    def absorb(self, other: Profile) -> None:
+        self.givens |= other.givens
+        self.surnames |= other.surnames
+        self.birth_dates |= other.birth_dates
+        for kind, values in other.national_ids.items():
+            self.national_ids.setdefault(kind, set()).update(values)
+
+
+def given_names_compatible(a: tuple[str, str, str], b: tuple[str, str, str]) -> bool:
+    key_a, canon_a, all_a = a
+    key_b, canon_b, all_b = b
+    if key_a == key_b or canon_a == canon_b:
+        return True
+    if key_a.startswith(key_b) or key_b.startswith(key_a):
+        return True  # "caro"/"carolina", an initial
+    if key_a in all_b.split(" ") or key_b in all_a.split(" "):
+        return True  # uses a second given name
+    if min(len(key_a), len(key_b)) >= 4 and levenshtein(key_a, key_b) <= 1:
+        return True  # a typo
+    if min(len(key_a), len(key_b)) >= 7 and levenshtein(key_a, key_b) <= 2:
+        return True
+    return bool(given_name_variants(key_a) & given_name_variants(key_b))
+
+
+def birth_dates_compatible(a: str, b: str) -> bool:
+    if a == b or levenshtein(a, b) <= 1:
+        return True
+    return a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]  # day/month swapped
+
+
+def surnames_compatible(a: tuple[str, str | None], b: tuple[str, str | None]) -> bool:
+    names_a = {s for s in a if s}
+    names_b = {s for s in b if s}
+    if names_a & names_b:
+        return True
+    first_a, first_b = a[0], b[0]
+    return min(len(first_a), len(first_b)) >= 4 and levenshtein(first_a, first_b) <= 1
+
+
+def conflict(a: Profile, b: Profile, limits: GuardLimits) -> str | None:
+    """Why `a` and `b` cannot be one person, or None when they can."""
+    for kind, values in a.national_ids.items():
+        other = b.national_ids.get(kind)
+        if other:
+            merged = values | other
+            if len(merged) > limits.max_national_ids_per_kind and not _typos_only(merged):
+                return "national_id"
+    if limits.check_birth_dates:
+        for x in a.birth_dates:
+            for y in b.birth_dates:
+                if not birth_dates_compatible(x, y):
+                    return "birth_date"
+    if limits.check_given_names:
+        for gx in a.givens:
+            for gy in b.givens:
+                if not given_names_compatible(gx, gy):
+                    return "given_name"
+    if limits.check_surnames:
+        for sx in a.surnames:
+            for sy in b.surnames:
+                if not surnames_compatible(sx, sy):
+                    return "surname"
+    return None
+
+
+def _typos_only(values: set[str]) -> bool:
+    # Two spellings one keystroke apart are one ID typed twice (no check digit caught it)
+    items = sorted(values)
+    return all(levenshtein(items[0], v) <= 1 for v in items[1:])

@@ -1,0 +1,159 @@
+"""The Splink adapter: the only module that imports Splink.
+
+Everything else speaks cx360's terms (records, features, models as dicts, edges as Arrow
+tables). Splink runs on DuckDB here; the Spark engine will plug in at `_db_api`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from cx360._errors import ResolutionError
+from cx360.resolve._features import splink_comparisons
+
+log = logging.getLogger("cx360.resolve")
+
+# Pairs worth scoring: records that share an identifier, or a name with something else.
+# Each rule is a list of columns that must be equal (and not NULL).
+PREDICTION_BLOCKS: tuple[tuple[str, ...], ...] = (
+    ("phone_key",),
+    ("email_key",),
+    ("national_id_key",),
+    ("handle_key",),
+    ("surname_key", "birth_date"),
+    ("given_canonical", "birth_date"),
+    ("name_block",),
+    ("surname_key", "address_key"),
+)
+# A social handle that is someone's e-mail user name ("mariamedina09" / mariamedina09@...).
+CROSS_BLOCKS: tuple[str, ...] = (
+    'l."handle_key" = r."email_user"',
+    'l."email_user" = r."handle_key"',
+)
+# Given name + surname is a useful block only for names that are not too common: a block
+# of n records costs n²/2 comparisons, and a very common name says little anyway.
+NAME_BLOCK_MAX_RECORDS = 50
+# EM sessions: each one fixes the compared columns it blocks on, so together they
+# estimate every comparison's m probabilities.
+TRAINING_BLOCKS: tuple[tuple[str, ...], ...] = (
+    ("phone_key",),
+    ("given_key", "surname_key"),
+    ("birth_date",),
+    ("email_key",),
+)
+# Rules that find true matches with high precision, for the prior match probability.
+DETERMINISTIC_RULES: tuple[str, ...] = (
+    'l."national_id_key" = r."national_id_key" AND l."given_canonical" = r."given_canonical"',
+    'l."email_key" = r."email_key" AND l."given_canonical" = r."given_canonical"',
+    'l."phone_key" = r."phone_key" AND l."given_key" = r."given_key" '
+    'AND l."surname_key" = r."surname_key"',
+    'l."given_key" = r."given_key" AND l."surname_key" = r."surname_key" '
+    'AND l."birth_date" = r."birth_date"',
+)
+
+
+@dataclass
+class SplinkRun:
+    """Timings of the Splink steps, for reports."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+class SplinkSession:
+    """The records registered once with Splink on one DuckDB connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
+        from splink import DuckDBAPI
+
+        self.con = con
+        self.num_rows = table.num_rows
+        self._db_api = DuckDBAPI(connection=con)
+        con.register("cx360_input", table)
+        con.execute(
+            f"""
+            CREATE TABLE cx360_records AS
+            SELECT *,
+                CASE WHEN count(*) OVER (PARTITION BY given_canonical, surname_key)
+                          <= {NAME_BLOCK_MAX_RECORDS}
+                     THEN given_canonical || ' ' || surname_key END AS name_block,
+                split_part(email_key, '@', 1) AS email_user
+            FROM cx360_input
+            """
+        )
+        con.unregister("cx360_input")
+        self._frame = self._db_api.register("cx360_records")
+
+    def linker(self, settings: dict[str, Any]) -> Any:
+        from splink import Linker
+
+        return Linker(self._frame, settings, log_level=logging.WARNING)
+
+
+def _settings() -> dict[str, Any]:
+    from splink import SettingsCreator, block_on
+
+    creator = SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=list[Any](splink_comparisons()),
+        blocking_rules_to_generate_predictions=[
+            *(block_on(*cols) for cols in PREDICTION_BLOCKS),
+            *({"blocking_rule": rule} for rule in CROSS_BLOCKS),
+        ],
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )
+    settings: dict[str, Any] = creator.get_settings("duckdb").as_dict()  # type: ignore[no-untyped-call]
+    return settings
+
+
+def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[str, Any]:
+    """Train the Fellegi-Sunter model on the store's records (unsupervised: u by sampling,
+    m by expectation maximisation); the model as a JSON-able dict."""
+    from splink import block_on
+
+    if session.num_rows < 50:
+        raise ResolutionError("too few records to train a matching model (need at least 50)")
+    started = time.perf_counter()
+    linker = session.linker(_settings())
+    training = linker.training
+    training.estimate_probability_two_random_records_match(list(DETERMINISTIC_RULES), recall=0.7)
+    max_pairs = min(5e6, max(1e5, session.num_rows * 20.0))
+    training.estimate_u_using_random_sampling(max_pairs=max_pairs)
+    for cols in TRAINING_BLOCKS:
+        try:
+            training.estimate_parameters_using_expectation_maximisation(
+                block_on(*cols), estimate_without_term_frequencies=True
+            )
+        except Exception as error:  # Splink raises bare Exceptions when a block is empty
+            log.warning("EM session blocked on %s skipped: %s", cols, type(error).__name__)
+    model: dict[str, Any] = linker.misc.save_model_to_json()
+    if run is not None:
+        run.seconds["train"] = time.perf_counter() - started
+    return model
+
+
+def predict_edges(
+    session: SplinkSession,
+    model: dict[str, Any],
+    *,
+    min_match_weight: float,
+    run: SplinkRun | None = None,
+) -> pa.Table:
+    """Score candidate pairs with a trained model: (unique_id_l, unique_id_r, match_weight)
+    for every pair at or above `min_match_weight`."""
+    started = time.perf_counter()
+    linker = session.linker(model)
+    predictions = linker.inference.predict(threshold_match_weight=min_match_weight)
+    edges = session.con.sql(
+        f"SELECT unique_id_l, unique_id_r, match_weight FROM {predictions.physical_name}"
+    ).to_arrow_table()
+    if run is not None:
+        run.seconds["predict"] = time.perf_counter() - started
+    return edges

@@ -1,0 +1,54 @@
+"""Batch (DuckDB SQL) and real-time (Python) comparison levels must agree."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import duckdb
+import pytest
+
+from cx360.resolve._features import COMPARISONS, FEATURE_COLUMNS, email_user
+
+VALUES: dict[str, list[str | None]] = {
+    "given_key": [None, "jose", "josee", "pepe", "maria", "mariajose", "j", "carolina", "caro"],
+    "surname_key": [None, "garcia", "garcai", "lopez", "marquez"],
+    "surname2_key": [None, "garcia", "lopez", "marquez"],
+    "birth_date": [None, "1985-03-07", "1985-07-03", "1985-03-08", "1985-11-30", "1990-01-01"],
+    "email_key": [None, "pepe@gmail.com", "pepe@hotmail.com", "ana@gmail.com"],
+    "phone_key": [None, "+573001234567", "+573001234568"],
+    "national_id_key": [None, "12345678", "12345679", "87654321"],
+    "address_key": [None, "calle 45 12 34", "calle 45 12 35", "carrera 7 45 10"],
+    "city_key": [None, "bogota", "madrid"],
+    "handle_key": [None, "pepe", "caro_g"],
+}
+
+
+def _record(rng: random.Random) -> dict[str, Any]:
+    record: dict[str, Any] = {c: rng.choice(v) for c, v in VALUES.items()}
+    given = record["given_key"]
+    record["given_canonical"] = {"pepe": "jose", "caro": "carolina"}.get(given, given)
+    extra = rng.choice([None, "jose", "luis"])
+    record["given_keys"] = None if given is None else " ".join(filter(None, [given, extra]))
+    record["email_user"] = email_user(record)
+    return record
+
+
+@pytest.mark.parametrize("comparison", COMPARISONS, ids=lambda c: c.name)
+def test_sql_and_python_levels_agree(comparison: Any) -> None:
+    rng = random.Random(7)
+    pairs = [(_record(rng), _record(rng)) for _ in range(600)]
+    columns = [*FEATURE_COLUMNS, "email_user"]
+    con = duckdb.connect()
+    select_cols = ", ".join(f'?::VARCHAR AS "{c}_l", ?::VARCHAR AS "{c}_r"' for c in columns)
+    cases = " ".join(
+        f"WHEN {level.sql} THEN {i}" if level.sql != "ELSE" else f"ELSE {i}"
+        for i, level in enumerate(comparison.levels)
+    )
+    if "ELSE" not in cases:
+        cases += f" ELSE {len(comparison.levels) - 1}"
+    query = f"SELECT CASE {cases} END FROM (SELECT {select_cols})"
+    for left, right in pairs:
+        params = [v for c in columns for v in (left[c], right[c])]
+        sql_level = con.execute(query, params).fetchone()[0]
+        assert sql_level == comparison.level_of(left, right), (comparison.name, left, right)

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from cx360.resolve._guards import (
+    GuardLimits,
+    Profile,
+    birth_dates_compatible,
+    conflict,
+    given_names_compatible,
+)
+
+
+def _profile(**values: str) -> Profile:
+    return Profile.of(values)
+
+
+def test_given_names() -> None:
+    assert given_names_compatible(("pepe", "jose", "pepe"), ("jose", "jose", "jose luis"))
+    assert given_names_compatible(("caro", "caro", "caro"), ("carolina", "carolina", "carolina"))
+    assert given_names_compatible(("jose", "jose", "jose"), ("maria", "maria", "maria jose"))
+    assert given_names_compatible(("guadalupe", "guadalupe", "guadalupe"), ("guadalpue", "x", "x"))
+    assert not given_names_compatible(("maria", "maria", "maria"), ("ana", "ana", "ana"))
+    assert not given_names_compatible(("liliana", "liliana", "liliana"), ("luz", "luz", "luz"))
+
+
+def test_birth_dates() -> None:
+    assert birth_dates_compatible("1985-03-07", "1985-07-03")  # day and month swapped
+    assert birth_dates_compatible("1985-03-07", "1985-03-08")  # one keystroke
+    assert not birth_dates_compatible("1960-03-07", "1990-03-07".replace("07", "21"))
+
+
+def test_household_members_conflict_and_the_same_person_does_not() -> None:
+    limits = GuardLimits()
+    mother = _profile(given_key="patricia", surname_key="adams", birth_date="1955-11-30")
+    son = _profile(given_key="joseph", surname_key="adams")
+    assert conflict(mother, son, limits) == "given_name"
+    father = _profile(given_key="jose", surname_key="garcia", birth_date="1960-05-01")
+    junior = _profile(given_key="jose", surname_key="garcia", birth_date="1990-08-12")
+    assert conflict(father, junior, limits) == "birth_date"
+    same = _profile(given_key="pepe", given_canonical="jose", surname_key="garcia")
+    assert conflict(father, same, limits) is None
+
+
+def test_two_valid_national_ids_conflict_unless_one_keystroke_apart() -> None:
+    limits = GuardLimits()
+    a = _profile(national_id_key="1020304050", national_id_kind="co_cc")
+    b = _profile(national_id_key="1020304051", national_id_kind="co_cc")
+    c = _profile(national_id_key="7788990011", national_id_kind="co_cc")
+    assert conflict(a, b, limits) is None
+    assert conflict(a, c, limits) == "national_id"
+    assert conflict(a, c, GuardLimits(max_national_ids_per_kind=2)) is None
+
+
+def test_absorb_accumulates_evidence() -> None:
+    limits = GuardLimits()
+    group = _profile(given_key="ana", surname_key="ruiz")
+    group.absorb(_profile(birth_date="1990-01-01"))
+    assert conflict(group, _profile(birth_date="1970-06-15"), limits) == "birth_date"
