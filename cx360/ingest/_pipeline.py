@@ -30,7 +30,7 @@ from cx360.store._writes import (
 
 log = logging.getLogger("cx360.ingest")
 
-CHUNK_ROWS = 2000
+CHUNK_ROWS = 5000
 # Below this many rows, worker processes cost more to start than they save.
 PARALLEL_MIN_ROWS = 20_000
 

@@ -31,6 +31,13 @@ _KNOWN_REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
 _RECORD_ATTRIBUTES = frozenset(RECORD_COLUMNS)
 # Limits of the store's key columns.
 _MAX_KEY = {"source": 64, "source_record_id": 255, "interaction_id": 255}
+# Every prepared record has every column, so writers can read them positionally.
+_NORMALIZED_COLUMNS = (
+    "given_names", "surnames", "given_key", "given_canonical", "given_keys", "surname_key",
+    "surname2_key", "email_display", "email_key", "phone_e164", "phone_key", "phone_kind",
+    "national_id", "national_id_key", "national_id_kind", "national_id_valid", "birth_date",
+)  # fmt: skip
+_EMPTY_RECORD: dict[str, Any] = dict.fromkeys(_NORMALIZED_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,12 +147,11 @@ def prepare_record(
         return Quarantined(row_number, problem.reason, problem.column, raw)
 
     issues: list[str] = []
-    out: dict[str, Any] = {
-        "source": source,
-        "source_record_id": source_record_id,
-        "observed_at": observed_at,
-        "country": country,
-    }
+    out = dict(_EMPTY_RECORD)
+    out["source"] = source
+    out["source_record_id"] = source_record_id
+    out["observed_at"] = observed_at
+    out["country"] = country
     out["raw"], out["content_hash"] = serialize(raw)
 
     name = normalize_name(first, last, full, country)

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert, literal, select, update
@@ -72,34 +73,32 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     """Bulk insert through the driver's executemany, binding values once per column.
 
     SQLAlchemy's per-row parameter processing costs more than SQLite's own insert on the
-    ingest hot path; this compiles the statement once and applies each column's bind
-    processor directly, which is what SQLAlchemy does, minus the per-row bookkeeping.
+    ingest hot path; this compiles the statement once and applies only the columns' bind
+    processors that exist (dates, booleans, JSON), which is what SQLAlchemy does, minus
+    the per-row bookkeeping. Every row must have the same keys.
     """
     if not rows:
         return
     dialect = conn.dialect
     names = [c.name for c in table.columns if c.name in rows[0]]
     compiled = insert(table).compile(dialect=dialect, column_keys=names)
-    processors = [
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-    ]
     if compiled.positional:
-        order = [names.index(key) for key in compiled.positiontup or ()]
-        params: list[Any] = []
-        for row in rows:
-            values = [row.get(name) for name in names]
-            for i, proc in enumerate(processors):
-                if proc is not None and values[i] is not None:
-                    values[i] = proc(values[i])
-            params.append(tuple(values[i] for i in order))
-    else:
-        params = []
-        for row in rows:
-            bound = {}
-            for name, proc in zip(names, processors, strict=True):
-                value = row.get(name)
-                bound[name] = proc(value) if proc is not None and value is not None else value
-            params.append(bound)
+        names = [key for key in compiled.positiontup or ()]
+    processors = [
+        (i, proc)
+        for i, name in enumerate(names)
+        if (proc := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
+    pick = itemgetter(*names)
+    params: list[Any] = []
+    for row in rows:
+        values = list(pick(row))
+        for i, proc in processors:
+            if values[i] is not None:
+                values[i] = proc(values[i])
+        params.append(
+            tuple(values) if compiled.positional else dict(zip(names, values, strict=True))
+        )
     conn.exec_driver_sql(compiled.string, params)
 
 
@@ -158,9 +157,9 @@ def upsert(
     for row in rows:
         hit = existing.get(tuple(row[c] for c in kind.key))
         if hit is None:
-            values = {c: row.get(c) for c in columns}
-            values.update(version=1, batch_id=batch_id, ingested_at=now, updated_at=now)
-            new_rows.append(values)
+            # prepared rows carry exactly the table's columns: complete them in place
+            row.update(version=1, batch_id=batch_id, ingested_at=now, updated_at=now)
+            new_rows.append(row)
         elif hit.content_hash == row["content_hash"]:
             counts.unchanged += 1
         elif kind.ordered_by and _is_older(row.get(kind.ordered_by), hit._mapping[kind.ordered_by]):
