@@ -15,14 +15,13 @@ benchmarks/_metrics.py. One row per (dataset, seed, method):
 - seconds: the method's wall time (stages in the last column). The baselines start from
   cx360-normalized records; normalization time is printed once per dataset.
 
-Methods are the METHODS registry (name → callable(Dataset, options)); "cx360" calls
-`cx360_resolve(records_df)` imported lazily from cx360 and is skipped if it is missing.
+Methods are the METHODS registry (name → callable(Dataset, options)); "cx360" runs the
+public API (ingest into a fresh SQLite store, `hub.resolve()`, `hub.export()`).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 import time
@@ -58,8 +57,6 @@ PUBLIC_LOADERS: dict[str, Callable[[], tuple[pd.DataFrame, pd.Series]]] = {
     "febrl4": load_febrl4,
     "rldata10000": load_rldata10000,
 }
-#: Where cx360's resolver may live, tried in order ("module:function").
-CX360_HOOKS = ("cx360:cx360_resolve", "cx360.resolve:cx360_resolve")
 
 
 class MethodUnavailableError(Exception):
@@ -97,30 +94,33 @@ Method = Callable[[Dataset, argparse.Namespace], "MethodResult | pd.Series"]
 
 
 def _cx360(ds: Dataset, opts: argparse.Namespace) -> MethodResult | pd.Series:
-    """cx360's own resolver: `cx360_resolve(records_df)` → cluster id per record.
+    """cx360 through its public API: ingest into a fresh SQLite store, resolve, export.
 
-    records_df holds the contract columns as text (plus extra columns; FEBRL4 carries
-    ``attrs["link_type"] == "link_only"``). The result may be a Series (index unique_id
-    "source|source_record_id" or a (source, source_record_id) MultiIndex) or anything
-    with `.clusters` (and optionally `.seconds`).
+    The seconds reported are resolution's own stages (load, train, predict, cluster,
+    write), comparable to plain Splink's train/predict/cluster; ingest is reported apart.
     """
-    errors = []
-    for hook in CX360_HOOKS:
-        module_name, _, attr = hook.partition(":")
+    import tempfile
+
+    import cx360
+
+    with tempfile.TemporaryDirectory(prefix="cx360-acc-") as tmp:
+        hub = cx360.connect(f"sqlite:///{tmp}/cx360.db")
         try:
-            resolve = getattr(importlib.import_module(module_name), attr)
-            break
-        except (ImportError, AttributeError) as error:
-            errors.append(f"{hook}: {error}")
-    else:
-        raise MethodUnavailableError("cannot import cx360_resolve (" + "; ".join(errors) + ")")
-    started = time.perf_counter()
-    out = resolve(ds.records)
-    seconds = time.perf_counter() - started
-    if isinstance(out, pd.Series):
-        return MethodResult(out, {"resolve": seconds})
-    stages = dict(getattr(out, "seconds", None) or {"resolve": seconds})
-    return MethodResult(out.clusters, stages)
+            rows = ds.records.fillna("").astype(str).to_dict("records")
+            started = time.perf_counter()
+            hub.ingest(records=rows)
+            ingest_seconds = time.perf_counter() - started
+            report = hub.resolve()
+            hub.export(f"{tmp}/assignments.csv")
+        finally:
+            hub.close()
+        assigned = pd.read_csv(f"{tmp}/assignments.csv", dtype=str, keep_default_na=False)
+    clusters = pd.Series(
+        assigned.customer_id.to_numpy(),
+        index=assigned.source + "|" + assigned.source_record_id,
+    )
+    stages = {k: v for k, v in report.seconds.items() if k != "total"}
+    return MethodResult(clusters, stages, {"ingest_seconds": ingest_seconds})
 
 
 METHODS: dict[str, Method] = {
