@@ -25,3 +25,25 @@ def levenshtein(left: str, right: str) -> int:
             current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b)))
         previous = current
     return previous[-1]
+
+
+@lru_cache(maxsize=1 << 16)
+def transposition_distance(left: str, right: str) -> int:
+    """Optimal-string-alignment distance: Levenshtein where swapping two adjacent
+    characters costs 1 ("jsoe" / "jose"), the commonest typing error."""
+    if left == right:
+        return 0
+    rows = len(left) + 1
+    cols = len(right) + 1
+    d = [[0] * cols for _ in range(rows)]
+    for i in range(rows):
+        d[i][0] = i
+    for j in range(cols):
+        d[0][j] = j
+    for i in range(1, rows):
+        for j in range(1, cols):
+            cost = left[i - 1] != right[j - 1]
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and left[i - 1] == right[j - 2] and left[i - 2] == right[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]

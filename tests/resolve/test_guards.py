@@ -55,3 +55,24 @@ def test_absorb_accumulates_evidence() -> None:
     group = _profile(given_key="ana", surname_key="ruiz")
     group.absorb(_profile(birth_date="1990-01-01"))
     assert conflict(group, _profile(birth_date="1970-06-15"), limits) == "birth_date"
+
+
+def test_typos_initials_and_second_names_are_one_person() -> None:
+    assert given_names_compatible(("jsoe", "jsoe", "jsoe"), ("jose", "jose", "jose"))
+    assert given_names_compatible(("lux", "lux", "lux"), ("luz", "luz", "luz"))
+    assert given_names_compatible(("jc", "jc", "jc mora"), ("juan", "juan", "juan carlos mora"))
+    limits = GuardLimits()
+    group = _profile(given_key="maria", given_keys="maria fernanda", surname_key="pineda")
+    group.absorb(_profile(given_key="maria", given_keys="maria", surname_key="pineda"))
+    assert conflict(group, _profile(given_key="fernanda", surname_key="pineda"), limits) is None
+    assert conflict(group, _profile(given_key="andrea", surname_key="pineda"), limits) == "given_name"
+
+
+def test_transposition_distance() -> None:
+    from cx360.resolve._similarity import transposition_distance
+
+    assert transposition_distance("jose", "jsoe") == 1
+    assert transposition_distance("rafael", "rafeal") == 1
+    assert transposition_distance("ana", "ana") == 0
+    assert transposition_distance("luz", "lux") == 1
+    assert transposition_distance("abc", "") == 3
