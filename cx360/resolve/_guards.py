@@ -126,11 +126,12 @@ def conflict(a: Profile, b: Profile, limits: GuardLimits) -> str | None:
                 if not birth_dates_compatible(x, y):
                     return "birth_date"
     if limits.check_given_names and a.givens and b.givens:
-        # each name one side goes by must fit some name the other side goes by
+        # every name one side goes by must fit some name the other side goes by
         # (a group holds "María", "María Fernanda", "Fernanda": all one person's)
-        if not all(any(given_names_compatible(x, y) for y in b.givens) for x in a.givens):
-            return "given_name"
-        if not all(any(given_names_compatible(y, x) for x in a.givens) for y in b.givens):
+        a_fits = all(any(given_names_compatible(x, y) for y in b.givens) for x in a.givens)
+        if not a_fits and not all(
+            any(given_names_compatible(y, x) for x in a.givens) for y in b.givens
+        ):
             return "given_name"
     if limits.check_surnames:
         for sx in a.surnames:

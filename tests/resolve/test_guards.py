@@ -65,7 +65,9 @@ def test_typos_initials_and_second_names_are_one_person() -> None:
     group = _profile(given_key="maria", given_keys="maria fernanda", surname_key="pineda")
     group.absorb(_profile(given_key="maria", given_keys="maria", surname_key="pineda"))
     assert conflict(group, _profile(given_key="fernanda", surname_key="pineda"), limits) is None
-    assert conflict(group, _profile(given_key="andrea", surname_key="pineda"), limits) == "given_name"
+    assert (
+        conflict(group, _profile(given_key="andrea", surname_key="pineda"), limits) == "given_name"
+    )
 
 
 def test_transposition_distance() -> None:
