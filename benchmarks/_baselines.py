@@ -36,22 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-RECORD_COLUMNS = (
-    "source",
-    "source_record_id",
-    "observed_at",
-    "first_name",
-    "last_name",
-    "full_name",
-    "email",
-    "phone",
-    "national_id",
-    "date_of_birth",
-    "address",
-    "city",
-    "country",
-    "handle",
-)
+from cx360.models import RECORD_COLUMNS
+
 #: Columns of `normalized_frame` (besides unique_id), as `prepare_record` names them.
 NORMALIZED_COLUMNS = (
     "source",

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from cx360._errors import ConfigurationError
+from cx360.models import INTERACTION_COLUMNS, RECORD_COLUMNS
 from cx360.synthetic import _data as ref
 from cx360.synthetic._people import People, Person, Phone
 from cx360.synthetic._render import (
@@ -56,17 +57,8 @@ __all__ = [
 ]
 
 SOURCES: tuple[str, ...] = ("whatsapp", "call_center", "email", "web", "app", "store", "social")
-RECORD_COLUMNS: tuple[str, ...] = ("source", "source_record_id", "observed_at", *FIELD_NAMES)
-INTERACTION_COLUMNS: tuple[str, ...] = (
-    "source",
-    "source_record_id",
-    "interaction_id",
-    "occurred_at",
-    "type",
-    "status",
-    "case_id",
-    "summary",
-)
+# The generator writes exactly the library's input contract.
+assert ("source", "source_record_id", "observed_at", *FIELD_NAMES) == RECORD_COLUMNS
 TRUTH_COLUMNS: tuple[str, ...] = ("source", "source_record_id", "person_id", "household_id")
 DEFAULT_COUNTRIES: tuple[tuple[str, float], ...] = (
     ("CO", 0.3),
