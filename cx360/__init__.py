@@ -28,7 +28,9 @@ from cx360.models import (
     IngestResult,
     Interaction,
     QuarantineReason,
+    ResolveReport,
 )
+from cx360.resolve import GuardLimits
 
 __version__ = "0.1.0"
 
@@ -36,6 +38,7 @@ __all__ = [
     "ChannelRecord",
     "ConfigurationError",
     "Cx360Error",
+    "GuardLimits",
     "Hub",
     "IngestReport",
     "IngestResult",
@@ -46,6 +49,7 @@ __all__ = [
     "NotFoundError",
     "QuarantineReason",
     "ResolutionError",
+    "ResolveReport",
     "SchemaError",
     "StoreError",
     "StoreIntegrityError",

@@ -1,0 +1,45 @@
+"""The public API is the flat `cx360.__all__`; this pins it (changes are deliberate)."""
+
+from __future__ import annotations
+
+import cx360
+
+EXPECTED = [
+    "ChannelRecord",
+    "ConfigurationError",
+    "Cx360Error",
+    "GuardLimits",
+    "Hub",
+    "IngestReport",
+    "IngestResult",
+    "InputError",
+    "InputFormatError",
+    "Interaction",
+    "MissingDependencyError",
+    "NotFoundError",
+    "QuarantineReason",
+    "ResolutionError",
+    "ResolveReport",
+    "SchemaError",
+    "StoreError",
+    "StoreIntegrityError",
+    "StoreVersionError",
+    "__version__",
+    "connect",
+]
+
+
+def test_all_is_pinned() -> None:
+    assert cx360.__all__ == EXPECTED
+
+
+def test_every_name_exists() -> None:
+    for name in cx360.__all__:
+        assert hasattr(cx360, name), name
+
+
+def test_errors_share_one_root() -> None:
+    for name in cx360.__all__:
+        value = getattr(cx360, name)
+        if isinstance(value, type) and issubclass(value, Exception):
+            assert issubclass(value, cx360.Cx360Error), name
