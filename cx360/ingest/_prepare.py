@@ -17,7 +17,7 @@ from typing import Any
 
 import phonenumbers
 
-from cx360.models import RECORD_COLUMNS, QuarantineReason
+from cx360.models import QuarantineReason
 from cx360.normalize.addresses import normalize_address, normalize_city
 from cx360.normalize.dates import normalize_birth_date, parse_timestamp
 from cx360.normalize.emails import normalize_email
@@ -28,7 +28,6 @@ from cx360.normalize.phones import normalize_phone
 from cx360.store._engine import SerializedJSON, json_default
 
 _KNOWN_REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
-_RECORD_ATTRIBUTES = frozenset(RECORD_COLUMNS)
 # Limits of the store's key columns.
 _MAX_KEY = {"source": 64, "source_record_id": 255, "interaction_id": 255}
 # Every prepared record has every column, so writers can read them positionally.
@@ -233,8 +232,3 @@ def prepare_interaction(
             out["status"] = folded
     out["raw"], out["content_hash"] = serialize(raw)
     return out
-
-
-def record_attributes(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The extra (non-contract) columns of a record."""
-    return {k: v for k, v in raw.items() if k not in _RECORD_ATTRIBUTES}
