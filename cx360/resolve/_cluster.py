@@ -8,7 +8,7 @@ already holds, so a weak link cannot pull two clearly different people together.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,8 +31,13 @@ def cluster(
     weights: Sequence[float],
     *,
     limits: GuardLimits,
+    on_decision: Callable[[int, int, str | None], None] | None = None,
 ) -> ClusterResult:
-    """Cluster records (by position) given scored pairs (positions and match weights)."""
+    """Cluster records (by position) given scored pairs (positions and match weights).
+
+    `on_decision(root_a, root_b, reason)` is told of every join considered (reason None
+    when joined), for audits against ground truth; the roots are before the join.
+    """
     n = len(records)
     parent = list(range(n))
     profiles: dict[int, Profile] = {}
@@ -60,6 +65,8 @@ def cluster(
             continue
         pa, pb = profile(a), profile(b)
         reason = conflict(pa, pb, limits)
+        if on_decision is not None:
+            on_decision(a, b, reason)
         if reason is not None:
             blocked[reason] = blocked.get(reason, 0) + 1
             continue
