@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -23,7 +24,7 @@ from cx360.models import ResolveReport
 from cx360.resolve._cluster import cluster
 from cx360.resolve._features import FEATURE_COLUMNS
 from cx360.resolve._guards import GuardLimits
-from cx360.resolve._ids import assign_ids
+from cx360.resolve._ids import Assignment, assign_ids
 from cx360.resolve._splink import SplinkRun, SplinkSession, predict_edges, train_model
 from cx360.store import Store, utcnow
 from cx360.store._schema import customers, models, record_customers, records, resolution_runs
@@ -166,9 +167,9 @@ def _write_customers(
     conn: Connection,
     record_ids: list[int],
     labels: list[int],
-    assignment: Any,
+    assignment: Assignment,
     previous: dict[int, str],
-    now: Any,
+    now: datetime,
 ) -> int:
     """Apply an assignment: new customers, aliases, and changed memberships."""
     customer_of = assignment.customer_of_label

@@ -8,11 +8,14 @@ same kind, given names that cannot be the same person's, or clearly different su
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from cx360.normalize import given_name_variants
 from cx360.resolve._similarity import levenshtein, transposition_distance
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +123,10 @@ def conflict(a: Profile, b: Profile, limits: GuardLimits) -> str | None:
             merged = values | other
             if len(merged) > limits.max_national_ids_per_kind and not _typos_only(merged):
                 return "national_id"
-    if limits.check_birth_dates:
-        for x in a.birth_dates:
-            for y in b.birth_dates:
-                if not birth_dates_compatible(x, y):
-                    return "birth_date"
+    if limits.check_birth_dates and not _all_pairs(
+        a.birth_dates, b.birth_dates, birth_dates_compatible
+    ):
+        return "birth_date"
     if limits.check_given_names and a.givens and b.givens:
         # every name one side goes by must fit some name the other side goes by
         # (a group holds "María", "María Fernanda", "Fernanda": all one person's)
@@ -133,12 +135,13 @@ def conflict(a: Profile, b: Profile, limits: GuardLimits) -> str | None:
             any(given_names_compatible(y, x) for x in a.givens) for y in b.givens
         ):
             return "given_name"
-    if limits.check_surnames:
-        for sx in a.surnames:
-            for sy in b.surnames:
-                if not surnames_compatible(sx, sy):
-                    return "surname"
+    if limits.check_surnames and not _all_pairs(a.surnames, b.surnames, surnames_compatible):
+        return "surname"
     return None
+
+
+def _all_pairs(xs: Iterable[T], ys: Iterable[T], compatible: Callable[[T, T], bool]) -> bool:
+    return all(compatible(x, y) for x in xs for y in ys)
 
 
 def _typos_only(values: set[str]) -> bool:
