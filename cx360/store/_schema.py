@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -214,4 +215,40 @@ resolution_runs = Table(
     Column("started_at", Timestamp, nullable=False),
     Column("finished_at", Timestamp),
     Column("stats", JSON),
+)
+
+# The links that joined each customer's records in the latest resolution (a spanning
+# forest: at most one fewer than the records), so "why is this record in this customer"
+# can be answered by a path of links. kind: model | override.
+record_links = Table(
+    "record_links",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("record_id_l", Id, nullable=False),
+    Column("record_id_r", Id, nullable=False),
+    Column("match_weight", Float),
+    Column("kind", String(16), nullable=False),
+    Column("run_id", Id),
+    Column("created_at", Timestamp, nullable=False),
+    Index(None, "record_id_l"),
+    Index(None, "record_id_r"),
+)
+
+# A data steward's decisions: kind "link" (always together) or "separate" (never
+# together). Kept forever for audit; revoking one records who, when and why.
+overrides = Table(
+    "overrides",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("record_id_l", Id, nullable=False),
+    Column("record_id_r", Id, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("revoked_at", Timestamp),
+    Column("revoked_by", String(128)),
+    Column("revoke_reason", Text),
+    Index(None, "record_id_l"),
+    Index(None, "record_id_r"),
 )

@@ -19,6 +19,10 @@ EXPECTED_TABLES = {
     "quarantine",
     "customers",
     "record_customers",
+    "models",
+    "resolution_runs",
+    "record_links",
+    "overrides",
     "alembic_version",
 }
 
@@ -84,3 +88,15 @@ def test_store_url_rules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
 def test_unknown_backend_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError):
         Store.open("mysql://u@h/db")
+
+
+def test_migrations_match_the_schema_module(store: Store) -> None:
+    """The tables the migrations build are the ones the code declares (no drift)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from cx360.store._schema import metadata
+
+    with store.connection() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
