@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from cx360.ingest._pipeline import PARALLEL_MIN_ROWS, ingest_rows
+from cx360.ingest._pipeline import DEFER_INDEXES_MIN_ROWS, PARALLEL_MIN_ROWS, ingest_rows
 from cx360.ingest._readers import RowSource, open_rows
 from cx360.models import IngestReport
 from cx360.store import Store
@@ -49,10 +49,18 @@ def ingest_file(
         progress: called with the open source and rows done after each chunk.
     """
     source = open_rows(path, kind)
+    expected = source.total_rows or source.total_bytes // 150
     if workers is None:
-        big = (source.total_rows or source.total_bytes // 150) >= PARALLEL_MIN_ROWS
+        big = expected >= PARALLEL_MIN_ROWS
         workers = (os.cpu_count() or 1) if big and kind == "records" else 0
+    defer = expected >= DEFER_INDEXES_MIN_ROWS and expected > store.count_rows(kind)
     callback = (lambda done: progress(source, done)) if progress else None
     return ingest_rows(
-        store, kind, source.rows, origin=str(source.path), workers=workers, on_progress=callback
+        store,
+        kind,
+        source.rows,
+        origin=str(source.path),
+        workers=workers,
+        on_progress=callback,
+        defer_indexes=defer,
     )

@@ -22,35 +22,55 @@ from cx360.store import Store, utcnow
 from cx360.store._writes import (
     INTERACTIONS,
     RECORDS,
+    PreparedCodec,
     add_quarantine,
     finish_batch,
+    insert_prepared,
     start_batch,
-    upsert,
 )
 
 log = logging.getLogger("cx360.ingest")
 
 CHUNK_ROWS = 5000
+# A load at least this large, and larger than what the table holds, drops the lookup
+# indexes and rebuilds them at the end.
+DEFER_INDEXES_MIN_ROWS = 100_000
 # Below this many rows, worker processes cost more to start than they save.
 PARALLEL_MIN_ROWS = 20_000
 
 Row = tuple[int | None, Mapping[str, Any] | MalformedRow]
-Prepared = dict[str, Any] | Quarantined
+# A prepared row is a positional tuple encoded for the store's driver (see PreparedCodec).
+Prepared = tuple[Any, ...] | Quarantined
+
+_CODECS: dict[tuple[str, bool], PreparedCodec] = {}
+
+
+def codec_for(kind: str, sqlite: bool) -> PreparedCodec:
+    """The codec of a kind (built once per process: workers build their own)."""
+    found = _CODECS.get((kind, sqlite))
+    if found is None:
+        spec = RECORDS if kind == "records" else INTERACTIONS
+        found = _CODECS[(kind, sqlite)] = PreparedCodec(spec, sqlite)
+    return found
 
 
 def _prepare_chunk(
-    kind: str, chunk: list[Row], source_countries: Mapping[str, str]
+    kind: str, chunk: list[Row], source_countries: Mapping[str, str], sqlite: bool
 ) -> list[Prepared]:
+    encode = codec_for(kind, sqlite).encode
     out: list[Prepared] = []
     for number, row in chunk:
         if isinstance(row, MalformedRow):
             out.append(
                 Quarantined(number, QuarantineReason.MALFORMED_ROW, None, {"line": row.text})
             )
-        elif kind == "records":
-            out.append(prepare_record(row, number, source_countries))
-        else:
-            out.append(prepare_interaction(row, number))
+            continue
+        prepared = (
+            prepare_record(row, number, source_countries)
+            if kind == "records"
+            else prepare_interaction(row, number)
+        )
+        out.append(prepared if isinstance(prepared, Quarantined) else encode(prepared))
     return out
 
 
@@ -65,11 +85,12 @@ def _prepared_chunks(
     rows: Iterable[Row],
     source_countries: Mapping[str, str],
     workers: int,
+    sqlite: bool,
 ) -> Iterator[list[Prepared]]:
     chunks = _chunks(rows, CHUNK_ROWS)
     if workers <= 1:
         for chunk in chunks:
-            yield _prepare_chunk(kind, chunk, source_countries)
+            yield _prepare_chunk(kind, chunk, source_countries, sqlite)
         return
     # Normalization is CPU-bound pure Python: spread it over processes, keep input order,
     # and keep only a few chunks in flight so memory stays flat on huge files.
@@ -77,7 +98,7 @@ def _prepared_chunks(
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from _bounded_map(pool, kind, chunks, source_countries, in_flight=workers * 3)
+        yield from _bounded_map(pool, kind, chunks, source_countries, sqlite, in_flight=workers * 3)
 
 
 def _bounded_map(
@@ -85,16 +106,16 @@ def _bounded_map(
     kind: str,
     chunks: Iterator[list[Row]],
     source_countries: Mapping[str, str],
+    sqlite: bool,
     in_flight: int,
 ) -> Iterator[list[Prepared]]:
-    pending = [
-        pool.submit(_prepare_chunk, kind, c, source_countries) for c in islice(chunks, in_flight)
-    ]
+    args = (kind, source_countries, sqlite)
+    pending = [pool.submit(_prepare_chunk, kind, c, *args[1:]) for c in islice(chunks, in_flight)]
     while pending:
         head = pending.pop(0)
         following = next(chunks, None)
         if following is not None:
-            pending.append(pool.submit(_prepare_chunk, kind, following, source_countries))
+            pending.append(pool.submit(_prepare_chunk, kind, following, *args[1:]))
         yield head.result()
 
 
@@ -106,6 +127,7 @@ def ingest_rows(
     origin: str | None = None,
     workers: int = 0,
     on_progress: Callable[[int], None] | None = None,
+    defer_indexes: bool = False,
 ) -> IngestReport:
     """Ingest records or interactions from `(row_number, row)` pairs.
 
@@ -116,20 +138,25 @@ def ingest_rows(
         origin: where the rows came from (a file name), kept on the batch.
         workers: normalization processes; 0 or 1 normalizes in this process.
         on_progress: called with the number of rows done after every chunk.
+        defer_indexes: drop the table's lookup indexes for the load and rebuild them at
+            the end (also after a failure; after a kill, the next `Store.open` does).
     """
     if kind not in ("records", "interactions"):
         raise ValueError("kind must be 'records' or 'interactions'")
-    spec = RECORDS if kind == "records" else INTERACTIONS
+    sqlite = store.dialect == "sqlite"
+    codec = codec_for(kind, sqlite)
     started = time.perf_counter()
     with store.transaction() as conn:
         batch_id = start_batch(conn, kind=kind, origin=origin, now=utcnow())
     report = IngestReport(batch_id=batch_id, kind=kind)
     source_countries = store.source_countries() if kind == "records" else {}
+    if defer_indexes:
+        store.drop_secondary_indexes(codec.kind.table)
     try:
-        for prepared in _prepared_chunks(kind, rows, source_countries, workers):
+        for prepared in _prepared_chunks(kind, rows, source_countries, workers, sqlite):
             now = utcnow()
             quarantined: list[dict[str, Any]] = []
-            good: list[dict[str, Any]] = []
+            good: list[tuple[Any, ...]] = []
             for item in prepared:
                 if isinstance(item, Quarantined):
                     quarantined.append(
@@ -147,8 +174,8 @@ def ingest_rows(
                     good.append(item)
             with store.transaction() as conn:
                 add_quarantine(conn, quarantined)
-                for part in _split_at_repeats(good, spec.key):
-                    counts = upsert(conn, spec, part, batch_id=batch_id, now=now)
+                for part in _split_at_repeats(good, codec):
+                    counts = insert_prepared(conn, codec, part, batch_id=batch_id, now=now)
                     report.inserted += counts.inserted
                     report.updated += counts.updated
                     report.unchanged += counts.unchanged
@@ -161,9 +188,13 @@ def ingest_rows(
         try:
             with store.transaction() as conn:
                 finish_batch(conn, batch_id, status="failed", now=utcnow(), counts=_counts(report))
+            if defer_indexes:
+                store.ensure_indexes()
         except Exception:  # the store itself may be what failed; keep the first error
             log.warning("could not mark ingest batch %s as failed", batch_id)
         raise
+    if defer_indexes:
+        store.ensure_indexes()
     report.seconds = time.perf_counter() - started
     with store.transaction() as conn:
         finish_batch(conn, batch_id, status="done", now=utcnow(), counts=_counts(report))
@@ -190,13 +221,14 @@ def _counts(report: IngestReport) -> dict[str, int]:
 
 
 def _split_at_repeats(
-    rows: list[dict[str, Any]], key: tuple[str, ...]
-) -> Iterator[list[dict[str, Any]]]:
+    rows: list[tuple[Any, ...]], codec: PreparedCodec
+) -> Iterator[list[tuple[Any, ...]]]:
     """Split a chunk where a key repeats, so later rows update earlier ones in order."""
     seen: set[tuple[Any, ...]] = set()
-    part: list[dict[str, Any]] = []
+    part: list[tuple[Any, ...]] = []
+    key = codec.key
     for row in rows:
-        k = tuple(row[c] for c in key)
+        k = key(row)
         if k in seen:
             yield part
             seen.clear()

@@ -55,9 +55,13 @@ class _RejectedRowError(Exception):
         self.column = column
 
 
+# One encoder for every row: json.dumps with `default=` builds a new encoder per call.
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=json_default)
+
+
 def serialize(raw: Mapping[str, Any]) -> tuple[SerializedJSON, str]:
     """The row as JSON text, serialized once, and its digest (re-ingesting it is a no-op)."""
-    payload = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=json_default)
+    payload = _ENCODER.encode(raw)
     return SerializedJSON(payload), hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
 
 

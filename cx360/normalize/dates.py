@@ -369,8 +369,23 @@ def _offset(text: str | None) -> timezone:
     return timezone(sign * timedelta(hours=hours, minutes=minutes, seconds=seconds))
 
 
+def _parse_utc_seconds(text: str) -> datetime | None:
+    """Fast path for the commonest export shape, `2024-03-07t10:15:00z` (already folded):
+    the C parser instead of the regex. None when the text has another shape."""
+    if len(text) != 20 or text[19] != "z" or text[10] not in "t " or not text[:19].isascii():
+        return None
+    if text[4] != "-" or text[7] != "-" or text[13] != ":" or text[16] != ":":
+        return None
+    if not (text[:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19]).isdigit():
+        return None
+    return datetime.fromisoformat(text[:19]).replace(tzinfo=UTC)
+
+
 # Not cached: event timestamps are nearly all distinct, and parsing costs ~3 µs.
 def _parse_timestamp(text: str) -> datetime:
+    fast = _parse_utc_seconds(text)
+    if fast is not None:
+        return fast
     if text.isascii() and text.isdigit():
         if 9 <= len(text) <= 11:
             return _EPOCH + timedelta(seconds=int(text))

@@ -8,11 +8,16 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Index, Table, func, insert, inspect, select, update
 
 from cx360._errors import ConfigurationError
 from cx360.store._engine import create_store_engine, migrate, resolve_store_url, translate_errors
-from cx360.store._schema import quarantine, records, sources
+from cx360.store._schema import interactions, quarantine, records, sources
+
+
+def secondary_indexes(table: Table) -> list[Index]:
+    """A table's lookup indexes: the non-unique ones (unique ones enforce correctness)."""
+    return sorted((ix for ix in table.indexes if not ix.unique), key=lambda ix: str(ix.name))
 
 
 def utcnow() -> datetime:
@@ -26,6 +31,7 @@ class Store:
         self.url = url
         self.engine = create_store_engine(url)
         self.revision = migrate(self.engine)
+        self.ensure_indexes()
 
     @classmethod
     def open(cls, url: str | os.PathLike[str] | None = None) -> Store:
@@ -83,7 +89,37 @@ class Store:
             )
             return {name: country for name, country in rows}
 
+    # -- indexes --------------------------------------------------------------------------
+
+    def ensure_indexes(self) -> list[str]:
+        """Create any lookup index that is missing, e.g. after a bulk load that deferred
+        them was killed before rebuilding; returns the names created."""
+        created: list[str] = []
+        with self.transaction() as conn:
+            for table in (records, interactions):
+                present = {ix["name"] for ix in inspect(conn).get_indexes(table.name)}
+                for index in secondary_indexes(table):
+                    if index.name not in present:
+                        index.create(conn)
+                        created.append(str(index.name))
+        return created
+
+    def drop_secondary_indexes(self, table: Table) -> None:
+        """Drop a table's non-unique lookup indexes before a bulk load (rebuilt by one sort
+        afterwards with `ensure_indexes`, much cheaper than maintaining them row by row)."""
+        with self.transaction() as conn:
+            present = {ix["name"] for ix in inspect(conn).get_indexes(table.name)}
+            for index in secondary_indexes(table):
+                if index.name in present:
+                    index.drop(conn)
+
     # -- counts ---------------------------------------------------------------------------
+
+    def count_rows(self, kind: str) -> int:
+        """Rows in the records or interactions table."""
+        table = records if kind == "records" else interactions
+        with self.connection() as conn:
+            return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
     def count_records(self) -> int:
         with self.connection() as conn:

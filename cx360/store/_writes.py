@@ -15,8 +15,21 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, literal, select, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    Dialect,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 
+from cx360.store._engine import SerializedJSON
 from cx360.store._schema import (
     ingest_batches,
     interaction_versions,
@@ -32,6 +45,7 @@ _IN_CHUNK = 900
 
 @dataclass(frozen=True, slots=True)
 class _Kind:
+    name: str
     table: Table
     versions: Table
     version_fk: str
@@ -43,6 +57,7 @@ class _Kind:
 
 
 RECORDS = _Kind(
+    name="records",
     table=records,
     versions=record_versions,
     version_fk="record_id",
@@ -51,6 +66,7 @@ RECORDS = _Kind(
     ordered_by="observed_at",
 )
 INTERACTIONS = _Kind(
+    name="interactions",
     table=interactions,
     versions=interaction_versions,
     version_fk="interaction_pk",
@@ -60,6 +76,72 @@ INTERACTIONS = _Kind(
 )
 
 _MANAGED = frozenset({"id", "version", "batch_id", "ingested_at", "updated_at"})
+# Appended by the writer to every new row, after the prepared columns.
+_TAIL = ("version", "batch_id", "ingested_at", "updated_at")
+
+
+def prepared_columns(kind: _Kind) -> tuple[str, ...]:
+    """The columns an ingest worker fills, in the positional order of prepared rows."""
+    return tuple(c.name for c in kind.table.columns if c.name not in _MANAGED)
+
+
+def encode_sqlite_datetime(value: datetime | None) -> str | None:
+    """A datetime as the text SQLAlchemy stores in SQLite (naive UTC, fixed width, so
+    text order is time order). Done in the ingest workers: it is costly per row."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
+        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
+    )
+
+
+def _decode_sqlite_datetime(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+class PreparedCodec:
+    """Prepared rows as positional tuples, encoded for the store's driver.
+
+    Workers encode (`encode`), the writer only binds: rows cross the process boundary
+    as plain tuples and the single writer does no per-value Python work on the hot path.
+    """
+
+    def __init__(self, kind: _Kind, sqlite: bool) -> None:
+        self.kind = kind
+        self.sqlite = sqlite
+        self.columns = prepared_columns(kind)
+        self.index = {c: i for i, c in enumerate(self.columns)}
+        self.key_positions = tuple(self.index[c] for c in kind.key)
+        types = kind.table.c
+        self._datetimes = tuple(
+            i for i, c in enumerate(self.columns) if isinstance(types[c].type, DateTime)
+        )
+        self._json = tuple(i for i, c in enumerate(self.columns) if isinstance(types[c].type, JSON))
+
+    def encode(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        values = [row[c] for c in self.columns]
+        for i in self._json:  # serialized upstream (SerializedJSON): bind as plain text
+            values[i] = str(values[i])
+        if self.sqlite:
+            for i in self._datetimes:
+                values[i] = encode_sqlite_datetime(values[i])
+        return tuple(values)
+
+    def decode(self, values: tuple[Any, ...]) -> dict[str, Any]:
+        """Back to the dict form the careful (update/history) path works on."""
+        row = dict(zip(self.columns, values, strict=True))
+        for i in self._json:
+            row[self.columns[i]] = SerializedJSON(values[i])
+        if self.sqlite:
+            for i in self._datetimes:
+                row[self.columns[i]] = _decode_sqlite_datetime(values[i])
+        return row
+
+    def key(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(values[i] for i in self.key_positions)
 
 
 @dataclass(slots=True)
@@ -100,6 +182,60 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
             tuple(values) if compiled.positional else dict(zip(names, values, strict=True))
         )
     conn.exec_driver_sql(compiled.string, params)
+
+
+def _insert_sql(dialect: Dialect, kind: _Kind) -> str:
+    """INSERT of prepared columns + tail that skips rows whose key already exists."""
+    quote = dialect.identifier_preparer.quote
+    names = [*prepared_columns(kind), *_TAIL]
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    json_columns = {c.name for c in kind.table.columns if isinstance(c.type, JSON)}
+    marks = [
+        f"CAST({mark} AS JSON)" if name in json_columns and dialect.name != "sqlite" else mark
+        for name in names
+    ]
+    return (
+        f"INSERT INTO {quote(kind.table.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join(marks)}) ON CONFLICT DO NOTHING"
+    )
+
+
+def insert_prepared(
+    conn: Connection,
+    codec: PreparedCodec,
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    batch_id: int,
+    now: datetime,
+) -> WriteCounts:
+    """Write one part of encoded prepared rows (keys unique within the part).
+
+    New keys go in with one executemany that skips existing keys; only the rows skipped
+    (keys stored before) take the careful path of `upsert`. A fresh load never reads.
+    """
+    kind = codec.kind
+    table = kind.table
+    if not rows:
+        return WriteCounts()
+    stamp: Any = encode_sqlite_datetime(now) if codec.sqlite else now
+    tail = (1, batch_id, stamp, stamp)
+    before = conn.execute(select(func.max(table.c.id))).scalar() or 0
+    result = conn.exec_driver_sql(_insert_sql(conn.dialect, kind), [r + tail for r in rows])
+    if result.rowcount == len(rows):
+        return WriteCounts(inserted=len(rows))
+    # Some keys were stored before: find the rows this statement did insert (newer ids of
+    # this batch), and send the others through the careful path.
+    key_columns = [table.c[c] for c in kind.key]
+    inserted_now = {
+        tuple(hit)
+        for hit in conn.execute(
+            select(*key_columns).where(table.c.id > before, table.c.batch_id == batch_id)
+        )
+    }
+    skipped = [codec.decode(r) for r in rows if codec.key(r) not in inserted_now]
+    counts = upsert(conn, kind, skipped, batch_id=batch_id, now=now)
+    counts.inserted += len(rows) - len(skipped)
+    return counts
 
 
 def _naive_utc(value: datetime | None) -> datetime | None:

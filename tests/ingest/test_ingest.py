@@ -98,6 +98,29 @@ def test_same_record_again_changes_nothing(store: Store) -> None:
     assert _count(store, record_versions) == 0
 
 
+def test_a_batch_mixing_new_changed_older_and_same_rows_is_counted_exactly(
+    store: Store,
+) -> None:
+    """New keys take the bulk insert; only rows whose key exists take the careful path."""
+    hub = Hub(store)
+    hub.ingest(records=[_record(source_record_id=f"CC-{i}") for i in range(4)])
+    batch = [
+        _record(source_record_id="CC-0"),  # same content
+        _record(source_record_id="CC-1", observed_at="2026-05-01T10:00:00Z", phone="3107654321"),
+        _record(source_record_id="CC-2", observed_at="2025-01-01T10:00:00Z", phone="3150001122"),
+        *(_record(source_record_id=f"NEW-{i}") for i in range(5)),
+    ]
+    report = hub.ingest(records=batch).records
+    assert report is not None
+    assert (report.inserted, report.updated, report.unchanged) == (5, 2, 1)
+    assert _count(store, records) == 9
+    by_id = {row.source_record_id: row for row in _rows(store, records)}
+    assert by_id["CC-1"].phone_key == "+573107654321" and by_id["CC-1"].version == 2
+    assert by_id["CC-2"].phone_key == "+573001234567" and by_id["CC-2"].version == 2
+    assert by_id["CC-3"].version == 1 and by_id["NEW-4"].version == 1
+    assert _count(store, record_versions) == 2
+
+
 def test_changed_record_updates_and_keeps_history(store: Store) -> None:
     hub = Hub(store)
     hub.ingest(records=[_record()])
@@ -282,3 +305,43 @@ def test_timestamps_are_utc(store: Store) -> None:
     if observed.tzinfo is not None:
         observed = observed.astimezone(UTC).replace(tzinfo=None)
     assert observed == datetime(2026, 3, 1, 10, 0)
+
+
+def _lookup_indexes(store: Store, table: Any) -> set[str]:
+    from sqlalchemy import inspect
+
+    with store.connection() as conn:
+        return {ix["name"] for ix in inspect(conn).get_indexes(table.name) if not ix["unique"]}
+
+
+def test_a_bulk_load_defers_lookup_indexes_and_rebuilds_them(store: Store) -> None:
+    from cx360.ingest._pipeline import ingest_rows
+    from cx360.store._store import secondary_indexes
+
+    expected = {str(ix.name) for ix in secondary_indexes(records)}
+    assert _lookup_indexes(store, records) == expected
+    rows = [(i, _record(source_record_id=f"r{i}", phone=f"300{i:07d}")) for i in range(1, 51)]
+    report = ingest_rows(store, "records", rows, defer_indexes=True)
+    assert report.inserted == 50
+    assert _lookup_indexes(store, records) == expected
+
+    # and a failed bulk load rebuilds them too
+    def crashing() -> Any:
+        yield 1, _record(source_record_id="late")
+        raise RuntimeError("the input broke")
+
+    with pytest.raises(RuntimeError):
+        ingest_rows(store, "records", crashing(), defer_indexes=True)
+    assert _lookup_indexes(store, records) == expected
+
+
+def test_opening_a_store_recreates_lookup_indexes_a_killed_load_left_out(store: Store) -> None:
+    store.drop_secondary_indexes(records)
+    store.drop_secondary_indexes(interactions)
+    assert _lookup_indexes(store, records) == set()
+    reopened = Store(store.url)
+    try:
+        assert _lookup_indexes(reopened, records) and _lookup_indexes(reopened, interactions)
+        assert reopened.ensure_indexes() == []
+    finally:
+        reopened.close()

@@ -304,3 +304,24 @@ def test_timestamp_never_crashes(raw: str) -> None:
         assert result.utcoffset() == timedelta(0)
         again = parse_timestamp(result.isoformat())
         assert again == result
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31)))
+def test_zulu_fast_path_agrees_with_the_general_parser(value: datetime) -> None:
+    value = value.replace(microsecond=0)
+    for text in (value.strftime("%Y-%m-%dT%H:%M:%SZ"), value.strftime("%Y-%m-%d %H:%M:%Sz")):
+        assert parse_timestamp(text) == value.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2025-02-30T11:22:08Z",
+        "2025-02-16T24:00:00Z",
+        "2025-02-16T1a:22:08Z",
+    ],
+)
+def test_zulu_shaped_but_impossible_is_refused(raw: str) -> None:
+    with pytest.raises(ValueError, match="unparseable timestamp"):
+        parse_timestamp(raw)
