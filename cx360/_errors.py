@@ -12,6 +12,7 @@ Cx360Error
 │   └── StoreVersionError       the store's schema is newer than this cx360 knows
 ├── NotFoundError               a lookup found nothing
 └── ResolutionError             identity resolution could not run
+    └── OverrideConflictError   a steward override contradicts an active one
 ```
 
 Messages never carry personal data unmasked: identifiers are shown through `mask()`.
@@ -26,6 +27,7 @@ __all__ = [
     "InputFormatError",
     "MissingDependencyError",
     "NotFoundError",
+    "OverrideConflictError",
     "ResolutionError",
     "SchemaError",
     "StoreError",
@@ -100,3 +102,14 @@ class NotFoundError(Cx360Error):
 
 class ResolutionError(Cx360Error):
     """Identity resolution could not run (for example, too little data to train a model)."""
+
+
+class OverrideConflictError(ResolutionError):
+    """A steward override contradicts an active one ('link' vs 'separate' on one pair).
+
+    `existing_id` is the active override in the way: revoke it first to change the decision.
+    """
+
+    def __init__(self, message: str, *, existing_id: int) -> None:
+        self.existing_id = existing_id
+        super().__init__(message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any
 
@@ -12,8 +13,23 @@ from sqlalchemy import select
 
 from cx360.ingest import ingest_file, ingest_objects
 from cx360.ingest._readers import RowSource
-from cx360.models import IngestResult, ResolveReport
-from cx360.resolve import GuardLimits, ResolveOptions, resolve_store
+from cx360.models import (
+    CxReport,
+    IngestResult,
+    Override,
+    PairExplanation,
+    RecordExplanation,
+    RecordRef,
+    ResolveReport,
+)
+from cx360.resolve import (
+    DEFAULT_MATCH_WEIGHT,
+    GuardLimits,
+    ResolveOptions,
+    _explain,
+    _overrides,
+    resolve_store,
+)
 from cx360.store import Store
 from cx360.store._schema import quarantine
 
@@ -112,6 +128,137 @@ class Hub:
                 match_weight=match_weight, retrain=retrain, limits=options.limits
             )
         return resolve_store(self.store, options)
+
+    def link_records(
+        self,
+        a: tuple[str, str] | RecordRef,
+        b: tuple[str, str] | RecordRef,
+        *,
+        reason: str,
+        by: str,
+    ) -> int:
+        """A steward's decision: these two records are one person. Returns the override id.
+
+        Takes effect at the next `resolve()`, and every resolve after it until revoked: the
+        two records' customers become one (the smaller one's ID an alias of the larger),
+        even where the over-merge guards would object. The same decision again on the same
+        pair returns the active override's id and writes nothing.
+
+        Args:
+            a: a record as `(source, source_record_id)`.
+            b: the other record.
+            reason: why (kept for audit).
+            by: who decided (kept for audit).
+
+        Raises:
+            NotFoundError: a record is not in the store.
+            InputError: the same record twice, or an empty reason or `by`.
+            OverrideConflictError: a 'separate' is active on the same two records.
+        """
+        return _overrides.add_override(self.store, "link", a, b, reason=reason, by=by)
+
+    def separate_records(
+        self,
+        a: tuple[str, str] | RecordRef,
+        b: tuple[str, str] | RecordRef,
+        *,
+        reason: str,
+        by: str,
+    ) -> int:
+        """A steward's decision: these two records are never one person. Returns the id.
+
+        Takes effect at the next `resolve()`, and every resolve after it until revoked: the
+        customer holding `a` and the customer holding `b` are never joined, whatever the
+        match weights or steward links (a link that would join them is refused and listed in
+        `ResolveReport.overrides_refused`). When they are one customer now, it splits and the
+        larger part keeps the ID.
+
+        Raises:
+            NotFoundError: a record is not in the store.
+            InputError: the same record twice, or an empty reason or `by`.
+            OverrideConflictError: a 'link' is active on the same two records.
+        """
+        return _overrides.add_override(self.store, "separate", a, b, reason=reason, by=by)
+
+    def revoke_override(self, override_id: int, *, reason: str, by: str) -> Override:
+        """Revoke a steward override; the next `resolve()` returns to the model's decision.
+
+        The override stays in the store with who revoked it, when and why.
+
+        Raises:
+            NotFoundError: no override has this id.
+            InputError: it is already revoked, or the reason or `by` is empty.
+        """
+        return _overrides.revoke_override(self.store, override_id, reason=reason, by=by)
+
+    def overrides(self, include_revoked: bool = False) -> list[Override]:
+        """The steward overrides, oldest first: the active ones, or all with `include_revoked`."""
+        return _overrides.list_overrides(self.store, include_revoked=include_revoked)
+
+    def explain_pair(
+        self,
+        a: tuple[str, str] | RecordRef,
+        b: tuple[str, str] | RecordRef,
+        *,
+        threshold: float | None = None,
+    ) -> PairExplanation:
+        """Why two records score what they do: the model's waterfall and the guards' verdict.
+
+        Args:
+            a: a record as `(source, source_record_id)`.
+            b: the other record.
+            threshold: link threshold (match weight) to compare with; defaults to the
+                one resolution uses.
+
+        Raises:
+            NotFoundError: a record is not in the store.
+            ResolutionError: no model has been trained yet (run `resolve` first).
+        """
+        return _explain.explain_pair(
+            self.store, a, b, threshold=DEFAULT_MATCH_WEIGHT if threshold is None else threshold
+        )
+
+    def explain_record(self, record: tuple[str, str] | RecordRef) -> RecordExplanation:
+        """Why a record is in its customer: the chain of links to each of its other records.
+
+        Raises:
+            NotFoundError: the record is not in the store.
+            ResolutionError: nothing has been resolved yet (run `resolve` first).
+        """
+        return _explain.explain_record(self.store, record)
+
+    def report(
+        self,
+        customer_id: str | None = None,
+        *,
+        since: datetime | date | None = None,
+        until: datetime | date | None = None,
+        channel: str | None = None,
+    ) -> CxReport:
+        """CX measures from the unified timeline: for the whole store, or for one customer.
+
+        Repeat contacts, channel hops, first-contact resolution, time to resolution,
+        contacts per customer by channel and an effort indicator, overall and by the
+        channel a case started on (definitions: docs/measures.md). Interactions that belong
+        to no customer yet are counted apart in `contacts.unresolved`. Store-wide reports
+        stream cases and aggregate in the database, in bounded memory.
+
+        Args:
+            customer_id: report on this customer (a merged ID stands for its survivor):
+                its interactions, and every case it had a contact on.
+            since: only interactions at or after this time, and cases that started then
+                (a date is midnight UTC; a naive datetime is UTC).
+            until: only interactions before this time (exclusive); cases are seen as they
+                stood then.
+            channel: only interactions on this channel, and cases that started on it.
+
+        Raises:
+            NotFoundError: no customer has this ID.
+            InputError: `since` is not before `until`.
+        """
+        from cx360.profile._measures import build_report
+
+        return build_report(self.store, customer_id, since=since, until=until, channel=channel)
 
     def export(self, path: str | os.PathLike[str]) -> int:
         """Write one row per channel record: `source, source_record_id, customer_id`.

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from cx360._errors import Cx360Error
@@ -70,10 +73,63 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True, help=".csv or .parquet file")
     store_option(export)
 
+    explain = sub.add_parser(
+        "explain", help="why records match: a pair's waterfall, or a record's chain of links"
+    )
+    explain.add_argument(
+        "record", type=_record_arg, metavar="SOURCE:ID", help="a record, e.g. whatsapp:wa-1"
+    )
+    explain.add_argument(
+        "other",
+        nargs="?",
+        type=_record_arg,
+        metavar="SOURCE:ID",
+        help="a second record: explain the pair",
+    )
+    explain.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    explain.add_argument("--html", type=Path, metavar="FILE", help="also write an HTML page")
+    store_option(explain)
+
+    report = sub.add_parser(
+        "report", help="CX measures: repeat contacts, channel hops, FCR, time to resolution"
+    )
+    report.add_argument("--customer-id", metavar="ID", help="one customer (default: the store)")
+    report.add_argument("--since", type=_when, metavar="DATE", help="from this UTC date-time on")
+    report.add_argument(
+        "--until", type=_when, metavar="DATE", help="before this UTC date-time (exclusive)"
+    )
+    report.add_argument("--channel", help="only this channel (cases: those started on it)")
+    report.add_argument("--json", action="store_true", help="print the report as JSON")
+    store_option(report)
+
     quarantine = sub.add_parser("quarantine", help="list quarantined rows (reason, row, column)")
     quarantine.add_argument("--batch", type=int, help="only this ingest batch")
     quarantine.add_argument("--limit", type=int, default=50)
     store_option(quarantine)
+
+    override = sub.add_parser(
+        "override", help="a data steward's decisions: link or separate two records, audited"
+    )
+    actions = override.add_subparsers(dest="action", required=True)
+    for action, text in (
+        ("link", "these two records are one person (joins their customers)"),
+        ("separate", "these two records are never one person (splits their customer)"),
+    ):
+        pair = actions.add_parser(action, help=f"{text}; applies at the next resolve")
+        pair.add_argument("a", type=_record_arg, metavar="SOURCE:ID", help="a record")
+        pair.add_argument("b", type=_record_arg, metavar="SOURCE:ID", help="the other record")
+        pair.add_argument("--reason", required=True, help="why (kept for audit)")
+        pair.add_argument("--by", metavar="NAME", help="who decides (default: OS user name)")
+        store_option(pair)
+    revoke = actions.add_parser("revoke", help="revoke an override (the row is kept, stamped)")
+    revoke.add_argument("id", type=int, help="override id (see `cx360 override list`)")
+    revoke.add_argument("--reason", required=True, help="why (kept for audit)")
+    revoke.add_argument("--by", metavar="NAME", help="who decides (default: OS user name)")
+    store_option(revoke)
+    listing = actions.add_parser("list", help="list the active overrides")
+    listing.add_argument("--all", action="store_true", help="revoked ones too")
+    listing.add_argument("--json", action="store_true", help="print them as JSON")
+    store_option(listing)
     return parser
 
 
@@ -258,6 +314,12 @@ def _resolve(args: argparse.Namespace) -> int:
         f"{report.split_customers} split, {report.records_reassigned} records reassigned)"
     )
     print(f"{report.candidate_pairs} pairs scored, {report.links} links; {timings}")
+    if report.override_links or report.overrides_refused:
+        refused = ", ".join(str(i) for i in report.overrides_refused) or "none"
+        print(
+            f"steward overrides: {report.override_links} links honoured; refused "
+            f"(they would join separated records): {refused}"
+        )
     return 0
 
 
@@ -281,6 +343,92 @@ def _quarantine(args: argparse.Namespace) -> int:
     return 0
 
 
+def _explain(args: argparse.Namespace) -> int:
+    from cx360 import _render
+
+    with connect(args.store) as hub:
+        if args.other is None:
+            found = hub.explain_record(args.record)
+            text, page = _render.record_text(found), _render.record_html(found)
+            dump = found.model_dump_json(indent=2)
+        else:
+            pair = hub.explain_pair(args.record, args.other)
+            text, page = _render.pair_text(pair), _render.pair_html(pair)
+            dump = pair.model_dump_json(indent=2)
+    if args.html is not None:
+        args.html.write_text(page, encoding="utf-8")
+    print(dump if args.json else text)
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from cx360._render_report import report_text
+
+    with connect(args.store) as hub:
+        found = hub.report(
+            args.customer_id, since=args.since, until=args.until, channel=args.channel
+        )
+    print(found.model_dump_json(indent=2) if args.json else report_text(found))
+    return 0
+
+
+def _when(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            "a date is YYYY-MM-DD or an ISO date-time, e.g. 2024-06-01T08:00"
+        ) from None
+
+
+def _record_arg(text: str) -> tuple[str, str]:
+    # split at the first colon only: record ids may hold colons, source names do not
+    source, sep, record_id = text.partition(":")
+    if not sep or not source or not record_id:
+        raise argparse.ArgumentTypeError("a record is SOURCE:ID, e.g. whatsapp:wa-1")
+    return source, record_id
+
+
+def _steward(args: argparse.Namespace) -> str:
+    if args.by:
+        return str(args.by)
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no user name in the environment (some containers)
+        raise SystemExit("cx360 override: give --by NAME (the OS user name is unknown)") from None
+
+
+def _override(args: argparse.Namespace) -> int:
+    with connect(args.store) as hub:
+        if args.action == "list":
+            found = hub.overrides(include_revoked=args.all)
+            if args.json:
+                print(json.dumps([o.model_dump(mode="json") for o in found], indent=2))
+                return 0
+            for item in found:
+                print(
+                    f"{item.id:>5}  {item.kind:<8}  {item.record_a}  {item.record_b}  "
+                    f"by {item.created_by} {item.created_at:%Y-%m-%d %H:%M}: {item.reason}"
+                )
+                if item.revoked_at is not None:
+                    print(
+                        f"       revoked by {item.revoked_by} "
+                        f"{item.revoked_at:%Y-%m-%d %H:%M}: {item.revoke_reason}"
+                    )
+            if not found:
+                print("no overrides" if args.all else "no active overrides")
+            return 0
+        by = _steward(args)
+        if args.action == "revoke":
+            revoked = hub.revoke_override(args.id, reason=args.reason, by=by)
+            print(f"override {revoked.id} revoked; the next resolve no longer honours it")
+            return 0
+        add = hub.link_records if args.action == "link" else hub.separate_records
+        override_id = add(args.a, args.b, reason=args.reason, by=by)
+    print(f"override {override_id}: {args.action}; applies at the next resolve")
+    return 0
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ingest": _ingest,
     "generate": _generate,
@@ -288,6 +436,9 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "quarantine": _quarantine,
     "resolve": _resolve,
     "export": _export,
+    "override": _override,
+    "explain": _explain,
+    "report": _report,
 }
 
 

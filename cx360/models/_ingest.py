@@ -65,6 +65,15 @@ class ResolveReport(BaseModel):
     records_reassigned: int = 0
     candidate_pairs: int = 0
     links: int = 0
-    blocked_by_guards: dict[str, int] = Field(default_factory=dict)
+    blocked_by_guards: dict[str, int] = Field(
+        default_factory=dict,
+        description="Scored pairs not joined, by reason ('override_separate': a steward's).",
+    )
+    override_links: int = Field(default=0, description="Steward 'link' overrides honoured.")
+    overrides_refused: list[int] = Field(
+        default_factory=list,
+        description="Ids of 'link' overrides not honoured: they would put two records a "
+        "steward separated into one customer (revoke one of the two to settle it).",
+    )
     model_id: int | None = None
     seconds: dict[str, float] = Field(default_factory=dict)

@@ -25,9 +25,17 @@ from cx360.resolve._cluster import cluster
 from cx360.resolve._features import FEATURE_COLUMNS
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._ids import Assignment, assign_ids
+from cx360.resolve._overrides import active_overrides
 from cx360.resolve._splink import SplinkRun, SplinkSession, predict_edges, train_model
 from cx360.store import Store, utcnow
-from cx360.store._schema import customers, models, record_customers, records, resolution_runs
+from cx360.store._schema import (
+    customers,
+    models,
+    record_customers,
+    record_links,
+    records,
+    resolution_runs,
+)
 from cx360.store._writes import insert_many
 
 log = logging.getLogger("cx360.resolve")
@@ -82,6 +90,22 @@ def _latest_model(conn: Connection) -> tuple[int, dict[str, Any]] | None:
     return (int(row.id), dict(row.params)) if row else None
 
 
+def _positions(
+    ids: np.ndarray[Any, Any], pairs: Sequence[tuple[int, int, int]]
+) -> tuple[list[int], list[tuple[int, int]]]:
+    """Overrides' record ids as positions in `ids` (sorted), with their override ids.
+
+    Overrides on records no longer in the store are left out.
+    """
+    if not pairs:
+        return [], []
+    wanted = np.array([[a, b] for _, a, b in pairs], dtype=np.int64)
+    found = np.minimum(np.searchsorted(ids, wanted), max(len(ids) - 1, 0))
+    present = (ids[found] == wanted).all(axis=1) if len(ids) else np.zeros(len(pairs), bool)
+    kept = [k for k in range(len(pairs)) if present[k]]
+    return [pairs[k][0] for k in kept], [(int(found[k, 0]), int(found[k, 1])) for k in kept]
+
+
 def resolve_store(store: Store, options: ResolveOptions | None = None) -> ResolveReport:
     """Resolve every record in the store into customers (see module docstring)."""
     options = options or ResolveOptions()
@@ -90,6 +114,7 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
     with store.connection() as conn:
         table = load_features(conn)
         stored_model = None if options.retrain else _latest_model(conn)
+        steward = active_overrides(conn)
         previous = {
             int(rid): cid
             for rid, cid in conn.execute(
@@ -118,7 +143,20 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
     right = np.searchsorted(ids, edges.column("unique_id_r").to_numpy()).tolist()
     weights = edges.column("match_weight").to_pylist()
     rows = _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS})
-    clustered = cluster(rows, left, right, weights, limits=options.limits)
+    link_ids, must_link = _positions(ids, steward.links)
+    _, cannot_link = _positions(ids, steward.separations)
+    clustered = cluster(
+        rows,
+        left,
+        right,
+        weights,
+        limits=options.limits,
+        must_link=must_link,
+        cannot_link=cannot_link,
+    )
+    refused = [link_ids[index] for index in clustered.refused]
+    for override_id in refused:
+        log.warning("link override %s not honoured: it joins records kept apart", override_id)
     seconds["cluster"] = time.perf_counter() - step
 
     step = time.perf_counter()
@@ -145,22 +183,64 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
             candidate_pairs=edges.num_rows,
             links=len(clustered.links),
             blocked_by_guards=dict(clustered.blocked),
+            override_links=len(clustered.forced),
+            overrides_refused=refused,
             model_id=model_id,
             seconds=seconds,
         )
-        conn.execute(
-            insert(resolution_runs).values(
+        run_id = conn.execute(
+            insert(resolution_runs)
+            .values(
                 model_id=model_id,
                 status="done",
                 started_at=now,
                 finished_at=utcnow(),
                 stats=report.model_dump(mode="json"),
             )
+            .returning(resolution_runs.c.id)
+        ).scalar_one()
+        _write_links(
+            conn,
+            link_rows(record_ids, clustered.links, kind="model", run_id=run_id, now=now)
+            + link_rows(record_ids, clustered.forced, kind="override", run_id=run_id, now=now),
         )
     seconds["write"] = time.perf_counter() - step
     seconds["total"] = time.perf_counter() - started
     report.seconds = seconds
     return report
+
+
+def link_rows(
+    record_ids: Sequence[int],
+    links: Sequence[tuple[int, int, float | None]],
+    *,
+    kind: str,
+    run_id: int | None,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """`record_links` rows for links given by record position (as `cluster` returns them)."""
+    return [
+        {
+            "record_id_l": record_ids[left],
+            "record_id_r": record_ids[right],
+            "match_weight": weight,
+            "kind": kind,
+            "run_id": run_id,
+            "created_at": now,
+        }
+        for left, right, weight in links
+    ]
+
+
+def _write_links(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Replace the stored links with `rows`, every kind at once (model, override).
+
+    The links are those of the latest run only: together they join each customer's
+    records, which is what explanations walk; older runs' links would join records that
+    have since been split apart.
+    """
+    conn.execute(delete(record_links))
+    insert_many(conn, record_links, rows)
 
 
 def _write_customers(

@@ -4,24 +4,38 @@ Plain connected components chain different people through shared household phone
 placeholder-like values as the data grows. Here pairs are taken strongest first and two
 groups are joined only when the guards see no conflict between everything each group
 already holds, so a weak link cannot pull two clearly different people together.
+
+A data steward has the last word. Must-links (override 'link') are joined first, across
+the guards; cannot-links (override 'separate') keep the group holding one record apart
+from the group holding the other, whatever the weights or must-links chain.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cx360.resolve._guards import GuardLimits, Profile, conflict
 
+# Why a join was not made when a steward's 'separate' forbids it (a guard-like reason).
+SEPARATED = "override_separate"
+
 
 @dataclass(frozen=True, slots=True)
 class ClusterResult:
-    """`labels[i]` is the index of the first record of record i's cluster."""
+    """`labels[i]` is the index of the first record of record i's cluster.
+
+    `links` are the scored pairs that joined two groups; `forced` the must-links honoured
+    (weight None); `refused` the indexes (into `must_link`) of must-links that would have
+    put two separated records together; `blocked` counts scored pairs not joined, by reason.
+    """
 
     labels: list[int]
     links: list[tuple[int, int, float]]
     blocked: dict[str, int]
+    forced: list[tuple[int, int, float | None]] = field(default_factory=list)
+    refused: list[int] = field(default_factory=list)
 
 
 def cluster(
@@ -31,9 +45,15 @@ def cluster(
     weights: Sequence[float],
     *,
     limits: GuardLimits,
+    must_link: Sequence[tuple[int, int]] = (),
+    cannot_link: Sequence[tuple[int, int]] = (),
     on_decision: Callable[[int, int, str | None], None] | None = None,
 ) -> ClusterResult:
     """Cluster records (by position) given scored pairs (positions and match weights).
+
+    `must_link` and `cannot_link` are pairs of positions from a steward. Must-links are
+    joined first, in the order given (so, when two of them chain two separated records,
+    the earlier one stands and the later one is refused).
 
     `on_decision(root_a, root_b, reason)` is told of every join considered (reason None
     when joined), for audits against ground truth; the roots are before the join.
@@ -41,6 +61,17 @@ def cluster(
     n = len(records)
     parent = list(range(n))
     profiles: dict[int, Profile] = {}
+    # A group a steward joined across a guard keeps each side's profile apart: a later
+    # join needs to fit one of them, as it would have without the override (so the rest
+    # of both customers still follows). Only such groups have an entry.
+    facets: dict[int, list[Profile]] = {}
+    # root -> roots it must never join; kept symmetric and up to date on every join, so
+    # the check is one set lookup and the ~all roots without an override cost nothing
+    forbidden: dict[int, set[int]] = {}
+    for a, b in cannot_link:
+        if a != b:
+            forbidden.setdefault(a, set()).add(b)
+            forbidden.setdefault(b, set()).add(a)
 
     def find(i: int) -> int:
         root = i
@@ -56,6 +87,70 @@ def cluster(
             found = profiles[root] = Profile.of(records[root])
         return found
 
+    def parts(root: int) -> list[Profile]:
+        return facets.get(root) or [profile(root)]
+
+    def separated(a: int, b: int) -> bool:
+        found = forbidden.get(a)
+        return found is not None and b in found
+
+    def group_conflict(a: int, b: int) -> str | None:
+        if a not in facets and b not in facets:
+            return conflict(profile(a), profile(b), limits)
+        first: str | None = None
+        for pa in parts(a):
+            for pb in parts(b):
+                reason = conflict(pa, pb, limits)
+                if reason is None:
+                    return None
+                first = first or reason
+        return first
+
+    def join(a: int, b: int, *, compatible: bool) -> None:
+        # keep the lower index as the root, as labels promise
+        root, child = (a, b) if a < b else (b, a)
+        parent[child] = root
+        if compatible and root not in facets and child not in facets:
+            merged = profiles.pop(child, None) or Profile.of(records[child])
+            profile(root).absorb(merged)
+        else:
+            kept = list(parts(root))
+            for part in parts(child):
+                home = next((k for k in kept if conflict(k, part, limits) is None), None)
+                if home is None:
+                    kept.append(part)
+                else:
+                    home.absorb(part)
+            profiles.pop(child, None)
+            facets.pop(child, None)
+            profiles[root] = kept[0]
+            if len(kept) > 1:
+                facets[root] = kept
+            else:
+                facets.pop(root, None)
+        banned = forbidden.pop(child, None)
+        if banned:
+            for other in banned:
+                mirror = forbidden[other]
+                mirror.discard(child)
+                mirror.add(root)
+            forbidden.setdefault(root, set()).update(banned)
+
+    forced: list[tuple[int, int, float | None]] = []
+    refused: list[int] = []
+    for index, (i, j) in enumerate(must_link):
+        a, b = find(i), find(j)
+        if a != b:
+            if separated(a, b):
+                if on_decision is not None:
+                    on_decision(a, b, SEPARATED)
+                refused.append(index)
+                continue
+            if on_decision is not None:
+                on_decision(a, b, None)
+            join(a, b, compatible=False)
+        forced.append((i, j, None))
+
     order = sorted(range(len(weights)), key=lambda k: (-weights[k], left[k], right[k]))
     links: list[tuple[int, int, float]] = []
     blocked: dict[str, int] = {}
@@ -63,19 +158,18 @@ def cluster(
         a, b = find(left[k]), find(right[k])
         if a == b:
             continue
-        pa, pb = profile(a), profile(b)
-        reason = conflict(pa, pb, limits)
+        if forbidden and separated(a, b):
+            reason: str | None = SEPARATED
+        elif facets:
+            reason = group_conflict(a, b)
+        else:
+            reason = conflict(profile(a), profile(b), limits)
         if on_decision is not None:
             on_decision(a, b, reason)
         if reason is not None:
             blocked[reason] = blocked.get(reason, 0) + 1
             continue
-        # the smaller root joins the larger profile; keep the lower index as the root
-        root, child = (a, b) if a < b else (b, a)
-        parent[child] = root
-        merged = profiles.pop(child, None) or Profile.of(records[child])
-        keep = profile(root)
-        keep.absorb(merged)
+        join(a, b, compatible=True)
         links.append((left[k], right[k], weights[k]))
     labels = [find(i) for i in range(n)]
-    return ClusterResult(labels, links, blocked)
+    return ClusterResult(labels, links, blocked, forced, refused)

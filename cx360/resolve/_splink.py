@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from cx360._errors import ResolutionError
-from cx360.resolve._features import splink_comparisons
+from cx360.resolve._features import COMPARISONS, splink_comparisons
 
 log = logging.getLogger("cx360.resolve")
 
@@ -157,3 +157,33 @@ def predict_edges(
     if run is not None:
         run.seconds["predict"] = time.perf_counter() - started
     return edges
+
+
+def predict_details(session: SplinkSession, model: dict[str, Any]) -> pa.Table:
+    """Every candidate pair with Splink's own parts of its score, to check other scorers
+    against: `match_weight`, `match_probability`, and per comparison `<name>_level` (its
+    comparison vector value), `<name>_weight` (log2 Bayes factor) and `<name>_tf`
+    (term-frequency adjustment, 0.0 where the comparison has none)."""
+    settings = {
+        **model,
+        "retain_matching_columns": True,
+        "retain_intermediate_calculation_columns": True,
+    }
+    linker = session.linker(settings)
+    predictions = linker.inference.predict(warning_mode="never")
+    columns = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
+    for comparison in COMPARISONS:
+        name = comparison.name
+        tf = (
+            f'"mw_tf_adj_{name}"'
+            if any(level.tf_column for level in comparison.levels)
+            else "0.0::DOUBLE"
+        )
+        columns += [
+            f'"gamma_{name}" AS "{name}_level"',
+            f'"mw_{name}" AS "{name}_weight"',
+            f'{tf} AS "{name}_tf"',
+        ]
+    return session.con.sql(
+        f"SELECT {', '.join(columns)} FROM {predictions.physical_name}"
+    ).to_arrow_table()

@@ -1,0 +1,188 @@
+"""Explanations: why two records score what they do, and why a record is in its customer.
+
+A pair is explained by the stored model's waterfall (`Scorer.score`), computed from the
+records as stored now, and by the guards' verdict on the two. A record is explained by
+the links the latest resolution kept (`record_links`): within its customer they form a
+spanning tree, so a breadth-first walk gives the shortest chain of links to every other
+record of the customer.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from cx360._errors import NotFoundError, ResolutionError, mask
+from cx360.models import (
+    ComparisonContribution,
+    LinkHop,
+    PairExplanation,
+    RecordExplanation,
+    RecordPath,
+    RecordRef,
+)
+from cx360.resolve._batch import DEFAULT_MATCH_WEIGHT, _latest_model
+from cx360.resolve._features import FEATURE_COLUMNS, email_user
+from cx360.resolve._guards import GuardLimits, Profile, conflict
+from cx360.resolve._scoring import Scorer, TermFrequencies
+from cx360.store import Store
+from cx360.store._schema import record_customers, record_links, records
+
+RecordKey = tuple[str, str] | RecordRef
+_COLUMNS = (*FEATURE_COLUMNS, "national_id_kind")
+
+
+def as_ref(key: RecordKey) -> RecordRef:
+    if isinstance(key, RecordRef):
+        return key
+    source, source_record_id = key
+    return RecordRef(source=source, source_record_id=source_record_id)
+
+
+def _read_record(conn: Connection, ref: RecordRef) -> dict[str, Any]:
+    row = conn.execute(
+        select(records.c.id, *(records.c[c] for c in _COLUMNS)).where(
+            records.c.source == ref.source, records.c.source_record_id == ref.source_record_id
+        )
+    ).first()
+    if row is None:
+        # record ids can be phone numbers or e-mails on some channels: masked
+        raise NotFoundError(f"no record {ref.source}:{mask(ref.source_record_id)} in the store")
+    record = dict(row._mapping)
+    record["email_user"] = email_user(record)
+    return record
+
+
+def _customer_of(conn: Connection, record_id: int) -> str | None:
+    found = conn.execute(
+        select(record_customers.c.customer_id).where(record_customers.c.record_id == record_id)
+    ).scalar()
+    return None if found is None else str(found)
+
+
+def explain_pair(
+    store: Store,
+    a: RecordKey,
+    b: RecordKey,
+    *,
+    threshold: float = DEFAULT_MATCH_WEIGHT,
+    limits: GuardLimits | None = None,
+) -> PairExplanation:
+    """Score two stored records with the latest model, comparison by comparison."""
+    left_ref, right_ref = as_ref(a), as_ref(b)
+    with store.connection() as conn:
+        left, right = _read_record(conn, left_ref), _read_record(conn, right_ref)
+        stored = _latest_model(conn)
+        if stored is None:
+            raise ResolutionError("no matching model yet: run resolve first")
+        model_id, model = stored
+        scorer = Scorer(model)
+        # only the two records' values are needed, not every value's frequency
+        scorer.term_frequencies = TermFrequencies.from_store(
+            conn,
+            scorer.tf_columns,
+            values={c: (left.get(c), right.get(c)) for c in scorer.tf_columns},
+        )
+        left_customer = _customer_of(conn, left["id"])
+        right_customer = _customer_of(conn, right["id"])
+    score = scorer.score(left, right)
+    contributions = [
+        ComparisonContribution(
+            comparison=part.name,
+            level=part.label,
+            gamma=part.gamma,
+            m_probability=part.m,
+            u_probability=part.u,
+            bayes_factor=part.bayes_factor,
+            log2_bayes_factor=part.log2_bayes_factor,
+            tf_adjustment=part.tf_adjustment,
+            match_weight=part.match_weight,
+            values_left={c: left.get(c) for c in columns},
+            values_right={c: right.get(c) for c in columns},
+        )
+        for part, columns in zip(score.comparisons, scorer.columns, strict=True)
+    ]
+    return PairExplanation(
+        left=left_ref,
+        right=right_ref,
+        model_id=model_id,
+        prior_match_weight=score.prior_match_weight,
+        comparisons=contributions,
+        match_weight=score.match_weight,
+        match_probability=score.match_probability,
+        threshold=threshold,
+        above_threshold=score.match_weight >= threshold,
+        guard_conflict=conflict(Profile.of(left), Profile.of(right), limits or GuardLimits()),
+        left_customer_id=left_customer,
+        right_customer_id=right_customer,
+        same_customer=left_customer is not None and left_customer == right_customer,
+    )
+
+
+def explain_record(store: Store, key: RecordKey) -> RecordExplanation:
+    """The chain of stored links from a record to each other record of its customer."""
+    ref = as_ref(key)
+    with store.connection() as conn:
+        start = int(_read_record(conn, ref)["id"])
+        customer_id = _customer_of(conn, start)
+        if customer_id is None:
+            if _latest_model(conn) is None:
+                raise ResolutionError("nothing resolved yet: run resolve first")
+            return RecordExplanation(record=ref)  # ingested since the last resolution
+        members = {
+            int(row.id): RecordRef(source=row.source, source_record_id=row.source_record_id)
+            for row in conn.execute(
+                select(records.c.id, records.c.source, records.c.source_record_id)
+                .join(record_customers, record_customers.c.record_id == records.c.id)
+                .where(record_customers.c.customer_id == customer_id)
+            )
+        }
+        # links whose two ends are both in this customer (the join keeps it one query)
+        lhs, rhs = record_customers.alias("lhs"), record_customers.alias("rhs")
+        links = conn.execute(
+            select(
+                record_links.c.record_id_l,
+                record_links.c.record_id_r,
+                record_links.c.match_weight,
+                record_links.c.kind,
+            )
+            .join(lhs, lhs.c.record_id == record_links.c.record_id_l)
+            .join(rhs, rhs.c.record_id == record_links.c.record_id_r)
+            .where(lhs.c.customer_id == customer_id, rhs.c.customer_id == customer_id)
+            .order_by(record_links.c.id)
+        ).all()
+    neighbours: dict[int, list[tuple[int, float | None, str]]] = {}
+    for left, right, weight, kind in links:
+        neighbours.setdefault(int(left), []).append((int(right), weight, kind))
+        neighbours.setdefault(int(right), []).append((int(left), weight, kind))
+    # breadth first: each record is reached by its shortest chain of links
+    came_from: dict[int, tuple[int, float | None, str]] = {}
+    order: list[int] = []
+    queue = deque([start])
+    seen = {start}
+    while queue:
+        node = queue.popleft()
+        for other, weight, kind in neighbours.get(node, ()):
+            if other not in seen:
+                seen.add(other)
+                came_from[other] = (node, weight, kind)
+                order.append(other)
+                queue.append(other)
+    paths = []
+    for target in order:
+        hops: list[LinkHop] = []
+        node = target
+        while node != start:
+            previous, weight, kind = came_from[node]
+            hops.append(
+                LinkHop(left=members[previous], right=members[node], match_weight=weight, kind=kind)
+            )
+            node = previous
+        hops.reverse()
+        paths.append(RecordPath(record=members[target], hops=hops))
+    unreachable = [ref_ for rid, ref_ in sorted(members.items()) if rid not in seen]
+    return RecordExplanation(
+        record=ref, customer_id=customer_id, paths=paths, unreachable=unreachable
+    )

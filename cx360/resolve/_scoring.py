@@ -1,0 +1,390 @@
+"""Score a pair of records with a trained model, in pure Python, the way Splink does.
+
+Batch resolution scores pairs with Splink in SQL; real-time resolution and explanations
+score a handful of pairs at a time, where starting a DuckDB query costs more than the
+arithmetic. The `Scorer` reads the model dict Splink saved (m and u probabilities per
+comparison level, the prior) and reproduces Splink's match weight exactly:
+
+    match_weight = log2(prior / (1 - prior))
+                 + Σ log2(m / u) of each comparison's level        (clamped like Splink)
+                 + Σ tf_weight · (log2 u_exact − log2 tf(value))    (term-frequency levels)
+
+Which level holds comes from the Python twins in `_features.COMPARISONS`, the same
+definitions the SQL conditions were written from. Levels the training never saw have no
+m/u in the saved model and take Splink's default values, as Splink does on loading it.
+Term frequencies (`TermFrequencies`) are each value's share of the non-null values of a
+column over the records being linked, as Splink computes them for a prediction.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from cx360._errors import ResolutionError
+from cx360.resolve._features import COMPARISONS, Comparison, Record
+from cx360.store._schema import records
+
+# Splink's constants (splink/internals/comparison_level.py, constants.py): m and u are
+# clamped to this before taking log2(m/u); an unobserved level's stored probability.
+_M_U_CLAMP_MIN = 1e-300
+_LEVEL_NOT_OBSERVED = "level not observed in training dataset"
+_NOT_OBSERVED_PROBABILITY = 1e-6
+# A single-column exact match (`"col_l" = "col_r"`): the level whose u a tf adjustment
+# compares against (Splink's `_u_probability_corresponding_to_exact_match`).
+_EXACT = re.compile(r'^\s*"?([a-z0-9_]+)_([lr])"?\s*=\s*"?([a-z0-9_]+)_([lr])"?\s*$')
+_COLUMN = re.compile(r'"([A-Za-z0-9_]+)_[lr]"')
+
+
+class TermFrequencies:
+    """Relative frequency of each value of the term-frequency columns.
+
+    `frequency(column, value)` is the share of the column's non-null values equal to
+    `value` (Splink's `tf_<column>`), or None for a value not seen.
+    """
+
+    __slots__ = ("_frequencies",)
+
+    def __init__(self, frequencies: Mapping[str, Mapping[str, float]] | None = None) -> None:
+        self._frequencies: dict[str, dict[str, float]] = {
+            column: dict(values) for column, values in (frequencies or {}).items()
+        }
+
+    @classmethod
+    def from_counts(
+        cls, counts: Mapping[str, Mapping[str, int]], totals: Mapping[str, int] | None = None
+    ) -> TermFrequencies:
+        """From value counts per column; `totals` (non-null values per column) defaults to
+        the sum of the counts, and is needed when the counts cover only some values."""
+        frequencies: dict[str, dict[str, float]] = {}
+        for column, by_value in counts.items():
+            total = (totals or {}).get(column, sum(by_value.values()))
+            # the same division Splink does in SQL: count(*) / count(column), as doubles
+            frequencies[column] = {v: float(n) / float(total) for v, n in by_value.items() if n}
+        return cls(frequencies)
+
+    @classmethod
+    def from_records(cls, rows: Iterable[Record], columns: Sequence[str]) -> TermFrequencies:
+        """Count the values of `columns` over records held in memory."""
+        counts: dict[str, dict[str, int]] = {column: {} for column in columns}
+        for row in rows:
+            for column in columns:
+                value = row.get(column)
+                if value is not None:
+                    counts[column][value] = counts[column].get(value, 0) + 1
+        return cls.from_counts(counts)
+
+    @classmethod
+    def from_store(
+        cls,
+        conn: Connection,
+        columns: Sequence[str],
+        values: Mapping[str, Iterable[str | None]] | None = None,
+    ) -> TermFrequencies:
+        """One GROUP BY per column over the store's `records`.
+
+        With `values`, only those values' frequencies are read (plus each column's
+        non-null count): what explaining one pair needs, without loading every name.
+        """
+        counts: dict[str, dict[str, int]] = {}
+        totals: dict[str, int] = {}
+        for name in columns:
+            column = records.c[name]
+            query = select(column, func.count()).where(column.is_not(None)).group_by(column)
+            if values is not None:
+                wanted = sorted({v for v in values.get(name, ()) if v is not None})
+                if not wanted:
+                    continue
+                query = query.where(column.in_(wanted))
+                totals[name] = int(conn.execute(select(func.count(column))).scalar_one())
+            counts[name] = {value: int(n) for value, n in conn.execute(query)}
+        return cls.from_counts(counts, totals)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(self._frequencies)
+
+    def frequency(self, column: str, value: Any) -> float | None:
+        if value is None:
+            return None
+        return self._frequencies.get(column, {}).get(value)
+
+
+@dataclass(frozen=True, slots=True)
+class _TfParams:
+    column: str
+    weight: float
+    log2_u_exact: float
+    minimum_u: float
+
+
+@dataclass(frozen=True, slots=True)
+class LevelParams:
+    """One comparison level of a trained model, with its weight precomputed."""
+
+    label: str
+    gamma: int  # Splink's comparison vector value: -1 null, else counting down to 0
+    is_null: bool
+    m: float | None
+    u: float | None
+    log2_bayes_factor: float
+    tf: _TfParams | None
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonScore:
+    """How one comparison scored a pair: its level and what that level contributes."""
+
+    name: str
+    label: str
+    gamma: int
+    m: float | None
+    u: float | None
+    bayes_factor: float
+    log2_bayes_factor: float
+    tf_adjustment: float
+
+    @property
+    def match_weight(self) -> float:
+        """The comparison's whole contribution to the pair's match weight."""
+        return self.log2_bayes_factor + self.tf_adjustment
+
+
+@dataclass(frozen=True, slots=True)
+class PairScore:
+    prior_match_weight: float
+    match_weight: float
+    match_probability: float
+    comparisons: tuple[ComparisonScore, ...]
+
+
+def match_probability(weight: float) -> float:
+    """Probability from a match weight (log2 odds), stable at both ends like Splink's."""
+    if weight >= 0:
+        return 1.0 / (1.0 + math.pow(2.0, -weight))
+    odds = math.pow(2.0, weight)
+    return odds / (1.0 + odds)
+
+
+class Scorer:
+    """Scores record pairs with a stored Splink model; build once, score many pairs.
+
+    Records are mappings with the `FEATURE_COLUMNS` (None for unknown); the e-mail user
+    name the handle comparison needs is derived from `email_key` by the comparison.
+    """
+
+    def __init__(
+        self,
+        model: Mapping[str, Any],
+        term_frequencies: TermFrequencies | None = None,
+        comparisons: Sequence[Comparison] = COMPARISONS,
+    ) -> None:
+        self.term_frequencies = term_frequencies or TermFrequencies()
+        prior = float(model["probability_two_random_records_match"])
+        self.prior_match_weight = _prior_weight(prior)
+        stored = list(model.get("comparisons") or [])
+        names = [c.get("output_column_name") for c in stored]
+        if names != [c.name for c in comparisons]:
+            raise ResolutionError(
+                "the stored model's comparisons differ from this cx360's; "
+                "retrain it (hub.resolve(retrain=True))"
+            )
+        self.comparisons: tuple[Comparison, ...] = tuple(comparisons)
+        self.levels: tuple[tuple[LevelParams, ...], ...] = tuple(
+            _levels(comparison, spec) for comparison, spec in zip(comparisons, stored, strict=True)
+        )
+        self.columns: tuple[tuple[str, ...], ...] = tuple(_columns_of(spec) for spec in stored)
+        # the hot loop's data: per comparison, its level finder and each level's weight
+        self._plan = tuple(
+            (comparison.level_of, tuple(p.log2_bayes_factor for p in params), params)
+            for comparison, params in zip(self.comparisons, self.levels, strict=True)
+        )
+
+    @property
+    def tf_columns(self) -> tuple[str, ...]:
+        """The columns whose term frequencies the model's levels use."""
+        found = {p.tf.column for params in self.levels for p in params if p.tf is not None}
+        return tuple(sorted(found))
+
+    def match_weight(self, left: Record, right: Record) -> float:
+        """The pair's match weight (log2 odds of a match); the fast path."""
+        total = self.prior_match_weight
+        for level_of, weights, params in self._plan:
+            index = level_of(left, right)
+            total += weights[index]
+            tf = params[index].tf
+            if tf is not None:
+                total += self._tf_adjustment(tf, left, right)
+        return total
+
+    def gammas(self, left: Record, right: Record) -> tuple[int, ...]:
+        """Each comparison's level as Splink numbers it (its comparison vector)."""
+        return tuple(params[level_of(left, right)].gamma for level_of, _, params in self._plan)
+
+    def score(self, left: Record, right: Record) -> PairScore:
+        """The match weight and probability with every comparison's part (the waterfall)."""
+        parts: list[ComparisonScore] = []
+        total = self.prior_match_weight
+        for comparison, (level_of, _, params) in zip(self.comparisons, self._plan, strict=True):
+            level = params[level_of(left, right)]
+            tf = 0.0 if level.tf is None else self._tf_adjustment(level.tf, left, right)
+            total += level.log2_bayes_factor + tf
+            parts.append(
+                ComparisonScore(
+                    name=comparison.name,
+                    label=level.label,
+                    gamma=level.gamma,
+                    m=level.m,
+                    u=level.u,
+                    bayes_factor=math.pow(2.0, level.log2_bayes_factor),
+                    log2_bayes_factor=level.log2_bayes_factor,
+                    tf_adjustment=tf,
+                )
+            )
+        return PairScore(self.prior_match_weight, total, match_probability(total), tuple(parts))
+
+    def _tf_adjustment(self, tf: _TfParams, left: Record, right: Record) -> float:
+        # Splink: weight * (log2(u_exact) - log2(greatest(tf_l, tf_r, min_u))), and 0
+        # when neither side's value has a term frequency
+        freq_l = self.term_frequencies.frequency(tf.column, left.get(tf.column))
+        freq_r = self.term_frequencies.frequency(tf.column, right.get(tf.column))
+        if freq_l is None and freq_r is None:
+            return 0.0
+        freq = max(f for f in (freq_l, freq_r, tf.minimum_u) if f is not None)
+        return tf.weight * (tf.log2_u_exact - math.log2(freq))
+
+
+def _prior_weight(prior: float) -> float:
+    if prior >= 1.0:
+        return math.inf
+    return math.log2(prior / (1.0 - prior))
+
+
+def _default_m(num_levels: int) -> list[float]:
+    # splink/internals/comparison_level.py::_default_m_values, indexed by gamma
+    remainder = (1 - 0.95) / (num_levels - 1)
+    return [remainder] * (num_levels - 1) + [0.95]
+
+
+def _default_u(num_levels: int) -> list[float]:
+    # splink/internals/comparison_level.py::_default_u_values
+    m_values = _default_m(num_levels)
+    if num_levels == 2:
+        weights = [-5.0]
+    else:
+        step = (3.0 - -5.0) / (num_levels - 2)
+        weights = [-5.0 + i * step for i in range(num_levels - 1)]
+    weights.append(10.0)
+    return [m / 2**w for m, w in zip(m_values, weights, strict=True)]
+
+
+def _probability(value: Any, default: float) -> float:
+    if value is None:
+        return default
+    if value == _LEVEL_NOT_OBSERVED:
+        return _NOT_OBSERVED_PROBABILITY
+    return float(value)
+
+
+def _exact_column(sql: str) -> str | None:
+    found = _EXACT.match(sql.lower())
+    if found and found[1] == found[3] and found[2] != found[4]:
+        return found[1]
+    return None
+
+
+def _levels(comparison: Comparison, spec: Mapping[str, Any]) -> tuple[LevelParams, ...]:
+    stored = list(spec.get("comparison_levels") or [])
+    if len(stored) != len(comparison.levels) or any(
+        bool(s.get("is_null_level")) != level.is_null
+        for s, level in zip(stored, comparison.levels, strict=True)
+    ):
+        raise ResolutionError(
+            f"the stored model's levels of {comparison.name!r} differ from this cx360's; "
+            "retrain it (hub.resolve(retrain=True))"
+        )
+    num_levels = sum(1 for s in stored if not s.get("is_null_level"))
+    default_m, default_u = _default_m(num_levels), _default_u(num_levels)
+    gammas: list[int] = []
+    counter = num_levels - 1
+    for s in stored:
+        if s.get("is_null_level"):
+            gammas.append(-1)
+        else:
+            gammas.append(counter)
+            counter -= 1
+    m_u: list[tuple[float, float] | None] = [
+        None
+        if s.get("is_null_level")
+        else (
+            _probability(s.get("m_probability"), default_m[gamma]),
+            _probability(s.get("u_probability"), default_u[gamma]),
+        )
+        for s, gamma in zip(stored, gammas, strict=True)
+    ]
+    out: list[LevelParams] = []
+    for index, (s, level) in enumerate(zip(stored, comparison.levels, strict=True)):
+        probabilities = m_u[index]
+        if probabilities is None:
+            m = u = None
+            log2_bf = 0.0
+        else:
+            m, u = probabilities
+            log2_bf = math.log2(max(m, _M_U_CLAMP_MIN) / max(u, _M_U_CLAMP_MIN))
+        tf = None
+        tf_column = s.get("tf_adjustment_column")
+        tf_weight = float(s.get("tf_adjustment_weight", 1.0))
+        is_else = str(s.get("sql_condition", "")).strip().upper() == "ELSE"
+        if tf_column and tf_weight != 0 and gammas[index] != -1 and not is_else:
+            u_exact = _u_of_exact_match(s, u, stored, m_u, tf_column)
+            tf = _TfParams(
+                column=tf_column,
+                weight=tf_weight,
+                log2_u_exact=math.log2(u_exact),
+                minimum_u=float(s.get("tf_minimum_u_value", 0.0)),
+            )
+        out.append(
+            LevelParams(
+                label=str(s.get("label_for_charts") or level.label),
+                gamma=gammas[index],
+                is_null=level.is_null,
+                m=m,
+                u=u,
+                log2_bayes_factor=log2_bf,
+                tf=tf,
+            )
+        )
+    return tuple(out)
+
+
+def _u_of_exact_match(
+    level: Mapping[str, Any],
+    own_u: float | None,
+    stored: Sequence[Mapping[str, Any]],
+    m_u: Sequence[tuple[float, float] | None],
+    tf_column: str,
+) -> float:
+    # The tf adjustment is relative to the u of the level that is an exact match on the
+    # tf column (the first such level), unless the level opts out of that detection.
+    if level.get("disable_tf_exact_match_detection") and own_u is not None:
+        return own_u
+    for other, probabilities in zip(stored, m_u, strict=True):
+        if probabilities is not None and _exact_column(str(other.get("sql_condition"))) == (
+            tf_column.lower()
+        ):
+            return probabilities[1]
+    raise ResolutionError(f"no exact-match level for the term-frequency column {tf_column!r}")
+
+
+def _columns_of(spec: Mapping[str, Any]) -> tuple[str, ...]:
+    """The record columns a comparison's SQL conditions read, in order of appearance."""
+    seen: dict[str, None] = {}
+    for level in spec.get("comparison_levels") or []:
+        for name in _COLUMN.findall(str(level.get("sql_condition", ""))):
+            seen.setdefault(name, None)
+    return tuple(seen)

@@ -1,0 +1,128 @@
+"""Clustering under the guards and a steward's must-links and cannot-links."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from cx360.resolve._cluster import SEPARATED, cluster
+from cx360.resolve._guards import GuardLimits
+
+LIMITS = GuardLimits()
+
+
+def _run(
+    records: list[dict[str, Any]],
+    pairs: list[tuple[int, int, float]],
+    **kwargs: Any,
+) -> Any:
+    left = [p[0] for p in pairs]
+    right = [p[1] for p in pairs]
+    weights = [p[2] for p in pairs]
+    return cluster(records, left, right, weights, limits=LIMITS, **kwargs)
+
+
+def _born(date: str) -> dict[str, Any]:
+    return {"birth_date": date}
+
+
+def test_scored_pairs_join_strongest_first_and_guards_block() -> None:
+    records = [_born("1980-01-01"), _born("1980-01-01"), _born("1995-07-30")]
+    result = _run(records, [(0, 1, 12.0), (1, 2, 9.0)])
+    assert result.labels == [0, 0, 2]
+    assert result.blocked == {"birth_date": 1}
+    assert result.forced == []
+
+
+def test_must_link_joins_across_the_guards() -> None:
+    records = [_born("1980-01-01"), _born("1995-07-30")]
+    result = _run(records, [], must_link=[(0, 1)])
+    assert result.labels == [0, 0]
+    assert result.forced == [(0, 1, None)]
+    assert result.links == []
+
+
+def test_a_forced_group_still_gathers_each_side_s_records() -> None:
+    # 0 and 2 are one person, 1 and 3 another; a steward says 0 and 1 are one person, so
+    # 2 and 3 follow even though the group now holds two birth dates
+    records = [_born("1980-01-01"), _born("1995-07-30"), _born("1980-01-01"), _born("1995-07-30")]
+    pairs = [(0, 2, 10.0), (1, 3, 9.0)]
+    assert _run(records, pairs).labels == [0, 1, 0, 1]
+    result = _run(records, pairs, must_link=[(0, 1)])
+    assert result.labels == [0, 0, 0, 0]
+    # a third person still does not get in
+    records.append(_born("2001-11-11"))
+    blocked = _run(records, [*pairs, (4, 0, 15.0)], must_link=[(0, 1)])
+    assert blocked.labels == [0, 0, 0, 0, 4]
+    assert blocked.blocked == {"birth_date": 1}
+
+
+def test_two_forced_groups_join_when_some_sides_fit() -> None:
+    records = [_born("1980-01-01"), _born("1995-07-30"), _born("1980-01-01"), _born("1970-02-02")]
+    result = _run(records, [(0, 2, 7.0)], must_link=[(0, 1), (2, 3)])
+    assert len(set(result.labels)) == 1
+
+
+def test_cannot_link_holds_through_a_chain() -> None:
+    # a-b must, b-c scored, separate a-c: c stays out
+    records: list[dict[str, Any]] = [{}, {}, {}]
+    result = _run(records, [(1, 2, 20.0)], must_link=[(0, 1)], cannot_link=[(0, 2)])
+    assert result.labels == [0, 0, 2]
+    assert result.blocked == {SEPARATED: 1}
+    assert result.refused == []
+
+
+def test_cannot_link_follows_every_merge_of_both_groups() -> None:
+    records: list[dict[str, Any]] = [{} for _ in range(6)]
+    pairs = [(0, 1, 9.0), (2, 3, 8.0), (4, 5, 7.5), (1, 2, 7.0), (3, 4, 6.5), (5, 0, 6.0)]
+    result = _run(records, pairs, cannot_link=[(0, 3)])
+    assert result.labels[0] == result.labels[1]
+    assert result.labels[2] == result.labels[3]
+    assert result.labels[0] != result.labels[3]
+    assert result.blocked[SEPARATED] >= 1
+
+
+def test_a_must_link_that_joins_separated_records_is_refused() -> None:
+    records: list[dict[str, Any]] = [{}, {}, {}]
+    result = _run(records, [], must_link=[(0, 1), (1, 2)], cannot_link=[(0, 2)])
+    assert result.labels == [0, 0, 2]
+    assert result.refused == [1]  # the later must-link gives way
+    assert result.forced == [(0, 1, None)]
+
+
+def test_decisions_are_reported_for_overrides_too() -> None:
+    seen: list[tuple[int, int, str | None]] = []
+    records: list[dict[str, Any]] = [{}, {}, {}]
+    _run(
+        records,
+        [(1, 2, 9.0)],
+        must_link=[(0, 1)],
+        cannot_link=[(0, 2)],
+        on_decision=lambda a, b, reason: seen.append((a, b, reason)),
+    )
+    assert seen == [(0, 1, None), (0, 2, SEPARATED)]
+
+
+def test_overrides_hold_on_random_graphs() -> None:
+    rng = random.Random(5)
+    for _ in range(200):
+        n = rng.randint(2, 30)
+        records: list[dict[str, Any]] = [{} for _ in range(n)]
+        pairs = [
+            (rng.randrange(n), rng.randrange(n), rng.uniform(0, 20))
+            for _ in range(rng.randint(0, 3 * n))
+        ]
+        pairs = [p for p in pairs if p[0] != p[1]]
+        must = [(rng.randrange(n), rng.randrange(n)) for _ in range(rng.randint(0, 4))]
+        cannot = [(rng.randrange(n), rng.randrange(n)) for _ in range(rng.randint(0, 4))]
+        cannot = [c for c in cannot if c[0] != c[1]]
+        result = _run(records, pairs, must_link=must, cannot_link=cannot)
+        labels = result.labels
+        for a, b in cannot:
+            assert labels[a] != labels[b]
+        for index, (a, b) in enumerate(must):
+            if index not in result.refused:
+                assert labels[a] == labels[b]
+        # every label is the lowest position of its cluster
+        for i, label in enumerate(labels):
+            assert label <= i and labels[label] == label
