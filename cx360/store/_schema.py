@@ -252,3 +252,28 @@ overrides = Table(
     Index(None, "record_id_l"),
     Index(None, "record_id_r"),
 )
+
+# Every scored pair at or above the link weight from the latest runs (l < r), so that a
+# run after a new batch scores only pairs that involve new or changed records and still
+# clusters over the same edges a full run would see.
+match_edges = Table(
+    "match_edges",
+    metadata,
+    Column("record_id_l", Id, primary_key=True),
+    Column("record_id_r", Id, primary_key=True),
+    Column("match_weight", Float, nullable=False),
+    Column("model_id", Id, nullable=False),
+    Index(None, "record_id_r"),
+)
+
+# Term frequencies of the columns with frequency-adjusted comparisons, frozen when a model
+# is trained: every later run and every real-time score use the same ones, so a pair
+# scores the same whenever and however it is scored.
+term_frequencies = Table(
+    "term_frequencies",
+    metadata,
+    Column("model_id", Id, primary_key=True),
+    Column("column_name", String(64), primary_key=True),
+    Column("value", String(255), primary_key=True),
+    Column("frequency", Float, nullable=False),
+)
