@@ -63,7 +63,13 @@ class ResolveReport(BaseModel):
     merged_customers: int = 0
     split_customers: int = 0
     records_reassigned: int = 0
-    candidate_pairs: int = 0
+    mode: str = Field(
+        default="full",
+        description="'full': every pair scored; 'incremental': only pairs involving records "
+        "new or changed since the last run (same customers as a full run).",
+    )
+    records_scored: int = Field(default=0, description="Records whose pairs were scored.")
+    candidate_pairs: int = Field(default=0, description="Pairs scored at or above the weight.")
     links: int = 0
     blocked_by_guards: dict[str, int] = Field(
         default_factory=dict,

@@ -11,30 +11,39 @@ import logging
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 import duckdb
 import numpy as np
 import pyarrow as pa
-from sqlalchemy import Connection, delete, insert, select, update
+import pyarrow.compute as pc
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from cx360.models import ResolveReport
 from cx360.resolve._cluster import cluster
-from cx360.resolve._features import FEATURE_COLUMNS
+from cx360.resolve._features import FEATURE_COLUMNS, TF_COLUMNS
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._ids import Assignment, assign_ids
 from cx360.resolve._overrides import active_overrides
-from cx360.resolve._splink import SplinkRun, SplinkSession, predict_edges, train_model
+from cx360.resolve._splink import (
+    SplinkRun,
+    SplinkSession,
+    predict_edges,
+    term_frequency_tables,
+    train_model,
+)
 from cx360.store import Store, utcnow
 from cx360.store._schema import (
     customers,
+    match_edges,
     models,
     record_customers,
     record_links,
     records,
     resolution_runs,
+    term_frequencies,
 )
 from cx360.store._writes import insert_many
 
@@ -44,12 +53,14 @@ log = logging.getLogger("cx360.resolve")
 DEFAULT_MATCH_WEIGHT = 6.0
 _GUARD_COLUMNS = (*FEATURE_COLUMNS, "national_id_kind")
 _LOAD_CHUNK = 50_000
+_IN_CHUNK = 900  # ids per IN (...) list, under SQLite's bound-parameter limit
 
 
 @dataclass(frozen=True, slots=True)
 class ResolveOptions:
     match_weight: float = DEFAULT_MATCH_WEIGHT
     retrain: bool = False
+    full: bool = False  # score every pair again even when an incremental run would do
     limits: GuardLimits = field(default_factory=GuardLimits)
 
 
@@ -106,8 +117,92 @@ def _positions(
     return [pairs[k][0] for k in kept], [(int(found[k, 0]), int(found[k, 1])) for k in kept]
 
 
+@dataclass(frozen=True, slots=True)
+class _LastRun:
+    model_id: int
+    match_weight: float
+    limits: dict[str, Any]
+    max_batch_id: int
+
+
+def _last_run(conn: Connection) -> _LastRun | None:
+    """The latest finished run, if it left what an incremental run builds on."""
+    row = conn.execute(
+        select(resolution_runs.c.model_id, resolution_runs.c.stats)
+        .where(resolution_runs.c.status == "done")
+        .order_by(resolution_runs.c.id.desc())
+        .limit(1)
+    ).first()
+    state = (row.stats or {}).get("incremental_state") if row else None
+    if row is None or row.model_id is None or not state:
+        return None
+    return _LastRun(
+        int(row.model_id), state["match_weight"], state["limits"], state["max_batch_id"]
+    )
+
+
+def _dirty_records(conn: Connection, previous: dict[int, str], last: _LastRun) -> list[int]:
+    """Records new since the last run (no customer yet) or changed since (a later batch)."""
+    changed = {
+        int(rid)
+        for (rid,) in conn.execute(
+            select(records.c.id).where(records.c.batch_id > last.max_batch_id)
+        )
+    }
+    unassigned = {
+        int(rid)
+        for (rid,) in conn.execute(
+            select(records.c.id)
+            .outerjoin(record_customers, record_customers.c.record_id == records.c.id)
+            .where(record_customers.c.record_id.is_(None))
+        )
+    }
+    return sorted(changed | unassigned)
+
+
+def _frozen_frequencies(conn: Connection, model_id: int) -> dict[str, pa.Table] | None:
+    tables: dict[str, pa.Table] = {}
+    for column in TF_COLUMNS:
+        rows = conn.execute(
+            select(term_frequencies.c.value, term_frequencies.c.frequency).where(
+                term_frequencies.c.model_id == model_id,
+                term_frequencies.c.column_name == column,
+            )
+        ).all()
+        if not rows:
+            return None
+        values, freqs = zip(*rows, strict=True)
+        tables[column] = pa.table(
+            {"value": pa.array(values, pa.string()), "frequency": pa.array(freqs, pa.float64())}
+        )
+    return tables
+
+
+def _stored_edges(conn: Connection) -> pa.Table:
+    result = conn.execution_options(yield_per=_LOAD_CHUNK).execute(
+        select(match_edges.c.record_id_l, match_edges.c.record_id_r, match_edges.c.match_weight)
+    )
+    columns: list[list[Any]] = [[], [], []]
+    for partition in result.partitions():
+        for column, values in zip(columns, zip(*partition, strict=True), strict=True):
+            column.extend(values)
+    return pa.table(
+        {
+            "unique_id_l": pa.array(columns[0], pa.int64()),
+            "unique_id_r": pa.array(columns[1], pa.int64()),
+            "match_weight": pa.array(columns[2], pa.float64()),
+        }
+    )
+
+
 def resolve_store(store: Store, options: ResolveOptions | None = None) -> ResolveReport:
-    """Resolve every record in the store into customers (see module docstring)."""
+    """Resolve every record in the store into customers (see module docstring).
+
+    After a first run, a run is incremental when it can be: same model, link weight and
+    guard limits as the last run. It scores only pairs that involve records new or
+    changed since then, adds the pairs kept from earlier runs, and clusters over all of
+    them, so it gives the customers a full run (`options.full`) would give.
+    """
     options = options or ResolveOptions()
     started = time.perf_counter()
     seconds: dict[str, float] = {}
@@ -121,21 +216,63 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
                 select(record_customers.c.record_id, record_customers.c.customer_id)
             )
         }
+        max_batch_id = conn.execute(select(func.max(records.c.batch_id))).scalar() or 0
+        last = _last_run(conn)
+        model_id, model = stored_model if stored_model else (None, None)
+        frequencies = _frozen_frequencies(conn, model_id) if model_id is not None else None
+        incremental = (
+            not options.full
+            and model_id is not None
+            and frequencies is not None
+            and last is not None
+            and last.model_id == model_id
+            and last.match_weight == options.match_weight
+            and last.limits == asdict(options.limits)
+        )
+        dirty = _dirty_records(conn, previous, last) if incremental and last else None
+        kept = _stored_edges(conn) if incremental else None
     seconds["load"] = time.perf_counter() - started
+
     run = SplinkRun()
-    with tempfile.TemporaryDirectory(prefix="cx360-duckdb-") as spill:
-        con = duckdb.connect(config={"temp_directory": spill, "preserve_insertion_order": False})
-        try:
-            session = SplinkSession(con, table)
-            if stored_model is None:
-                model = train_model(session, run)
-                model_id = None
-            else:
-                model_id, model = stored_model
-            edges = predict_edges(session, model, min_match_weight=options.match_weight, run=run)
-        finally:
-            con.close()
+    new_frequencies = None
+    dirty_ids: pa.Array | None = None
+    if incremental and not dirty:
+        edges = _edges_schema().empty_table()  # nothing new: re-cluster the kept pairs only
+        dirty_ids = pa.array([], pa.int64())
+    else:
+        with tempfile.TemporaryDirectory(prefix="cx360-duckdb-") as spill:
+            con = duckdb.connect(
+                config={"temp_directory": spill, "preserve_insertion_order": False}
+            )
+            try:
+                session = SplinkSession(
+                    con, table, pa.array(dirty, pa.int64()) if dirty is not None else None
+                )
+                if model is None:
+                    model = train_model(session, run)
+                if frequencies is None:
+                    frequencies = new_frequencies = term_frequency_tables(session)
+                if incremental:
+                    dirty_ids = session.dirty_ids()
+                edges = predict_edges(
+                    session,
+                    model,
+                    min_match_weight=options.match_weight,
+                    frequencies=frequencies,
+                    run=run,
+                )
+            finally:
+                con.close()
     seconds.update(run.seconds)
+    scored = edges
+    if kept is not None and dirty_ids is not None:
+        # pairs from earlier runs still hold unless they touch a record scored again
+        dirty_set = pa.array(dirty_ids, pa.int64())
+        stale = pc.or_(
+            pc.is_in(kept.column("unique_id_l"), value_set=dirty_set),
+            pc.is_in(kept.column("unique_id_r"), value_set=dirty_set),
+        )
+        edges = pa.concat_tables([kept.filter(pc.invert(stale)), edges.select(kept.column_names)])
 
     step = time.perf_counter()
     ids = table.column("unique_id").to_numpy()
@@ -163,6 +300,7 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
     record_ids = ids.tolist()
     assignment = assign_ids(clustered.labels, record_ids, previous)
     now = utcnow()
+    assert model is not None
     with store.transaction() as conn:
         if model_id is None:
             model_id = int(
@@ -172,6 +310,9 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
                     .returning(models.c.id)
                 ).scalar_one()
             )
+        if new_frequencies is not None:
+            _write_frequencies(conn, model_id, new_frequencies)
+        _write_edges(conn, model_id, scored, dirty_ids if incremental else None)
         changed = _write_customers(conn, record_ids, clustered.labels, assignment, previous, now)
         report = ResolveReport(
             records=len(record_ids),
@@ -180,7 +321,9 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
             merged_customers=len(assignment.merged),
             split_customers=len(assignment.split),
             records_reassigned=changed,
-            candidate_pairs=edges.num_rows,
+            mode="incremental" if incremental else "full",
+            records_scored=len(dirty_ids) if dirty_ids is not None else len(record_ids),
+            candidate_pairs=scored.num_rows,
             links=len(clustered.links),
             blocked_by_guards=dict(clustered.blocked),
             override_links=len(clustered.forced),
@@ -188,6 +331,11 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
             model_id=model_id,
             seconds=seconds,
         )
+        state = {
+            "match_weight": options.match_weight,
+            "limits": asdict(options.limits),
+            "max_batch_id": int(max_batch_id),
+        }
         run_id = conn.execute(
             insert(resolution_runs)
             .values(
@@ -195,7 +343,7 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
                 status="done",
                 started_at=now,
                 finished_at=utcnow(),
-                stats=report.model_dump(mode="json"),
+                stats={**report.model_dump(mode="json"), "incremental_state": state},
             )
             .returning(resolution_runs.c.id)
         ).scalar_one()
@@ -208,6 +356,62 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
     seconds["total"] = time.perf_counter() - started
     report.seconds = seconds
     return report
+
+
+def _edges_schema() -> pa.Schema:
+    return pa.schema(
+        [("unique_id_l", pa.int64()), ("unique_id_r", pa.int64()), ("match_weight", pa.float64())]
+    )
+
+
+def _write_frequencies(conn: Connection, model_id: int, tables: dict[str, pa.Table]) -> None:
+    conn.execute(delete(term_frequencies).where(term_frequencies.c.model_id == model_id))
+    for column, table in tables.items():
+        insert_many(
+            conn,
+            term_frequencies,
+            [
+                {"model_id": model_id, "column_name": column, "value": value, "frequency": freq}
+                for value, freq in zip(
+                    table.column("value").to_pylist(),
+                    table.column("frequency").to_pylist(),
+                    strict=True,
+                )
+            ],
+        )
+
+
+def _write_edges(
+    conn: Connection, model_id: int, scored: pa.Table, dirty_ids: pa.Array | None
+) -> None:
+    """Keep the scored pairs for later incremental runs: a full run replaces them all, an
+    incremental one replaces those touching the records it scored again."""
+    if dirty_ids is None:
+        conn.execute(delete(match_edges))
+    else:
+        dirty = dirty_ids.to_pylist()
+        for start in range(0, len(dirty), _IN_CHUNK):
+            part = dirty[start : start + _IN_CHUNK]
+            conn.execute(delete(match_edges).where(match_edges.c.record_id_l.in_(part)))
+            conn.execute(delete(match_edges).where(match_edges.c.record_id_r.in_(part)))
+    insert_many(
+        conn,
+        match_edges,
+        [
+            {
+                "record_id_l": left,
+                "record_id_r": right,
+                "match_weight": weight,
+                "model_id": model_id,
+            }
+            for left, right, weight in zip(
+                scored.column("unique_id_l").to_pylist(),
+                scored.column("unique_id_r").to_pylist(),
+                scored.column("match_weight").to_pylist(),
+                strict=True,
+            )
+        ],
+    )
 
 
 def link_rows(

@@ -79,12 +79,12 @@ def explain_pair(
             raise ResolutionError("no matching model yet: run resolve first")
         model_id, model = stored
         scorer = Scorer(model)
-        # only the two records' values are needed, not every value's frequency
-        scorer.term_frequencies = TermFrequencies.from_store(
-            conn,
-            scorer.tf_columns,
-            values={c: (left.get(c), right.get(c)) for c in scorer.tf_columns},
-        )
+        # only the two records' values are needed, not every value's frequency; those
+        # frozen with the model are what batch runs scored with (older models: the data's)
+        wanted = {c: (left.get(c), right.get(c)) for c in scorer.tf_columns}
+        scorer.term_frequencies = TermFrequencies.from_model(
+            conn, model_id, wanted
+        ) or TermFrequencies.from_store(conn, scorer.tf_columns, values=wanted)
         left_customer = _customer_of(conn, left["id"])
         right_customer = _customer_of(conn, right["id"])
     score = scorer.score(left, right)

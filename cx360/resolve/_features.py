@@ -246,6 +246,17 @@ COMPARISONS: tuple[Comparison, ...] = (
 )
 
 
+# Columns whose exact-match levels are adjusted by how common the value is.
+TF_COLUMNS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        level.tf_column
+        for comparison in COMPARISONS
+        for level in comparison.levels
+        if level.tf_column
+    )
+)
+
+
 def splink_comparisons() -> list[dict[str, Any]]:
     """The comparisons as Splink settings dicts (used only by the Splink adapter)."""
     out = []

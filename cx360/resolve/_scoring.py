@@ -28,7 +28,7 @@ from sqlalchemy import Connection, func, select
 
 from cx360._errors import ResolutionError
 from cx360.resolve._features import COMPARISONS, Comparison, Record
-from cx360.store._schema import records
+from cx360.store._schema import records, term_frequencies
 
 # Splink's constants (splink/internals/comparison_level.py, constants.py): m and u are
 # clamped to this before taking log2(m/u); an unobserved level's stored probability.
@@ -104,6 +104,33 @@ class TermFrequencies:
                 totals[name] = int(conn.execute(select(func.count(column))).scalar_one())
             counts[name] = {value: int(n) for value, n in conn.execute(query)}
         return cls.from_counts(counts, totals)
+
+    @classmethod
+    def from_model(
+        cls,
+        conn: Connection,
+        model_id: int,
+        values: Mapping[str, Iterable[str | None]] | None = None,
+    ) -> TermFrequencies | None:
+        """The frequencies frozen when the model was trained (what batch runs score with),
+        only for `values` when given; None for a model stored without them."""
+        table = term_frequencies
+        query = select(table.c.column_name, table.c.value, table.c.frequency).where(
+            table.c.model_id == model_id
+        )
+        if values is not None:
+            has_any = select(table.c.model_id).where(table.c.model_id == model_id).limit(1)
+            if conn.execute(has_any).first() is None:
+                return None
+            wanted = sorted({v for vs in values.values() for v in vs if v is not None})
+            query = query.where(table.c.value.in_(wanted))
+        frequencies: dict[str, dict[str, float]] = {}
+        for column, value, frequency in conn.execute(query):
+            if values is None or value in set(values.get(column, ())):
+                frequencies.setdefault(column, {})[value] = float(frequency)
+        if values is None and not frequencies:
+            return None
+        return cls(frequencies)
 
     @property
     def columns(self) -> tuple[str, ...]:

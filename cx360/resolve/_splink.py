@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from cx360._errors import ResolutionError
-from cx360.resolve._features import COMPARISONS, splink_comparisons
+from cx360.resolve._features import COMPARISONS, TF_COLUMNS, splink_comparisons
 
 log = logging.getLogger("cx360.resolve")
 
@@ -66,15 +66,29 @@ class SplinkRun:
 
 
 class SplinkSession:
-    """The records registered once with Splink on one DuckDB connection."""
+    """The records registered once with Splink on one DuckDB connection.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
+    `dirty` (record ids), when given, marks the records new or changed since the last run:
+    predictions then cover only pairs with at least one dirty record (incremental runs).
+    Records sharing a name block that has just grown past the block limit are marked
+    dirty too, so that pairs a full run would no longer generate are dropped and rescored.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: pa.Table,
+        dirty: pa.Array | None = None,
+    ) -> None:
         from splink import DuckDBAPI
 
         self.con = con
         self.num_rows = table.num_rows
+        self.incremental = dirty is not None
         self._db_api = DuckDBAPI(connection=con)
         con.register("cx360_input", table)
+        none = pa.array([], pa.int64())
+        con.register("cx360_dirty", pa.table({"unique_id": dirty if dirty is not None else none}))
         con.execute(
             f"""
             CREATE TABLE cx360_records AS
@@ -82,12 +96,36 @@ class SplinkSession:
                 CASE WHEN count(*) OVER (PARTITION BY given_canonical, surname_key)
                           <= {NAME_BLOCK_MAX_RECORDS}
                      THEN given_canonical || ' ' || surname_key END AS name_block,
-                split_part(email_key, '@', 1) AS email_user
+                split_part(email_key, '@', 1) AS email_user,
+                unique_id IN (SELECT unique_id FROM cx360_dirty) AS is_dirty
             FROM cx360_input
             """
         )
+        if self.incremental:
+            con.execute(
+                f"""
+                UPDATE cx360_records SET is_dirty = TRUE
+                WHERE (given_canonical, surname_key) IN (
+                    SELECT given_canonical, surname_key FROM cx360_records
+                    WHERE given_canonical IS NOT NULL AND surname_key IS NOT NULL
+                    GROUP BY ALL
+                    HAVING count(*) > {NAME_BLOCK_MAX_RECORDS}
+                       AND count(*) FILTER (WHERE NOT is_dirty) <= {NAME_BLOCK_MAX_RECORDS}
+                )
+                """
+            )
         con.unregister("cx360_input")
+        con.unregister("cx360_dirty")
         self._frame = self._db_api.register("cx360_records")
+
+    def dirty_ids(self) -> pa.Array:
+        """The records an incremental run rescores (given dirty + name-block growth)."""
+        return (
+            self.con.sql("SELECT unique_id FROM cx360_records WHERE is_dirty ORDER BY 1")
+            .to_arrow_table()
+            .column(0)
+            .combine_chunks()
+        )
 
     def linker(self, settings: dict[str, Any]) -> Any:
         from splink import Linker
@@ -139,17 +177,49 @@ def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[st
     return model
 
 
+def term_frequency_tables(session: SplinkSession) -> dict[str, pa.Table]:
+    """Each frequency-adjusted column's values and relative frequencies, as Splink computes
+    them (count of the value / count of non-null values), to freeze with a model."""
+    tables: dict[str, pa.Table] = {}
+    for column in TF_COLUMNS:
+        tables[column] = session.con.sql(
+            f"""
+            SELECT "{column}" AS value,
+                   CAST(count(*) AS DOUBLE) / (SELECT count("{column}") FROM cx360_records)
+                       AS frequency
+            FROM cx360_records WHERE "{column}" IS NOT NULL GROUP BY 1 ORDER BY 1
+            """
+        ).to_arrow_table()
+    return tables
+
+
+def _dirty_only(model: dict[str, Any]) -> dict[str, Any]:
+    """The model with every prediction block limited to pairs touching a dirty record."""
+    rules = [
+        {**rule, "blocking_rule": f'({rule["blocking_rule"]}) AND (l."is_dirty" OR r."is_dirty")'}
+        for rule in model["blocking_rules_to_generate_predictions"]
+    ]
+    return {**model, "blocking_rules_to_generate_predictions": rules}
+
+
 def predict_edges(
     session: SplinkSession,
     model: dict[str, Any],
     *,
     min_match_weight: float,
+    frequencies: dict[str, pa.Table] | None = None,
     run: SplinkRun | None = None,
 ) -> pa.Table:
     """Score candidate pairs with a trained model: (unique_id_l, unique_id_r, match_weight)
-    for every pair at or above `min_match_weight`."""
+    for every pair at or above `min_match_weight` (l < r). With `frequencies` (frozen
+    with the model) term-frequency adjustments use them instead of the data's own; in an
+    incremental session only pairs with a dirty record are scored."""
     started = time.perf_counter()
-    linker = session.linker(model)
+    linker = session.linker(_dirty_only(model) if session.incremental else model)
+    for column, tf in (frequencies or {}).items():
+        lookup = tf.rename_columns([column, f"tf_{column}"])
+        frame = session._db_api.register(lookup)
+        linker.table_management.register_term_frequency_lookup(frame, column)
     predictions = linker.inference.predict(threshold_match_weight=min_match_weight)
     edges = session.con.sql(
         f"SELECT unique_id_l, unique_id_r, match_weight FROM {predictions.physical_name}"
