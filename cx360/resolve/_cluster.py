@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cx360.resolve._guards import GuardLimits, Profile, conflict
+from cx360.resolve._guards import GuardLimits, Profile, conflict, corroborated
 
 # Why a join was not made when a steward's 'separate' forbids it (a guard-like reason).
 SEPARATED = "override_separate"
@@ -164,12 +164,20 @@ def cluster(
             reason = group_conflict(a, b)
         else:
             reason = conflict(profile(a), profile(b), limits)
+        compatible = reason is None
+        if (
+            reason is not None
+            and reason != SEPARATED
+            and limits.corroboration
+            and corroborated(records[left[k]], records[right[k]], reason)
+        ):
+            reason = None  # joined, each side's profile kept apart (as for overrides)
         if on_decision is not None:
             on_decision(a, b, reason)
         if reason is not None:
             blocked[reason] = blocked.get(reason, 0) + 1
             continue
-        join(a, b, compatible=True)
+        join(a, b, compatible=compatible)
         links.append((left[k], right[k], weights[k]))
     labels = [find(i) for i in range(n)]
     return ClusterResult(labels, links, blocked, forced, refused)

@@ -29,6 +29,9 @@ class GuardLimits:
     # false one (swapped fields, partial and compound surnames); given names and birth
     # dates carry the household distinction.
     check_surnames: bool = False
+    # A pair agreeing exactly on the two other personal attributes overrides a guard's
+    # conflict on the third (see `corroborated`).
+    corroboration: bool = True
 
 
 @dataclass(slots=True)
@@ -62,8 +65,9 @@ class Profile:
             profile.surnames.add((record["surname_key"], record.get("surname2_key")))
         if record.get("birth_date"):
             profile.birth_dates.add(record["birth_date"])
-        if record.get("national_id_key"):
-            kind = record.get("national_id_kind") or "generic"
+        kind = record.get("national_id_kind")
+        # an ID of a country without known rules cannot tell a typo from another person
+        if record.get("national_id_key") and kind and kind != "generic":
             profile.national_ids.setdefault(kind, set()).add(record["national_id_key"])
         return profile
 
@@ -138,6 +142,33 @@ def conflict(a: Profile, b: Profile, limits: GuardLimits) -> str | None:
     if limits.check_surnames and not _all_pairs(a.surnames, b.surnames, surnames_compatible):
         return "surname"
     return None
+
+
+def corroborated(left: dict[str, Any], right: dict[str, Any], reason: str) -> bool:
+    """Whether the two records of a pair agree exactly on both other personal attributes
+    (of national ID, birth date, full name) than the one a guard found in conflict: then
+    the conflict is a typing error in one record (a wrong date, a neighbour's name), not
+    two people. Household members share a phone, an address, a surname, even a birth date
+    (twins) or a name (Jr.), but not two of these three."""
+    same_id = bool(left.get("national_id_key")) and (
+        left.get("national_id_key") == right.get("national_id_key")
+    )
+    same_date = bool(left.get("birth_date")) and left.get("birth_date") == right.get("birth_date")
+    # the name may carry a typo: the given names must fit (as the guard has them) and
+    # the surnames be one keystroke apart at most
+    both = Profile.of(left), Profile.of(right)
+    same_name = (
+        bool(both[0].givens and both[0].surnames and both[1].givens and both[1].surnames)
+        and given_names_compatible(next(iter(both[0].givens)), next(iter(both[1].givens)))
+        and levenshtein(left["surname_key"], right["surname_key"]) <= 1
+    )
+    if reason == "given_name":
+        return same_id and same_date
+    if reason == "birth_date":
+        return same_id and same_name
+    if reason == "national_id":
+        return same_date and same_name
+    return False
 
 
 def _all_pairs(xs: Iterable[T], ys: Iterable[T], compatible: Callable[[T, T], bool]) -> bool:

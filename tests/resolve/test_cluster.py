@@ -126,3 +126,21 @@ def test_overrides_hold_on_random_graphs() -> None:
         # every label is the lowest position of its cluster
         for i, label in enumerate(labels):
             assert label <= i and labels[label] == label
+
+
+def test_a_corroborated_pair_joins_across_a_guard_and_keeps_both_sides() -> None:
+    person = {"given_key": "lauren", "surname_key": "sounness", "national_id_kind": "co_cc"}
+    person |= {"birth_date": "1990-01-29", "national_id_key": "1020304050"}
+    typo = {**person, "given_key": "noah"}  # same ID and date: the name was mistyped
+    sister = {**person, "given_key": "noah", "national_id_key": "5566778899"}
+    sister["birth_date"] = "1993-06-01"
+    result = _run([person, typo, sister], [(0, 1, 10.0), (1, 2, 9.0)])
+    assert result.labels == [0, 0, 2]
+    strict = cluster(
+        [person, typo, sister],
+        [0, 1],
+        [1, 2],
+        [10.0, 9.0],
+        limits=GuardLimits(corroboration=False),
+    )
+    assert strict.labels == [0, 1, 2] and strict.blocked["given_name"] == 1

@@ -78,3 +78,35 @@ def test_transposition_distance() -> None:
     assert transposition_distance("ana", "ana") == 0
     assert transposition_distance("luz", "lux") == 1
     assert transposition_distance("abc", "") == 3
+
+
+def test_ids_of_a_country_without_rules_do_not_guard() -> None:
+    # no check digit, no known shape: a typo and another person look alike
+    a = _profile(national_id_key="6693616", national_id_kind="generic")
+    b = _profile(national_id_key="4842648", national_id_kind="generic")
+    assert conflict(a, b, GuardLimits()) is None
+
+
+def test_a_pair_agreeing_on_the_other_two_personal_attributes_corroborates() -> None:
+    from cx360.resolve._guards import corroborated
+
+    record = {
+        "given_key": "lauren",
+        "surname_key": "sounness",
+        "birth_date": "1990-01-29",
+        "national_id_key": "1020304050",
+    }
+    # a different given name, with the same ID and birth date: a typing error
+    assert corroborated(record, {**record, "given_key": "noah"}, "given_name")
+    # a different birth date with the same ID and a name with a typo
+    assert corroborated(
+        record, {**record, "birth_date": "1914-07-23", "surname_key": "sounnes"}, "birth_date"
+    )
+    # a different ID with the same name and birth date
+    assert corroborated(record, {**record, "national_id_key": "7788990011"}, "national_id")
+    # household members share at most one of the three: never corroborated
+    junior = {**record, "birth_date": "2015-03-02", "national_id_key": "1122334455"}
+    assert not corroborated(record, junior, "birth_date")
+    twin = {**record, "given_key": "noah", "national_id_key": "1122334455"}
+    assert not corroborated(record, twin, "given_name")
+    assert not corroborated({"birth_date": "1990-01-29"}, {"birth_date": "1990-01-29"}, "x")
