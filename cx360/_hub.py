@@ -14,14 +14,20 @@ from sqlalchemy import select
 from cx360.ingest import ingest_file, ingest_objects
 from cx360.ingest._readers import RowSource
 from cx360.models import (
+    ContextLookup,
     CxReport,
     IngestResult,
+    InteractionResult,
+    Match,
     Override,
     PairExplanation,
+    ProfileLookup,
     RecordExplanation,
     RecordRef,
     ResolveReport,
 )
+from cx360.profile._lookup import lookup_context, lookup_profile, parse_query
+from cx360.profile._survivorship import DEFAULT_RULES, SurvivorshipRules
 from cx360.resolve import (
     DEFAULT_MATCH_WEIGHT,
     GuardLimits,
@@ -30,27 +36,33 @@ from cx360.resolve import (
     _overrides,
     resolve_store,
 )
+from cx360.resolve._realtime import RealtimeResolver
 from cx360.store import Store
 from cx360.store._schema import quarantine
 
 RecordLike = Mapping[str, Any] | BaseModel
 
 
-def connect(url: str | os.PathLike[str] | None = None) -> Hub:
+def connect(
+    url: str | os.PathLike[str] | None = None, *, survivorship: SurvivorshipRules | None = None
+) -> Hub:
     """Open a hub on a store, creating and migrating it if needed.
 
     Args:
         url: a SQLAlchemy URL (`sqlite:///path.db`, `postgresql://user@host/db`) or a file
             path for SQLite. Defaults to `$CX360_STORE`, else `sqlite:///cx360.db`.
+        survivorship: the golden-record rules of profiles (default: `SurvivorshipRules()`).
     """
-    return Hub(Store.open(url))
+    return Hub(Store.open(url), survivorship=survivorship)
 
 
 class Hub:
     """Customer 360 over one store: ingest channel records and interactions, and more."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, survivorship: SurvivorshipRules | None = None) -> None:
         self.store = store
+        self.survivorship = survivorship or DEFAULT_RULES
+        self._realtime: RealtimeResolver | None = None  # made on the first real-time call
 
     def __enter__(self) -> Hub:
         return self
@@ -65,6 +77,9 @@ class Hub:
 
     def close(self) -> None:
         """Release the store's connections."""
+        if self._realtime is not None:
+            self._realtime.close()
+            self._realtime = None
         self.store.close()
 
     def configure_source(
@@ -114,20 +129,74 @@ class Hub:
         self,
         *,
         retrain: bool = False,
+        full: bool = False,
         match_weight: float | None = None,
         limits: GuardLimits | None = None,
     ) -> ResolveReport:
         """Resolve every stored record into customers with stable IDs.
 
         The matching model is trained on the store's own data the first time (and when
-        `retrain` is set), saved in the store, and reused afterwards.
+        `retrain` is set), saved in the store, and reused afterwards. After the first run,
+        a run scores only pairs involving records new or changed since the last one
+        (`report.mode == "incremental"`) and gives the customers a full run would; `full`
+        scores every pair again. A retrain, another `match_weight` or other `limits` than
+        the last run's always make a full run.
         """
-        options = ResolveOptions(retrain=retrain, limits=limits or GuardLimits())
-        if match_weight is not None:
-            options = ResolveOptions(
-                match_weight=match_weight, retrain=retrain, limits=options.limits
-            )
+        options = ResolveOptions(
+            match_weight=DEFAULT_MATCH_WEIGHT if match_weight is None else match_weight,
+            retrain=retrain,
+            full=full,
+            limits=limits or GuardLimits(),
+        )
         return resolve_store(self.store, options)
+
+    def resolve_record(self, record: RecordLike) -> Match:
+        """Store one channel record and resolve it into a customer now, as batch would.
+
+        The record is stored as `ingest` stores it (the same `(source, source_record_id)`
+        again updates it, keeping history, or changes nothing) and, in the same
+        transaction, matched against the records sharing a blocking key with it, scored
+        with the latest trained model, and put in the first candidate customer, strongest
+        pair first, that the over-merge guards allow, when that pair reaches the last
+        run's link weight (further candidate customers that fit merge into it, as a batch
+        run would merge customers the record bridges); else in a new customer. Concurrent
+        calls from other processes on the same person take turns (see docs/realtime.md).
+
+        Check `status`: 'matched', 'merged' (`merged_customers` are now aliases of
+        `customer_id`), 'new', 'ambiguous' (pairs with two or more customers, some kept
+        apart by the guards: see `alternatives`), 'unchanged' (the same record again), or
+        'unresolved' (stored, but no model yet: run `resolve()` once).
+
+        Args:
+            record: the record's input-contract columns, as a dict or `ChannelRecord`.
+
+        Raises:
+            SchemaError: a row ingest would quarantine (no key, an unreadable
+                timestamp, a value of the wrong type, ...); `column` names the column.
+                Nothing is stored.
+        """
+        row = record.model_dump() if isinstance(record, BaseModel) else record
+        return self._realtime_calls().resolve(row)
+
+    def record_interaction(self, **columns: Any) -> InteractionResult:
+        """Add one interaction to the timeline now (the input contract's columns).
+
+        Keyword arguments: `source`, `source_record_id` and `interaction_id` (required),
+        `occurred_at`, `type`, `status`, `case_id`, `summary`, and any extra column (kept
+        in the raw row). Idempotent by `interaction_id`: the same content again changes
+        nothing; new content (a case going from open to resolved) updates it and keeps
+        the previous version in the interaction's history.
+
+        Raises:
+            SchemaError: a row ingest would quarantine; `column` names the column.
+                Nothing is stored and nothing is quarantined: the caller has the error.
+        """
+        return self._realtime_calls().record_interaction(columns)
+
+    def _realtime_calls(self) -> RealtimeResolver:
+        if self._realtime is None:
+            self._realtime = RealtimeResolver(self.store)
+        return self._realtime
 
     def link_records(
         self,
@@ -259,6 +328,85 @@ class Hub:
         from cx360.profile._measures import build_report
 
         return build_report(self.store, customer_id, since=since, until=until, channel=channel)
+
+    def profile(
+        self,
+        *,
+        phone: str | None = None,
+        email: str | None = None,
+        national_id: str | None = None,
+        handle: str | None = None,
+        customer_id: str | None = None,
+        record: tuple[str, str] | RecordRef | None = None,
+        country: str | None = None,
+        rules: SurvivorshipRules | None = None,
+        limit: int = 50,
+    ) -> ProfileLookup:
+        """Look a customer up by exactly one identifier and build the unified profile.
+
+        The identifier may be typed in any format: it is normalized as ingest does (a
+        phone in national format needs `country`). Check `status` before using the result:
+
+        - `found`: `profile` is the customer's (a `customer_id` merged into another gives
+          the survivor's, with `alias` set), or, for a record `resolve()` has not assigned
+          yet, a `provisional` profile of that record alone. Unresolved records that
+          hold the identifier are listed in `unresolved`, never dropped silently.
+        - `ambiguous`: a placeholder (`reason='placeholder'`) or an identifier held by
+          several customers (`reason='shared'`, see `candidates`); `profile` is None.
+        - `not_found`: `reason` 'no_match' or 'invalid'; `profile` is None.
+
+        Args:
+            phone, email, national_id, handle: an identifier as typed.
+            customer_id: a customer id (or a merged-away alias of one).
+            record: a record as `(source, source_record_id)`.
+            country: ISO alpha-2 country for reading a phone or national ID.
+            rules: survivorship rules for this call (default: the hub's).
+            limit: interactions in `profile.interactions` (newest first); the total is
+                `profile.interaction_count`.
+
+        Raises:
+            InputError: not exactly one identifier, an empty one, `country` with an
+                identifier it does not apply to, or a national-format phone without it.
+        """
+        query = parse_query(
+            phone=phone,
+            email=email,
+            national_id=national_id,
+            handle=handle,
+            customer_id=customer_id,
+            record=record,
+            country=country,
+        )
+        return lookup_profile(self.store, query, rules or self.survivorship, limit)
+
+    def context(
+        self,
+        *,
+        phone: str | None = None,
+        email: str | None = None,
+        national_id: str | None = None,
+        handle: str | None = None,
+        customer_id: str | None = None,
+        record: tuple[str, str] | RecordRef | None = None,
+        country: str | None = None,
+        rules: SurvivorshipRules | None = None,
+    ) -> ContextLookup:
+        """The compact card for an agent: the same lookup as `profile()`, a smaller result.
+
+        `context` (set when `status == 'found'`) holds the best name, identifiers already
+        verified on some channel, open cases, the last 5 interactions, the preferred and
+        last-used channels, and consents. Same arguments, statuses and errors as `profile()`.
+        """
+        query = parse_query(
+            phone=phone,
+            email=email,
+            national_id=national_id,
+            handle=handle,
+            customer_id=customer_id,
+            record=record,
+            country=country,
+        )
+        return lookup_context(self.store, query, rules or self.survivorship)
 
     def export(self, path: str | os.PathLike[str]) -> int:
         """Write one row per channel record: `source, source_record_id, customer_id`.

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from cx360._errors import Cx360Error
 from cx360._hub import Hub, connect
@@ -65,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
 
     resolve = sub.add_parser("resolve", help="resolve stored records into customers")
     resolve.add_argument("--retrain", action="store_true", help="train a new matching model")
+    resolve.add_argument(
+        "--full",
+        action="store_true",
+        help="score every pair again (by default only pairs involving new or changed records)",
+    )
     resolve.add_argument("--match-weight", type=float, help="link threshold (log2 odds)")
     resolve.add_argument("--json", action="store_true", help="print the report as JSON")
     store_option(resolve)
@@ -101,6 +107,42 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--channel", help="only this channel (cases: those started on it)")
     report.add_argument("--json", action="store_true", help="print the report as JSON")
     store_option(report)
+
+    for name, text in (
+        ("profile", "a customer's unified profile: golden record, identifiers, timeline, cases"),
+        ("context", "the compact card for an agent: name, verified IDs, open cases, channels"),
+    ):
+        lookup = sub.add_parser(
+            name, help=f"{text} (by any identifier; exit status 1 when not exactly one customer)"
+        )
+        which = lookup.add_mutually_exclusive_group(required=True)
+        which.add_argument("--phone", help="a phone number as typed (national: add --country)")
+        which.add_argument("--email")
+        which.add_argument("--national-id", metavar="ID")
+        which.add_argument("--handle", help="a social handle or profile URL")
+        which.add_argument("--customer-id", metavar="ID", help="a customer id (aliases too)")
+        which.add_argument(
+            "--record", type=_record_arg, metavar="SOURCE:ID", help="a record, e.g. whatsapp:wa-1"
+        )
+        lookup.add_argument("--country", metavar="CC", help="country to read a phone or ID with")
+        if name == "profile":
+            lookup.add_argument(
+                "--limit", type=int, default=20, help="interactions to show (default 20)"
+            )
+        lookup.add_argument("--json", action="store_true", help="print the lookup as JSON")
+        store_option(lookup)
+
+    realtime = sub.add_parser(
+        "resolve-record",
+        help="store one record and resolve it into a customer now; prints the match as JSON",
+    )
+    realtime.add_argument(
+        "--json",
+        dest="record_json",
+        metavar="OBJECT",
+        help="the record as a JSON object (input-contract columns); default: read stdin",
+    )
+    store_option(realtime)
 
     quarantine = sub.add_parser("quarantine", help="list quarantined rows (reason, row, column)")
     quarantine.add_argument("--batch", type=int, help="only this ingest batch")
@@ -303,7 +345,7 @@ def _show_customer(hub: Hub) -> None:
 
 def _resolve(args: argparse.Namespace) -> int:
     with connect(args.store) as hub:
-        report = hub.resolve(retrain=args.retrain, match_weight=args.match_weight)
+        report = hub.resolve(retrain=args.retrain, full=args.full, match_weight=args.match_weight)
     if args.json:
         print(report.model_dump_json(indent=2))
         return 0
@@ -313,7 +355,11 @@ def _resolve(args: argparse.Namespace) -> int:
         f"({report.new_customers} new, {report.merged_customers} merged, "
         f"{report.split_customers} split, {report.records_reassigned} records reassigned)"
     )
-    print(f"{report.candidate_pairs} pairs scored, {report.links} links; {timings}")
+    print(
+        f"{report.mode} run: {report.records_scored} records scored, "
+        f"{report.candidate_pairs} pairs at or above the link weight, {report.links} links; "
+        f"{timings}"
+    )
     if report.override_links or report.overrides_refused:
         refused = ", ".join(str(i) for i in report.overrides_refused) or "none"
         print(
@@ -327,6 +373,23 @@ def _export(args: argparse.Namespace) -> int:
     with connect(args.store) as hub:
         written = hub.export(args.out)
     print(f"{written} records written to {args.out}")
+    return 0
+
+
+def _resolve_record(args: argparse.Namespace) -> int:
+    from cx360._errors import InputError
+
+    text = args.record_json if args.record_json is not None else sys.stdin.read()
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as error:
+        # the position only: the text is a customer's record
+        raise InputError(f"the record is not valid JSON (at character {error.pos})") from None
+    if not isinstance(record, dict):
+        raise InputError("the record must be a JSON object of input-contract columns")
+    with connect(args.store) as hub:
+        match = hub.resolve_record(record)
+    print(match.model_dump_json(indent=2))
     return 0
 
 
@@ -429,15 +492,48 @@ def _override(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lookup_args(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "phone": args.phone,
+        "email": args.email,
+        "national_id": args.national_id,
+        "handle": args.handle,
+        "customer_id": args.customer_id,
+        "record": args.record,
+        "country": args.country,
+    }
+
+
+def _profile(args: argparse.Namespace) -> int:
+    from cx360.profile._cards import profile_text
+
+    with connect(args.store) as hub:
+        found = hub.profile(**_lookup_args(args), limit=args.limit)
+    print(found.model_dump_json(indent=2) if args.json else profile_text(found))
+    return 0 if found.status == "found" else 1
+
+
+def _context(args: argparse.Namespace) -> int:
+    from cx360.profile._cards import context_text
+
+    with connect(args.store) as hub:
+        found = hub.context(**_lookup_args(args))
+    print(found.model_dump_json(indent=2) if args.json else context_text(found))
+    return 0 if found.status == "found" else 1
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ingest": _ingest,
     "generate": _generate,
     "demo": _demo,
     "quarantine": _quarantine,
+    "resolve-record": _resolve_record,
     "resolve": _resolve,
     "export": _export,
     "override": _override,
     "explain": _explain,
+    "profile": _profile,
+    "context": _context,
     "report": _report,
 }
 

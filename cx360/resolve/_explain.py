@@ -87,6 +87,28 @@ def explain_pair(
         ) or TermFrequencies.from_store(conn, scorer.tf_columns, values=wanted)
         left_customer = _customer_of(conn, left["id"])
         right_customer = _customer_of(conn, right["id"])
+    return pair_explanation(
+        scorer,
+        model_id,
+        (left_ref, left, left_customer),
+        (right_ref, right, right_customer),
+        threshold=threshold,
+        limits=limits or GuardLimits(),
+    )
+
+
+def pair_explanation(
+    scorer: Scorer,
+    model_id: int,
+    left_side: tuple[RecordRef, dict[str, Any], str | None],
+    right_side: tuple[RecordRef, dict[str, Any], str | None],
+    *,
+    threshold: float,
+    limits: GuardLimits,
+) -> PairExplanation:
+    """A pair's waterfall; each side is (its key, its features, its customer or None)."""
+    left_ref, left, left_customer = left_side
+    right_ref, right, right_customer = right_side
     score = scorer.score(left, right)
     contributions = [
         ComparisonContribution(
@@ -114,7 +136,7 @@ def explain_pair(
         match_probability=score.match_probability,
         threshold=threshold,
         above_threshold=score.match_weight >= threshold,
-        guard_conflict=conflict(Profile.of(left), Profile.of(right), limits or GuardLimits()),
+        guard_conflict=conflict(Profile.of(left), Profile.of(right), limits),
         left_customer_id=left_customer,
         right_customer_id=right_customer,
         same_customer=left_customer is not None and left_customer == right_customer,

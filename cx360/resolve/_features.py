@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cx360.resolve._similarity import levenshtein
+from cx360.resolve._similarity import levenshtein, within
 
 Record = Mapping[str, Any]
 
@@ -75,7 +75,7 @@ def _exact(column: str, label: str = "exact", tf: bool = False) -> Level:
 
 def _within(column: str, distance: int, label: str) -> Level:
     def test(a: Record, b: Record) -> bool:
-        return levenshtein(a[column], b[column]) <= distance
+        return within(a[column], b[column], distance)
 
     return Level(label, f'levenshtein("{column}_l", "{column}_r") <= {distance}', test)
 

@@ -21,11 +21,51 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
+    literal_column,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL wants BIGINT for big stores.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 Timestamp = DateTime(timezone=True)
+
+
+class email_user(FunctionElement[str]):  # noqa: N801 (an SQL function, named like one)
+    """The user-name part of an e-mail match key (before the '@'; all of it without one),
+    as SQL: `split_part` on PostgreSQL, `substr`/`instr` on SQLite, so one index
+    expression serves the real-time "handle is the other's e-mail user" lookup."""
+
+    type = String()
+    name = "email_user"
+    inherit_cache = True
+
+
+@compiles(email_user, "postgresql")
+def _email_user_postgresql(element: email_user, compiler: SQLCompiler, **kw: object) -> str:
+    return f"split_part({compiler.process(element.clauses, **kw)}, '@', 1)"
+
+
+@compiles(email_user)
+def _email_user_sqlite(element: email_user, compiler: SQLCompiler, **kw: object) -> str:
+    key = compiler.process(element.clauses, **kw)
+    user = f"substr({key}, 1, instr({key}, '@') - 1)"
+    return f"CASE WHEN instr({key}, '@') > 0 THEN {user} ELSE {key} END"
+
+
+# Addresses are unbounded text: their index holds a prefix (PostgreSQL refuses b-tree
+# entries over ~2.7 kB). Literal arguments: an expression index is used only by queries
+# that spell the same expression, and bound parameters would not.
+ADDRESS_PREFIX_CHARS = 100
+
+
+def address_prefix(column: ColumnElement[str]) -> ColumnElement[str]:
+    """The indexed prefix of an address key (see `ADDRESS_PREFIX_CHARS`)."""
+    return func.substr(column, literal_column("1"), literal_column(str(ADDRESS_PREFIX_CHARS)))
+
 
 metadata = MetaData(
     naming_convention={
@@ -104,7 +144,12 @@ records = Table(
     Index(None, "national_id_key"),
     Index(None, "handle_key"),
     Index(None, "surname_key", "given_canonical"),
+    # real-time candidates (migration 0005), like batch blocking: surname or given name
+    # + birth date (the address and e-mail user name ones follow the table)
+    Index(None, "birth_date", "surname_key", "given_canonical"),
 )
+Index("ix_records_address_prefix", address_prefix(records.c.address_key))
+Index("ix_records_email_user", email_user(records.c.email_key))
 
 record_versions = Table(
     "record_versions",
@@ -182,6 +227,8 @@ customers = Table(
     Column("merged_into", String(32)),
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+    # a merge repoints the aliases of the merged ID (real-time merges: one per call)
+    Index(None, "merged_into"),
 )
 
 # Which customer each record belongs to now (one row per record).

@@ -20,6 +20,17 @@ def secondary_indexes(table: Table) -> list[Index]:
     return sorted((ix for ix in table.indexes if not ix.unique), key=lambda ix: str(ix.name))
 
 
+def index_names(conn: Connection, table: Table) -> set[str]:
+    """The names of a table's indexes in the database (expression indexes too)."""
+    if conn.dialect.name == "sqlite":
+        # SQLAlchemy does not reflect SQLite's expression indexes (it warns and skips them)
+        rows = conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (table.name,)
+        )
+        return {str(name) for (name,) in rows}
+    return {str(ix["name"]) for ix in inspect(conn).get_indexes(table.name)}
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -97,7 +108,7 @@ class Store:
         created: list[str] = []
         with self.transaction() as conn:
             for table in (records, interactions):
-                present = {ix["name"] for ix in inspect(conn).get_indexes(table.name)}
+                present = index_names(conn, table)
                 for index in secondary_indexes(table):
                     if index.name not in present:
                         index.create(conn)
@@ -108,7 +119,7 @@ class Store:
         """Drop a table's non-unique lookup indexes before a bulk load (rebuilt by one sort
         afterwards with `ensure_indexes`, much cheaper than maintaining them row by row)."""
         with self.transaction() as conn:
-            present = {ix["name"] for ix in inspect(conn).get_indexes(table.name)}
+            present = index_names(conn, table)
             for index in secondary_indexes(table):
                 if index.name in present:
                     index.drop(conn)

@@ -308,10 +308,11 @@ def test_timestamps_are_utc(store: Store) -> None:
 
 
 def _lookup_indexes(store: Store, table: Any) -> set[str]:
-    from sqlalchemy import inspect
+    from cx360.store._store import index_names
 
     with store.connection() as conn:
-        return {ix["name"] for ix in inspect(conn).get_indexes(table.name) if not ix["unique"]}
+        # lookup indexes are named ix_* (unique constraints uq_*, SQLite's own sqlite_*)
+        return {n for n in index_names(conn, table) if n.startswith("ix_")}
 
 
 def test_a_bulk_load_defers_lookup_indexes_and_rebuilds_them(store: Store) -> None:

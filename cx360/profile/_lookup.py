@@ -1,0 +1,423 @@
+"""Find the customer behind an identifier, and read what its profile or card needs.
+
+An identifier typed in any format is normalized by the very functions ingest uses, and
+looked up by its match key, so ``300 123 4567`` (country CO) finds the records stored
+with ``+57 300 1234567``. Outcomes (see `cx360.models.Lookup`):
+
+- one customer holds it → `found` (records holding it that `resolve()` has not assigned
+  yet are listed in `unresolved`, not silently merged into the profile);
+- no customer, one unresolved record → `found`, a provisional profile of that record;
+- several customers or unresolved records → `ambiguous`, `reason='shared'`, candidates;
+- a placeholder → `ambiguous`, `reason='placeholder'`, no candidates (it names nobody);
+- unreadable/invalid → `not_found`, `reason='invalid'`; no holder → `reason='no_match'`.
+
+Reads: at most four indexed queries, statements built once at import so SQLAlchemy's
+compiled cache serves them: (1) the records holding the key (`ix_records_<key>`) with
+their customer (`record_customers` primary key); (2) the customer's records
+(`ix_record_customers_customer_id`, then `records` primary key) with their source's
+priority; (3) their interactions (`ix_interactions_source_source_record_id`); plus the
+`customers` row for a `customer_id` lookup, and the candidates' records when ambiguous.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from sqlalchemy import Column, Connection, and_, bindparam, func, select
+
+from cx360._errors import InputError, NotFoundError
+from cx360.models._explain import RecordRef
+from cx360.models._profile import (
+    Candidate,
+    ContextLookup,
+    LookupReason,
+    LookupStatus,
+    ProfileLookup,
+)
+from cx360.normalize.emails import NormalizedEmail, normalize_email
+from cx360.normalize.handles import normalize_handle
+from cx360.normalize.national_ids import NormalizedNationalId, normalize_national_id
+from cx360.normalize.phones import NormalizedPhone, normalize_phone
+from cx360.profile._build import build_context, build_profile
+from cx360.profile._survivorship import SurvivorshipRules, golden_value
+from cx360.store import Store
+from cx360.store._schema import customers, interactions, record_customers, records, sources
+
+Row = Mapping[Any, Any]  # a SQLAlchemy RowMapping, or a dict in tests
+
+# An identifier held by more records than this is treated as shared, whatever they say:
+# reading them all would make one lookup as slow as a scan.
+MAX_HOLDERS: Final = 1_000
+MAX_CANDIDATES: Final = 20
+_MAX_ALIAS_HOPS: Final = 8  # merged_into chains are flattened by resolve; this is a guard
+IDENTIFIERS: Final = ("phone", "email", "national_id", "handle", "customer_id", "record")
+
+# -- statements, built once ---------------------------------------------------------------
+
+_KEY_COLUMNS: Final[dict[str, Column[Any]]] = {
+    "phone": records.c.phone_key,
+    "email": records.c.email_key,
+    "national_id": records.c.national_id_key,
+    "handle": records.c.handle_key,
+}
+_WITH_CUSTOMER = records.outerjoin(record_customers, record_customers.c.record_id == records.c.id)
+_HOLDERS = {
+    kind: select(
+        records.c.id,
+        records.c.source,
+        records.c.source_record_id,
+        records.c.given_names,
+        records.c.surnames,
+        record_customers.c.customer_id,
+    )
+    .select_from(_WITH_CUSTOMER)
+    .where(column == bindparam("key"))
+    .limit(MAX_HOLDERS + 1)
+    for kind, column in _KEY_COLUMNS.items()
+}
+_RECORD_BY_KEY = (
+    select(records.c.id, record_customers.c.customer_id)
+    .select_from(_WITH_CUSTOMER)
+    .where(
+        records.c.source == bindparam("source"),
+        records.c.source_record_id == bindparam("source_record_id"),
+    )
+)
+_CUSTOMER = select(customers.c.status, customers.c.merged_into).where(
+    customers.c.customer_id == bindparam("customer_id")
+)
+_RECORD_COLUMNS = (
+    records.c.id,
+    records.c.source,
+    records.c.source_record_id,
+    records.c.observed_at,
+    records.c.raw,
+    records.c.given_names,
+    records.c.surnames,
+    records.c.given_keys,
+    records.c.surname_key,
+    records.c.surname2_key,
+    records.c.email_display,
+    records.c.email_key,
+    records.c.phone_e164,
+    records.c.phone_key,
+    records.c.phone_kind,
+    records.c.national_id,
+    records.c.national_id_key,
+    records.c.national_id_kind,
+    records.c.national_id_valid,
+    records.c.birth_date,
+    records.c.address_key,
+    records.c.city_key,
+    records.c.handle_key,
+    records.c.issues,
+    func.coalesce(sources.c.priority, 0).label("priority"),
+)
+_CUSTOMER_RECORDS_FROM = record_customers.join(
+    records, records.c.id == record_customers.c.record_id
+).outerjoin(sources, sources.c.name == records.c.source)
+_CUSTOMER_RECORDS = (
+    select(*_RECORD_COLUMNS)
+    .select_from(_CUSTOMER_RECORDS_FROM)
+    .where(record_customers.c.customer_id == bindparam("customer_id"))
+)
+_CANDIDATE_RECORDS = (
+    select(*_RECORD_COLUMNS, record_customers.c.customer_id)
+    .select_from(_CUSTOMER_RECORDS_FROM)
+    .where(record_customers.c.customer_id.in_(bindparam("customer_ids", expanding=True)))
+)
+_ONE_RECORD = (
+    select(*_RECORD_COLUMNS)
+    .select_from(records.outerjoin(sources, sources.c.name == records.c.source))
+    .where(records.c.id == bindparam("record_id"))
+)
+_INTERACTION_COLUMNS = (
+    interactions.c.id,
+    interactions.c.interaction_id,
+    interactions.c.source,
+    interactions.c.source_record_id,
+    interactions.c.occurred_at,
+    interactions.c.type,
+    interactions.c.status,
+    interactions.c.case_id,
+    interactions.c.summary,
+)
+_CUSTOMER_INTERACTIONS = (
+    select(*_INTERACTION_COLUMNS)
+    .select_from(
+        record_customers.join(records, records.c.id == record_customers.c.record_id).join(
+            interactions,
+            and_(
+                interactions.c.source == records.c.source,
+                interactions.c.source_record_id == records.c.source_record_id,
+            ),
+        )
+    )
+    .where(record_customers.c.customer_id == bindparam("customer_id"))
+)
+_RECORD_INTERACTIONS = select(*_INTERACTION_COLUMNS).where(
+    interactions.c.source == bindparam("source"),
+    interactions.c.source_record_id == bindparam("source_record_id"),
+)
+
+
+# -- the identifier asked for -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """One identifier, normalized. `settled` is an outcome known before any read."""
+
+    kind: str
+    key: str | None = None
+    record: RecordRef | None = None
+    settled: tuple[LookupStatus, LookupReason] | None = None
+
+
+def parse_query(
+    *,
+    phone: str | None = None,
+    email: str | None = None,
+    national_id: str | None = None,
+    handle: str | None = None,
+    customer_id: str | None = None,
+    record: tuple[str, str] | RecordRef | None = None,
+    country: str | None = None,
+) -> Query:
+    """Check that exactly one identifier is given and normalize it as ingest does.
+
+    Raises:
+        InputError: none or several identifiers, an empty one, `country` where it does
+            not apply, or a phone in national format without `country`.
+    """
+    given = {
+        "phone": phone,
+        "email": email,
+        "national_id": national_id,
+        "handle": handle,
+        "customer_id": customer_id,
+        "record": record,
+    }
+    named = [name for name, value in given.items() if value is not None]
+    if len(named) != 1:
+        got = f"got {len(named)}: {', '.join(named)}" if named else "got none"
+        raise InputError(f"give exactly one identifier of {', '.join(IDENTIFIERS)} ({got})")
+    kind = named[0]
+    if country is not None and kind not in ("phone", "national_id"):
+        raise InputError("country applies to phone and national_id lookups only")
+    if country is not None:
+        country = country.strip().upper()
+        if len(country) != 2 or not country.isalpha():
+            raise InputError("country must be an ISO 3166 alpha-2 code, e.g. 'CO'")
+    if kind == "record":
+        return Query(kind, record=_record_ref(record))
+    # the same reading as ingest: stripped text, then the normalizer of its column
+    text = str(given[kind]).strip()
+    if not text:
+        raise InputError(f"the {kind} to look up is empty")
+    if kind == "customer_id":
+        return Query(kind, key=text)
+    read: NormalizedPhone | NormalizedEmail | NormalizedNationalId | None
+    if kind == "phone":
+        read = normalize_phone(text, country)
+        if read is not None and read.issue == "no_country":
+            raise InputError("a phone in national format needs its country, e.g. 'CO'")
+    elif kind == "email":
+        read = normalize_email(text)
+    elif kind == "national_id":
+        read = normalize_national_id(text, country)
+    else:
+        handle_key = normalize_handle(text)
+        if handle_key is None:
+            return Query(kind, settled=("not_found", "invalid"))
+        return Query(kind, key=handle_key)
+    if read is not None and read.placeholder:
+        return Query(kind, settled=("ambiguous", "placeholder"))
+    if read is None or read.match_key is None:
+        return Query(kind, settled=("not_found", "invalid"))
+    return Query(kind, key=read.match_key)
+
+
+def _record_ref(record: object) -> RecordRef:
+    if isinstance(record, RecordRef):
+        return record
+    if (
+        isinstance(record, tuple | list)
+        and len(record) == 2
+        and all(isinstance(part, str) and part.strip() for part in record)
+    ):
+        return RecordRef(source=record[0], source_record_id=record[1])
+    raise InputError("record must be (source, source_record_id), e.g. ('whatsapp', 'wa-1')")
+
+
+# -- finding the customer -----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Outcome:
+    status: LookupStatus
+    reason: LookupReason | None = None
+    customer_id: str | None = None
+    alias: str | None = None
+    record_id: int | None = None  # the record of a provisional profile
+    candidates: list[Candidate] = field(default_factory=list)
+    candidate_count: int = 0
+    unresolved: list[RecordRef] = field(default_factory=list)
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "customer_id": self.customer_id,
+            "alias": self.alias,
+            "candidates": self.candidates,
+            "candidate_count": self.candidate_count,
+            "unresolved": self.unresolved,
+        }
+
+
+def _ref(row: Row) -> RecordRef:
+    return RecordRef(source=row["source"], source_record_id=row["source_record_id"])
+
+
+def _find(conn: Connection, query: Query, rules: SurvivorshipRules) -> _Outcome:
+    if query.settled is not None:
+        return _Outcome(*query.settled)
+    if query.kind == "customer_id":
+        return _find_customer(conn, str(query.key))
+    if query.kind == "record":
+        assert query.record is not None
+        return _find_record(conn, query.record)
+    return _find_by_key(conn, query, rules)
+
+
+def _find_customer(conn: Connection, asked: str) -> _Outcome:
+    current = asked
+    for _ in range(_MAX_ALIAS_HOPS):
+        row = conn.execute(_CUSTOMER, {"customer_id": current}).first()
+        if row is None:
+            return _Outcome("not_found", "no_match")
+        if row.status != "merged":
+            return _Outcome("found", customer_id=current, alias=asked if current != asked else None)
+        if not row.merged_into:
+            return _Outcome("not_found", "no_match")
+        current = row.merged_into
+    return _Outcome("not_found", "no_match")
+
+
+def _find_record(conn: Connection, ref: RecordRef) -> _Outcome:
+    row = conn.execute(
+        _RECORD_BY_KEY, {"source": ref.source, "source_record_id": ref.source_record_id}
+    ).first()
+    if row is None:
+        return _Outcome("not_found", "no_match")
+    if row.customer_id is not None:
+        return _Outcome("found", customer_id=row.customer_id)
+    return _Outcome("found", record_id=row.id, unresolved=[ref])
+
+
+def _find_by_key(conn: Connection, query: Query, rules: SurvivorshipRules) -> _Outcome:
+    holders = [r._mapping for r in conn.execute(_HOLDERS[query.kind], {"key": query.key})]
+    if not holders:
+        return _Outcome("not_found", "no_match")
+    by_customer: dict[str, list[Row]] = {}
+    unresolved: list[Row] = []
+    for row in holders:
+        if row["customer_id"] is None:
+            unresolved.append(row)
+        else:
+            by_customer.setdefault(row["customer_id"], []).append(row)
+    pending = [_ref(r) for r in unresolved]
+    groups = len(by_customer) + len(unresolved)
+    if len(holders) <= MAX_HOLDERS:
+        if len(by_customer) == 1:
+            return _Outcome("found", customer_id=next(iter(by_customer)), unresolved=pending)
+        if groups == 1:
+            return _Outcome("found", record_id=unresolved[0]["id"], unresolved=pending)
+    candidates = _candidates(conn, by_customer, unresolved, rules)
+    return _Outcome(
+        "ambiguous",
+        "shared",
+        candidates=candidates[:MAX_CANDIDATES],
+        candidate_count=groups,
+        unresolved=pending,
+    )
+
+
+def _candidates(
+    conn: Connection,
+    by_customer: dict[str, list[Row]],
+    unresolved: list[Row],
+    rules: SurvivorshipRules,
+) -> list[Candidate]:
+    found = [
+        Candidate(
+            customer_id=customer_id,
+            records_with_identifier=len(rows),
+            sources=sorted({r["source"] for r in rows}),
+        )
+        for customer_id, rows in by_customer.items()
+    ] + [
+        Candidate(
+            customer_id=None,
+            record=_ref(row),
+            name=" ".join(p for p in (row["given_names"], row["surnames"]) if p) or None,
+            records_with_identifier=1,
+            sources=[row["source"]],
+        )
+        for row in unresolved
+    ]
+    found.sort(key=lambda c: (-c.records_with_identifier, c.customer_id or "~", str(c.record)))
+    shown = [c.customer_id for c in found[:MAX_CANDIDATES] if c.customer_id is not None]
+    if shown:
+        rows_of: dict[str, list[Row]] = {}
+        for row in conn.execute(_CANDIDATE_RECORDS, {"customer_ids": shown}):
+            rows_of.setdefault(row.customer_id, []).append(row._mapping)
+        for candidate in found:
+            if candidate.customer_id in rows_of:
+                name = golden_value(rows_of[candidate.customer_id], "name", rules.name)
+                candidate.name = name.value if name else None
+    return found
+
+
+# -- reading and building -----------------------------------------------------------------
+
+
+def _load(conn: Connection, outcome: _Outcome) -> tuple[list[Row], list[Row]]:
+    if outcome.customer_id is not None:
+        params = {"customer_id": outcome.customer_id}
+        rows: list[Row] = [r._mapping for r in conn.execute(_CUSTOMER_RECORDS, params)]
+        return rows, [r._mapping for r in conn.execute(_CUSTOMER_INTERACTIONS, params)]
+    rows = [r._mapping for r in conn.execute(_ONE_RECORD, {"record_id": outcome.record_id})]
+    if not rows:  # deleted between the two reads
+        raise NotFoundError("the record found was removed while reading it")
+    key = {"source": rows[0]["source"], "source_record_id": rows[0]["source_record_id"]}
+    return rows, [r._mapping for r in conn.execute(_RECORD_INTERACTIONS, key)]
+
+
+def lookup_profile(
+    store: Store, query: Query, rules: SurvivorshipRules, limit: int
+) -> ProfileLookup:
+    """The customer's profile if one customer (or unresolved record) holds the identifier."""
+    if limit < 0:
+        raise InputError("limit must be >= 0")
+    with store.connection() as conn:
+        outcome = _find(conn, query, rules)
+        profile = None
+        if outcome.status == "found":
+            rows, interaction_rows = _load(conn, outcome)
+            profile = build_profile(outcome.customer_id, rows, interaction_rows, rules, limit)
+    return ProfileLookup(identifier=query.kind, profile=profile, **outcome.fields())
+
+
+def lookup_context(store: Store, query: Query, rules: SurvivorshipRules) -> ContextLookup:
+    """The customer's context card if one customer (or unresolved record) holds it."""
+    with store.connection() as conn:
+        outcome = _find(conn, query, rules)
+        card = None
+        if outcome.status == "found":
+            rows, interaction_rows = _load(conn, outcome)
+            card = build_context(outcome.customer_id, rows, interaction_rows, rules)
+    return ContextLookup(identifier=query.kind, context=card, **outcome.fields())

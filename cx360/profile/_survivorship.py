@@ -1,0 +1,265 @@
+"""Survivorship: which of a customer's values becomes the golden one, attribute by attribute.
+
+Each attribute has an ordered chain of rules. Candidate values are the *valid* ones
+(placeholders and unreadable values never survive), grouped by their match key (so
+``+57 300 123 4567`` on two channels is one value held by two records). Values are
+ranked by the first rule of the chain, ties broken by the next, then by recency and
+frequency, and last by the value itself (so the outcome never depends on row order):
+
+- ``source_priority``: the highest `sources.priority` among the records holding it
+  (a store that checks ID outranks a WhatsApp display name);
+- ``most_recent``: the latest `observed_at` among them (unknown is oldest);
+- ``most_frequent``: how many records hold it;
+- ``most_complete`` (names): the most name words;
+- ``valid`` (national IDs): check digit verified beats "cannot be checked";
+- ``mobile`` (phones): mobile beats "fixed line or mobile" beats the rest.
+
+The golden value's provenance is the record that best supports it under the same chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any, Final, get_args
+
+from cx360._errors import ConfigurationError
+from cx360.models._profile import GoldenRecord, GoldenValue, SurvivorshipRule
+
+Row = Mapping[Any, Any]  # a SQLAlchemy RowMapping, or a dict in tests
+
+_ANY_ATTRIBUTE: Final = frozenset({"source_priority", "most_recent", "most_frequent"})
+_ONLY_FOR: Final = {"most_complete": "name", "valid": "national_id", "mobile": "phone"}
+_OLDEST: Final = datetime.min.replace(tzinfo=UTC)
+_MOBILE_RANK: Final = {"mobile": 2, "fixed_line_or_mobile": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class SurvivorshipRules:
+    """The rule chain per attribute (first rule first). Pass to `connect()` or per call.
+
+    ``SurvivorshipRules(email=("source_priority", "most_recent"))`` changes one attribute
+    and keeps the defaults for the others. Rules: ``source_priority``, ``most_recent``,
+    ``most_frequent`` for any attribute; ``most_complete`` for `name`, ``valid`` for
+    `national_id`, ``mobile`` for `phone`.
+    """
+
+    name: tuple[SurvivorshipRule, ...] = (
+        "source_priority",
+        "most_frequent",
+        "most_complete",
+        "most_recent",
+    )
+    email: tuple[SurvivorshipRule, ...] = ("most_recent", "most_frequent")
+    phone: tuple[SurvivorshipRule, ...] = ("mobile", "most_recent", "most_frequent")
+    national_id: tuple[SurvivorshipRule, ...] = (
+        "source_priority",
+        "valid",
+        "most_frequent",
+        "most_recent",
+    )
+    birth_date: tuple[SurvivorshipRule, ...] = ("source_priority", "most_frequent", "most_recent")
+    address: tuple[SurvivorshipRule, ...] = ("most_recent", "source_priority")
+    city: tuple[SurvivorshipRule, ...] = ("most_recent", "source_priority")
+    handle: tuple[SurvivorshipRule, ...] = ("most_recent", "most_frequent")
+
+    def __post_init__(self) -> None:
+        known = set(get_args(SurvivorshipRule))
+        for field in fields(self):
+            chain = getattr(self, field.name)
+            if isinstance(chain, str):  # a bare "most_recent" would iterate as letters
+                chain = (chain,)
+            chain = tuple(chain)
+            if not chain:
+                raise ConfigurationError(f"survivorship rules for {field.name!r} are empty")
+            if len(set(chain)) != len(chain):
+                raise ConfigurationError(f"survivorship rules for {field.name!r} repeat a rule")
+            for rule in chain:
+                if rule not in known:
+                    raise ConfigurationError(
+                        f"unknown survivorship rule {rule!r}; choose among {sorted(known)}"
+                    )
+                if rule not in _ANY_ATTRIBUTE and _ONLY_FOR[rule] != field.name:
+                    raise ConfigurationError(
+                        f"survivorship rule {rule!r} applies to {_ONLY_FOR[rule]!r} only"
+                    )
+            object.__setattr__(self, field.name, chain)
+
+    def chain(self, attribute: str) -> tuple[SurvivorshipRule, ...]:
+        chain: tuple[SurvivorshipRule, ...] = getattr(self, attribute)
+        return chain
+
+
+DEFAULT_RULES: Final = SurvivorshipRules()
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """UTC-aware datetimes whatever the store (SQLite gives naive UTC ones back)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def raw_text(row: Row, column: str) -> str | None:
+    """A raw input column as stripped text; None when absent or empty."""
+    raw = row["raw"] or {}
+    value = raw.get(column) if isinstance(raw, dict) else None
+    if value is None or isinstance(value, dict | list):
+        return None
+    return str(value).strip() or None
+
+
+# -- what each attribute's value is, per record ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    key: str  # values are grouped on this
+    display: str  # shown to people
+    rank: int  # attribute-specific rule: completeness, validity or phone type
+
+
+def _name(row: Row) -> _Reading | None:
+    display = " ".join(p for p in (row["given_names"], row["surnames"]) if p)
+    if not display:
+        return None
+    key = f"{row['given_keys'] or ''}|{row['surname_key'] or ''}|{row['surname2_key'] or ''}"
+    return _Reading(key, display, len(display.split()))
+
+
+def _keyed(key_column: str, display_column: str | None = None) -> Callable[[Row], _Reading | None]:
+    def read(row: Row) -> _Reading | None:
+        key = row[key_column]
+        if not key:
+            return None
+        display = row[display_column] if display_column else None
+        return _Reading(key, display or key, 0)
+
+    return read
+
+
+def _phone(row: Row) -> _Reading | None:
+    key = row["phone_key"]
+    if not key:
+        return None
+    return _Reading(key, row["phone_e164"] or key, _MOBILE_RANK.get(row["phone_kind"] or "", 0))
+
+
+def _national_id(row: Row) -> _Reading | None:
+    key = row["national_id_key"]
+    if not key:
+        return None
+    return _Reading(key, row["national_id"] or key, 1 if row["national_id_valid"] else 0)
+
+
+def _raw_display(key_column: str, raw_column: str) -> Callable[[Row], _Reading | None]:
+    # only the folded key is stored for addresses and cities: the words as typed are in raw
+    def read(row: Row) -> _Reading | None:
+        key = row[key_column]
+        if not key:
+            return None
+        return _Reading(key, raw_text(row, raw_column) or key, 0)
+
+    return read
+
+
+_READERS: Final[dict[str, Callable[[Row], _Reading | None]]] = {
+    "name": _name,
+    "email": _keyed("email_key", "email_display"),
+    "phone": _phone,
+    "national_id": _national_id,
+    "birth_date": _keyed("birth_date"),
+    "address": _raw_display("address_key", "address"),
+    "city": _raw_display("city_key", "city"),
+    "handle": _keyed("handle_key"),
+}
+ATTRIBUTES: Final = tuple(_READERS)
+
+
+# -- ranking ------------------------------------------------------------------------------
+
+
+def _record_metric(rule: str, row: Row, reading: _Reading) -> Any:
+    if rule == "source_priority":
+        return row["priority"] or 0
+    if rule == "most_recent":
+        return aware(row["observed_at"]) or _OLDEST
+    if rule == "most_frequent":
+        return 0  # a property of values, not of records
+    return reading.rank
+
+
+def _full_chain(chain: Sequence[str]) -> tuple[str, ...]:
+    # recency and frequency always break the remaining ties, in that order
+    return tuple(chain) + tuple(r for r in ("most_recent", "most_frequent") if r not in chain)
+
+
+@dataclass(slots=True)
+class _Value:
+    key: str
+    holders: list[tuple[Row, _Reading]]
+
+    def metric(self, rule: str) -> Any:
+        if rule == "most_frequent":
+            return len(self.holders)
+        return max(_record_metric(rule, row, reading) for row, reading in self.holders)
+
+
+def _best_holder(value: _Value, chain: Sequence[str]) -> tuple[Row, _Reading]:
+    return max(
+        value.holders,
+        key=lambda h: (*(_record_metric(r, h[0], h[1]) for r in chain), h[0]["id"]),
+    )
+
+
+def golden_value(
+    rows: Iterable[Row], attribute: str, chain: Sequence[SurvivorshipRule]
+) -> GoldenValue | None:
+    """The surviving value of one attribute among `rows` (None when no valid value)."""
+    read = _READERS[attribute]
+    values: dict[str, _Value] = {}
+    for row in rows:
+        reading = read(row)
+        if reading is not None:
+            values.setdefault(reading.key, _Value(reading.key, [])).holders.append((row, reading))
+    if not values:
+        return None
+    full = _full_chain(chain)
+
+    def rank(value: _Value) -> tuple[Any, ...]:
+        return (*(value.metric(r) for r in full), value.key)
+
+    ranked = sorted(values.values(), key=rank, reverse=True)
+    winner = ranked[0]
+    if len(ranked) == 1:
+        rule = "only_value"
+    else:
+        runner_up = ranked[1]
+        rule = next((r for r in full if winner.metric(r) != runner_up.metric(r)), "tie")
+    row, reading = _best_holder(winner, full)
+    return GoldenValue(
+        value=reading.display,
+        source=row["source"],
+        source_record_id=row["source_record_id"],
+        observed_at=aware(row["observed_at"]),
+        rule=rule,
+        records=len(winner.holders),
+        alternatives=len(ranked) - 1,
+    )
+
+
+def golden_record(rows: Sequence[Row], rules: SurvivorshipRules) -> GoldenRecord:
+    """The golden record of one customer's records."""
+    values = {a: golden_value(rows, a, rules.chain(a)) for a in ATTRIBUTES}
+    golden = GoldenRecord.model_validate(values)
+    if golden.name is not None:
+        name = golden.name
+        holder = next(
+            r
+            for r in rows
+            if r["source"] == name.source and r["source_record_id"] == name.source_record_id
+        )
+        golden.given_names = holder["given_names"]
+        golden.surnames = holder["surnames"]
+    return golden

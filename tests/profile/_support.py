@@ -1,0 +1,53 @@
+"""Helpers for profile tests: customers written straight into the store.
+
+Resolution needs at least 50 records to train; small hand-built cases assign their
+records to customers directly, so the profile layer is tested on exact, known values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import insert, select
+
+from cx360 import Hub
+from cx360.store import utcnow
+from cx360.store._schema import customers, record_customers, records
+
+
+def assign(
+    hub: Hub,
+    members: Mapping[str, Iterable[tuple[str, str]]],
+    aliases: Mapping[str, str] | None = None,
+) -> None:
+    """Make each customer id own the given records; `aliases` maps merged-away ids."""
+    now = utcnow()
+    with hub.store.transaction() as conn:
+        for customer_id, refs in members.items():
+            conn.execute(
+                insert(customers).values(
+                    customer_id=customer_id, status="active", created_at=now, updated_at=now
+                )
+            )
+            for source, source_record_id in refs:
+                record_id = conn.execute(
+                    select(records.c.id).where(
+                        records.c.source == source,
+                        records.c.source_record_id == source_record_id,
+                    )
+                ).scalar_one()
+                conn.execute(
+                    insert(record_customers).values(
+                        record_id=record_id, customer_id=customer_id, assigned_at=now
+                    )
+                )
+        for alias, survivor in (aliases or {}).items():
+            conn.execute(
+                insert(customers).values(
+                    customer_id=alias,
+                    status="merged",
+                    merged_into=survivor,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
