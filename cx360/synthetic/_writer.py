@@ -289,12 +289,15 @@ def write_dataset(
                 results = [_write_lane(*job) for job in jobs]
             else:
                 import multiprocessing as mp
+                from concurrent.futures import ProcessPoolExecutor
 
                 # fork on POSIX: quick, and needs no `if __name__ == "__main__"` guard in
                 # the caller's script; the children run only this package's Python code.
+                # An executor, not a Pool: a worker that dies (killed, out of memory)
+                # fails the run with BrokenProcessPool instead of hanging it forever.
                 ctx: Any = mp.get_context("fork" if os.name == "posix" else "spawn")
-                with ctx.Pool(processes=workers) as pool:
-                    results = pool.starmap(_write_lane, jobs, chunksize=1)
+                with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                    results = list(pool.map(_write_lane, *zip(*jobs, strict=True)))
             for lane_stats in results:
                 stats.add(lane_stats)
             for name in _NAMES:
