@@ -142,7 +142,9 @@ def _last_run(conn: Connection) -> _LastRun | None:
     )
 
 
-def _dirty_records(conn: Connection, previous: dict[int, str], last: _LastRun) -> list[int]:
+def _dirty_records(
+    conn: Connection, record_ids: pa.Array, previous: dict[int, str], last: _LastRun
+) -> list[int]:
     """Records new since the last run (no customer yet) or changed since (a later batch)."""
     changed = {
         int(rid)
@@ -150,14 +152,7 @@ def _dirty_records(conn: Connection, previous: dict[int, str], last: _LastRun) -
             select(records.c.id).where(records.c.batch_id > last.max_batch_id)
         )
     }
-    unassigned = {
-        int(rid)
-        for (rid,) in conn.execute(
-            select(records.c.id)
-            .outerjoin(record_customers, record_customers.c.record_id == records.c.id)
-            .where(record_customers.c.record_id.is_(None))
-        )
-    }
+    unassigned = {rid for rid in record_ids.to_pylist() if rid not in previous}
     return sorted(changed | unassigned)
 
 
@@ -230,7 +225,11 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
             and last.match_weight == options.match_weight
             and last.limits == asdict(options.limits)
         )
-        dirty = _dirty_records(conn, previous, last) if incremental and last else None
+        dirty = (
+            _dirty_records(conn, table.column("unique_id"), previous, last)
+            if incremental and last
+            else None
+        )
         kept = _stored_edges(conn) if incremental else None
     seconds["load"] = time.perf_counter() - started
 
@@ -272,10 +271,9 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
     scored = edges
     if kept is not None and dirty_ids is not None:
         # pairs from earlier runs still hold unless they touch a record scored again
-        dirty_set = pa.array(dirty_ids, pa.int64())
         stale = pc.or_(
-            pc.is_in(kept.column("unique_id_l"), value_set=dirty_set),
-            pc.is_in(kept.column("unique_id_r"), value_set=dirty_set),
+            pc.is_in(kept.column("unique_id_l"), value_set=dirty_ids),
+            pc.is_in(kept.column("unique_id_r"), value_set=dirty_ids),
         )
         edges = pa.concat_tables([kept.filter(pc.invert(stale)), edges.select(kept.column_names)])
 

@@ -118,15 +118,18 @@ class TermFrequencies:
         query = select(table.c.column_name, table.c.value, table.c.frequency).where(
             table.c.model_id == model_id
         )
+        asked: dict[str, set[str | None]] | None = None
         if values is not None:
             has_any = select(table.c.model_id).where(table.c.model_id == model_id).limit(1)
             if conn.execute(has_any).first() is None:
                 return None
-            wanted = sorted({v for vs in values.values() for v in vs if v is not None})
+            asked = {column: set(vs) for column, vs in values.items()}
+            wanted = sorted({v for vs in asked.values() for v in vs if v is not None})
             query = query.where(table.c.value.in_(wanted))
+        # the query matches a value in any column: keep each column's own values only
         frequencies: dict[str, dict[str, float]] = {}
         for column, value, frequency in conn.execute(query):
-            if values is None or value in set(values.get(column, ())):
+            if asked is None or value in asked.get(column, ()):
                 frequencies.setdefault(column, {})[value] = float(frequency)
         if values is None and not frequencies:
             return None

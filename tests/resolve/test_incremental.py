@@ -14,12 +14,12 @@ from cx360 import Hub
 from cx360.store import Store
 from cx360.store._schema import (
     match_edges,
-    record_customers,
     record_links,
     records,
     term_frequencies,
 )
 from cx360.synthetic import write_dataset
+from tests.resolve._support import assignments
 
 
 @pytest.fixture(scope="module")
@@ -30,23 +30,6 @@ def halves(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any
         rows = list(csv.DictReader(handle))
     # interleaved so that people have records on both sides of the split
     return rows[0::2], rows[1::2]
-
-
-def _partition(store: Store) -> dict[tuple[str, str], str]:
-    with store.connection() as conn:
-        rows = conn.execute(
-            select(
-                records.c.source, records.c.source_record_id, record_customers.c.customer_id
-            ).join(record_customers, record_customers.c.record_id == records.c.id)
-        ).all()
-    return {(s, r): c for s, r, c in rows}
-
-
-def _groups(assigned: dict[tuple[str, str], str]) -> set[frozenset[tuple[str, str]]]:
-    by_customer: dict[str, set[tuple[str, str]]] = {}
-    for key, customer in assigned.items():
-        by_customer.setdefault(customer, set()).add(key)
-    return {frozenset(g) for g in by_customer.values()}
 
 
 def test_a_new_batch_is_resolved_incrementally_with_the_full_runs_result(
@@ -68,7 +51,7 @@ def test_a_new_batch_is_resolved_incrementally_with_the_full_runs_result(
     assert step.model_id == initial.model_id
     # only the new and changed records (and name blocks that grew) were scored again
     assert len(second) <= step.records_scored < len(first) + len(second)
-    after_increment = _partition(store)
+    after_increment = assignments(store)
     assert len(after_increment) == len(first) + len(second)
     with store.connection() as conn:
         edges_after_increment = set(
@@ -117,8 +100,7 @@ def test_a_new_batch_is_resolved_incrementally_with_the_full_runs_result(
     weights = {(a, b): w for a, b, w in edges_full}
     assert all(abs(weights[(a, b)] - w) < 1e-9 for a, b, w in edges_after_increment)
     assert full.records_reassigned == 0
-    assert _partition(store) == after_increment
-    assert _groups(after_increment) == _groups(_partition(store))
+    assert assignments(store) == after_increment
 
 
 def test_nothing_new_scores_nothing_and_changes_nothing(
@@ -127,12 +109,12 @@ def test_nothing_new_scores_nothing_and_changes_nothing(
     hub = Hub(store)
     hub.ingest(records=halves[0])
     hub.resolve()
-    before = _partition(store)
+    before = assignments(store)
     again = hub.resolve()
     assert again.mode == "incremental"
     assert again.records_scored == 0
     assert again.records_reassigned == 0 and again.new_customers == 0
-    assert _partition(store) == before
+    assert assignments(store) == before
 
 
 def test_other_settings_than_the_last_run_make_a_full_run(

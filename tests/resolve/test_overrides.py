@@ -18,8 +18,9 @@ from cx360 import (
     connect,
 )
 from cx360.store import Store
-from cx360.store._schema import customers, overrides, record_customers, record_links, records
+from cx360.store._schema import customers, overrides, record_links
 from cx360.synthetic import write_dataset
+from tests.resolve._support import assignments
 
 Key = tuple[str, str]
 
@@ -28,16 +29,6 @@ Key = tuple[str, str]
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("synthetic")
     return dict(write_dataset(out, n_records=3000, seed=8, fmt="csv"))
-
-
-def _assignments(store: Store) -> dict[Key, str]:
-    with store.connection() as conn:
-        rows = conn.execute(
-            select(
-                records.c.source, records.c.source_record_id, record_customers.c.customer_id
-            ).join(record_customers, record_customers.c.record_id == records.c.id)
-        ).all()
-    return {(s, r): c for s, r, c in rows}
 
 
 def _members(assigned: dict[Key, str]) -> dict[str, list[Key]]:
@@ -65,7 +56,7 @@ def test_overrides_change_customers_and_survive_later_resolves(
     store = hub.store
     hub.ingest_files(dataset["records"])
     hub.resolve()
-    original = _assignments(store)
+    original = assignments(store)
     groups = sorted(_members(original).items(), key=lambda kv: (-len(kv[1]), kv[0]))
     # X larger than Y, so X keeps its id and Y becomes its alias; Z is split in two
     (z_id, z_keys), (x_id, x_keys) = groups[0], groups[1]
@@ -77,13 +68,13 @@ def test_overrides_change_customers_and_survive_later_resolves(
     separate_id = hub.separate_records(c, d, reason="twins, ticket 43", by="steward-2")
     assert link_id != separate_id
     # nothing changes before the next resolve
-    assert _assignments(store) == original
+    assert assignments(store) == original
 
     report = hub.resolve()
     assert report.override_links == 1
     assert report.overrides_refused == []
     assert report.blocked_by_guards.get("override_separate", 0) >= 1
-    after = _assignments(store)
+    after = assignments(store)
     # merge: both customers' records are now X, and Y is an alias of X
     assert {after[k] for k in x_keys + y_keys} == {x_id}
     assert _merged_into(store, y_id) == x_id
@@ -104,7 +95,7 @@ def test_overrides_change_customers_and_survive_later_resolves(
     # overrides hold on every later resolve, with the model reused or retrained
     again = hub.resolve()
     assert again.records_reassigned == 0
-    assert _assignments(store) == after
+    assert assignments(store) == after
 
     # the audit trail
     listed = {o.id: o for o in hub.overrides()}
@@ -128,14 +119,14 @@ def test_overrides_change_customers_and_survive_later_resolves(
         assert conn.execute(select(overrides.c.revoked_by)).scalars().all() == ["lead", "lead"]
     back = hub.resolve()
     assert back.override_links == 0
-    assert _partition(_assignments(store)) == _partition(original)
+    assert _partition(assignments(store)) == _partition(original)
 
     # a new decision also holds through a retrain
     hub.link_records(a, b, reason="confirmed by phone", by="steward-1")
     hub.separate_records(c, d, reason="confirmed twins", by="steward-2")
     retrained = hub.resolve(retrain=True)
     assert retrained.model_id != back.model_id
-    final = _assignments(store)
+    final = assignments(store)
     assert final[a] == final[b]
     assert final[c] != final[d]
     hub.close()
@@ -147,7 +138,7 @@ def test_a_link_chaining_separated_records_is_refused_and_reported(
     hub = connect(f"sqlite:///{tmp_path / 'c.db'}")
     hub.ingest_files(dataset["records"])
     hub.resolve()
-    groups = sorted(_members(_assignments(hub.store)).values(), key=len)
+    groups = sorted(_members(assignments(hub.store)).values(), key=len)
     a, b, c = groups[0][0], groups[1][0], groups[2][0]
     first = hub.link_records(a, b, reason="r1", by="s")
     hub.separate_records(a, c, reason="r2", by="s")
@@ -155,7 +146,7 @@ def test_a_link_chaining_separated_records_is_refused_and_reported(
     report = hub.resolve()
     assert report.override_links == 1
     assert report.overrides_refused == [second]
-    assigned = _assignments(hub.store)
+    assigned = assignments(hub.store)
     assert assigned[a] == assigned[b] != assigned[c]
     assert first < second
     hub.close()

@@ -32,6 +32,7 @@ from cx360.store._schema import (
     records,
 )
 from cx360.synthetic import write_dataset
+from tests.resolve._support import assignments
 
 Key = tuple[str, str]
 
@@ -403,16 +404,6 @@ def _pairwise_f1(predicted: dict[Key, str], truth: dict[Key, str]) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def _assignments(store: Store) -> dict[Key, str]:
-    with store.connection() as conn:
-        rows = conn.execute(
-            select(
-                records.c.source, records.c.source_record_id, record_customers.c.customer_id
-            ).join(record_customers, record_customers.c.record_id == records.c.id)
-        ).all()
-    return {(s, r): c for s, r, c in rows}
-
-
 @pytest.mark.slow
 def test_streaming_agrees_with_batch(tmp_path: Path) -> None:
     """Batch the first half, stream the second record by record: F1 within 0.01 of
@@ -427,18 +418,18 @@ def test_streaming_agrees_with_batch(tmp_path: Path) -> None:
     streamed.resolve()
     for row in rows[half:]:
         streamed.resolve_record(row)
-    stream_f1 = _pairwise_f1(_assignments(streamed.store), truth)
-    assert len(_assignments(streamed.store)) == len(rows)
+    stream_f1 = _pairwise_f1(assignments(streamed.store), truth)
+    assert len(assignments(streamed.store)) == len(rows)
 
     batch = cx360.connect(f"sqlite:///{tmp_path / 'batch.db'}")
     batch.ingest(records=rows)
     batch.resolve()
-    batch_f1 = _pairwise_f1(_assignments(batch.store), truth)
+    batch_f1 = _pairwise_f1(assignments(batch.store), truth)
     assert abs(stream_f1 - batch_f1) <= 0.01, (stream_f1, batch_f1)
 
     # with the same model (trained on the first half), batch and real-time decide alike
     streamed.resolve(full=True)
-    same_model_f1 = _pairwise_f1(_assignments(streamed.store), truth)
+    same_model_f1 = _pairwise_f1(assignments(streamed.store), truth)
     assert abs(stream_f1 - same_model_f1) <= 0.005, (stream_f1, same_model_f1)
     streamed.close()
     batch.close()

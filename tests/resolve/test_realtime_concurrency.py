@@ -17,8 +17,9 @@ from cx360.ingest._prepare import prepare_record
 from cx360.resolve._batch import DEFAULT_MATCH_WEIGHT, _latest_model
 from cx360.resolve._scoring import Scorer, TermFrequencies
 from cx360.store import Store
-from cx360.store._schema import interaction_versions, interactions, record_customers, records
+from cx360.store._schema import interaction_versions, interactions, records
 from cx360.synthetic import write_dataset
+from tests.resolve._support import assignments
 
 PEOPLE = 40
 INTERACTIONS = 150
@@ -45,16 +46,6 @@ def _worker(
 def _read(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
-
-
-def _customers(store: Store) -> dict[tuple[str, str], str]:
-    with store.connection() as conn:
-        rows = conn.execute(
-            select(
-                records.c.source, records.c.source_record_id, record_customers.c.customer_id
-            ).join(record_customers, record_customers.c.record_id == records.c.id)
-        ).all()
-    return {(s, r): c for s, r, c in rows}
 
 
 def _interactions(process: int, shared: int) -> list[dict[str, Any]]:
@@ -142,7 +133,7 @@ def test_two_processes_lose_nothing_and_make_one_customer_per_person(
 
     store = Store.open(store_url)
     try:
-        assigned = _customers(store)
+        assigned = assignments(store)
         # nothing lost: every record stored once and resolved
         for i in range(len(arrivals)):
             keys = [("web", f"rtcc-{i}"), ("app", f"rtcc-{i}"), ("store", f"rtcc-{i}-same")]

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from cx360 import Hub
 from cx360.store import Store
-from cx360.store._schema import customers, record_customers, records
+from cx360.store._schema import customers
 from cx360.synthetic import write_dataset
+from tests.resolve._support import assignments
 
 
 @pytest.fixture(scope="module")
@@ -28,16 +29,6 @@ def _truth(path: Path) -> dict[tuple[str, str], str]:
         return {
             (r["source"], r["source_record_id"]): r["person_id"] for r in csv.DictReader(handle)
         }
-
-
-def _assignments(store: Store) -> dict[tuple[str, str], str]:
-    with store.connection() as conn:
-        rows = conn.execute(
-            select(
-                records.c.source, records.c.source_record_id, record_customers.c.customer_id
-            ).join(record_customers, record_customers.c.record_id == records.c.id)
-        ).all()
-    return {(s, r): c for s, r, c in rows}
 
 
 def _pairwise(
@@ -63,7 +54,7 @@ def test_resolve_links_the_same_person_and_keeps_ids_stable(
     assert report.records == store.count_records()
     assert report.customers < report.records
     assert report.model_id is not None
-    predicted = _assignments(store)
+    predicted = assignments(store)
     assert len(predicted) == report.records  # every record has a customer
     precision, recall = _pairwise(predicted, _truth(dataset["truth"]))
     assert precision >= 0.98, precision
@@ -74,7 +65,7 @@ def test_resolve_links_the_same_person_and_keeps_ids_stable(
     assert again.model_id == report.model_id
     assert again.records_reassigned == 0
     assert again.new_customers == 0
-    assert _assignments(store) == predicted
+    assert assignments(store) == predicted
     with store.connection() as conn:
         active = Counter(s for (s,) in conn.execute(select(customers.c.status)))
     assert active["active"] == report.customers
