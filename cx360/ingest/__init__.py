@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from cx360.ingest._pipeline import DEFER_INDEXES_MIN_ROWS, PARALLEL_MIN_ROWS, ingest_rows
-from cx360.ingest._readers import RowSource, open_rows
+from cx360.ingest._readers import CsvBlocks, RowSource, open_csv_blocks, open_rows
 from cx360.models import IngestReport
 from cx360.store import Store
 
@@ -55,12 +55,31 @@ def ingest_file(
         workers = (os.cpu_count() or 1) if big and kind == "records" else 0
     defer = expected >= DEFER_INDEXES_MIN_ROWS and expected > store.count_rows(kind)
     callback = (lambda done: progress(source, done)) if progress else None
-    return ingest_rows(
-        store,
-        kind,
-        source.rows,
-        origin=str(source.path),
-        workers=workers,
-        on_progress=callback,
-        defer_indexes=defer,
-    )
+    # with workers, a CSV file goes to them in blocks of lines, parsed there
+    blocks: CsvBlocks | None = None
+    if workers > 1 and source.fmt == "csv":
+        blocks = open_csv_blocks(source.path, kind)
+    if blocks is None:
+        return ingest_rows(
+            store,
+            kind,
+            source.rows,
+            origin=str(source.path),
+            workers=workers,
+            on_progress=callback,
+            defer_indexes=defer,
+        )
+    source.close()
+    source.position = blocks.position
+    try:
+        return ingest_rows(
+            store,
+            kind,
+            blocks,
+            origin=str(source.path),
+            workers=workers,
+            on_progress=callback,
+            defer_indexes=defer,
+        )
+    finally:
+        blocks.close()

@@ -7,16 +7,19 @@ and re-running the same input afterwards completes it without duplicates.
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 import logging
 import multiprocessing
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from itertools import islice
 from typing import Any
 
 from cx360.ingest._prepare import Quarantined, prepare_interaction, prepare_record
-from cx360.ingest._readers import MalformedRow
+from cx360.ingest._readers import BlockReadError, CsvBlocks, MalformedRow, parse_csv_block
 from cx360.models import IngestReport, QuarantineReason
 from cx360.store import Store, utcnow
 from cx360.store._writes import (
@@ -55,7 +58,7 @@ def codec_for(kind: str, sqlite: bool) -> PreparedCodec:
 
 
 def _prepare_chunk(
-    kind: str, chunk: list[Row], source_countries: Mapping[str, str], sqlite: bool
+    kind: str, chunk: Sequence[Row], source_countries: Mapping[str, str], sqlite: bool
 ) -> list[Prepared]:
     encode = codec_for(kind, sqlite).encode
     out: list[Prepared] = []
@@ -74,6 +77,39 @@ def _prepare_chunk(
     return out
 
 
+def _prepare_block(
+    kind: str,
+    data: bytes,
+    header: list[str],
+    dialect: str,
+    source_countries: Mapping[str, str],
+    sqlite: bool,
+) -> tuple[list[Prepared], int, bool]:
+    """Parse and prepare one CSV block in a worker: (prepared rows numbered from 1 within
+    the block, rows in it, whether it ended where a row ends)."""
+    try:
+        rows, ended = parse_csv_block(data, header, dialect)
+    except csv.Error:
+        # only possible when the block did not start where a row starts (an earlier block
+        # ended mid-row): the pipeline reads from the earlier block on, row by row
+        return [], 0, False
+    if not ended:
+        return [], 0, False
+    return _prepare_chunk(kind, rows, source_countries, sqlite), len(rows), True
+
+
+def _shifted(prepared: list[Prepared], offset: int) -> list[Prepared]:
+    """Row numbers of a block's quarantined rows made file-wide."""
+    if not offset:
+        return prepared
+    return [
+        dataclasses.replace(item, row_number=(item.row_number or 0) + offset)
+        if isinstance(item, Quarantined)
+        else item
+        for item in prepared
+    ]
+
+
 def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
     iterator = iter(rows)
     while chunk := list(islice(iterator, size)):
@@ -82,14 +118,14 @@ def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
 
 def _prepared_chunks(
     kind: str,
-    rows: Iterable[Row],
+    rows: Iterable[Row] | CsvBlocks,
     source_countries: Mapping[str, str],
     workers: int,
     sqlite: bool,
 ) -> Iterator[list[Prepared]]:
-    chunks = _chunks(rows, CHUNK_ROWS)
     if workers <= 1:
-        for chunk in chunks:
+        blocks_rows = rows.rest([]) if isinstance(rows, CsvBlocks) else rows
+        for chunk in _chunks(blocks_rows, CHUNK_ROWS):
             yield _prepare_chunk(kind, chunk, source_countries, sqlite)
         return
     # Normalization is CPU-bound pure Python: spread it over processes, keep input order,
@@ -98,7 +134,60 @@ def _prepared_chunks(
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from _bounded_map(pool, kind, chunks, source_countries, sqlite, in_flight=workers * 3)
+        if isinstance(rows, CsvBlocks):
+            yield from _block_map(pool, kind, rows, source_countries, sqlite, workers * 3)
+        else:
+            chunks = _chunks(rows, CHUNK_ROWS)
+            yield from _bounded_map(pool, kind, chunks, source_countries, sqlite, workers * 3)
+
+
+def _block_map(
+    pool: Executor,
+    kind: str,
+    blocks: CsvBlocks,
+    source_countries: Mapping[str, str],
+    sqlite: bool,
+    in_flight: int,
+) -> Iterator[list[Prepared]]:
+    """Workers parse and prepare CSV blocks (in order); if a block turns out not to end
+    where a row ends, the rest of the file from that block on is read row by row."""
+    source = iter(blocks)
+    pending: deque[tuple[bytes, Future[tuple[list[Prepared], int, bool]]]] = deque()
+    stopped = False
+
+    def submit() -> None:
+        nonlocal stopped
+        if stopped:
+            return
+        try:
+            data = next(source)
+        except (StopIteration, BlockReadError):
+            stopped = True
+            return
+        args = (kind, data, blocks.header, blocks.dialect, source_countries, sqlite)
+        pending.append((data, pool.submit(_prepare_block, *args)))
+
+    for _ in range(in_flight):
+        submit()
+    offset = 0
+    redo: list[bytes] = []
+    while pending:
+        data, future = pending.popleft()
+        prepared, count, ended = future.result()
+        if not ended:
+            redo = [data, *(d for d, _ in pending)]
+            for _, later in pending:  # stale: they started where no row starts
+                if not later.cancel():
+                    later.exception()
+            pending.clear()
+            break
+        yield _shifted(prepared, offset)
+        offset += count
+        submit()
+    # after a block that did not end on a row, or when block reading gave up
+    rows = blocks.rest(redo, start=offset)
+    chunks = _chunks(rows, CHUNK_ROWS)
+    yield from _bounded_map(pool, kind, chunks, source_countries, sqlite, in_flight)
 
 
 def _bounded_map(
@@ -122,7 +211,7 @@ def _bounded_map(
 def ingest_rows(
     store: Store,
     kind: str,
-    rows: Iterable[Row],
+    rows: Iterable[Row] | CsvBlocks,
     *,
     origin: str | None = None,
     workers: int = 0,
@@ -134,7 +223,8 @@ def ingest_rows(
     Args:
         store: where to write.
         kind: "records" or "interactions".
-        rows: the input, streamed.
+        rows: the input, streamed: `(row_number, row)` pairs, or a CSV file's blocks
+            (parsed in the worker processes when there are any).
         origin: where the rows came from (a file name), kept on the batch.
         workers: normalization processes; 0 or 1 normalizes in this process.
         on_progress: called with the number of rows done after every chunk.
