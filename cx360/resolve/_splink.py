@@ -79,7 +79,12 @@ class SplinkSession:
         con: duckdb.DuckDBPyConnection,
         table: pa.Table,
         dirty: pa.Array | None = None,
+        block_sizes: pa.Table | None = None,
     ) -> None:
+        """`block_sizes` (given_canonical, surname_key, records), when given, are the name
+        blocks' sizes in the whole store, for a `table` that holds only some of its records
+        (an incremental run's dirty records and their candidates); `dirty` is then final:
+        the caller has already added the records of name blocks that outgrew the limit."""
         from splink import DuckDBAPI
 
         self.con = con
@@ -89,19 +94,26 @@ class SplinkSession:
         con.register("cx360_input", table)
         none = pa.array([], pa.int64())
         con.register("cx360_dirty", pa.table({"unique_id": dirty if dirty is not None else none}))
+        if block_sizes is None:
+            block_size = "count(*) OVER (PARTITION BY i.given_canonical, i.surname_key)"
+            source = "cx360_input i"
+        else:
+            con.register("cx360_block_sizes", block_sizes)
+            block_size = "b.records"
+            source = """cx360_input i LEFT JOIN cx360_block_sizes b
+                ON i.given_canonical = b.given_canonical AND i.surname_key = b.surname_key"""
         con.execute(
             f"""
             CREATE TABLE cx360_records AS
-            SELECT *,
-                CASE WHEN count(*) OVER (PARTITION BY given_canonical, surname_key)
-                          <= {NAME_BLOCK_MAX_RECORDS}
-                     THEN given_canonical || ' ' || surname_key END AS name_block,
-                split_part(email_key, '@', 1) AS email_user,
-                unique_id IN (SELECT unique_id FROM cx360_dirty) AS is_dirty
-            FROM cx360_input
+            SELECT i.*,
+                CASE WHEN {block_size} <= {NAME_BLOCK_MAX_RECORDS}
+                     THEN i.given_canonical || ' ' || i.surname_key END AS name_block,
+                split_part(i.email_key, '@', 1) AS email_user,
+                i.unique_id IN (SELECT unique_id FROM cx360_dirty) AS is_dirty
+            FROM {source}
             """
         )
-        if self.incremental:
+        if self.incremental and block_sizes is None:
             con.execute(
                 f"""
                 UPDATE cx360_records SET is_dirty = TRUE
@@ -116,6 +128,8 @@ class SplinkSession:
             )
         con.unregister("cx360_input")
         con.unregister("cx360_dirty")
+        if block_sizes is not None:
+            con.unregister("cx360_block_sizes")
         self._frame = self._db_api.register("cx360_records")
 
     def dirty_ids(self) -> pa.Array:
