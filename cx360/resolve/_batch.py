@@ -19,15 +19,23 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from cx360.models import ResolveReport
-from cx360.resolve._cluster import cluster
+from cx360.resolve._cluster import ClusterResult, cluster
 from cx360.resolve._features import FEATURE_COLUMNS, TF_COLUMNS
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._ids import Assignment, assign_ids
-from cx360.resolve._overrides import active_overrides
+from cx360.resolve._incremental import (
+    chunks,
+    dirty_records,
+    features_table,
+    load_rows,
+    override_seeds,
+    scoring_scope,
+    touched_component,
+)
+from cx360.resolve._overrides import ActiveOverrides, active_overrides
 from cx360.resolve._splink import (
     SplinkRun,
     SplinkSession,
@@ -54,7 +62,6 @@ log = logging.getLogger("cx360.resolve")
 DEFAULT_MATCH_WEIGHT = 6.0
 _GUARD_COLUMNS = (*FEATURE_COLUMNS, "national_id_kind")
 _LOAD_CHUNK = 50_000
-_IN_CHUNK = 900  # ids per IN (...) list, under SQLite's bound-parameter limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +131,7 @@ class _LastRun:
     match_weight: float
     limits: dict[str, Any]
     max_batch_id: int
+    overrides: list[int] | None  # active override ids (None: runs before they were noted)
 
 
 def _last_run(conn: Connection) -> _LastRun | None:
@@ -138,22 +146,12 @@ def _last_run(conn: Connection) -> _LastRun | None:
     if row is None or row.model_id is None or not state:
         return None
     return _LastRun(
-        int(row.model_id), state["match_weight"], state["limits"], state["max_batch_id"]
+        int(row.model_id),
+        state["match_weight"],
+        state["limits"],
+        state["max_batch_id"],
+        state.get("overrides"),
     )
-
-
-def _dirty_records(
-    conn: Connection, record_ids: pa.Array, previous: dict[int, str], last: _LastRun
-) -> list[int]:
-    """Records new since the last run (no customer yet) or changed since (a later batch)."""
-    changed = {
-        int(rid)
-        for (rid,) in conn.execute(
-            select(records.c.id).where(records.c.batch_id > last.max_batch_id)
-        )
-    }
-    unassigned = {rid for rid in record_ids.to_pylist() if rid not in previous}
-    return sorted(changed | unassigned)
 
 
 def _frozen_frequencies(conn: Connection, model_id: int) -> dict[str, pa.Table] | None:
@@ -174,37 +172,59 @@ def _frozen_frequencies(conn: Connection, model_id: int) -> dict[str, pa.Table] 
     return tables
 
 
-def _stored_edges(conn: Connection) -> pa.Table:
-    result = conn.execution_options(yield_per=_LOAD_CHUNK).execute(
-        select(match_edges.c.record_id_l, match_edges.c.record_id_r, match_edges.c.match_weight)
-    )
-    columns: list[list[Any]] = [[], [], []]
-    for partition in result.partitions():
-        for column, values in zip(columns, zip(*partition, strict=True), strict=True):
-            column.extend(values)
-    return pa.table(
-        {
-            "unique_id_l": pa.array(columns[0], pa.int64()),
-            "unique_id_r": pa.array(columns[1], pa.int64()),
-            "match_weight": pa.array(columns[2], pa.float64()),
-        }
-    )
-
-
 def resolve_store(store: Store, options: ResolveOptions | None = None) -> ResolveReport:
     """Resolve every record in the store into customers (see module docstring).
 
     After a first run, a run is incremental when it can be: same model, link weight and
     guard limits as the last run. It scores only pairs that involve records new or
-    changed since then, adds the pairs kept from earlier runs, and clusters over all of
-    them, so it gives the customers a full run (`options.full`) would give.
+    changed since then and re-clusters only the connected components of scored pairs
+    that hold such a record (`_incremental`), so it gives the customers a full run
+    (`options.full`) would give.
     """
     options = options or ResolveOptions()
     started = time.perf_counter()
+    with store.connection() as conn:
+        stored_model = None if options.retrain else _latest_model(conn)
+        last = _last_run(conn)
+        model_id, model = stored_model if stored_model else (None, None)
+        frequencies = _frozen_frequencies(conn, model_id) if model_id is not None else None
+    if (
+        not options.full
+        and model_id is not None
+        and model is not None
+        and frequencies is not None
+        and last is not None
+        and last.model_id == model_id
+        and last.match_weight == options.match_weight
+        and last.limits == asdict(options.limits)
+    ):
+        return _resolve_increment(store, options, last, model_id, model, frequencies, started)
+    return _resolve_all(store, options, model_id, model, frequencies, started)
+
+
+def _duckdb(spill: str) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(
+        config={
+            "temp_directory": spill,
+            "preserve_insertion_order": False,
+            "memory_limit": _duckdb_memory_limit(),
+        }
+    )
+
+
+def _resolve_all(
+    store: Store,
+    options: ResolveOptions,
+    model_id: int | None,
+    model: dict[str, Any] | None,
+    frequencies: dict[str, pa.Table] | None,
+    started: float,
+) -> ResolveReport:
+    """A full run: score every candidate pair, cluster every record."""
     seconds: dict[str, float] = {}
     with store.connection() as conn:
+        max_batch_id = conn.execute(select(func.max(records.c.batch_id))).scalar() or 0
         table = load_features(conn)
-        stored_model = None if options.retrain else _latest_model(conn)
         steward = active_overrides(conn)
         previous = {
             int(rid): cid
@@ -212,53 +232,111 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
                 select(record_customers.c.record_id, record_customers.c.customer_id)
             )
         }
-        max_batch_id = conn.execute(select(func.max(records.c.batch_id))).scalar() or 0
-        last = _last_run(conn)
-        model_id, model = stored_model if stored_model else (None, None)
-        frequencies = _frozen_frequencies(conn, model_id) if model_id is not None else None
-        incremental = (
-            not options.full
-            and model_id is not None
-            and frequencies is not None
-            and last is not None
-            and last.model_id == model_id
-            and last.match_weight == options.match_weight
-            and last.limits == asdict(options.limits)
-        )
-        dirty = (
-            _dirty_records(conn, table.column("unique_id"), previous, last)
-            if incremental and last
-            else None
-        )
-        kept = _stored_edges(conn) if incremental else None
     seconds["load"] = time.perf_counter() - started
 
     run = SplinkRun()
     new_frequencies = None
-    dirty_ids: pa.Array | None = None
-    if incremental and not dirty:
-        edges = _edges_schema().empty_table()  # nothing new: re-cluster the kept pairs only
-        dirty_ids = pa.array([], pa.int64())
-    else:
-        with tempfile.TemporaryDirectory(prefix="cx360-duckdb-") as spill:
-            con = duckdb.connect(
-                config={
-                    "temp_directory": spill,
-                    "preserve_insertion_order": False,
-                    "memory_limit": _duckdb_memory_limit(),
-                }
+    with tempfile.TemporaryDirectory(prefix="cx360-duckdb-") as spill:
+        con = _duckdb(spill)
+        try:
+            session = SplinkSession(con, table)
+            if model is None:
+                model = train_model(session, run)
+            if frequencies is None:
+                frequencies = new_frequencies = term_frequency_tables(session)
+            edges = predict_edges(
+                session,
+                model,
+                min_match_weight=options.match_weight,
+                frequencies=frequencies,
+                run=run,
             )
+        finally:
+            con.close()
+    seconds.update(run.seconds)
+
+    step = time.perf_counter()
+    ids = table.column("unique_id").to_numpy()
+    rows = _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS})
+    clustered, refused = _cluster(rows, ids, edges, steward, options)
+    seconds["cluster"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    record_ids = ids.tolist()
+    assignment = assign_ids(clustered.labels, record_ids, previous)
+    now = utcnow()
+    with store.transaction() as conn:
+        if model_id is None:
+            model_id = int(
+                conn.execute(
+                    insert(models)
+                    .values(kind="splink", params=model, trained_on=len(ids), created_at=now)
+                    .returning(models.c.id)
+                ).scalar_one()
+            )
+        if new_frequencies is not None:
+            _write_frequencies(conn, model_id, new_frequencies)
+        _write_edges(conn, model_id, edges, None)
+        changed = _write_customers(conn, record_ids, clustered.labels, assignment, previous, now)
+        report = ResolveReport(
+            records=len(record_ids),
+            customers=len(set(clustered.labels)),
+            new_customers=len(assignment.created),
+            merged_customers=len(assignment.merged),
+            split_customers=len(assignment.split),
+            records_reassigned=changed,
+            mode="full",
+            records_scored=len(record_ids),
+            candidate_pairs=edges.num_rows,
+            links=len(clustered.links),
+            blocked_by_guards=dict(clustered.blocked),
+            override_links=len(clustered.forced),
+            overrides_refused=refused,
+            model_id=model_id,
+            seconds=seconds,
+        )
+        run_id = _finish_run(conn, report, options, int(max_batch_id), steward, now)
+        _write_links(
+            conn,
+            link_rows(record_ids, clustered.links, kind="model", run_id=run_id, now=now)
+            + link_rows(record_ids, clustered.forced, kind="override", run_id=run_id, now=now),
+        )
+    seconds["write"] = time.perf_counter() - step
+    seconds["total"] = time.perf_counter() - started
+    report.seconds = seconds
+    return report
+
+
+def _resolve_increment(
+    store: Store,
+    options: ResolveOptions,
+    last: _LastRun,
+    model_id: int,
+    model: dict[str, Any],
+    frequencies: dict[str, pa.Table],
+    started: float,
+) -> ResolveReport:
+    """An incremental run (see `_incremental`): score the pairs of the dirty records,
+    re-cluster the components they touch, leave every other customer as it is."""
+    seconds: dict[str, float] = {}
+    with store.connection() as conn:
+        max_batch_id = conn.execute(select(func.max(records.c.batch_id))).scalar() or 0
+        steward = active_overrides(conn)
+        scope = scoring_scope(conn, dirty_records(conn, last.max_batch_id))
+    seconds["load"] = time.perf_counter() - started
+
+    run = SplinkRun()
+    if scope.dirty:
+        with tempfile.TemporaryDirectory(prefix="cx360-duckdb-") as spill:
+            con = _duckdb(spill)
             try:
                 session = SplinkSession(
-                    con, table, pa.array(dirty, pa.int64()) if dirty is not None else None
+                    con,
+                    scope.table(),
+                    pa.array(scope.dirty, pa.int64()),
+                    block_sizes=scope.block_sizes,
                 )
-                if model is None:
-                    model = train_model(session, run)
-                if frequencies is None:
-                    frequencies = new_frequencies = term_frequency_tables(session)
-                if incremental:
-                    dirty_ids = session.dirty_ids()
-                edges = predict_edges(
+                scored = predict_edges(
                     session,
                     model,
                     min_match_weight=options.match_weight,
@@ -267,22 +345,116 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
                 )
             finally:
                 con.close()
+    else:
+        scored = _edges_schema().empty_table()
     seconds.update(run.seconds)
-    scored = edges
-    if kept is not None and dirty_ids is not None:
-        # pairs from earlier runs still hold unless they touch a record scored again
-        stale = pc.or_(
-            pc.is_in(kept.column("unique_id_l"), value_set=dirty_ids),
-            pc.is_in(kept.column("unique_id_r"), value_set=dirty_ids),
-        )
-        edges = pa.concat_tables([kept.filter(pc.invert(stale)), edges.select(kept.column_names)])
 
     step = time.perf_counter()
+    new_edges = list(
+        zip(
+            scored.column("unique_id_l").to_pylist(),
+            scored.column("unique_id_r").to_pylist(),
+            scored.column("match_weight").to_pylist(),
+            strict=True,
+        )
+    )
+    active = [i for i, _, _ in (*steward.links, *steward.separations)]
+    with store.connection() as conn:
+        seeds = set(scope.dirty) | override_seeds(conn, active, last.overrides)
+        component = touched_component(
+            conn,
+            seeds,
+            [(left, right) for left, right, _ in new_edges],
+            [(left, right) for _, left, right in steward.links],
+        )
+        rows = {i: scope.rows[i] for i in component.ids if i in scope.rows}
+        load_rows(conn, component.ids, rows)
+    seconds["components"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    # pairs kept from earlier runs still hold unless they touch a record scored again
+    rescored = set(scope.dirty)
+    weights = {
+        pair: weight
+        for pair, weight in component.kept.items()
+        if pair[0] not in rescored and pair[1] not in rescored
+    }
+    weights.update({(left, right): weight for left, right, weight in new_edges})
+    pairs = [(pair, w) for pair, w in weights.items() if pair[0] in rows and pair[1] in rows]
+    edges = pa.table(
+        {
+            "unique_id_l": pa.array([p[0] for p, _ in pairs], pa.int64()),
+            "unique_id_r": pa.array([p[1] for p, _ in pairs], pa.int64()),
+            "match_weight": pa.array([w for _, w in pairs], pa.float64()),
+        }
+    )
+    table = features_table(rows)
     ids = table.column("unique_id").to_numpy()
+    clustered, refused = _cluster(
+        _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS}),
+        ids,
+        edges,
+        steward,
+        options,
+    )
+    seconds["cluster"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    record_ids = ids.tolist()
+    previous = {i: component.previous[i] for i in record_ids if i in component.previous}
+    assignment = assign_ids(clustered.labels, record_ids, previous)
+    now = utcnow()
+    with store.transaction() as conn:
+        _write_edges(conn, model_id, scored, scope.dirty)
+        changed = _write_customers(conn, record_ids, clustered.labels, assignment, previous, now)
+        _delete_links(conn, record_ids)
+        total = conn.execute(select(func.count()).select_from(records)).scalar_one()
+        distinct = func.count(func.distinct(record_customers.c.customer_id))
+        kept_links = conn.execute(
+            select(func.count()).select_from(record_links).where(record_links.c.kind == "model")
+        ).scalar_one()
+        report = ResolveReport(
+            records=int(total),
+            customers=int(conn.execute(select(distinct)).scalar_one()),
+            new_customers=len(assignment.created),
+            merged_customers=len(assignment.merged),
+            split_customers=len(assignment.split),
+            records_reassigned=changed,
+            mode="incremental",
+            records_scored=len(scope.dirty),
+            candidate_pairs=scored.num_rows,
+            links=int(kept_links) + len(clustered.links),
+            blocked_by_guards=dict(clustered.blocked),
+            override_links=len(clustered.forced),
+            overrides_refused=refused,
+            model_id=model_id,
+            seconds=seconds,
+        )
+        run_id = _finish_run(conn, report, options, int(max_batch_id), steward, now)
+        insert_many(
+            conn,
+            record_links,
+            link_rows(record_ids, clustered.links, kind="model", run_id=run_id, now=now)
+            + link_rows(record_ids, clustered.forced, kind="override", run_id=run_id, now=now),
+        )
+    seconds["write"] = time.perf_counter() - step
+    seconds["total"] = time.perf_counter() - started
+    report.seconds = seconds
+    return report
+
+
+def _cluster(
+    rows: Sequence[dict[str, Any]],
+    ids: np.ndarray[Any, Any],
+    edges: pa.Table,
+    steward: ActiveOverrides,
+    options: ResolveOptions,
+) -> tuple[ClusterResult, list[int]]:
+    """Cluster the records `ids` (sorted; `rows` their features) over `edges`, with the
+    steward's overrides among them; also the ids of link overrides not honoured."""
     left = np.searchsorted(ids, edges.column("unique_id_l").to_numpy()).tolist()
     right = np.searchsorted(ids, edges.column("unique_id_r").to_numpy()).tolist()
     weights = edges.column("match_weight").to_pylist()
-    rows = _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS})
     link_ids, must_link = _positions(ids, steward.links)
     _, cannot_link = _positions(ids, steward.separations)
     clustered = cluster(
@@ -297,52 +469,29 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
     refused = [link_ids[index] for index in clustered.refused]
     for override_id in refused:
         log.warning("link override %s not honoured: it joins records kept apart", override_id)
-    seconds["cluster"] = time.perf_counter() - step
+    return clustered, refused
 
-    step = time.perf_counter()
-    record_ids = ids.tolist()
-    assignment = assign_ids(clustered.labels, record_ids, previous)
-    now = utcnow()
-    assert model is not None
-    with store.transaction() as conn:
-        if model_id is None:
-            model_id = int(
-                conn.execute(
-                    insert(models)
-                    .values(kind="splink", params=model, trained_on=len(ids), created_at=now)
-                    .returning(models.c.id)
-                ).scalar_one()
-            )
-        if new_frequencies is not None:
-            _write_frequencies(conn, model_id, new_frequencies)
-        _write_edges(conn, model_id, scored, dirty_ids if incremental else None)
-        changed = _write_customers(conn, record_ids, clustered.labels, assignment, previous, now)
-        report = ResolveReport(
-            records=len(record_ids),
-            customers=len(set(clustered.labels)),
-            new_customers=len(assignment.created),
-            merged_customers=len(assignment.merged),
-            split_customers=len(assignment.split),
-            records_reassigned=changed,
-            mode="incremental" if incremental else "full",
-            records_scored=len(dirty_ids) if dirty_ids is not None else len(record_ids),
-            candidate_pairs=scored.num_rows,
-            links=len(clustered.links),
-            blocked_by_guards=dict(clustered.blocked),
-            override_links=len(clustered.forced),
-            overrides_refused=refused,
-            model_id=model_id,
-            seconds=seconds,
-        )
-        state = {
-            "match_weight": options.match_weight,
-            "limits": asdict(options.limits),
-            "max_batch_id": int(max_batch_id),
-        }
-        run_id = conn.execute(
+
+def _finish_run(
+    conn: Connection,
+    report: ResolveReport,
+    options: ResolveOptions,
+    max_batch_id: int,
+    steward: ActiveOverrides,
+    now: datetime,
+) -> int:
+    """Record the run, with what the next incremental run builds on; its id."""
+    state = {
+        "match_weight": options.match_weight,
+        "limits": asdict(options.limits),
+        "max_batch_id": max_batch_id,
+        "overrides": sorted(i for i, _, _ in (*steward.links, *steward.separations)),
+    }
+    return int(
+        conn.execute(
             insert(resolution_runs)
             .values(
-                model_id=model_id,
+                model_id=report.model_id,
                 status="done",
                 started_at=now,
                 finished_at=utcnow(),
@@ -350,15 +499,7 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
             )
             .returning(resolution_runs.c.id)
         ).scalar_one()
-        _write_links(
-            conn,
-            link_rows(record_ids, clustered.links, kind="model", run_id=run_id, now=now)
-            + link_rows(record_ids, clustered.forced, kind="override", run_id=run_id, now=now),
-        )
-    seconds["write"] = time.perf_counter() - step
-    seconds["total"] = time.perf_counter() - started
-    report.seconds = seconds
-    return report
+    )
 
 
 def _duckdb_memory_limit() -> str:
@@ -399,16 +540,14 @@ def _write_frequencies(conn: Connection, model_id: int, tables: dict[str, pa.Tab
 
 
 def _write_edges(
-    conn: Connection, model_id: int, scored: pa.Table, dirty_ids: pa.Array | None
+    conn: Connection, model_id: int, scored: pa.Table, dirty_ids: Sequence[int] | None
 ) -> None:
     """Keep the scored pairs for later incremental runs: a full run replaces them all, an
     incremental one replaces those touching the records it scored again."""
     if dirty_ids is None:
         conn.execute(delete(match_edges))
     else:
-        dirty = dirty_ids.to_pylist()
-        for start in range(0, len(dirty), _IN_CHUNK):
-            part = dirty[start : start + _IN_CHUNK]
+        for part in chunks(dirty_ids):
             conn.execute(delete(match_edges).where(match_edges.c.record_id_l.in_(part)))
             conn.execute(delete(match_edges).where(match_edges.c.record_id_r.in_(part)))
     insert_many(
@@ -464,6 +603,14 @@ def _write_links(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     insert_many(conn, record_links, rows)
 
 
+def _delete_links(conn: Connection, touched: Sequence[int]) -> None:
+    """Delete the stored links of some records (whole components: a link never leaves
+    one), for an incremental run to write theirs again."""
+    for part in chunks(touched):
+        conn.execute(delete(record_links).where(record_links.c.record_id_l.in_(part)))
+        conn.execute(delete(record_links).where(record_links.c.record_id_r.in_(part)))
+
+
 def _write_customers(
     conn: Connection,
     record_ids: list[int],
@@ -507,12 +654,8 @@ def _write_customers(
         if previous.get(rid) != customer_of[label]
     ]
     stale = [rid for rid, _ in moved if rid in previous]
-    for start in range(0, len(stale), 900):
-        conn.execute(
-            delete(record_customers).where(
-                record_customers.c.record_id.in_(stale[start : start + 900])
-            )
-        )
+    for part in chunks(stale):
+        conn.execute(delete(record_customers).where(record_customers.c.record_id.in_(part)))
     insert_many(
         conn,
         record_customers,
