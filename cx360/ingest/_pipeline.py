@@ -18,7 +18,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from itertools import islice
 from typing import Any
 
-from cx360.ingest._prepare import Quarantined, prepare_interaction, prepare_record
+from cx360.ingest._prepare import Quarantined, prepare_interaction, prepare_record_values
 from cx360.ingest._readers import BlockReadError, CsvBlocks, MalformedRow, parse_csv_block
 from cx360.models import IngestReport, QuarantineReason
 from cx360.store import Store, utcnow
@@ -60,20 +60,19 @@ def codec_for(kind: str, sqlite: bool) -> PreparedCodec:
 def _prepare_chunk(
     kind: str, chunk: Sequence[Row], source_countries: Mapping[str, str], sqlite: bool
 ) -> list[Prepared]:
-    encode = codec_for(kind, sqlite).encode
+    codec = codec_for(kind, sqlite)
     out: list[Prepared] = []
     for number, row in chunk:
         if isinstance(row, MalformedRow):
             out.append(
                 Quarantined(number, QuarantineReason.MALFORMED_ROW, None, {"line": row.text})
             )
-            continue
-        prepared = (
-            prepare_record(row, number, source_countries)
-            if kind == "records"
-            else prepare_interaction(row, number)
-        )
-        out.append(prepared if isinstance(prepared, Quarantined) else encode(prepared))
+        elif kind == "records":
+            values = prepare_record_values(row, number, source_countries)
+            out.append(values if isinstance(values, Quarantined) else codec.encode_values(values))
+        else:
+            prepared = prepare_interaction(row, number)
+            out.append(prepared if isinstance(prepared, Quarantined) else codec.encode(prepared))
     return out
 
 

@@ -91,11 +91,8 @@ def encode_sqlite_datetime(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return (
-        f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
-        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
-    )
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(" ", "microseconds")
 
 
 def _decode_sqlite_datetime(value: str | None) -> datetime | None:
@@ -129,6 +126,16 @@ class PreparedCodec:
             for i in self._datetimes:
                 values[i] = encode_sqlite_datetime(values[i])
         return tuple(values)
+
+    def encode_values(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        """`encode` of a row given as values in `columns` order."""
+        encoded = list(values)
+        for i in self._json:
+            encoded[i] = str(encoded[i])
+        if self.sqlite:
+            for i in self._datetimes:
+                encoded[i] = encode_sqlite_datetime(encoded[i])
+        return tuple(encoded)
 
     def decode(self, values: tuple[Any, ...]) -> dict[str, Any]:
         """Back to the dict form the careful (update/history) path works on."""
