@@ -30,12 +30,14 @@ from cx360.profile._lookup import lookup_context, lookup_profile, parse_query
 from cx360.profile._survivorship import DEFAULT_RULES, SurvivorshipRules
 from cx360.resolve import (
     DEFAULT_MATCH_WEIGHT,
+    DEFAULT_NAME_ONLY_MATCH_WEIGHT,
     GuardLimits,
     ResolveOptions,
     _explain,
     _overrides,
     resolve_store,
 )
+from cx360.resolve._evidence import LinkRule
 from cx360.resolve._realtime import RealtimeResolver
 from cx360.store import Store
 from cx360.store._schema import quarantine
@@ -131,6 +133,7 @@ class Hub:
         retrain: bool = False,
         full: bool = False,
         match_weight: float | None = None,
+        name_only_match_weight: float | None = None,
         limits: GuardLimits | None = None,
     ) -> ResolveReport:
         """Resolve every stored record into customers with stable IDs.
@@ -139,11 +142,19 @@ class Hub:
         `retrain` is set), saved in the store, and reused afterwards. After the first run,
         a run scores only pairs involving records new or changed since the last one
         (`report.mode == "incremental"`) and gives the customers a full run would; `full`
-        scores every pair again. A retrain, another `match_weight` or other `limits` than
-        the last run's always make a full run.
+        scores every pair again. A retrain, other link weights or other `limits` than the
+        last run's always make a full run.
+
+        Pairs of records that share an identifier link at or above `match_weight` (log2
+        odds); pairs that share only names need `name_only_match_weight`.
         """
         options = ResolveOptions(
             match_weight=DEFAULT_MATCH_WEIGHT if match_weight is None else match_weight,
+            name_only_match_weight=(
+                DEFAULT_NAME_ONLY_MATCH_WEIGHT
+                if name_only_match_weight is None
+                else name_only_match_weight
+            ),
             retrain=retrain,
             full=full,
             limits=limits or GuardLimits(),
@@ -276,16 +287,15 @@ class Hub:
         Args:
             a: a record as `(source, source_record_id)`.
             b: the other record.
-            threshold: link threshold (match weight) to compare with; defaults to the
-                one resolution uses.
+            threshold: link threshold (match weight) to compare with, for any pair; by
+                default the ones resolution uses (higher for pairs that share only names).
 
         Raises:
             NotFoundError: a record is not in the store.
             ResolutionError: no model has been trained yet (run `resolve` first).
         """
-        return _explain.explain_pair(
-            self.store, a, b, threshold=DEFAULT_MATCH_WEIGHT if threshold is None else threshold
-        )
+        rule = LinkRule() if threshold is None else LinkRule(threshold, threshold)
+        return _explain.explain_pair(self.store, a, b, rule=rule)
 
     def explain_record(self, record: tuple[str, str] | RecordRef) -> RecordExplanation:
         """Why a record is in its customer: the chain of links to each of its other records.

@@ -16,6 +16,14 @@ _RED = "#c62828"
 _GREY = "#546e7a"
 
 
+def _kind(pair: PairExplanation) -> str:
+    return (
+        "(for pairs sharing an identifier)"
+        if pair.identifier_backed
+        else "(for pairs sharing only names)"
+    )
+
+
 def _signed(value: float) -> str:
     return f"{value:+.2f}"
 
@@ -43,7 +51,7 @@ def pair_text(pair: PairExplanation) -> str:
     lines += [
         "",
         f"match weight {_signed(pair.match_weight)} (probability {pair.match_probability:.4f}), "
-        f"{verdict} the link threshold {pair.threshold:g}",
+        f"{verdict} the link threshold {pair.threshold:g} {_kind(pair)}",
         "guards: " + _guards(pair),
         _customers(pair),
     ]
@@ -124,8 +132,8 @@ def pair_html(pair: PairExplanation) -> str:
     verdict = "above" if pair.above_threshold else "below"
     summary = (
         f"<p>Match weight <b>{_signed(pair.match_weight)}</b> (probability "
-        f"{pair.match_probability:.4f}), {verdict} the link threshold {pair.threshold:g}; "
-        f"guards: {escape(_guards(pair))}; {escape(_customers(pair))}.</p>"
+        f"{pair.match_probability:.4f}), {verdict} the link threshold {pair.threshold:g} "
+        f"{_kind(pair)}; guards: {escape(_guards(pair))}; {escape(_customers(pair))}.</p>"
     )
     body = "".join([waterfall_svg(pair), summary, "<table>", *rows, "</table>"])
     title = f"Why {pair.left} and {pair.right} score {pair.match_weight:+.1f}"

@@ -71,7 +71,16 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="score every pair again (by default only pairs involving new or changed records)",
     )
-    resolve.add_argument("--match-weight", type=float, help="link threshold (log2 odds)")
+    resolve.add_argument(
+        "--match-weight",
+        type=float,
+        help="link threshold (log2 odds) for pairs that share an identifier",
+    )
+    resolve.add_argument(
+        "--name-only-match-weight",
+        type=float,
+        help="link threshold (log2 odds) for pairs that share only names",
+    )
     resolve.add_argument("--json", action="store_true", help="print the report as JSON")
     store_option(resolve)
 
@@ -345,7 +354,12 @@ def _show_customer(hub: Hub) -> None:
 
 def _resolve(args: argparse.Namespace) -> int:
     with connect(args.store) as hub:
-        report = hub.resolve(retrain=args.retrain, full=args.full, match_weight=args.match_weight)
+        report = hub.resolve(
+            retrain=args.retrain,
+            full=args.full,
+            match_weight=args.match_weight,
+            name_only_match_weight=args.name_only_match_weight,
+        )
     if args.json:
         print(report.model_dump_json(indent=2))
         return 0

@@ -51,7 +51,15 @@ class PairExplanation(BaseModel):
     comparisons: list[ComparisonContribution]
     match_weight: float = Field(description="prior + every comparison's match_weight.")
     match_probability: float
-    threshold: float = Field(description="Match weight at or above which a pair is a link.")
+    threshold: float = Field(
+        description=(
+            "Match weight at or above which this pair is a link (higher for pairs that "
+            "share no identifier, only names)."
+        )
+    )
+    identifier_backed: bool = Field(
+        description="Whether the two records share an identifier (not only names)."
+    )
     above_threshold: bool
     guard_conflict: str | None = Field(
         default=None,

@@ -1,6 +1,13 @@
 """Identity resolution: which channel records are the same person."""
 
-from cx360.resolve._batch import DEFAULT_MATCH_WEIGHT, ResolveOptions, resolve_store
+from cx360.resolve._batch import ResolveOptions, resolve_store
+from cx360.resolve._evidence import DEFAULT_MATCH_WEIGHT, DEFAULT_NAME_ONLY_MATCH_WEIGHT
 from cx360.resolve._guards import GuardLimits
 
-__all__ = ["DEFAULT_MATCH_WEIGHT", "GuardLimits", "ResolveOptions", "resolve_store"]
+__all__ = [
+    "DEFAULT_MATCH_WEIGHT",
+    "DEFAULT_NAME_ONLY_MATCH_WEIGHT",
+    "GuardLimits",
+    "ResolveOptions",
+    "resolve_store",
+]

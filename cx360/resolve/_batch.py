@@ -23,6 +23,12 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from cx360.models import ResolveReport
 from cx360.resolve._cluster import ClusterResult, cluster
+from cx360.resolve._evidence import (
+    DEFAULT_MATCH_WEIGHT,
+    DEFAULT_NAME_ONLY_MATCH_WEIGHT,
+    LinkRule,
+    linking_pairs,
+)
 from cx360.resolve._features import FEATURE_COLUMNS, TF_COLUMNS
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._ids import Assignment, assign_ids
@@ -41,8 +47,8 @@ from cx360.resolve._splink import (
     SplinkSession,
     predict_edges,
     term_frequency_tables,
-    train_model,
 )
+from cx360.resolve._training import train
 from cx360.store import Store, utcnow
 from cx360.store._schema import (
     customers,
@@ -58,18 +64,23 @@ from cx360.store._writes import insert_many
 
 log = logging.getLogger("cx360.resolve")
 
-# Pairs at or above this match weight (log2 odds; 6.0 ≈ probability 0.985) are links.
-DEFAULT_MATCH_WEIGHT = 6.0
 _GUARD_COLUMNS = (*FEATURE_COLUMNS, "national_id_kind")
 _LOAD_CHUNK = 50_000
 
 
 @dataclass(frozen=True, slots=True)
 class ResolveOptions:
+    # identifier-backed pairs at or above `match_weight` link, name-only ones at or above
+    # `name_only_match_weight` (see `cx360.resolve._evidence`)
     match_weight: float = DEFAULT_MATCH_WEIGHT
+    name_only_match_weight: float = DEFAULT_NAME_ONLY_MATCH_WEIGHT
     retrain: bool = False
     full: bool = False  # score every pair again even when an incremental run would do
     limits: GuardLimits = field(default_factory=GuardLimits)
+
+    @property
+    def rule(self) -> LinkRule:
+        return LinkRule(self.match_weight, self.name_only_match_weight)
 
 
 class _Rows(Sequence[dict[str, Any]]):
@@ -129,6 +140,7 @@ def _positions(
 class _LastRun:
     model_id: int
     match_weight: float
+    name_only_match_weight: float
     limits: dict[str, Any]
     max_batch_id: int
     overrides: list[int] | None  # active override ids (None: runs before they were noted)
@@ -148,6 +160,8 @@ def _last_run(conn: Connection) -> _LastRun | None:
     return _LastRun(
         int(row.model_id),
         state["match_weight"],
+        # runs before name-only pairs had their own weight used one for every pair
+        state.get("name_only_match_weight", state["match_weight"]),
         state["limits"],
         state["max_batch_id"],
         state.get("overrides"),
@@ -196,6 +210,7 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
         and last is not None
         and last.model_id == model_id
         and last.match_weight == options.match_weight
+        and last.name_only_match_weight == options.name_only_match_weight
         and last.limits == asdict(options.limits)
     ):
         return _resolve_increment(store, options, last, model_id, model, frequencies, started)
@@ -240,24 +255,25 @@ def _resolve_all(
         con = _duckdb(spill)
         try:
             session = SplinkSession(con, table)
+            rows = _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS})
             if model is None:
-                model = train_model(session, run)
+                model = train(session, table, rows, limits=options.limits, run=run)
             if frequencies is None:
                 frequencies = new_frequencies = term_frequency_tables(session)
             edges = predict_edges(
                 session,
                 model,
-                min_match_weight=options.match_weight,
+                min_match_weight=options.rule.floor,
                 frequencies=frequencies,
                 run=run,
             )
         finally:
             con.close()
+    edges = linking_pairs(edges, table, options.rule)
     seconds.update(run.seconds)
 
     step = time.perf_counter()
     ids = table.column("unique_id").to_numpy()
-    rows = _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS})
     clustered, refused = _cluster(rows, ids, edges, steward, options)
     seconds["cluster"] = time.perf_counter() - step
 
@@ -330,18 +346,23 @@ def _resolve_increment(
         with tempfile.TemporaryDirectory(prefix="cx360-duckdb-") as spill:
             con = _duckdb(spill)
             try:
+                scoped = scope.table()
                 session = SplinkSession(
                     con,
-                    scope.table(),
+                    scoped,
                     pa.array(scope.dirty, pa.int64()),
                     block_sizes=scope.block_sizes,
                 )
-                scored = predict_edges(
-                    session,
-                    model,
-                    min_match_weight=options.match_weight,
-                    frequencies=frequencies,
-                    run=run,
+                scored = linking_pairs(
+                    predict_edges(
+                        session,
+                        model,
+                        min_match_weight=options.rule.floor,
+                        frequencies=frequencies,
+                        run=run,
+                    ),
+                    scoped,
+                    options.rule,
                 )
             finally:
                 con.close()
@@ -483,6 +504,7 @@ def _finish_run(
     """Record the run, with what the next incremental run builds on; its id."""
     state = {
         "match_weight": options.match_weight,
+        "name_only_match_weight": options.name_only_match_weight,
         "limits": asdict(options.limits),
         "max_batch_id": max_batch_id,
         "overrides": sorted(i for i, _, _ in (*steward.links, *steward.separations)),

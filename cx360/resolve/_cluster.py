@@ -169,7 +169,13 @@ def cluster(
             reason is not None
             and reason != SEPARATED
             and limits.corroboration
-            and corroborated(records[left[k]], records[right[k]], reason)
+            and (
+                (
+                    limits.overwhelming_match_weight is not None
+                    and weights[k] >= limits.overwhelming_match_weight
+                )
+                or corroborated(records[left[k]], records[right[k]], reason)
+            )
         ):
             reason = None  # joined, each side's profile kept apart (as for overrides)
         if on_decision is not None:

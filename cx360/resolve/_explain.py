@@ -23,7 +23,8 @@ from cx360.models import (
     RecordPath,
     RecordRef,
 )
-from cx360.resolve._batch import DEFAULT_MATCH_WEIGHT, _latest_model
+from cx360.resolve._batch import _latest_model
+from cx360.resolve._evidence import LinkRule, identifiers_agree
 from cx360.resolve._features import FEATURE_COLUMNS, email_user
 from cx360.resolve._guards import GuardLimits, Profile, conflict
 from cx360.resolve._scoring import Scorer, TermFrequencies
@@ -67,7 +68,7 @@ def explain_pair(
     a: RecordKey,
     b: RecordKey,
     *,
-    threshold: float = DEFAULT_MATCH_WEIGHT,
+    rule: LinkRule | None = None,
     limits: GuardLimits | None = None,
 ) -> PairExplanation:
     """Score two stored records with the latest model, comparison by comparison."""
@@ -92,7 +93,7 @@ def explain_pair(
         model_id,
         (left_ref, left, left_customer),
         (right_ref, right, right_customer),
-        threshold=threshold,
+        rule=rule or LinkRule(),
         limits=limits or GuardLimits(),
     )
 
@@ -103,13 +104,15 @@ def pair_explanation(
     left_side: tuple[RecordRef, dict[str, Any], str | None],
     right_side: tuple[RecordRef, dict[str, Any], str | None],
     *,
-    threshold: float,
+    rule: LinkRule,
     limits: GuardLimits,
 ) -> PairExplanation:
     """A pair's waterfall; each side is (its key, its features, its customer or None)."""
     left_ref, left, left_customer = left_side
     right_ref, right, right_customer = right_side
     score = scorer.score(left, right)
+    identified = identifiers_agree(left, right)
+    threshold = rule.match_weight if identified else rule.name_only_match_weight
     contributions = [
         ComparisonContribution(
             comparison=part.name,
@@ -135,6 +138,7 @@ def pair_explanation(
         match_weight=score.match_weight,
         match_probability=score.match_probability,
         threshold=threshold,
+        identifier_backed=identified,
         above_threshold=score.match_weight >= threshold,
         guard_conflict=conflict(Profile.of(left), Profile.of(right), limits),
         left_customer_id=left_customer,

@@ -117,17 +117,6 @@ def email_user(record: Record) -> str | None:
     return key.split("@", 1)[0] if key else None
 
 
-def _handle_is_email_user(a: Record, b: Record) -> bool:
-    return bool(
-        (a.get("handle_key") is not None and a.get("handle_key") == email_user(b))
-        or (b.get("handle_key") is not None and b.get("handle_key") == email_user(a))
-    )
-
-
-def _email_user(a: Record, b: Record) -> bool:
-    return bool(a["email_key"].split("@", 1)[0] == b["email_key"].split("@", 1)[0])
-
-
 COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "given_name",
@@ -197,19 +186,12 @@ COMPARISONS: tuple[Comparison, ...] = (
             _else(),
         ),
     ),
-    Comparison(
-        "email",
-        (
-            _null("email_key"),
-            _exact("email_key"),
-            Level(
-                "same user name",
-                "split_part(\"email_key_l\", '@', 1) = split_part(\"email_key_r\", '@', 1)",
-                _email_user,
-            ),
-            _else(),
-        ),
-    ),
+    # No level for an e-mail user name at two providers, or for a handle that is the
+    # other record's e-mail user name: such user names are mostly the person's name
+    # ("maria.garcia", "jose_ruiz"), so the levels counted the names a second time. On
+    # generated data, dropping them raised precision from 0.989 to 0.993 at 50,000
+    # records, and recall with it.
+    Comparison("email", (_null("email_key"), _exact("email_key"), _else())),
     Comparison("phone", (_null("phone_key"), _exact("phone_key"), _else())),
     Comparison(
         "national_id",
@@ -230,19 +212,7 @@ COMPARISONS: tuple[Comparison, ...] = (
         ),
     ),
     Comparison("city", (_null("city_key"), _exact("city_key"), _else())),
-    Comparison(
-        "handle",
-        (
-            _exact("handle_key"),
-            Level(
-                "handle is the other's e-mail user name",
-                '"handle_key_l" = "email_user_r" OR "email_user_l" = "handle_key_r"',
-                _handle_is_email_user,
-            ),
-            _null("handle_key"),
-            _else(),
-        ),
-    ),
+    Comparison("handle", (_null("handle_key"), _exact("handle_key"), _else())),
 )
 
 

@@ -60,7 +60,11 @@ from cx360._errors import SchemaError
 from cx360.ingest._prepare import Quarantined, prepare_interaction, prepare_record
 from cx360.models import InteractionResult, Match, MatchAlternative, RecordRef
 from cx360.models._realtime import MatchStatus
-from cx360.resolve._batch import DEFAULT_MATCH_WEIGHT
+from cx360.resolve._evidence import (
+    DEFAULT_MATCH_WEIGHT,
+    LinkRule,
+    identifiers_agree,
+)
 from cx360.resolve._explain import pair_explanation
 from cx360.resolve._features import FEATURE_COLUMNS, email_user
 from cx360.resolve._guards import GuardLimits, conflict
@@ -312,7 +316,7 @@ class _ModelState:
     run_id: int | None
     scorer: Scorer  # without term frequencies: each call copies it and adds its own
     frequencies: _Frequencies | None  # None: a model stored before they were frozen
-    threshold: float
+    rule: LinkRule
     limits: GuardLimits
     max_batch_id: int
 
@@ -446,11 +450,20 @@ class RealtimeResolver:
             run_id=None if run_id is None else int(run_id),
             scorer=Scorer(dict(params)),
             frequencies=frequencies,
-            threshold=float(last.get("match_weight", DEFAULT_MATCH_WEIGHT)),
+            rule=_link_rule(last),
             limits=GuardLimits(**last.get("limits", {})),
             max_batch_id=int(last.get("max_batch_id", 0)),
         )
         return self._state
+
+
+def _link_rule(last_run: Mapping[str, Any]) -> LinkRule:
+    """The link rule of the last batch run (runs before name-only pairs had their own
+    weight used one weight for every pair)."""
+    if "match_weight" not in last_run:
+        return LinkRule()
+    weight = float(last_run["match_weight"])
+    return LinkRule(weight, float(last_run.get("name_only_match_weight", weight)))
 
 
 def _stored_features(conn: Connection, record_id: int) -> dict[str, Any]:
@@ -531,7 +544,10 @@ class _Decision:
     def run(self) -> Match:
         state, written = self.state, self.written
         scored = self._scored()
-        links = [c for c in scored if c.weight >= state.threshold]
+        record = self.record
+        links = [
+            c for c in scored if state.rule.links(c.weight, identifiers_agree(record, c.features))
+        ]
         previous = written.customer_id
         if written.stored in ("unchanged", "late") and previous is not None:
             # the same record again (or an older observation of it): nothing to decide
@@ -810,7 +826,7 @@ class _Decision:
                 self.state.model_id,
                 (self.ref, self.record, customer_id),
                 (shown.ref, shown.features, shown.customer_id),
-                threshold=self.state.threshold,
+                rule=self.state.rule,
                 limits=self.state.limits,
             )
         return Match(
@@ -822,7 +838,9 @@ class _Decision:
             match_weight=None if shown is None else shown.weight,
             match_probability=None if shown is None else match_probability(shown.weight),
             matched_record=None if shown is None else shown.ref,
-            threshold=self.state.threshold,
+            threshold=(
+                self.state.rule.match_weight if explanation is None else explanation.threshold
+            ),
             candidates=len(scored),
             alternatives=alternatives or [],
             merged_customers=merged or [],

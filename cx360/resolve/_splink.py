@@ -271,3 +271,72 @@ def predict_details(session: SplinkSession, model: dict[str, Any]) -> pa.Table:
     return session.con.sql(
         f"SELECT {', '.join(columns)} FROM {predictions.physical_name}"
     ).to_arrow_table()
+
+
+# Comparison levels whose u probability is counted from clusters (see `refine_u`), with
+# the value two records must share to be at that level.
+_U_FROM_CLUSTERS: dict[tuple[str, str], str] = {
+    ("email", "exact"): '"email_key"',
+    ("phone", "exact"): '"phone_key"',
+    ("national_id", "exact"): '"national_id_key"',
+    ("handle", "exact"): '"handle_key"',
+    ("birth_date", "exact"): '"birth_date"',
+    ("address", "exact"): '"address_key"',
+    ("surname", "both surnames"): (
+        'CASE WHEN "surname2_key" IS NOT NULL THEN "surname_key" || \' \' || "surname2_key" END'
+    ),
+}
+
+
+def refine_u(session: SplinkSession, model: dict[str, Any], clusters: pa.Table) -> dict[str, Any]:
+    """The model with the u probabilities of exact identifier levels counted from a
+    first clustering (`clusters`: `unique_id`, `cluster`) instead of random sampling.
+
+    Random pairs include true matches at the rate of the prior, which for a strong
+    identifier is about as often as two different people share it: sampled u came out
+    360× too high for e-mails on 15,000 generated records (8.5 bits of evidence lost).
+    Here u is the share of all pairs of records with the value that agree on it while
+    sitting in different clusters, counted exactly rather than sampled.
+    """
+    con = session.con
+    con.register("cx360_clusters", clusters)
+    refined = {**model, "comparisons": []}
+    try:
+        for comparison in model["comparisons"]:
+            levels = []
+            for level in comparison["comparison_levels"]:
+                key = _U_FROM_CLUSTERS.get(
+                    (comparison["output_column_name"], level.get("label_for_charts", ""))
+                )
+                if key is not None:
+                    u = _exact_u(con, key)
+                    if u is not None:
+                        level = {**level, "u_probability": u}
+                levels.append(level)
+            refined["comparisons"].append({**comparison, "comparison_levels": levels})
+    finally:
+        con.unregister("cx360_clusters")
+    return refined
+
+
+def _exact_u(con: duckdb.DuckDBPyConnection, key: str) -> float | None:
+    agree, present = con.sql(
+        f"""
+        WITH v AS (
+            SELECT {key} AS v, c.cluster
+            FROM cx360_records r JOIN cx360_clusters c USING (unique_id)
+            WHERE {key} IS NOT NULL
+        ),
+        by_value AS (SELECT count(*) AS n FROM v GROUP BY v.v),
+        by_cluster AS (SELECT count(*) AS n FROM v GROUP BY v.v, v.cluster)
+        SELECT
+            (SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM by_value)
+              - (SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM by_cluster),
+            (SELECT count(*) FROM v)
+        """
+    ).fetchall()[0]
+    pairs = present * (present - 1) / 2
+    if pairs < 1:
+        return None
+    # half a pair when none disagree-and-agree: a u of 0 would make the level certain
+    return float(max(agree, 0.5) / pairs)

@@ -56,7 +56,7 @@ def test_pair_waterfall_as_text_and_json(
     text = capsys.readouterr().out
     for word in ("prior", "given_name", "surname", "email", "phone", "match weight"):
         assert word in text
-    assert "above the link threshold 6" in text
+    assert "above the link threshold 2 (for pairs sharing an identifier)" in text
     assert "same customer: yes (cus_" in text
     if resolved["email"]:
         assert resolved["email"] not in text  # values are masked in the table
@@ -78,7 +78,7 @@ def test_pair_waterfall_as_a_self_contained_html_page(
     html = page.read_text(encoding="utf-8")
     assert html.startswith("<!doctype html>")
     assert "<svg" in html and html.count("<rect") >= 11  # prior, 9 comparisons, total
-    assert "threshold 6" in html
+    assert "threshold 2" in html
     # nothing fetched from elsewhere: no scripts, no external links or stylesheets
     assert "<script" not in html
     assert not re.search(r'(src|href)="', html)

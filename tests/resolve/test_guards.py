@@ -110,3 +110,45 @@ def test_a_pair_agreeing_on_the_other_two_personal_attributes_corroborates() -> 
     twin = {**record, "given_key": "noah", "national_id_key": "1122334455"}
     assert not corroborated(record, twin, "given_name")
     assert not corroborated({"birth_date": "1990-01-29"}, {"birth_date": "1990-01-29"}, "x")
+
+
+def test_different_second_surnames_are_different_people() -> None:
+    limits = GuardLimits()
+    father = _profile(given_key="inigo", surname_key="gomez", surname2_key="cano")
+    son = _profile(given_key="inigo", surname_key="gomez", surname2_key="cortes")
+    assert conflict(father, son, limits) == "second_surname"
+    assert conflict(father, son, GuardLimits(check_second_surnames=False)) is None
+    # a typo, a missing second surname, or surnames shifted between fields are no conflict
+    typo = _profile(given_key="inigo", surname_key="gomez", surname2_key="canno")
+    partial = _profile(given_key="inigo", surname_key="gomez")
+    shifted = _profile(given_key="inigo", surname_key="cano", surname2_key="gomez")
+    for same in (typo, partial, shifted):
+        assert conflict(father, same, limits) is None
+    # a group that already holds the other's second surname fits it
+    group = _profile(given_key="inigo", surname_key="gomez", surname2_key="cortes")
+    group.absorb(_profile(given_key="inigo", surname_key="gomez", surname2_key="cano"))
+    assert conflict(group, father, limits) is None
+
+
+def test_a_second_surname_conflict_is_overridden_by_the_same_id_and_birth_date() -> None:
+    from cx360.resolve._guards import corroborated
+
+    left = {
+        "given_key": "inigo",
+        "surname_key": "gomez",
+        "surname2_key": "cano",
+        "national_id_key": "02119379K",
+        "birth_date": "2011-06-11",
+    }
+    right = {**left, "surname2_key": "cortes"}
+    assert corroborated(left, right, "second_surname")
+    assert not corroborated(left, {**right, "birth_date": "1980-01-01"}, "second_surname")
+
+
+def test_a_default_like_birth_date_never_keeps_two_groups_apart() -> None:
+    limits = GuardLimits()
+    real = _profile(given_key="steven", surname_key="carter", birth_date="1987-05-02")
+    typed = _profile(given_key="steven", surname_key="carter", birth_date="2000-01-01")
+    assert conflict(real, typed, limits) is None
+    other = _profile(given_key="steven", surname_key="carter", birth_date="1950-09-30")
+    assert conflict(real, other, limits) == "birth_date"

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 import cx360
 from cx360.ingest._prepare import prepare_record
-from cx360.resolve._batch import DEFAULT_MATCH_WEIGHT, _latest_model
+from cx360.resolve import DEFAULT_MATCH_WEIGHT
+from cx360.resolve._batch import _latest_model
 from cx360.resolve._scoring import Scorer, TermFrequencies
 from cx360.store import Store
 from cx360.store._schema import interaction_versions, interactions, records

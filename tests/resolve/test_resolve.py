@@ -57,8 +57,9 @@ def test_resolve_links_the_same_person_and_keeps_ids_stable(
     predicted = assignments(store)
     assert len(predicted) == report.records  # every record has a customer
     precision, recall = _pairwise(predicted, _truth(dataset["truth"]))
+    # measured 0.994 / 0.937 on this data (seed 21, 3,000 records)
     assert precision >= 0.98, precision
-    assert recall >= 0.6, recall
+    assert recall >= 0.9, recall
 
     # the same data again: nothing changes, the stored model is reused
     again = hub.resolve()

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from cx360.resolve._evidence import (
+    IDENTIFIER_COLUMNS,
+    LinkRule,
+    identified_mask,
+    identifiers_agree,
+    linking_pairs,
+)
+
+_COLUMNS = ("unique_id", *IDENTIFIER_COLUMNS, "given_key")
+
+
+def _records() -> list[dict[str, Any]]:
+    base: dict[str, Any] = dict.fromkeys(_COLUMNS)
+    return [
+        {**base, "unique_id": 1, "given_key": "ana", "phone_key": "+573001234567"},
+        {**base, "unique_id": 2, "given_key": "ana", "phone_key": "+573001234567"},
+        {**base, "unique_id": 3, "given_key": "ana", "email_key": "ana.ruiz@example.com"},
+        {**base, "unique_id": 4, "given_key": "ana", "handle_key": "ana.ruiz"},
+        {**base, "unique_id": 5, "given_key": "ana", "birth_date": "1990-02-03"},
+        {**base, "unique_id": 6, "given_key": "ana", "birth_date": "1990-02-03"},
+        {**base, "unique_id": 7, "given_key": "ana"},
+        {**base, "unique_id": 8, "given_key": "ana", "address_key": "calle 1 2 3"},
+        {**base, "unique_id": 9, "given_key": "ana", "address_key": "calle 1 2 3"},
+        {**base, "unique_id": 10, "given_key": "ana", "national_id_key": "X1"},
+        {**base, "unique_id": 11, "given_key": "ana", "national_id_key": "X1"},
+        {**base, "unique_id": 12, "given_key": "ana", "email_key": "other@example.com"},
+    ]
+
+
+def _table(rows: list[dict[str, Any]]) -> pa.Table:
+    schema = pa.schema([("unique_id", pa.int64())] + [(c, pa.string()) for c in _COLUMNS[1:]])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def test_records_sharing_an_identifier_are_identifier_backed() -> None:
+    rows = _records()
+    by_id = {r["unique_id"]: r for r in rows}
+    assert identifiers_agree(by_id[1], by_id[2])  # phone
+    # a handle that is the other's e-mail user name is mostly a name, not an identifier
+    assert not identifiers_agree(by_id[3], by_id[4])
+    assert identifiers_agree(by_id[5], by_id[6])  # birth date
+    assert identifiers_agree(by_id[8], by_id[9])  # address
+    assert identifiers_agree(by_id[10], by_id[11])  # national ID
+    assert not identifiers_agree(by_id[1], by_id[7])  # only a name
+    assert not identifiers_agree(by_id[3], by_id[12])  # two different e-mails
+    assert not identifiers_agree(by_id[7], by_id[7] | {"unique_id": 99})  # unknowns never agree
+
+
+def test_the_vectorised_and_the_record_by_record_checks_agree() -> None:
+    rows = _records()
+    pairs = list(combinations(range(len(rows)), 2))
+    left = np.array([a for a, _ in pairs])
+    right = np.array([b for _, b in pairs])
+    mask = identified_mask(_table(rows), left, right)
+    expected = [identifiers_agree(rows[a], rows[b]) for a, b in pairs]
+    assert mask.tolist() == expected
+    assert any(expected) and not all(expected)
+
+
+def test_name_only_pairs_need_the_higher_weight() -> None:
+    rule = LinkRule(match_weight=2.0, name_only_match_weight=10.0)
+    assert rule.floor == 2.0
+    assert rule.links(2.0, identified=True)
+    assert not rule.links(9.9, identified=False)
+    assert rule.links(10.0, identified=False)
+    rows = _records()
+    # features out of order: the rule must not depend on it
+    features = _table(list(reversed(rows)))
+    edges = pa.table(
+        {
+            "unique_id_l": pa.array([1, 1, 1, 3], pa.int64()),
+            "unique_id_r": pa.array([2, 7, 12, 4], pa.int64()),
+            "match_weight": pa.array([3.0, 9.0, 12.0, 9.5]),
+        }
+    )
+    kept = linking_pairs(edges, features, rule)
+    pairs = zip(kept["unique_id_l"].to_pylist(), kept["unique_id_r"].to_pylist(), strict=True)
+    assert list(pairs) == [
+        (1, 2),  # phone shared, above 2
+        (1, 12),  # names only, but above 10
+    ]
+    assert linking_pairs(edges.slice(0, 0), features, rule).num_rows == 0
