@@ -67,7 +67,7 @@ from cx360.resolve._evidence import (
 )
 from cx360.resolve._explain import pair_explanation
 from cx360.resolve._features import FEATURE_COLUMNS, email_user
-from cx360.resolve._guards import GuardLimits, conflict
+from cx360.resolve._guards import GuardLimits, conflict, corroborated
 from cx360.resolve._guards import Profile as GuardProfile
 from cx360.resolve._ids import new_customer_id
 from cx360.resolve._scoring import Scorer, TermFrequencies, match_probability
@@ -457,6 +457,18 @@ class RealtimeResolver:
         return self._state
 
 
+def _overridden(
+    reason: str, record: dict[str, Any], pair: _Candidate, limits: GuardLimits
+) -> bool:
+    """Whether a guard's conflict gives way to the pair, as batch clustering decides."""
+    if not limits.corroboration:
+        return False
+    overwhelming = limits.overwhelming_match_weight
+    if overwhelming is not None and pair.weight >= overwhelming:
+        return True
+    return corroborated(record, pair.features, reason)
+
+
 def _link_rule(last_run: Mapping[str, Any]) -> LinkRule:
     """The link rule of the last batch run (runs before name-only pairs had their own
     weight used one weight for every pair)."""
@@ -587,6 +599,12 @@ class _Decision:
                 reason = reason or conflict(
                     group, profiles.get(customer_id, GuardProfile()), state.limits
                 )
+                if (
+                    reason not in (None, "override_separate")
+                    and strongest_pair is not None
+                    and _overridden(reason, self.record, strongest_pair, state.limits)
+                ):
+                    reason = None  # as in batch: a corroborated or overwhelming pair
             if reason is None:
                 joined[customer_id] = strongest_pair
                 group.absorb(profiles.get(customer_id, GuardProfile()))

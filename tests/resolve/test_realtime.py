@@ -243,12 +243,50 @@ def test_the_guards_keep_a_different_birth_date_apart(trained: Trained) -> None:
         source_record_id="rt-guard-2",
         date_of_birth=f"{year - 23}-01-15",
         national_id="",
+        email="",  # a namesake child shares the phone and address, not the e-mail
+        handle="",
     )
     second = hub.resolve_record(twin)
     assert second.customer_id != first.customer_id
     assert second.created and second.status in ("new", "ambiguous")
     blocked = [a for a in second.alternatives if a.customer_id == first.customer_id]
     assert blocked and blocked[0].reason == "birth_date"
+
+
+def test_an_overwhelming_pair_joins_across_a_guard_as_in_batch(trained: Trained) -> None:
+    hub = trained.hub
+    first = {
+        "source": "store",
+        "source_record_id": "rt-over-1",
+        "first_name": "Leocadia",
+        "last_name": "Quintanilla Ortuño",
+        "email": "leocadia.quintanilla@example.org",
+        "phone": "310 555 0199",
+        "national_id": "1020304059",
+        "date_of_birth": "1979-04-12",
+        "address": "Calle 45 # 12-30",
+        "city": "Bogotá",
+        "country": "CO",
+    }
+    created = hub.resolve_record(first)
+    # everything the same but the given name: a typing error, not another person
+    typo = hub.resolve_record(
+        dict(first, source="app", source_record_id="rt-over-2", first_name="Yolanda")
+    )
+    assert typo.match_weight is not None and typo.match_weight >= 25
+    assert typo.customer_id == created.customer_id and not typo.created
+    # the phone alone with a third given name: another person (too weak, or guarded)
+    other = hub.resolve_record(
+        {
+            "source": "whatsapp",
+            "source_record_id": "rt-over-3",
+            "first_name": "Maximiliano",
+            "phone": "310 555 0199",
+            "country": "CO",
+        }
+    )
+    assert other.customer_id != created.customer_id and other.created
+    assert {a.reason for a in other.alternatives} <= {"given_name"}
 
 
 def test_a_record_that_bridges_two_customers_merges_them(trained: Trained) -> None:
