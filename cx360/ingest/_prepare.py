@@ -50,6 +50,13 @@ class Quarantined:
     column: str | None
     raw: dict[str, Any]
 
+    def __reduce__(
+        self,
+    ) -> tuple[type[Quarantined], tuple[int | None, QuarantineReason, str | None, dict[str, Any]]]:
+        # Pickled through the constructor, so that unpickling works the same when this
+        # module is compiled (mypyc would otherwise assign to the frozen fields).
+        return (Quarantined, (self.row_number, self.reason, self.column, self.raw))
+
 
 class _RejectedRowError(Exception):
     def __init__(self, reason: QuarantineReason, column: str | None) -> None:

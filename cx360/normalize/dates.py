@@ -198,6 +198,11 @@ class NormalizedDate:
     issue: str | None
     ambiguous: bool
 
+    def __reduce__(self) -> tuple[type[NormalizedDate], tuple[str, str | None, str | None, bool]]:
+        # Pickled through the constructor, so that unpickling works the same when this
+        # module is compiled (mypyc would otherwise assign to the frozen fields).
+        return (NormalizedDate, (self.raw, self.iso, self.issue, self.ambiguous))
+
 
 class _Parsed(NamedTuple):
     """A calendar date (or the reason there is none), before range checks."""

@@ -143,6 +143,16 @@ class NormalizedEmail:
     placeholder: bool
     issue: str | None
 
+    def __reduce__(
+        self,
+    ) -> tuple[type[NormalizedEmail], tuple[str, str | None, str | None, bool, str | None]]:
+        # Pickled through the constructor, so that unpickling works the same when this
+        # module is compiled (mypyc would otherwise assign to the frozen fields).
+        return (
+            NormalizedEmail,
+            (self.raw, self.display, self.match_key, self.placeholder, self.issue),
+        )
+
 
 class _Reading(NamedTuple):
     display: str | None

@@ -230,6 +230,19 @@ class NormalizedName:
     surname_keys: tuple[str, ...]
     issue: str | None = None
 
+    def __reduce__(
+        self,
+    ) -> tuple[
+        type[NormalizedName],
+        tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], str | None],
+    ]:
+        # Pickled through the constructor, so that unpickling works the same when this
+        # module is compiled (mypyc would otherwise assign to the frozen fields).
+        return (
+            NormalizedName,
+            (self.given_names, self.surnames, self.given_keys, self.surname_keys, self.issue),
+        )
+
     @property
     def first_given_key(self) -> str | None:
         """Key of the first given name, or None."""

@@ -108,6 +108,18 @@ class NormalizedNationalId:
     placeholder: bool
     issue: str | None
 
+    def __reduce__(
+        self,
+    ) -> tuple[
+        type[NormalizedNationalId], tuple[str, str | None, str, bool | None, bool, str | None]
+    ]:
+        # Pickled through the constructor, so that unpickling works the same when this
+        # module is compiled (mypyc would otherwise assign to the frozen fields).
+        return (
+            NormalizedNationalId,
+            (self.raw, self.value, self.kind, self.valid, self.placeholder, self.issue),
+        )
+
     @property
     def match_key(self) -> str | None:
         """The canonical value when it is not known invalid and not a placeholder."""

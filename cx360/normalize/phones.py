@@ -121,6 +121,13 @@ class NormalizedPhone:
     placeholder: bool
     issue: str | None
 
+    def __reduce__(
+        self,
+    ) -> tuple[type[NormalizedPhone], tuple[str, str | None, str | None, bool, str | None]]:
+        # Pickled through the constructor, so that unpickling works the same when this
+        # module is compiled (mypyc would otherwise assign to the frozen fields).
+        return (NormalizedPhone, (self.raw, self.e164, self.kind, self.placeholder, self.issue))
+
     @property
     def match_key(self) -> str | None:
         """The E.164 form when the number is valid and not a placeholder."""
