@@ -22,6 +22,7 @@ from sqlalchemy import (
     Dialect,
     Table,
     bindparam,
+    exc,
     func,
     insert,
     literal,
@@ -207,6 +208,53 @@ def _insert_sql(dialect: Dialect, kind: _Kind) -> str:
     )
 
 
+def _stage_name(kind: _Kind) -> str:
+    return f"cx360_stage_{kind.table.name}"
+
+
+def _copy_insert(
+    conn: Connection, kind: _Kind, rows: Sequence[tuple[Any, ...]], *, batch_id: int, now: datetime
+) -> int:
+    """PostgreSQL: the rows go to a session-local staging table with COPY, then into the
+    table with one INSERT ... SELECT that skips existing keys, in the rows' order (ids are
+    given as `executemany` would give them). Returns how many rows were inserted.
+
+    The staging table lives in the same transaction: a rollback takes its rows with it.
+    """
+    quote = conn.dialect.identifier_preparer.quote
+    stage = quote(_stage_name(kind))
+    names = prepared_columns(kind)
+    columns = ", ".join(quote(n) for n in names)
+    tail = ", ".join(quote(n) for n in _TAIL)
+    conn.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS "
+        f"SELECT {columns}, 0 AS cx360_position FROM {quote(kind.table.name)} WITH NO DATA"
+    )
+    conn.exec_driver_sql(f"TRUNCATE {stage}")
+    driver: Any = conn.connection.driver_connection
+    statement = f"COPY {stage} ({columns}, cx360_position) FROM STDIN"
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for position, row in enumerate(rows):
+                copy.write_row((*row, position))
+    except conn.dialect.loaded_dbapi.Error as error:  # as SQLAlchemy would have raised it
+        raise exc.DBAPIError.instance(
+            statement,
+            None,
+            error,
+            conn.dialect.loaded_dbapi.Error,
+            hide_parameters=True,
+            dialect=conn.dialect,
+        ) from error
+    result = conn.exec_driver_sql(
+        f"INSERT INTO {quote(kind.table.name)} ({columns}, {tail}) "
+        f"SELECT {columns}, 1, %(batch_id)s, %(now)s, %(now)s FROM {stage} "
+        "ORDER BY cx360_position ON CONFLICT DO NOTHING",
+        {"batch_id": batch_id, "now": now},
+    )
+    return result.rowcount
+
+
 def insert_prepared(
     conn: Connection,
     codec: PreparedCodec,
@@ -224,11 +272,15 @@ def insert_prepared(
     table = kind.table
     if not rows:
         return WriteCounts()
-    stamp: Any = encode_sqlite_datetime(now) if codec.sqlite else now
-    tail = (1, batch_id, stamp, stamp)
     before = conn.execute(select(func.max(table.c.id))).scalar() or 0
-    result = conn.exec_driver_sql(_insert_sql(conn.dialect, kind), [r + tail for r in rows])
-    if result.rowcount == len(rows):
+    if conn.dialect.name == "postgresql":
+        inserted = _copy_insert(conn, kind, rows, batch_id=batch_id, now=now)
+    else:
+        stamp: Any = encode_sqlite_datetime(now) if codec.sqlite else now
+        tail = (1, batch_id, stamp, stamp)
+        result = conn.exec_driver_sql(_insert_sql(conn.dialect, kind), [r + tail for r in rows])
+        inserted = result.rowcount
+    if inserted == len(rows):
         return WriteCounts(inserted=len(rows))
     # Some keys were stored before: find the rows this statement did insert (newer ids of
     # this batch), and send the others through the careful path.

@@ -1,0 +1,110 @@
+"""The bulk write path (`insert_prepared`): executemany on SQLite, COPY through a staging
+table on PostgreSQL; both must insert, skip and count alike."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from cx360 import StoreError
+from cx360.ingest._prepare import prepare_record_values
+from cx360.store import Store, utcnow
+from cx360.store._schema import record_versions, records
+from cx360.store._writes import RECORDS, PreparedCodec, insert_prepared, start_batch
+
+
+def _rows(codec: PreparedCodec, ids: range, name: str = "Ana") -> list[tuple[Any, ...]]:
+    out = []
+    for i in ids:
+        values = prepare_record_values(
+            {
+                "source": "web",
+                "source_record_id": f"r{i}",
+                "observed_at": "2026-01-01T00:00:00Z",
+                "full_name": f"{name} Pérez",
+                "phone": f"300 555 {i:04d}",
+                "email": f"ana{i}@example.org",
+                "country": "CO",
+                "extra": 'a "quoted"\ttab\nnewline \\ backslash',
+            },
+            i,
+        )
+        assert isinstance(values, tuple)
+        out.append(codec.encode_values(values))
+    return out
+
+
+def _stored(store: Store) -> list[tuple[Any, ...]]:
+    with store.connection() as conn:
+        return [
+            tuple(row)
+            for row in conn.execute(
+                select(
+                    records.c.id,
+                    records.c.source_record_id,
+                    records.c.version,
+                    records.c.given_names,
+                    records.c.raw,
+                    records.c.observed_at,
+                    records.c.phone_key,
+                ).order_by(records.c.id)
+            )
+        ]
+
+
+def test_insert_prepared_inserts_skips_and_counts(store: Store) -> None:
+    codec = PreparedCodec(RECORDS, store.dialect == "sqlite")
+    with store.transaction() as conn:
+        batch = start_batch(conn, kind="records", origin=None, now=utcnow())
+        counts = insert_prepared(
+            conn, codec, _rows(codec, range(0, 50)), batch_id=batch, now=utcnow()
+        )
+        assert (counts.inserted, counts.updated, counts.unchanged) == (50, 0, 0)
+        # a second part in the same transaction reuses the staging table
+        counts = insert_prepared(
+            conn, codec, _rows(codec, range(50, 60)), batch_id=batch, now=utcnow()
+        )
+        assert (counts.inserted, counts.updated, counts.unchanged) == (10, 0, 0)
+    first = _stored(store)
+    assert [r[1] for r in first] == [f"r{i}" for i in range(60)]  # ids follow the rows' order
+    assert first[0][4]["extra"] == 'a "quoted"\ttab\nnewline \\ backslash'
+    observed = first[0][5]
+    if observed.tzinfo is not None:
+        observed = observed.astimezone(UTC).replace(tzinfo=None)
+    assert observed == datetime(2026, 1, 1)
+
+    # existing keys: same content (unchanged), new content (updated), and new keys
+    with store.transaction() as conn:
+        batch = start_batch(conn, kind="records", origin=None, now=utcnow())
+        part = (
+            _rows(codec, range(0, 10))
+            + _rows(codec, range(10, 20), name="Bea")
+            + _rows(codec, range(60, 70))
+        )
+        counts = insert_prepared(conn, codec, part, batch_id=batch, now=utcnow())
+        assert (counts.inserted, counts.updated, counts.unchanged) == (10, 10, 10)
+    after = _stored(store)
+    assert [r[1] for r in after] == [f"r{i}" for i in range(70)]
+    assert [r[2] for r in after[:20]] == [1] * 10 + [2] * 10
+    assert after[:10] == first[:10]
+    with store.connection() as conn:
+        assert len(conn.execute(select(record_versions.c.id)).all()) == 10
+
+
+def test_a_failed_part_leaves_nothing_and_names_no_value(store: Store) -> None:
+    codec = PreparedCodec(RECORDS, store.dialect == "sqlite")
+    rows = _rows(codec, range(3))
+    too_long = list(rows[2])
+    too_long[codec.index["country"]] = "SECRET-VALUE"  # longer than the column allows
+    rows[2] = tuple(too_long)
+    if store.dialect == "sqlite":
+        pytest.skip("SQLite does not enforce VARCHAR lengths")
+    with store.transaction() as conn:
+        batch = start_batch(conn, kind="records", origin=None, now=utcnow())
+    with pytest.raises(StoreError) as caught, store.transaction() as conn:
+        insert_prepared(conn, codec, rows, batch_id=batch, now=utcnow())
+    assert "SECRET-VALUE" not in str(caught.value)
+    assert _stored(store) == []
