@@ -139,15 +139,22 @@ records = Table(
     Column("ingested_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
     UniqueConstraint("source", "source_record_id"),
-    Index(None, "email_key"),
-    Index(None, "phone_key"),
-    Index(None, "national_id_key"),
-    Index(None, "handle_key"),
     Index(None, "surname_key", "given_canonical"),
     # real-time candidates (migration 0005), like batch blocking: surname or given name
     # + birth date (the address and e-mail user name ones follow the table)
     Index(None, "birth_date", "surname_key", "given_canonical"),
 )
+# Identifier lookups: partial indexes over the records that have the key (migration 0006;
+# most records lack a national ID or a handle). Only a query whose condition implies
+# `key IS NOT NULL` can use one: `key = ...` and `key IN (...)` do, on both backends.
+for _key in ("email_key", "phone_key", "national_id_key", "handle_key"):
+    _present = records.c[_key].is_not(None)
+    Index(
+        f"ix_records_{_key}",
+        records.c[_key],
+        sqlite_where=_present,
+        postgresql_where=_present,
+    )
 Index("ix_records_address_prefix", address_prefix(records.c.address_key))
 Index("ix_records_email_user", email_user(records.c.email_key))
 
