@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cx360.resolve._guards import GuardLimits, Profile, conflict, corroborated
+from cx360.resolve._guards import GuardLimits, Profile, conflict, corroborated, overwhelming
 
 # Why a join was not made when a steward's 'separate' forbids it (a guard-like reason).
 SEPARATED = "override_separate"
@@ -170,10 +170,7 @@ def cluster(
             and reason != SEPARATED
             and limits.corroboration
             and (
-                (
-                    limits.overwhelming_match_weight is not None
-                    and weights[k] >= limits.overwhelming_match_weight
-                )
+                overwhelming(records[left[k]], records[right[k]], weights[k], limits)
                 or corroborated(records[left[k]], records[right[k]], reason)
             )
         ):

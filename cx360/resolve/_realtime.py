@@ -67,7 +67,7 @@ from cx360.resolve._evidence import (
 )
 from cx360.resolve._explain import pair_explanation
 from cx360.resolve._features import FEATURE_COLUMNS, email_user
-from cx360.resolve._guards import GuardLimits, conflict, corroborated
+from cx360.resolve._guards import GuardLimits, conflict, corroborated, overwhelming
 from cx360.resolve._guards import Profile as GuardProfile
 from cx360.resolve._ids import new_customer_id
 from cx360.resolve._scoring import Scorer, TermFrequencies, match_probability
@@ -457,16 +457,13 @@ class RealtimeResolver:
         return self._state
 
 
-def _overridden(
-    reason: str, record: dict[str, Any], pair: _Candidate, limits: GuardLimits
-) -> bool:
+def _overridden(reason: str, record: dict[str, Any], pair: _Candidate, limits: GuardLimits) -> bool:
     """Whether a guard's conflict gives way to the pair, as batch clustering decides."""
     if not limits.corroboration:
         return False
-    overwhelming = limits.overwhelming_match_weight
-    if overwhelming is not None and pair.weight >= overwhelming:
-        return True
-    return corroborated(record, pair.features, reason)
+    return overwhelming(record, pair.features, pair.weight, limits) or corroborated(
+        record, pair.features, reason
+    )
 
 
 def _link_rule(last_run: Mapping[str, Any]) -> LinkRule:

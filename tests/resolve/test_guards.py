@@ -80,13 +80,6 @@ def test_transposition_distance() -> None:
     assert transposition_distance("abc", "") == 3
 
 
-def test_ids_of_a_country_without_rules_do_not_guard() -> None:
-    # no check digit, no known shape: a typo and another person look alike
-    a = _profile(national_id_key="6693616", national_id_kind="generic")
-    b = _profile(national_id_key="4842648", national_id_kind="generic")
-    assert conflict(a, b, GuardLimits()) is None
-
-
 def test_a_pair_agreeing_on_the_other_two_personal_attributes_corroborates() -> None:
     from cx360.resolve._guards import corroborated
 
@@ -152,3 +145,26 @@ def test_a_default_like_birth_date_never_keeps_two_groups_apart() -> None:
     assert conflict(real, typed, limits) is None
     other = _profile(given_key="steven", surname_key="carter", birth_date="1950-09-30")
     assert conflict(real, other, limits) == "birth_date"
+
+
+def test_only_an_overwhelming_pair_sharing_a_personal_identifier_overrides() -> None:
+    from cx360.resolve._guards import overwhelming
+
+    limits = GuardLimits()
+    left = {"phone_key": "+34600000001", "address_key": "calle mayor 1", "email_key": "a@x.es"}
+    household = {**left, "email_key": "b@x.es"}  # same phone and address, not the e-mail
+    assert not overwhelming(left, household, 40.0, limits)
+    assert overwhelming(left, dict(left), 40.0, limits)
+    assert not overwhelming(left, dict(left), 24.0, limits)
+    assert not overwhelming(left, dict(left), 40.0, GuardLimits(overwhelming_match_weight=None))
+
+
+def test_unvalidated_id_numbers_conflict_only_when_clearly_different() -> None:
+    limits = GuardLimits()
+    a = _profile(national_id_key="2283302", national_id_kind="generic")
+    typo = _profile(national_id_key="2283032", national_id_kind="generic")  # digits swapped
+    other = _profile(national_id_key="9129876", national_id_kind="generic")
+    partial = _profile(national_id_key="3302", national_id_kind="generic")  # last four only
+    assert conflict(a, typo, limits) is None
+    assert conflict(a, other, limits) == "national_id"
+    assert conflict(a, partial, limits) is None
