@@ -1,21 +1,35 @@
 """The Splink adapter: the only module that imports Splink.
 
 Everything else speaks cx360's terms (records, features, models as dicts, edges as Arrow
-tables). Splink runs on DuckDB here; the Spark engine will plug in at `_db_api`.
+tables). A `SplinkSession` runs Splink on one of two engines:
+
+- DuckDB (the default): a DuckDB connection in this process;
+- Spark (`SparkEngine` from `_spark.py`): Splink's `SparkAPI`, with the features written
+  to Parquet for Spark and the scored pairs read back from Parquet.
+
+cx360's SQL (comparison levels, blocking rules, the queries below) is written once, in
+DuckDB's dialect; on Spark it is translated with sqlglot (`_to_dialect`). Models are kept
+in DuckDB's dialect whichever engine trained them (`_canonical`), so incremental and
+real-time resolution read the same model JSON.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
+import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import duckdb
 import pyarrow as pa
 
 from cx360._errors import ResolutionError
 from cx360.resolve._features import COMPARISONS, TF_COLUMNS, splink_comparisons
+
+if TYPE_CHECKING:
+    from cx360.resolve._spark import SparkEngine
 
 log = logging.getLogger("cx360.resolve")
 
@@ -65,55 +79,66 @@ class SplinkRun:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-class SplinkSession:
-    """The records registered once with Splink on one DuckDB connection.
+class _Backend(Protocol):
+    """What a session needs from an engine: Splink's database API and plain SQL."""
 
-    `dirty` (record ids), when given, marks the records new or changed since the last run:
-    predictions then cover only pairs with at least one dirty record (incremental runs).
-    Records sharing a name block that has just grown past the block limit are marked
-    dirty too, so that pairs a full run would no longer generate are dropped and rescored.
-    """
+    dialect: str
+    db_api: Any
 
-    def __init__(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        table: pa.Table,
-        dirty: pa.Array | None = None,
-        block_sizes: pa.Table | None = None,
-    ) -> None:
-        """`block_sizes` (given_canonical, surname_key, records), when given, are the name
-        blocks' sizes in the whole store, for a `table` that holds only some of its records
-        (an incremental run's dirty records and their candidates); `dirty` is then final:
-        the caller has already added the records of name blocks that outgrew the limit."""
+    def create_records(
+        self, table: pa.Table, dirty: pa.Array | None, block_sizes: pa.Table | None
+    ) -> None: ...
+
+    def query(self, sql: str) -> pa.Table: ...
+
+    def register(self, name: str, table: pa.Table) -> None: ...
+
+    def unregister(self, name: str) -> None: ...
+
+
+def _records_sql(block_size: str, source: str, dirty: str) -> str:
+    """The session's records: the features plus the columns blocking needs (DuckDB SQL)."""
+    return f"""
+        SELECT i.*,
+            CASE WHEN {block_size} <= {NAME_BLOCK_MAX_RECORDS}
+                 THEN i.given_canonical || ' ' || i.surname_key END AS name_block,
+            split_part(i.email_key, '@', 1) AS email_user,
+            {dirty} AS is_dirty
+        FROM {source}
+        """
+
+
+_WINDOW_BLOCK_SIZE = "count(*) OVER (PARTITION BY i.given_canonical, i.surname_key)"
+_JOINED_BLOCK_SIZES = """cx360_input i LEFT JOIN cx360_block_sizes b
+    ON i.given_canonical = b.given_canonical AND i.surname_key = b.surname_key"""
+
+
+class _DuckDB:
+    """Splink on a DuckDB connection in this process."""
+
+    dialect = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         from splink import DuckDBAPI
 
         self.con = con
-        self.num_rows = table.num_rows
-        self.incremental = dirty is not None
-        self._db_api = DuckDBAPI(connection=con)
+        self.db_api = DuckDBAPI(connection=con)
+
+    def create_records(
+        self, table: pa.Table, dirty: pa.Array | None, block_sizes: pa.Table | None
+    ) -> None:
+        con = self.con
         con.register("cx360_input", table)
         none = pa.array([], pa.int64())
         con.register("cx360_dirty", pa.table({"unique_id": dirty if dirty is not None else none}))
         if block_sizes is None:
-            block_size = "count(*) OVER (PARTITION BY i.given_canonical, i.surname_key)"
-            source = "cx360_input i"
+            block_size, source = _WINDOW_BLOCK_SIZE, "cx360_input i"
         else:
             con.register("cx360_block_sizes", block_sizes)
-            block_size = "b.records"
-            source = """cx360_input i LEFT JOIN cx360_block_sizes b
-                ON i.given_canonical = b.given_canonical AND i.surname_key = b.surname_key"""
-        con.execute(
-            f"""
-            CREATE TABLE cx360_records AS
-            SELECT i.*,
-                CASE WHEN {block_size} <= {NAME_BLOCK_MAX_RECORDS}
-                     THEN i.given_canonical || ' ' || i.surname_key END AS name_block,
-                split_part(i.email_key, '@', 1) AS email_user,
-                i.unique_id IN (SELECT unique_id FROM cx360_dirty) AS is_dirty
-            FROM {source}
-            """
-        )
-        if self.incremental and block_sizes is None:
+            block_size, source = "b.records", _JOINED_BLOCK_SIZES
+        dirty_sql = "i.unique_id IN (SELECT unique_id FROM cx360_dirty)"
+        con.execute(f"CREATE TABLE cx360_records AS {_records_sql(block_size, source, dirty_sql)}")
+        if dirty is not None and block_sizes is None:
             con.execute(
                 f"""
                 UPDATE cx360_records SET is_dirty = TRUE
@@ -130,21 +155,168 @@ class SplinkSession:
         con.unregister("cx360_dirty")
         if block_sizes is not None:
             con.unregister("cx360_block_sizes")
+
+    def query(self, sql: str) -> pa.Table:
+        return self.con.sql(sql).to_arrow_table()
+
+    def register(self, name: str, table: pa.Table) -> None:
+        self.con.register(name, table)
+
+    def unregister(self, name: str) -> None:
+        self.con.unregister(name)
+
+
+class _Spark:
+    """Splink's SparkAPI on a `SparkEngine`: tables go to Spark as Parquet files in the
+    run's work directory, and query results come back the same way."""
+
+    dialect = "spark"
+
+    def __init__(self, engine: SparkEngine) -> None:
+        from splink import SparkAPI
+
+        self.engine = engine
+        self.spark = engine.spark
+        # cx360's comparisons use Spark's own functions, not the Scala UDFs in Splink's jar
+        self.db_api = SparkAPI(  # type: ignore[no-untyped-call]
+            spark_session=engine.spark,
+            break_lineage_method="parquet",
+            register_udfs_automatically=False,
+        )
+
+    def create_records(
+        self, table: pa.Table, dirty: pa.Array | None, block_sizes: pa.Table | None
+    ) -> None:
+        if dirty is not None and block_sizes is None:
+            raise ResolutionError("an incremental Spark session needs the store's name block sizes")
+        self.register("cx360_input", table)
+        if dirty is not None:
+            self.register("cx360_dirty", pa.table({"unique_id": dirty}))
+            source = "cx360_input i LEFT JOIN cx360_dirty d ON i.unique_id = d.unique_id"
+            dirty_sql = "d.unique_id IS NOT NULL"
+        else:
+            source, dirty_sql = "cx360_input i", "FALSE"
+        if block_sizes is None:
+            block_size = _WINDOW_BLOCK_SIZE
+        else:
+            self.register("cx360_block_sizes", block_sizes)
+            block_size = "b.records"
+            source = source.replace("cx360_input i", _JOINED_BLOCK_SIZES, 1)
+        frame = self.spark.sql(_to_dialect(_records_sql(block_size, source, dirty_sql), "spark"))
+        # written once, so Splink's many reads of it do not recompute the window
+        frame.write.parquet(self.engine.uri("cx360_records"))
+        self.engine.frame("cx360_records").createOrReplaceTempView("cx360_records")
+        for name in ("cx360_input", "cx360_dirty", "cx360_block_sizes"):
+            self.unregister(name)
+
+    def query(self, sql: str) -> pa.Table:
+        name = f"cx360_result_{uuid.uuid4().hex[:12]}"
+        self.spark.sql(_to_dialect(sql, "spark")).write.parquet(self.engine.uri(name))
+        return self.engine.read(name)
+
+    def register(self, name: str, table: pa.Table) -> None:
+        self.engine.write(name, table)
+        self.engine.frame(name).createOrReplaceTempView(name)
+
+    def unregister(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
+
+
+class SplinkSession:
+    """The records registered once with Splink, on DuckDB or Spark.
+
+    `engine` is a DuckDB connection or a `SparkEngine` (`cx360.resolve._spark`).
+
+    `dirty` (record ids), when given, marks the records new or changed since the last run:
+    predictions then cover only pairs with at least one dirty record (incremental runs).
+    Records sharing a name block that has just grown past the block limit are marked
+    dirty too, so that pairs a full run would no longer generate are dropped and rescored.
+    """
+
+    def __init__(
+        self,
+        engine: duckdb.DuckDBPyConnection | SparkEngine,
+        table: pa.Table,
+        dirty: pa.Array | None = None,
+        block_sizes: pa.Table | None = None,
+    ) -> None:
+        """`block_sizes` (given_canonical, surname_key, records), when given, are the name
+        blocks' sizes in the whole store, for a `table` that holds only some of its records
+        (an incremental run's dirty records and their candidates); `dirty` is then final:
+        the caller has already added the records of name blocks that outgrew the limit.
+        On Spark an incremental session needs `block_sizes`."""
+        self.num_rows = table.num_rows
+        self.incremental = dirty is not None
+        self._backend: _Backend = (
+            _DuckDB(engine) if isinstance(engine, duckdb.DuckDBPyConnection) else _Spark(engine)
+        )
+        self._backend.create_records(table, dirty, block_sizes)
+        self._db_api = self._backend.db_api
         self._frame = self._db_api.register("cx360_records")
+
+    @property
+    def dialect(self) -> str:
+        """The SQL dialect of the engine: "duckdb" or "spark"."""
+        return self._backend.dialect
+
+    def query(self, sql: str) -> pa.Table:
+        """The result of a query in DuckDB's dialect over the session's tables
+        (`cx360_records` and any registered), translated for the engine."""
+        return self._backend.query(sql)
 
     def dirty_ids(self) -> pa.Array:
         """The records an incremental run rescores (given dirty + name-block growth)."""
-        return (
-            self.con.sql("SELECT unique_id FROM cx360_records WHERE is_dirty ORDER BY 1")
-            .to_arrow_table()
-            .column(0)
-            .combine_chunks()
-        )
+        table = self.query("SELECT unique_id FROM cx360_records WHERE is_dirty ORDER BY 1")
+        return table.column(0).combine_chunks()
 
     def linker(self, settings: dict[str, Any]) -> Any:
         from splink import Linker
 
-        return Linker(self._frame, settings, log_level=logging.WARNING)
+        return Linker(
+            self._frame, _to_dialect_settings(settings, self.dialect), log_level=logging.WARNING
+        )
+
+
+def _to_dialect(sql: str, dialect: str) -> str:
+    """SQL written for DuckDB, translated to `dialect`."""
+    if dialect == "duckdb":
+        return sql
+    import sqlglot
+
+    return str(sqlglot.transpile(sql, read="duckdb", write=dialect)[0])
+
+
+def _to_dialect_settings(settings: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """Splink settings (a model) written for DuckDB, with their SQL in `dialect`."""
+    if settings.get("sql_dialect", "duckdb") == dialect:
+        return settings
+    out = copy.deepcopy(settings)
+    out["sql_dialect"] = dialect
+    for comparison in out["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if str(level["sql_condition"]).strip().upper() != "ELSE":
+                level["sql_condition"] = _to_dialect(level["sql_condition"], dialect)
+    for rule in out["blocking_rules_to_generate_predictions"]:
+        rule["blocking_rule"] = _to_dialect(rule["blocking_rule"], dialect)
+        rule.pop("sql_dialect", None)
+    return out
+
+
+def _canonical(trained: dict[str, Any], template: dict[str, Any]) -> dict[str, Any]:
+    """A model trained on another engine, with the SQL of `template` (the DuckDB settings
+    it was trained from): the one model format that every part of cx360 reads."""
+    if trained.get("sql_dialect") == template.get("sql_dialect"):
+        return trained
+    out = copy.deepcopy(trained)
+    out["sql_dialect"] = template["sql_dialect"]
+    for comparison, original in zip(out["comparisons"], template["comparisons"], strict=True):
+        pairs = zip(comparison["comparison_levels"], original["comparison_levels"], strict=True)
+        for level, source in pairs:
+            level["sql_condition"] = source["sql_condition"]
+    out["blocking_rules_to_generate_predictions"] = copy.deepcopy(
+        template["blocking_rules_to_generate_predictions"]
+    )
+    return out
 
 
 def _settings() -> dict[str, Any]:
@@ -173,11 +345,16 @@ def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[st
     if session.num_rows < 50:
         raise ResolutionError("too few records to train a matching model (need at least 50)")
     started = time.perf_counter()
-    linker = session.linker(_settings())
+    settings = _settings()
+    linker = session.linker(settings)
     training = linker.training
-    training.estimate_probability_two_random_records_match(list(DETERMINISTIC_RULES), recall=0.7)
+    rules = [_to_dialect(rule, session.dialect) for rule in DETERMINISTIC_RULES]
+    training.estimate_probability_two_random_records_match(rules, recall=0.7)
     max_pairs = min(5e6, max(1e5, session.num_rows * 20.0))
-    training.estimate_u_using_random_sampling(max_pairs=max_pairs)
+    # DuckDB samples in chunks to bound its memory; Spark spreads one sample over its
+    # executors, where every chunk would be a round of jobs (11 rounds: 55 s of 2,000 records)
+    chunks = 1 if session.dialect == "spark" else 10
+    training.estimate_u_using_random_sampling(max_pairs=max_pairs, num_chunks=chunks)
     for cols in TRAINING_BLOCKS:
         try:
             training.estimate_parameters_using_expectation_maximisation(
@@ -185,7 +362,7 @@ def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[st
             )
         except Exception as error:  # Splink raises bare Exceptions when a block is empty
             log.warning("EM session blocked on %s skipped: %s", cols, type(error).__name__)
-    model: dict[str, Any] = linker.misc.save_model_to_json()
+    model = _canonical(linker.misc.save_model_to_json(), settings)
     if run is not None:
         run.seconds["train"] = time.perf_counter() - started
     return model
@@ -196,14 +373,14 @@ def term_frequency_tables(session: SplinkSession) -> dict[str, pa.Table]:
     them (count of the value / count of non-null values), to freeze with a model."""
     tables: dict[str, pa.Table] = {}
     for column in TF_COLUMNS:
-        tables[column] = session.con.sql(
+        tables[column] = session.query(
             f"""
             SELECT "{column}" AS value,
                    CAST(count(*) AS DOUBLE) / (SELECT count("{column}") FROM cx360_records)
                        AS frequency
             FROM cx360_records WHERE "{column}" IS NOT NULL GROUP BY 1 ORDER BY 1
             """
-        ).to_arrow_table()
+        )
     return tables
 
 
@@ -231,13 +408,14 @@ def predict_edges(
     started = time.perf_counter()
     linker = session.linker(_dirty_only(model) if session.incremental else model)
     for column, tf in (frequencies or {}).items():
-        lookup = tf.rename_columns([column, f"tf_{column}"])
-        frame = session._db_api.register(lookup)
+        name = f"cx360_tf_{column}_{uuid.uuid4().hex[:8]}"
+        session._backend.register(name, tf.rename_columns([column, f"tf_{column}"]))
+        frame = session._db_api.register(name)
         linker.table_management.register_term_frequency_lookup(frame, column)
     predictions = linker.inference.predict(threshold_match_weight=min_match_weight)
-    edges = session.con.sql(
+    edges = session.query(
         f"SELECT unique_id_l, unique_id_r, match_weight FROM {predictions.physical_name}"
-    ).to_arrow_table()
+    )
     if run is not None:
         run.seconds["predict"] = time.perf_counter() - started
     return edges
@@ -268,9 +446,7 @@ def predict_details(session: SplinkSession, model: dict[str, Any]) -> pa.Table:
             f'"mw_{name}" AS "{name}_weight"',
             f'{tf} AS "{name}_tf"',
         ]
-    return session.con.sql(
-        f"SELECT {', '.join(columns)} FROM {predictions.physical_name}"
-    ).to_arrow_table()
+    return session.query(f"SELECT {', '.join(columns)} FROM {predictions.physical_name}")
 
 
 # Comparison levels whose u probability is counted from clusters (see `refine_u`), with
@@ -298,8 +474,7 @@ def refine_u(session: SplinkSession, model: dict[str, Any], clusters: pa.Table) 
     Here u is the share of all pairs of records with the value that agree on it while
     sitting in different clusters, counted exactly rather than sampled.
     """
-    con = session.con
-    con.register("cx360_clusters", clusters)
+    session._backend.register("cx360_clusters", clusters)
     refined = {**model, "comparisons": []}
     try:
         for comparison in model["comparisons"]:
@@ -309,18 +484,18 @@ def refine_u(session: SplinkSession, model: dict[str, Any], clusters: pa.Table) 
                     (comparison["output_column_name"], level.get("label_for_charts", ""))
                 )
                 if key is not None:
-                    u = _exact_u(con, key)
+                    u = _exact_u(session, key)
                     if u is not None:
                         level = {**level, "u_probability": u}
                 levels.append(level)
             refined["comparisons"].append({**comparison, "comparison_levels": levels})
     finally:
-        con.unregister("cx360_clusters")
+        session._backend.unregister("cx360_clusters")
     return refined
 
 
-def _exact_u(con: duckdb.DuckDBPyConnection, key: str) -> float | None:
-    agree, present = con.sql(
+def _exact_u(session: SplinkSession, key: str) -> float | None:
+    row = session.query(
         f"""
         WITH v AS (
             SELECT {key} AS v, c.cluster
@@ -331,10 +506,11 @@ def _exact_u(con: duckdb.DuckDBPyConnection, key: str) -> float | None:
         by_cluster AS (SELECT count(*) AS n FROM v GROUP BY v.v, v.cluster)
         SELECT
             (SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM by_value)
-              - (SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM by_cluster),
-            (SELECT count(*) FROM v)
+              - (SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM by_cluster) AS agree,
+            (SELECT count(*) FROM v) AS present
         """
-    ).fetchall()[0]
+    ).to_pylist()[0]
+    agree, present = row["agree"], row["present"]
     pairs = present * (present - 1) / 2
     if pairs < 1:
         return None

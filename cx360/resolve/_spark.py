@@ -1,0 +1,191 @@
+"""The Spark side of the Spark engine: the session, the work directory, Parquet exchange.
+
+Splink is not imported here: the adapter (`_splink.py`) drives Splink's `SparkAPI` over
+the session and work directory set up here. Data goes between this process and Spark as
+Parquet files in a per-run directory under the work directory (features out, scored pairs
+back), so the same code runs against a cluster when the work directory is storage that
+both this process and the executors reach (HDFS, S3, a shared mount).
+
+pyspark is the `spark` extra and is imported only when the engine starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from cx360._errors import ConfigurationError, MissingDependencyError
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+log = logging.getLogger("cx360.resolve")
+
+# Settings cx360 gives a session it builds itself (a session passed in is used as it is).
+DEFAULT_CONF: dict[str, str] = {
+    "spark.app.name": "cx360-resolve",
+    "spark.ui.showConsoleProgress": "false",
+    # Splink's joins are many; adaptive execution coalesces their small partitions
+    "spark.sql.adaptive.enabled": "true",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SparkOptions:
+    """Where and how the Spark engine runs.
+
+    Attributes:
+        master: the cluster manager URL (`spark://host:7077`, `yarn`, `k8s://...`,
+            `local[4]`); None: the `spark.master` of the environment (`spark-submit`,
+            `SPARK_CONF_DIR`), else `local[*]`. Ignored when `session` is given.
+        work_dir: where Parquet files and Spark checkpoints go, as a path or URL
+            (`hdfs://nn/tmp/cx360`, `s3a://bucket/cx360`); it must be reachable by this
+            process and every executor. None: a local temporary directory (local mode).
+        session: an existing `pyspark.sql.SparkSession` to run on; cx360 leaves it open.
+        conf: extra Spark settings for a session cx360 builds (`spark.executor.memory`...).
+    """
+
+    master: str | None = None
+    work_dir: str | None = None
+    session: SparkSession | None = field(default=None, compare=False)
+    conf: Mapping[str, str] = field(default_factory=dict)
+
+
+def _pyspark() -> Any:
+    try:
+        import pyspark.sql
+    except ImportError as error:
+        raise MissingDependencyError("pyspark", "spark") from error
+    return pyspark.sql
+
+
+def java_available() -> bool:
+    """Whether a Java runtime for Spark can be found (JAVA_HOME or `java` on PATH)."""
+    home = os.environ.get("JAVA_HOME")
+    if home and os.path.exists(os.path.join(home, "bin", "java")):
+        return True
+    return shutil.which("java") is not None
+
+
+def _arrow_uri(uri: str) -> str:
+    """The URL pyarrow knows for one Spark knows (Hadoop's `s3a://` is `s3://` there)."""
+    return "s3://" + uri[len("s3a://") :] if uri.startswith("s3a://") else uri
+
+
+def _is_local(uri: str) -> bool:
+    scheme = urlparse(uri).scheme
+    return scheme in ("", "file") or (len(scheme) == 1 and os.name == "nt")
+
+
+class SparkEngine:
+    """A Spark session and this run's directory in the work directory.
+
+    Use as a context manager: on exit the run's directory is deleted, and the session is
+    stopped if cx360 built it.
+    """
+
+    def __init__(self, spark: SparkSession, work_dir: str, *, owns_session: bool) -> None:
+        self.spark = spark
+        self._owns_session = owns_session
+        self._temporary: str | None = None
+        if not work_dir:
+            self._temporary = tempfile.mkdtemp(prefix="cx360-spark-")
+            work_dir = self._temporary
+        run = f"cx360-run-{uuid.uuid4().hex[:12]}"
+        if _is_local(work_dir):
+            local = os.path.abspath(urlparse(work_dir).path if "://" in work_dir else work_dir)
+            self._fs: pafs.FileSystem = pafs.LocalFileSystem()
+            self._root = os.path.join(local, run)
+            self._spark_root = "file://" + self._root
+        else:
+            self._fs, path = pafs.FileSystem.from_uri(_arrow_uri(work_dir))
+            self._root = path.rstrip("/") + "/" + run
+            self._spark_root = work_dir.rstrip("/") + "/" + run
+        self._fs.create_dir(self._root, recursive=True)
+        context = spark.sparkContext
+        if context.getCheckpointDir() is None:
+            # Splink breaks long query lineages by writing Parquet there
+            context.setCheckpointDir(self.uri("checkpoints"))
+
+    @classmethod
+    def start(cls, options: SparkOptions) -> SparkEngine:
+        """Take the session in `options`, or build one (local mode unless a master is set)."""
+        if options.session is not None:
+            return cls(options.session, options.work_dir or "", owns_session=False)
+        sql = _pyspark()
+        if not java_available():
+            raise ConfigurationError(
+                "the Spark engine needs a Java runtime (17 or later): set JAVA_HOME or put "
+                "`java` on PATH"
+            )
+        builder = sql.SparkSession.builder
+        master = options.master or os.environ.get("SPARK_MASTER")
+        if master:
+            builder = builder.master(master)
+        elif not os.environ.get("SPARK_CONF_DIR"):
+            builder = builder.master("local[*]")
+        for key, value in {**DEFAULT_CONF, **options.conf}.items():
+            builder = builder.config(key, value)
+        spark = builder.getOrCreate()
+        spark.sparkContext.setLogLevel("WARN")
+        return cls(spark, options.work_dir or "", owns_session=True)
+
+    def uri(self, name: str) -> str:
+        """The URL under which Spark finds `name` in this run's directory."""
+        return f"{self._spark_root}/{name}"
+
+    def write(self, name: str, table: pa.Table) -> str:
+        """Write an Arrow table as Parquet for Spark; the URL Spark reads it from."""
+        self._fs.create_dir(f"{self._root}/{name}", recursive=True)
+        pq.write_table(table, f"{self._root}/{name}/part-0.parquet", filesystem=self._fs)
+        return self.uri(name)
+
+    def read(self, name: str, schema: pa.Schema | None = None) -> pa.Table:
+        """Read back a Parquet directory that Spark wrote (`frame.write.parquet(uri(name))`)."""
+        selector = pafs.FileSelector(f"{self._root}/{name}", recursive=True)
+        files = sorted(
+            info.path
+            for info in self._fs.get_file_info(selector)
+            if info.is_file and info.path.endswith(".parquet")
+        )
+        if not files:
+            return (schema or pa.schema([])).empty_table()
+        table = pq.ParquetDataset(files, filesystem=self._fs, schema=schema).read()
+        return table.combine_chunks()
+
+    def frame(self, name: str) -> DataFrame:
+        """A Parquet directory of this run as a Spark DataFrame."""
+        return self.spark.read.parquet(self.uri(name))
+
+    def close(self) -> None:
+        try:
+            self._fs.delete_dir(self._root)
+        except (FileNotFoundError, OSError) as error:
+            log.warning("Spark work directory not removed: %s", type(error).__name__)
+        if self._temporary is not None:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+        if self._owns_session:
+            self.spark.stop()
+
+    def __enter__(self) -> SparkEngine:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
