@@ -6,11 +6,12 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from cx360._errors import ConfigurationError
 from cx360.ingest import ingest_file, ingest_objects
 from cx360.ingest._readers import RowSource
 from cx360.models import (
@@ -39,8 +40,12 @@ from cx360.resolve import (
 )
 from cx360.resolve._evidence import LinkRule
 from cx360.resolve._realtime import RealtimeResolver
+from cx360.resolve._spark import SparkOptions
 from cx360.store import Store
 from cx360.store._schema import quarantine
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 RecordLike = Mapping[str, Any] | BaseModel
 
@@ -135,6 +140,11 @@ class Hub:
         match_weight: float | None = None,
         name_only_match_weight: float | None = None,
         limits: GuardLimits | None = None,
+        engine: Literal["duckdb", "spark"] = "duckdb",
+        spark: SparkSession | None = None,
+        spark_master: str | None = None,
+        spark_work_dir: str | None = None,
+        spark_conf: Mapping[str, str] | None = None,
     ) -> ResolveReport:
         """Resolve every stored record into customers with stable IDs.
 
@@ -147,7 +157,25 @@ class Hub:
 
         Pairs of records that share an identifier link at or above `match_weight` (log2
         odds); pairs that share only names need `name_only_match_weight`.
+
+        `engine="spark"` runs Splink's part (training, blocking, scoring) on Spark
+        (`pip install 'cx360[spark]'`, docs/spark.md): on `spark`, a SparkSession you
+        hold, or on one cx360 starts with `spark_master` (default `local[*]`) and
+        `spark_conf`; files go through `spark_work_dir`, which must be storage that this
+        process and the executors share when the master is a cluster. Models trained on
+        either engine are the same and serve both.
+
+        Raises:
+            ConfigurationError: Spark options without `engine="spark"`, or no Java.
+            MissingDependencyError: `engine="spark"` without pyspark installed.
         """
+        spark_options = None
+        if engine == "spark":
+            spark_options = SparkOptions(
+                master=spark_master, work_dir=spark_work_dir, session=spark, conf=spark_conf or {}
+            )
+        elif spark is not None or spark_master or spark_work_dir or spark_conf:
+            raise ConfigurationError("Spark options apply only with engine='spark'")
         options = ResolveOptions(
             match_weight=DEFAULT_MATCH_WEIGHT if match_weight is None else match_weight,
             name_only_match_weight=(
@@ -158,6 +186,8 @@ class Hub:
             retrain=retrain,
             full=full,
             limits=limits or GuardLimits(),
+            engine=engine,
+            spark=spark_options,
         )
         return resolve_store(self.store, options)
 

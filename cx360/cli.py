@@ -81,6 +81,30 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         help="link threshold (log2 odds) for pairs that share only names",
     )
+    resolve.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="where matching runs: DuckDB in this process, or Spark (docs/spark.md)",
+    )
+    resolve.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="Spark master (spark://host:7077, yarn, k8s://..., local[4]); default local[*]",
+    )
+    resolve.add_argument(
+        "--spark-work-dir",
+        metavar="DIR",
+        help="directory or URL (hdfs://..., s3a://...) for the files exchanged with Spark; "
+        "on a cluster it must be shared with the executors",
+    )
+    resolve.add_argument(
+        "--spark-conf",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="a Spark setting, e.g. spark.executor.memory=8g (repeatable)",
+    )
     resolve.add_argument("--json", action="store_true", help="print the report as JSON")
     store_option(resolve)
 
@@ -353,12 +377,24 @@ def _show_customer(hub: Hub) -> None:
 
 
 def _resolve(args: argparse.Namespace) -> int:
+    spark: dict[str, Any] = {}
+    if args.engine == "spark":
+        conf = dict(item.partition("=")[::2] for item in args.spark_conf)
+        spark = {
+            "spark_master": args.spark_master,
+            "spark_work_dir": args.spark_work_dir,
+            "spark_conf": conf,
+        }
+    elif args.spark_master or args.spark_work_dir or args.spark_conf:
+        raise SystemExit("cx360 resolve: --spark-* options need --engine spark")
     with connect(args.store) as hub:
         report = hub.resolve(
             retrain=args.retrain,
             full=args.full,
             match_weight=args.match_weight,
             name_only_match_weight=args.name_only_match_weight,
+            engine=args.engine,
+            **spark,
         )
     if args.json:
         print(report.model_dump_json(indent=2))

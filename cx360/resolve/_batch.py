@@ -1,8 +1,9 @@
 """Batch resolution of everything in the store: records in, customers out.
 
 Steps: load the normalized features → train the model once (or reuse the stored one) →
-score candidate pairs (Splink on DuckDB) → cluster strongest-first under the guards →
-give clusters stable customer IDs → write all of it in one transaction.
+score candidate pairs (Splink on DuckDB, or on Spark with `engine="spark"`) → cluster
+strongest-first under the guards → give clusters stable customer IDs → write all of it in
+one transaction.
 """
 
 from __future__ import annotations
@@ -11,16 +12,18 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 from sqlalchemy import Connection, delete, func, insert, select, update
 
+from cx360._errors import ConfigurationError
 from cx360.models import ResolveReport
 from cx360.resolve._cluster import ClusterResult, cluster
 from cx360.resolve._evidence import (
@@ -42,6 +45,7 @@ from cx360.resolve._incremental import (
     touched_component,
 )
 from cx360.resolve._overrides import ActiveOverrides, active_overrides
+from cx360.resolve._spark import SparkEngine, SparkOptions
 from cx360.resolve._splink import (
     SplinkRun,
     SplinkSession,
@@ -66,6 +70,7 @@ log = logging.getLogger("cx360.resolve")
 
 _GUARD_COLUMNS = (*FEATURE_COLUMNS, "national_id_kind")
 _LOAD_CHUNK = 50_000
+ENGINES: tuple[str, ...] = ("duckdb", "spark")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,9 @@ class ResolveOptions:
     retrain: bool = False
     full: bool = False  # score every pair again even when an incremental run would do
     limits: GuardLimits = field(default_factory=GuardLimits)
+    # where Splink runs: "duckdb" in this process, or "spark" (see `_spark.SparkOptions`)
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    spark: SparkOptions | None = None
 
     @property
     def rule(self) -> LinkRule:
@@ -196,6 +204,10 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
     (`options.full`) would give.
     """
     options = options or ResolveOptions()
+    if options.engine not in ENGINES:
+        raise ConfigurationError(
+            f"unknown resolution engine {options.engine!r} (one of {', '.join(ENGINES)})"
+        )
     started = time.perf_counter()
     with store.connection() as conn:
         stored_model = None if options.retrain else _latest_model(conn)
@@ -227,6 +239,26 @@ def _duckdb(spill: str) -> duckdb.DuckDBPyConnection:
     )
 
 
+@contextmanager
+def _engine(
+    options: ResolveOptions, seconds: dict[str, float]
+) -> Iterator[duckdb.DuckDBPyConnection | SparkEngine]:
+    """Where Splink runs for one resolution: a fresh DuckDB connection spilling to a
+    temporary directory, or a Spark session with its work directory."""
+    if options.engine == "spark":
+        step = time.perf_counter()
+        with SparkEngine.start(options.spark or SparkOptions()) as engine:
+            seconds["spark_start"] = time.perf_counter() - step
+            yield engine
+        return
+    with tempfile.TemporaryDirectory(prefix="cx360-duckdb-") as spill:
+        con = _duckdb(spill)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
 def _resolve_all(
     store: Store,
     options: ResolveOptions,
@@ -251,24 +283,22 @@ def _resolve_all(
 
     run = SplinkRun()
     new_frequencies = None
-    with tempfile.TemporaryDirectory(prefix="cx360-duckdb-") as spill:
-        con = _duckdb(spill)
-        try:
-            session = SplinkSession(con, table)
-            rows = _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS})
-            if model is None:
-                model = train(session, table, rows, limits=options.limits, run=run)
-            if frequencies is None:
-                frequencies = new_frequencies = term_frequency_tables(session)
-            edges = predict_edges(
-                session,
-                model,
-                min_match_weight=options.rule.floor,
-                frequencies=frequencies,
-                run=run,
-            )
-        finally:
-            con.close()
+    with _engine(options, seconds) as engine:
+        step = time.perf_counter()
+        session = SplinkSession(engine, table)
+        seconds["session"] = time.perf_counter() - step
+        rows = _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS})
+        if model is None:
+            model = train(session, table, rows, limits=options.limits, run=run)
+        if frequencies is None:
+            frequencies = new_frequencies = term_frequency_tables(session)
+        edges = predict_edges(
+            session,
+            model,
+            min_match_weight=options.rule.floor,
+            frequencies=frequencies,
+            run=run,
+        )
     edges = linking_pairs(edges, table, options.rule)
     seconds.update(run.seconds)
 
@@ -343,29 +373,25 @@ def _resolve_increment(
 
     run = SplinkRun()
     if scope.dirty:
-        with tempfile.TemporaryDirectory(prefix="cx360-duckdb-") as spill:
-            con = _duckdb(spill)
-            try:
-                scoped = scope.table()
-                session = SplinkSession(
-                    con,
-                    scoped,
-                    pa.array(scope.dirty, pa.int64()),
-                    block_sizes=scope.block_sizes,
-                )
-                scored = linking_pairs(
-                    predict_edges(
-                        session,
-                        model,
-                        min_match_weight=options.rule.floor,
-                        frequencies=frequencies,
-                        run=run,
-                    ),
-                    scoped,
-                    options.rule,
-                )
-            finally:
-                con.close()
+        with _engine(options, seconds) as engine:
+            scoped = scope.table()
+            session = SplinkSession(
+                engine,
+                scoped,
+                pa.array(scope.dirty, pa.int64()),
+                block_sizes=scope.block_sizes,
+            )
+            scored = linking_pairs(
+                predict_edges(
+                    session,
+                    model,
+                    min_match_weight=options.rule.floor,
+                    frequencies=frequencies,
+                    run=run,
+                ),
+                scoped,
+                options.rule,
+            )
     else:
         scored = _edges_schema().empty_table()
     seconds.update(run.seconds)

@@ -1,0 +1,157 @@
+"""The Spark engine on a real local-mode Spark: the same model gives DuckDB's scored pairs
+and customers; a model trained on Spark resolves as well and serves DuckDB runs too.
+
+Needs pyspark (`pip install 'cx360[spark]'`) and Java 17+. Skipped without them, except
+in CI (`CI` set), where a missing Spark fails.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from cx360 import Hub
+from cx360.resolve._spark import java_available
+from cx360.store import Store
+from cx360.store._schema import match_edges, models
+from cx360.synthetic import write_dataset
+from tests.resolve._support import assignments
+from tests.resolve.test_resolve import _pairwise, _truth
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+
+def _spark_or_skip() -> None:
+    missing = []
+    if importlib.util.find_spec("pyspark") is None:
+        missing.append("pyspark (pip install 'cx360[spark]')")
+    if not java_available():
+        missing.append("Java 17+ (JAVA_HOME or java on PATH)")
+    if not missing:
+        return
+    if os.environ.get("CI") is not None:
+        pytest.fail(f"CI is set but Spark cannot run, missing: {', '.join(missing)}")
+    pytest.skip(f"Spark tests need {', '.join(missing)}")
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    """One small local Spark for the module: 2 cores, 2 shuffle partitions, no UI."""
+    _spark_or_skip()
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("cx360-tests")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("synthetic")
+    return dict(write_dataset(out, n_records=2000, seed=21, fmt="csv"))
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _partition(store: Store) -> set[frozenset[tuple[str, str]]]:
+    """Customers as sets of records, whatever their ids."""
+    groups: dict[str, set[tuple[str, str]]] = {}
+    for record, customer in assignments(store).items():
+        groups.setdefault(customer, set()).add(record)
+    return {frozenset(group) for group in groups.values()}
+
+
+def _edges(store: Store) -> dict[tuple[int, int], float]:
+    with store.connection() as conn:
+        rows = conn.execute(
+            select(match_edges.c.record_id_l, match_edges.c.record_id_r, match_edges.c.match_weight)
+        ).all()
+    return {(left, right): weight for left, right, weight in rows}
+
+
+def test_spark_scores_and_clusters_as_duckdb_with_the_same_model(
+    spark: Any, dataset: dict[str, Path], tmp_path: Path
+) -> None:
+    records = _rows(dataset["records"])
+    store = Store.open(f"sqlite:///{tmp_path / 'cx360.db'}")
+    hub = Hub(store)
+    hub.ingest(records=records[:1900])
+    on_duckdb = hub.resolve()  # trains the model on DuckDB
+    duckdb_edges, duckdb_customers = _edges(store), _partition(store)
+
+    on_spark = hub.resolve(
+        engine="spark", spark=spark, full=True, spark_work_dir=str(tmp_path / "work")
+    )
+    assert on_spark.mode == "full"
+    assert on_spark.model_id == on_duckdb.model_id
+    spark_edges = _edges(store)
+    assert spark_edges.keys() == duckdb_edges.keys()
+    assert len(spark_edges) == on_duckdb.candidate_pairs > 1000
+    for pair, weight in duckdb_edges.items():
+        assert spark_edges[pair] == pytest.approx(weight, abs=1e-9)
+    assert _partition(store) == duckdb_customers
+    assert on_spark.records_reassigned == 0
+    assert not list((tmp_path / "work").iterdir())  # the run's files are removed
+
+    # an incremental run on Spark (dirty records with their candidates) gives what a
+    # full run gives
+    hub.ingest(records=records[1900:])
+    step = hub.resolve(engine="spark", spark=spark, spark_work_dir=str(tmp_path / "work"))
+    assert step.mode == "incremental"
+    assert 100 <= step.records_scored < 1000
+    after_increment = _partition(store)
+    assert hub.resolve(full=True).records_reassigned == 0
+    assert _partition(store) == after_increment
+
+
+def test_a_model_trained_on_spark_resolves_well_and_serves_duckdb(
+    spark: Any, dataset: dict[str, Path], tmp_path: Path
+) -> None:
+    records = _rows(dataset["records"])
+    store = Store.open(f"sqlite:///{tmp_path / 'cx360.db'}")
+    hub = Hub(store)
+    hub.ingest(records=records[:1900])
+    trained = hub.resolve(engine="spark", spark=spark)
+    assert trained.mode == "full"
+    assert trained.customers < trained.records
+
+    # the model is stored as DuckDB-trained ones are, so DuckDB runs (incremental here)
+    # and real-time resolution use it
+    with store.connection() as conn:
+        (params,) = conn.execute(select(models.c.params)).one()
+    assert params["sql_dialect"] == "duckdb"
+    assert all(
+        "`" not in level["sql_condition"]
+        for c in params["comparisons"]
+        for level in c["comparison_levels"]
+    )
+    hub.ingest(records=records[1900:-1])
+    step = hub.resolve()
+    assert step.mode == "incremental"
+    assert step.model_id == trained.model_id
+    match = hub.resolve_record(records[-1])
+    assert match.customer_id
+
+    precision, recall = _pairwise(assignments(store), _truth(dataset["truth"]))
+    # DuckDB-trained on the same data: see test_resolve (precision >= 0.98, recall >= 0.9)
+    assert precision >= 0.98, precision
+    assert recall >= 0.9, recall
