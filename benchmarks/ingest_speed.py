@@ -154,6 +154,10 @@ def main() -> None:
     with records.open(encoding="utf-8") as handle:
         n = sum(1 for _ in handle) - 1
     print(f"machine: {machine()}")
+    import cx360.ingest._prepare as prepare_module
+
+    compiled = not prepare_module.__file__.endswith(".py")
+    print(f"normalizers: {'compiled (mypyc)' if compiled else 'pure Python'}")
     print(f"dataset: {records} ({n:,} records, seed {args.seed})\n")
 
     with tempfile.TemporaryDirectory() as tmp:
