@@ -42,14 +42,18 @@ DEFAULT_CONF: dict[str, str] = {
 }
 
 
+_RUN_PREFIX = "cx360-run-"
+
+
 @dataclass(frozen=True, slots=True)
 class SparkOptions:
     """Where and how the Spark engine runs.
 
     Attributes:
         master: the cluster manager URL (`spark://host:7077`, `yarn`, `k8s://...`,
-            `local[4]`); None: the `spark.master` of the environment (`spark-submit`,
-            `SPARK_CONF_DIR`), else `local[*]`. Ignored when `session` is given.
+            `local[4]`); None: `SPARK_MASTER`, else the environment's `spark.master`
+            (under `spark-submit`, or with `SPARK_CONF_DIR`), else `local[*]`. Ignored
+            when `session` is given.
         work_dir: where Parquet files and Spark checkpoints go, as a path or URL
             (`hdfs://nn/tmp/cx360`, `s3a://bucket/cx360`); it must be reachable by this
             process and every executor. None: a local temporary directory (local mode).
@@ -69,6 +73,12 @@ def _pyspark() -> Any:
     except ImportError as error:
         raise MissingDependencyError("pyspark", "spark") from error
     return pyspark.sql
+
+
+def _configured_elsewhere() -> bool:
+    """Whether Spark's master comes from outside: a JVM that `spark-submit` started, or a
+    configuration directory (`spark-defaults.conf`)."""
+    return bool(os.environ.get("PYSPARK_GATEWAY_PORT") or os.environ.get("SPARK_CONF_DIR"))
 
 
 def java_available() -> bool:
@@ -100,10 +110,15 @@ class SparkEngine:
         self.spark = spark
         self._owns_session = owns_session
         self._temporary: str | None = None
+        if not work_dir and not (spark.sparkContext.master or "").startswith("local"):
+            raise ConfigurationError(
+                "Spark runs on a cluster: give a work directory that it shares with this "
+                "process (spark_work_dir / --spark-work-dir: hdfs://..., s3a://...)"
+            )
         if not work_dir:
             self._temporary = tempfile.mkdtemp(prefix="cx360-spark-")
             work_dir = self._temporary
-        run = f"cx360-run-{uuid.uuid4().hex[:12]}"
+        run = f"{_RUN_PREFIX}{uuid.uuid4().hex[:12]}"
         if _is_local(work_dir):
             local = os.path.abspath(urlparse(work_dir).path if "://" in work_dir else work_dir)
             self._fs: pafs.FileSystem = pafs.LocalFileSystem()
@@ -115,8 +130,10 @@ class SparkEngine:
             self._spark_root = work_dir.rstrip("/") + "/" + run
         self._fs.create_dir(self._root, recursive=True)
         context = spark.sparkContext
-        if context.getCheckpointDir() is None:
-            # Splink breaks long query lineages by writing Parquet there
+        current = context.getCheckpointDir()
+        if current is None or _RUN_PREFIX in current:
+            # Splink breaks long query lineages by writing Parquet there (a directory of
+            # an earlier cx360 run on this session is gone: take this run's)
             context.setCheckpointDir(self.uri("checkpoints"))
 
     @classmethod
@@ -134,13 +151,17 @@ class SparkEngine:
         master = options.master or os.environ.get("SPARK_MASTER")
         if master:
             builder = builder.master(master)
-        elif not os.environ.get("SPARK_CONF_DIR"):
+        elif not _configured_elsewhere():
             builder = builder.master("local[*]")
         for key, value in {**DEFAULT_CONF, **options.conf}.items():
             builder = builder.config(key, value)
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("WARN")
-        return cls(spark, options.work_dir or "", owns_session=True)
+        try:
+            return cls(spark, options.work_dir or "", owns_session=True)
+        except BaseException:
+            spark.stop()
+            raise
 
     def uri(self, name: str) -> str:
         """The URL under which Spark finds `name` in this run's directory."""

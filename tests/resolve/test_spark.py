@@ -1,8 +1,8 @@
 """The Spark engine on a real local-mode Spark: the same model gives DuckDB's scored pairs
 and customers; a model trained on Spark resolves as well and serves DuckDB runs too.
 
-Needs pyspark (`pip install 'cx360[spark]'`) and Java 17+. Skipped without them, except
-in CI (`CI` set), where a missing Spark fails.
+The tests marked `spark` need pyspark (`pip install 'cx360[spark]'`) and Java 17+. They
+are skipped without them, except in CI (`CI` set), where a missing Spark fails.
 """
 
 from __future__ import annotations
@@ -19,13 +19,16 @@ from sqlalchemy import select
 
 from cx360 import Hub
 from cx360.resolve._spark import java_available
+from cx360.resolve._splink import _canonical, _settings, _to_dialect_settings
 from cx360.store import Store
 from cx360.store._schema import match_edges, models
 from cx360.synthetic import write_dataset
 from tests.resolve._support import assignments
 from tests.resolve.test_resolve import _pairwise, _truth
 
-pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+def spark_test(test: Any) -> Any:
+    return pytest.mark.slow(pytest.mark.spark(test))
 
 
 def _spark_or_skip() -> None:
@@ -88,6 +91,22 @@ def _edges(store: Store) -> dict[tuple[int, int], float]:
     return {(left, right): weight for left, right, weight in rows}
 
 
+def test_models_translate_to_spark_sql_and_back_unchanged() -> None:
+    settings = _settings()
+    on_spark = _to_dialect_settings(settings, "spark")
+    assert on_spark["sql_dialect"] == "spark"
+    sql = [
+        level["sql_condition"]
+        for comparison in on_spark["comparisons"]
+        for level in comparison["comparison_levels"]
+    ] + [rule["blocking_rule"] for rule in on_spark["blocking_rules_to_generate_predictions"]]
+    assert not any('"' in text for text in sql)  # Spark quotes names with backticks
+    assert any("ARRAY_CONTAINS(SPLIT(" in text for text in sql)
+    # a model trained on Spark is stored with the DuckDB SQL it was translated from
+    assert _canonical(on_spark, settings) == settings
+
+
+@spark_test
 def test_spark_scores_and_clusters_as_duckdb_with_the_same_model(
     spark: Any, dataset: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -123,6 +142,7 @@ def test_spark_scores_and_clusters_as_duckdb_with_the_same_model(
     assert _partition(store) == after_increment
 
 
+@spark_test
 def test_a_model_trained_on_spark_resolves_well_and_serves_duckdb(
     spark: Any, dataset: dict[str, Path], tmp_path: Path
 ) -> None:
