@@ -145,6 +145,7 @@ class Hub:
         spark_master: str | None = None,
         spark_work_dir: str | None = None,
         spark_conf: Mapping[str, str] | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> ResolveReport:
         """Resolve every stored record into customers with stable IDs.
 
@@ -164,6 +165,9 @@ class Hub:
         `spark_conf`; files go through `spark_work_dir`, which must be storage that this
         process and the executors share when the master is a cluster. Models trained on
         either engine are the same and serve both.
+
+        `progress`, when given, is called with the name of each stage as it starts
+        ("load", "train", "score", "components", "cluster", "write").
 
         Raises:
             ConfigurationError: Spark options without `engine="spark"`, or no Java.
@@ -188,6 +192,7 @@ class Hub:
             limits=limits or GuardLimits(),
             engine=engine,
             spark=spark_options,
+            progress=progress,
         )
         return resolve_store(self.store, options)
 

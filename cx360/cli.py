@@ -106,6 +106,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a Spark setting, e.g. spark.executor.memory=8g (repeatable)",
     )
     resolve.add_argument("--json", action="store_true", help="print the report as JSON")
+    resolve.add_argument("--no-progress", action="store_true", help="no progress bar")
     store_option(resolve)
 
     export = sub.add_parser("export", help="write source, source_record_id, customer_id")
@@ -240,6 +241,29 @@ def _progress_bar(
             bar.close()
 
     return update, close
+
+
+def _stage_bar(enabled: bool) -> tuple[Callable[[str], None] | None, Callable[[], None]]:
+    """A progress bar over resolution's stages (the current one shown, with its time)."""
+    if not enabled:
+        return None, lambda: None
+    from tqdm import tqdm
+
+    from cx360.resolve._batch import RESOLVE_STAGES
+
+    bar = tqdm(total=len(RESOLVE_STAGES), desc="resolve", unit="stage", file=sys.stderr)
+
+    def stage(name: str) -> None:
+        bar.n = RESOLVE_STAGES.index(name)
+        bar.set_postfix_str(name, refresh=False)
+        bar.refresh()
+
+    def close() -> None:
+        bar.n = bar.total
+        bar.set_postfix_str("done", refresh=False)
+        bar.close()
+
+    return stage, close
 
 
 def _print_report(report: IngestReport) -> None:
@@ -387,15 +411,21 @@ def _resolve(args: argparse.Namespace) -> int:
         }
     elif args.spark_master or args.spark_work_dir or args.spark_conf:
         raise SystemExit("cx360 resolve: --spark-* options need --engine spark")
-    with connect(args.store) as hub:
-        report = hub.resolve(
-            retrain=args.retrain,
-            full=args.full,
-            match_weight=args.match_weight,
-            name_only_match_weight=args.name_only_match_weight,
-            engine=args.engine,
-            **spark,
-        )
+    show = not args.no_progress and not args.json and sys.stderr.isatty()
+    stage, close = _stage_bar(show)
+    try:
+        with connect(args.store) as hub:
+            report = hub.resolve(
+                retrain=args.retrain,
+                full=args.full,
+                match_weight=args.match_weight,
+                name_only_match_weight=args.name_only_match_weight,
+                engine=args.engine,
+                progress=stage,
+                **spark,
+            )
+    finally:
+        close()
     if args.json:
         print(report.model_dump_json(indent=2))
         return 0

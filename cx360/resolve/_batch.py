@@ -12,7 +12,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -85,10 +85,21 @@ class ResolveOptions:
     # where Splink runs: "duckdb" in this process, or "spark" (see `_spark.SparkOptions`)
     engine: Literal["duckdb", "spark"] = "duckdb"
     spark: SparkOptions | None = None
+    # told the name of each stage as it starts (`RESOLVE_STAGES`), e.g. for a progress bar
+    progress: Callable[[str], None] | None = field(default=None, compare=False)
 
     @property
     def rule(self) -> LinkRule:
         return LinkRule(self.match_weight, self.name_only_match_weight)
+
+    def stage(self, name: str) -> None:
+        if self.progress is not None:
+            self.progress(name)
+
+
+# The stages a run reports to `ResolveOptions.progress`, in order ("train" only when a
+# model is trained, "components" only in incremental runs).
+RESOLVE_STAGES = ("load", "train", "score", "components", "cluster", "write")
 
 
 class _Rows(Sequence[dict[str, Any]]):
@@ -269,6 +280,7 @@ def _resolve_all(
 ) -> ResolveReport:
     """A full run: score every candidate pair, cluster every record."""
     seconds: dict[str, float] = {}
+    options.stage("load")
     with store.connection() as conn:
         max_batch_id = conn.execute(select(func.max(records.c.batch_id))).scalar() or 0
         table = load_features(conn)
@@ -289,9 +301,11 @@ def _resolve_all(
         seconds["session"] = time.perf_counter() - step
         rows = _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS})
         if model is None:
+            options.stage("train")
             model = train(session, table, rows, limits=options.limits, run=run)
         if frequencies is None:
             frequencies = new_frequencies = term_frequency_tables(session)
+        options.stage("score")
         edges = predict_edges(
             session,
             model,
@@ -303,11 +317,13 @@ def _resolve_all(
     seconds.update(run.seconds)
 
     step = time.perf_counter()
+    options.stage("cluster")
     ids = table.column("unique_id").to_numpy()
     clustered, refused = _cluster(rows, ids, edges, steward, options)
     seconds["cluster"] = time.perf_counter() - step
 
     step = time.perf_counter()
+    options.stage("write")
     record_ids = ids.tolist()
     assignment = assign_ids(clustered.labels, record_ids, previous)
     now = utcnow()
@@ -365,6 +381,7 @@ def _resolve_increment(
     """An incremental run (see `_incremental`): score the pairs of the dirty records,
     re-cluster the components they touch, leave every other customer as it is."""
     seconds: dict[str, float] = {}
+    options.stage("load")
     with store.connection() as conn:
         max_batch_id = conn.execute(select(func.max(records.c.batch_id))).scalar() or 0
         steward = active_overrides(conn)
@@ -372,6 +389,7 @@ def _resolve_increment(
     seconds["load"] = time.perf_counter() - started
 
     run = SplinkRun()
+    options.stage("score")
     if scope.dirty:
         with _engine(options, seconds) as engine:
             scoped = scope.table()
@@ -397,6 +415,7 @@ def _resolve_increment(
     seconds.update(run.seconds)
 
     step = time.perf_counter()
+    options.stage("components")
     new_edges = list(
         zip(
             scored.column("unique_id_l").to_pylist(),
@@ -419,6 +438,7 @@ def _resolve_increment(
     seconds["components"] = time.perf_counter() - step
 
     step = time.perf_counter()
+    options.stage("cluster")
     # pairs kept from earlier runs still hold unless they touch a record scored again
     rescored = set(scope.dirty)
     weights = {
@@ -447,6 +467,7 @@ def _resolve_increment(
     seconds["cluster"] = time.perf_counter() - step
 
     step = time.perf_counter()
+    options.stage("write")
     record_ids = ids.tolist()
     previous = {i: component.previous[i] for i in record_ids if i in component.previous}
     assignment = assign_ids(clustered.labels, record_ids, previous)

@@ -50,7 +50,9 @@ def test_resolve_links_the_same_person_and_keeps_ids_stable(
 ) -> None:
     hub = Hub(store)
     hub.ingest_files(dataset["records"])
-    report = hub.resolve()
+    stages: list[str] = []
+    report = hub.resolve(progress=stages.append)
+    assert stages == ["load", "train", "score", "cluster", "write"]
     assert report.records == store.count_records()
     assert report.customers < report.records
     assert report.model_id is not None
@@ -62,7 +64,9 @@ def test_resolve_links_the_same_person_and_keeps_ids_stable(
     assert recall >= 0.9, recall
 
     # the same data again: nothing changes, the stored model is reused
-    again = hub.resolve()
+    stages.clear()
+    again = hub.resolve(progress=stages.append)
+    assert stages == ["load", "score", "components", "cluster", "write"]  # incremental
     assert again.model_id == report.model_id
     assert again.records_reassigned == 0
     assert again.new_customers == 0
