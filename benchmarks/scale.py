@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, default=None, help="stores (default: temp)")
     parser.add_argument("--postgres", help="also run the stages on this PostgreSQL URL")
     parser.add_argument("--no-plain", action="store_true", help="skip plain Splink")
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--json", type=Path, help="also write all figures here")
     parser.add_argument("--plain-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     for size in args.sizes:
         paths = ensure_dataset(args.data_dir / str(size), size, seed=7)
-        stores = [("SQLite", f"sqlite:///{work / f'{size}.db'}")]
+        stores = [] if args.no_sqlite else [("SQLite", f"sqlite:///{work / f'{size}.db'}")]
         if args.postgres:
             stores.append(("PostgreSQL", args.postgres))
         for label, url in stores:
