@@ -358,11 +358,7 @@ def _resolve_all(
             seconds=seconds,
         )
         run_id = _finish_run(conn, report, options, int(max_batch_id), steward, now)
-        _write_links(
-            conn,
-            link_rows(record_ids, clustered.links, kind="model", run_id=run_id, now=now)
-            + link_rows(record_ids, clustered.forced, kind="override", run_id=run_id, now=now),
-        )
+        _write_links(conn, _run_links(record_ids, clustered, run_id, now))
     seconds["write"] = time.perf_counter() - step
     seconds["total"] = time.perf_counter() - started
     report.seconds = seconds
@@ -499,12 +495,7 @@ def _resolve_increment(
             seconds=seconds,
         )
         run_id = _finish_run(conn, report, options, int(max_batch_id), steward, now)
-        insert_many(
-            conn,
-            record_links,
-            link_rows(record_ids, clustered.links, kind="model", run_id=run_id, now=now)
-            + link_rows(record_ids, clustered.forced, kind="override", run_id=run_id, now=now),
-        )
+        insert_many(conn, record_links, _run_links(record_ids, clustered, run_id, now))
     seconds["write"] = time.perf_counter() - step
     seconds["total"] = time.perf_counter() - started
     report.seconds = seconds
@@ -636,6 +627,16 @@ def _write_edges(
                 strict=True,
             )
         ],
+    )
+
+
+def _run_links(
+    record_ids: Sequence[int], clustered: ClusterResult, run_id: int, now: datetime
+) -> list[dict[str, Any]]:
+    """A run's `record_links` rows: the scored pairs that joined groups, then the
+    steward's links it honoured."""
+    return link_rows(record_ids, clustered.links, kind="model", run_id=run_id, now=now) + link_rows(
+        record_ids, clustered.forced, kind="override", run_id=run_id, now=now
     )
 
 
