@@ -92,6 +92,14 @@ class StoreIntegrityError(StoreError):
     """A uniqueness or foreign-key constraint was violated."""
 
 
+class StoreConnectionError(StoreError):
+    """The connection to the store was lost (a server restart, a failover, the network).
+
+    The connection pool has dropped its connections, so the next call opens new ones.
+    Real-time calls and lookups are retried once on their own before this is raised.
+    """
+
+
 class StoreVersionError(StoreError):
     """The store was written by a newer cx360 whose schema this version does not know."""
 

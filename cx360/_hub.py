@@ -41,7 +41,7 @@ from cx360.resolve import (
 from cx360.resolve._evidence import LinkRule
 from cx360.resolve._realtime import RealtimeResolver
 from cx360.resolve._spark import SparkOptions
-from cx360.store import Store
+from cx360.store import Store, retry_on_lost_connection
 from cx360.store._schema import quarantine
 
 if TYPE_CHECKING:
@@ -222,7 +222,7 @@ class Hub:
                 Nothing is stored.
         """
         row = record.model_dump() if isinstance(record, BaseModel) else record
-        return self._realtime_calls().resolve(row)
+        return retry_on_lost_connection(lambda: self._realtime_calls().resolve(row))
 
     def record_interaction(self, **columns: Any) -> InteractionResult:
         """Add one interaction to the timeline now (the input contract's columns).
@@ -237,7 +237,7 @@ class Hub:
             SchemaError: a row ingest would quarantine; `column` names the column.
                 Nothing is stored and nothing is quarantined: the caller has the error.
         """
-        return self._realtime_calls().record_interaction(columns)
+        return retry_on_lost_connection(lambda: self._realtime_calls().record_interaction(columns))
 
     def _realtime_calls(self) -> RealtimeResolver:
         if self._realtime is None:
@@ -422,7 +422,8 @@ class Hub:
             record=record,
             country=country,
         )
-        return lookup_profile(self.store, query, rules or self.survivorship, limit)
+        chosen = rules or self.survivorship
+        return retry_on_lost_connection(lambda: lookup_profile(self.store, query, chosen, limit))
 
     def context(
         self,
@@ -451,7 +452,8 @@ class Hub:
             record=record,
             country=country,
         )
-        return lookup_context(self.store, query, rules or self.survivorship)
+        chosen = rules or self.survivorship
+        return retry_on_lost_connection(lambda: lookup_context(self.store, query, chosen))
 
     def export(self, path: str | os.PathLike[str]) -> int:
         """Write one row per channel record: `source, source_record_id, customer_id`.

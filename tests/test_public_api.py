@@ -48,6 +48,7 @@ EXPECTED = [
     "ResolutionError",
     "ResolveReport",
     "SchemaError",
+    "StoreConnectionError",
     "StoreError",
     "StoreIntegrityError",
     "StoreVersionError",

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -20,6 +21,7 @@ from sqlalchemy.engine import make_url
 from cx360._errors import (
     ConfigurationError,
     MissingDependencyError,
+    StoreConnectionError,
     StoreError,
     StoreIntegrityError,
     StoreVersionError,
@@ -30,6 +32,7 @@ log = logging.getLogger("cx360.store")
 DEFAULT_STORE_URL = "sqlite:///cx360.db"
 STORE_ENV_VAR = "CX360_STORE"
 _MIGRATIONS = Path(__file__).parent / "migrations"
+_T = TypeVar("_T")
 
 
 def resolve_store_url(url: str | os.PathLike[str] | None = None) -> str:
@@ -59,9 +62,28 @@ def translate_errors() -> Iterator[None]:
     except exc.IntegrityError as error:
         raise StoreIntegrityError(f"store constraint violated: {_describe(error)}") from error
     except exc.DBAPIError as error:
+        if error.connection_invalidated:
+            lost = f"connection to the store lost: {_describe(error)}"
+            raise StoreConnectionError(lost) from error
         raise StoreError(f"store error: {_describe(error)}") from error
     except exc.SQLAlchemyError as error:
         raise StoreError(f"store error: {type(error).__name__}") from error
+
+
+def retry_on_lost_connection(call: Callable[[], _T]) -> _T:
+    """`call()`, once more if the store's connection was lost (`StoreConnectionError`).
+
+    Only for calls that are idempotent (lookups, and real-time writes keyed by the
+    caller's IDs): a connection lost during COMMIT leaves it unknown whether the first
+    attempt was stored, and the second then finds it stored. Pooled connections are not
+    pinged before use (a round trip on every call); a dead one fails its first statement
+    instead, the pool drops them all, and the retry runs on a new one.
+    """
+    try:
+        return call()
+    except StoreConnectionError:
+        log.info("store connection lost; retrying once on a new connection")
+        return call()
 
 
 def _describe(error: exc.DBAPIError) -> str:
@@ -131,9 +153,8 @@ def create_store_engine(url: str) -> Engine:
                 import psycopg  # noqa: F401
             except ImportError as error:
                 raise MissingDependencyError("psycopg", "postgres") from error
-        return create_engine(
-            parsed, hide_parameters=True, pool_pre_ping=True, json_serializer=_json_dumps
-        )
+        # no pool_pre_ping: it costs a round trip per call; see retry_on_lost_connection
+        return create_engine(parsed, hide_parameters=True, json_serializer=_json_dumps)
     raise ConfigurationError(
         f"unsupported store backend {backend!r}: use sqlite:/// or postgresql://"
     )

@@ -61,9 +61,16 @@ class Store:
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
-        """A connection for reads."""
+        """A connection for reads.
+
+        The read ends in COMMIT, not the pool's ROLLBACK: psycopg forgets its prepared
+        statements on every rollback (and deallocates them on the server), so lookups
+        would be planned afresh on each call.
+        """
         with translate_errors(), self.engine.connect() as connection:
             yield connection
+            if connection.in_transaction():
+                connection.commit()
 
     def close(self) -> None:
         self.engine.dispose()

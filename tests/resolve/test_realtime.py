@@ -401,6 +401,52 @@ def test_interactions_in_real_time(trained: Trained) -> None:
     assert _count(store, interactions, interactions.c.interaction_id == "rt-int-3") == 0
 
 
+def test_calls_survive_a_lost_postgresql_connection(
+    trained: Trained, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Pooled connections are not pinged before use: one the server has dropped (a
+    restart, a failover) fails its first statement, and the call runs once more on a
+    new connection. The caller sees nothing of it."""
+    hub, store = trained.hub, trained.hub.store
+    if store.dialect != "postgresql":
+        pytest.skip("PostgreSQL only: a SQLite file has no server to lose")
+    killer = create_engine(store.engine.url)
+
+    def drop_the_pooled_connection() -> None:
+        store.engine.dispose()  # the pool keeps one connection: the one killed below
+        with store.connection() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with killer.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+
+    owner, newcomer = trained.stored[1], _new_people(trained)[-1]
+    calls = {
+        "profile": lambda: hub.profile(record=_key(owner)).status == "found",
+        "context": lambda: hub.context(record=_key(owner)).status == "found",
+        "resolve_record": lambda: (
+            hub.resolve_record({**newcomer, "source_record_id": "rt-lost-connection"}).stored
+            == "inserted"
+        ),
+        "record_interaction": lambda: (
+            hub.record_interaction(
+                source=owner["source"],
+                source_record_id=owner["source_record_id"],
+                interaction_id="rt-lost-connection",
+            ).stored
+            == "inserted"
+        ),
+    }
+    try:
+        for name, call in calls.items():
+            drop_the_pooled_connection()
+            caplog.clear()
+            with caplog.at_level("INFO", logger="cx360.store"):
+                assert call(), name
+            assert "retrying once" in caplog.text, name
+    finally:
+        killer.dispose()
+
+
 def test_the_next_batch_run_rescores_real_time_records(trained: Trained) -> None:
     # runs last in this module: it re-resolves the shared store
     hub, store = trained.hub, trained.hub.store
