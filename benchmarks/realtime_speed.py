@@ -123,7 +123,8 @@ def splink_baseline(matches: Sequence[Match], store_url: str, pairs: int) -> Non
         record: dict[str, Any] = dict.fromkeys(FEATURE_COLUMNS)
         for part in match.explanation.comparisons:
             record.update(part.values_left if left else part.values_right)
-        return {**record, "unique_id": 1, "name_block": None}
+        # blocking-only columns take no part in the score
+        return {**record, "unique_id": 1, "name_block": None, "email_user": None}
 
     # a Linker needs an input table for its settings: a tiny one does
     table = pa.table(

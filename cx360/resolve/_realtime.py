@@ -40,7 +40,6 @@ import time
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -74,13 +73,18 @@ from cx360.resolve._scoring import Scorer, TermFrequencies, match_probability
 from cx360.resolve._splink import NAME_BLOCK_MAX_RECORDS
 from cx360.store import Store, utcnow
 from cx360.store._realtime import (
+    Appends,
     RecordWrite,
     WalCheckpointer,
     count_in_batch,
     customer_of_record,
+    insert_interaction_autocommit,
     lock_keys,
+    lock_params,
     locked_transaction,
     open_batch,
+    with_locks,
+    write_appends,
     write_interaction,
     write_record,
 )
@@ -105,6 +109,7 @@ _GUARD_COLUMNS: Final = (*FEATURE_COLUMNS, "national_id_kind")
 BRANCH_LIMIT: Final = 1000
 _SOURCE_COUNTRIES_TTL = 10.0  # seconds a resolver trusts its copy of the source defaults
 _MAX_CACHED_FREQUENCIES = 1_000_000
+_MAX_PRELOADED_FREQUENCIES = 200_000
 _UNKNOWN: Any = object()
 
 # -- candidates: one branch per batch blocking rule ---------------------------------------
@@ -199,12 +204,19 @@ _STATE = select(
     .limit(1)
     .scalar_subquery(),
 )
+# the locks protect records and customers, not models and runs: one statement can do both
+_LOCKED_STATE = with_locks(_STATE)
 _FREQUENCIES = select(
     term_frequencies.c.column_name, term_frequencies.c.value, term_frequencies.c.frequency
 ).where(
     term_frequencies.c.model_id == _P("model_id"),
     term_frequencies.c.column_name.in_(_P("columns", expanding=True)),
     term_frequencies.c.value.in_(_P("values", expanding=True)),
+)
+_ALL_FREQUENCIES = (
+    select(term_frequencies.c.column_name, term_frequencies.c.value, term_frequencies.c.frequency)
+    .where(term_frequencies.c.model_id == _P("model_id"))
+    .limit(_P("limit"))
 )
 _HAS_FREQUENCIES = (
     select(term_frequencies.c.model_id)
@@ -229,7 +241,6 @@ _CUSTOMERS_OF = select(record_customers.c.record_id, record_customers.c.customer
     record_customers.c.record_id.in_(_P("ids", expanding=True))
 )
 _NEW_CUSTOMER = insert(customers)
-_ASSIGN = insert(record_customers)
 _REASSIGN = (
     update(record_customers)
     .where(record_customers.c.record_id == _P("b_record_id"))
@@ -251,8 +262,6 @@ _MOVE_ALIASES = (
     .where(customers.c.merged_into == _P("b_old"))
     .values(merged_into=_P("b_new"), updated_at=_P("b_now"))
 )
-_NEW_LINK = insert(record_links)
-_NEW_EDGES = insert(match_edges)
 _STALE = (
     delete(match_edges).where(match_edges.c.record_id_l == _P("record_id")),
     delete(match_edges).where(match_edges.c.record_id_r == _P("record_id")),
@@ -262,16 +271,29 @@ _STALE = (
 
 
 class _Frequencies:
-    """The term frequencies frozen with one model, read per value on first use and kept
-    (misses too), so a warm resolver mostly reads none. Each call scores with its own
-    snapshot of the values it needs (`for_rows`), so trimming the cache never changes a
-    score under way."""
+    """The term frequencies frozen with one model. A model's table is small (values of
+    names: ~16,000 rows at a million records), so it is read whole when the model is
+    first used and no call reads any; a larger one is read per value on first use and
+    kept (misses too). Each call scores with its own snapshot of the values it needs
+    (`for_rows`), so trimming the cache never changes a score under way."""
 
-    __slots__ = ("_known", "model_id")
+    __slots__ = ("_complete", "_known", "model_id")
 
     def __init__(self, model_id: int) -> None:
         self.model_id = model_id
         self._known: dict[tuple[str, str], float | None] = {}
+        self._complete = False  # every value of the model is in _known: a miss is None
+
+    @classmethod
+    def read(cls, conn: Connection, model_id: int) -> _Frequencies:
+        frequencies = cls(model_id)
+        rows = conn.execute(
+            _ALL_FREQUENCIES, {"model_id": model_id, "limit": _MAX_PRELOADED_FREQUENCIES + 1}
+        ).all()
+        if len(rows) <= _MAX_PRELOADED_FREQUENCIES:
+            frequencies._known = {(c, v): float(f) for c, v, f in rows}
+            frequencies._complete = True
+        return frequencies
 
     def for_rows(
         self, conn: Connection, columns: tuple[str, ...], rows: Iterable[Mapping[str, Any]]
@@ -281,7 +303,7 @@ class _Frequencies:
         snapshot: dict[tuple[str, str], float | None] = {}
         missing = []
         for key in wanted:  # get(), not `in` then []: another thread may trim the cache
-            frequency = known.get(key, _UNKNOWN)
+            frequency = known.get(key, None if self._complete else _UNKNOWN)
             if frequency is _UNKNOWN:
                 missing.append(key)
             else:
@@ -373,15 +395,15 @@ class RealtimeResolver:
         features = {c: prepared[c] for c in _GUARD_COLUMNS}
         features["email_user"] = email_user(features)
         now = utcnow()
-        with self._transaction(lock_names(prepared)) as conn:
-            state = self._current_state(conn)
+        with self._transaction() as conn:
+            state = self._current_state(conn, lock_names(prepared))
             batch_id = self._batch_id
             if batch_id is None or (state is not None and batch_id <= state.max_batch_id):
                 # a batch newer than the last run: the next run rescores these records
                 batch_id = open_batch(conn, "records", "realtime", now)
             written = write_record(conn, prepared, batch_id=batch_id, now=now)
-            count_in_batch(conn, batch_id, written.stored, now)
             if state is None:
+                count_in_batch(conn, batch_id, written.stored, now)
                 match = Match(
                     record=ref,
                     stored=written.stored,
@@ -393,7 +415,9 @@ class RealtimeResolver:
                 if written.stored == "late":
                     # an older observation: the record stays as stored, so is resolved so
                     features = _stored_features(conn, written.record_id)
-                match = _Decision(conn, state, ref, features, written, now).run()
+                appends = Appends(batch_id, written.stored, now, model_id=state.model_id)
+                match = _Decision(conn, state, ref, features, written, appends).run()
+                write_appends(conn, appends)
         self._batch_id = batch_id  # committed: safe to reuse
         return match
 
@@ -405,9 +429,15 @@ class RealtimeResolver:
                 f"interaction not recorded: {prepared.reason.value}", column=prepared.column
             )
         now = utcnow()
-        with self._transaction() as conn:
-            written = write_interaction(conn, prepared, now=now)
-            customer_id = customer_of_record(conn, prepared["source"], prepared["source_record_id"])
+        fast = insert_interaction_autocommit(self.store, prepared, now=now)
+        if fast is not None:
+            written, customer_id = fast
+        else:
+            with self._transaction() as conn:
+                written = write_interaction(conn, prepared, now=now)
+                customer_id = customer_of_record(
+                    conn, prepared["source"], prepared["source_record_id"]
+                )
         return InteractionResult(
             interaction_id=prepared["interaction_id"],
             stored="updated" if written.stored == "late" else written.stored,
@@ -423,8 +453,12 @@ class RealtimeResolver:
             self._countries_read = time.monotonic()
         return self._countries
 
-    def _current_state(self, conn: Connection) -> _ModelState | None:
-        model_id, run_id = conn.execute(_STATE).one()
+    def _current_state(self, conn: Connection, lock: Iterable[str]) -> _ModelState | None:
+        """The latest model and run, after taking the call's locks (`lock_names`)."""
+        if conn.dialect.name == "postgresql":
+            model_id, run_id, _ = conn.execute(_LOCKED_STATE, lock_params(lock)).one()
+        else:  # the transaction holds SQLite's write lock already
+            model_id, run_id = conn.execute(_STATE).one()
         state = self._state
         if model_id is None:
             return None
@@ -442,7 +476,7 @@ class RealtimeResolver:
         if state is not None and state.model_id == model_id:
             frequencies = state.frequencies  # a new run, the same model: keep what is read
         elif conn.execute(_HAS_FREQUENCIES, {"model_id": model_id}).first() is not None:
-            frequencies = _Frequencies(int(model_id))
+            frequencies = _Frequencies.read(conn, int(model_id))
         else:
             frequencies = None
         self._state = _ModelState(
@@ -539,7 +573,7 @@ class _Decision:
         ref: RecordRef,
         record: dict[str, Any],
         written: RecordWrite,
-        now: datetime,
+        appends: Appends,
     ) -> None:
         self.conn = conn
         self.state = state
@@ -547,7 +581,8 @@ class _Decision:
         self.record = record
         self.written = written
         self.record_id = written.record_id
-        self.now = now
+        self.appends = appends  # written by the caller once decided
+        self.now = appends.now
         self.scorer = state.scorer  # with this call's term frequencies once scored
 
     def run(self) -> Match:
@@ -765,10 +800,7 @@ class _Decision:
                 },
             )
         if previous is None:
-            conn.execute(
-                _ASSIGN,
-                {"record_id": self.record_id, "customer_id": target, "assigned_at": now},
-            )
+            self.appends.assignment = (self.record_id, target)
         elif previous != target and previous not in merged:
             conn.execute(
                 _REASSIGN,
@@ -793,32 +825,14 @@ class _Decision:
         if self.written.stored != "inserted":
             for statement in _STALE:  # pairs and links scored from its old content
                 conn.execute(statement, {"record_id": record_id})
-        if links:
-            conn.execute(
-                _NEW_EDGES,
-                [
-                    {
-                        "record_id_l": min(record_id, c.record_id),
-                        "record_id_r": max(record_id, c.record_id),
-                        "match_weight": c.weight,
-                        "model_id": self.state.model_id,
-                    }
-                    for c in links
-                ],
-            )
+        self.appends.edges.extend(
+            (min(record_id, c.record_id), max(record_id, c.record_id), c.weight) for c in links
+        )
 
     def _write_link(self, other: int, weight: float | None, kind: str) -> None:
         """The link that put the record in its customer (what explanations walk)."""
-        self.conn.execute(
-            _NEW_LINK,
-            {
-                "record_id_l": min(self.record_id, other),
-                "record_id_r": max(self.record_id, other),
-                "match_weight": weight,
-                "kind": kind,
-                "run_id": None,
-                "created_at": self.now,
-            },
+        self.appends.links.append(
+            (min(self.record_id, other), max(self.record_id, other), weight, kind)
         )
 
     # -- the answer -------------------------------------------------------------------------
