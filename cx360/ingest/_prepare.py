@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 import phonenumbers
@@ -66,11 +67,43 @@ class _RejectedRowError(Exception):
 
 # One encoder for every row: json.dumps with `default=` builds a new encoder per call.
 _ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=json_default)
+# Per column layout seen (a file's rows all share one): the keys in sorted order, and each
+# key as JSON followed by the separator.
+_TEXT_ROW_PLANS: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+_MAX_TEXT_ROW_PLANS = 64
+
+
+def _encode_text_row(raw: Mapping[str, Any]) -> str | None:
+    """`_ENCODER.encode(dict(raw))` for a row whose keys and values are all text (every
+    CSV row): the same characters, without building an encoder and sorting the items on
+    every call. None for any other row."""
+    columns = tuple(raw)
+    plan = _TEXT_ROW_PLANS.get(columns)
+    if plan is None:
+        if len(_TEXT_ROW_PLANS) >= _MAX_TEXT_ROW_PLANS:
+            return None
+        for column in columns:
+            if not isinstance(column, str):
+                return None
+        order = tuple(sorted(columns))
+        plan = (order, tuple(encode_basestring(k) + ": " for k in order))
+        _TEXT_ROW_PLANS[columns] = plan
+    order, prefixes = plan
+    parts: list[str] = []
+    for i in range(len(order)):
+        value = raw[order[i]]
+        if value.__class__ is not str:
+            return None
+        parts.append(prefixes[i] + encode_basestring(value))
+    return "{" + ", ".join(parts) + "}"
 
 
 def serialize(raw: Mapping[str, Any]) -> tuple[SerializedJSON, str]:
-    """The row as JSON text, serialized once, and its digest (re-ingesting it is a no-op)."""
-    payload = _ENCODER.encode(raw)
+    """The row as JSON text (keys sorted, non-ASCII kept), serialized once, and its digest
+    (re-ingesting it is a no-op)."""
+    payload = _encode_text_row(raw)
+    if payload is None:
+        payload = _ENCODER.encode(dict(raw))
     return SerializedJSON(payload), hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
 
 
@@ -191,7 +224,6 @@ def prepare_record_values(
 ) -> tuple[Any, ...] | Quarantined:
     """`prepare_record` as a tuple of values in `RECORD_VALUE_COLUMNS` order (the ingest
     hot path: no dict is built)."""
-    raw = dict(row)
     try:
         source = _key(row, "source")
         source_record_id = _key(row, "source_record_id")
@@ -213,9 +245,9 @@ def prepare_record_values(
             else _text(row, "date_of_birth")
         )
     except _RejectedRowError as problem:
-        return Quarantined(row_number, problem.reason, problem.column, raw)
+        return Quarantined(row_number, problem.reason, problem.column, dict(row))
 
-    payload, content_hash = serialize(raw)
+    payload, content_hash = serialize(row)
     name, name_issue = _name_columns(first, last, full, country)
     email, email_issue = _email_columns(email_raw)
     phone, phone_issue = _phone_columns(phone_raw, country)
