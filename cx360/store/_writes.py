@@ -17,9 +17,11 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Connection,
     DateTime,
     Dialect,
+    String,
     Table,
     bindparam,
     exc,
@@ -86,11 +88,24 @@ def prepared_columns(kind: _Kind) -> tuple[str, ...]:
     return tuple(c.name for c in kind.table.columns if c.name not in _MANAGED)
 
 
+def nullable_positions(kind: _Kind) -> tuple[int, ...]:
+    """Positions (in prepared rows) of the nullable text, time and boolean columns: on
+    SQLite their NULLs are encoded as `_SQLITE_NULL`."""
+    columns = kind.table.c
+    return tuple(
+        i
+        for i, name in enumerate(prepared_columns(kind))
+        if columns[name].nullable and isinstance(columns[name].type, String | DateTime | Boolean)
+    )
+
+
 def encode_sqlite_datetime(value: datetime | None) -> str | None:
     """A datetime as the text SQLAlchemy stores in SQLite (naive UTC, fixed width, so
     text order is time order). Done in the ingest workers: it is costly per row."""
     if value is None:
         return None
+    if value.tzinfo is UTC:  # the common case: "...+00:00" cut off, no conversion
+        return value.isoformat(" ", "microseconds")[:26]
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value.isoformat(" ", "microseconds")
@@ -100,11 +115,20 @@ def _decode_sqlite_datetime(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
+# On SQLite, a prepared row's NULL in a nullable column travels as this integer, which the
+# INSERT turns back into NULL (`NULLIF(?, -1)`): Python's sqlite3 binds int and str
+# directly but looks up an adapter for None and bool (~0.4 µs each, ~10 per record). No
+# such column holds an integer other than a boolean's 0/1.
+_SQLITE_NULL = -1
+
+
 class PreparedCodec:
     """Prepared rows as positional tuples, encoded for the store's driver.
 
     Workers encode (`encode`), the writer only binds: rows cross the process boundary
     as plain tuples and the single writer does no per-value Python work on the hot path.
+    On SQLite, NULLs of nullable columns are encoded as `_SQLITE_NULL` and booleans as
+    0/1 (see `nullable_positions` and `_insert_sql`).
     """
 
     def __init__(self, kind: _Kind, sqlite: bool) -> None:
@@ -118,24 +142,28 @@ class PreparedCodec:
             i for i, c in enumerate(self.columns) if isinstance(types[c].type, DateTime)
         )
         self._json = tuple(i for i, c in enumerate(self.columns) if isinstance(types[c].type, JSON))
+        self.nullable_positions = nullable_positions(kind) if sqlite else ()
+        self._booleans = tuple(
+            i for i in self.nullable_positions if isinstance(types[self.columns[i]].type, Boolean)
+        )
 
     def encode(self, row: dict[str, Any]) -> tuple[Any, ...]:
-        values = [row[c] for c in self.columns]
-        for i in self._json:  # serialized upstream (SerializedJSON): bind as plain text
-            values[i] = str(values[i])
-        if self.sqlite:
-            for i in self._datetimes:
-                values[i] = encode_sqlite_datetime(values[i])
-        return tuple(values)
+        return self.encode_values(tuple(row[c] for c in self.columns))
 
     def encode_values(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
         """`encode` of a row given as values in `columns` order."""
         encoded = list(values)
-        for i in self._json:
+        for i in self._json:  # serialized upstream (SerializedJSON): bind as plain text
             encoded[i] = str(encoded[i])
         if self.sqlite:
             for i in self._datetimes:
                 encoded[i] = encode_sqlite_datetime(encoded[i])
+            for i in self.nullable_positions:
+                value = encoded[i]
+                if value is None:
+                    encoded[i] = _SQLITE_NULL
+                elif value is True or value is False:
+                    encoded[i] = int(value)
         return tuple(encoded)
 
     def decode(self, values: tuple[Any, ...]) -> dict[str, Any]:
@@ -144,8 +172,14 @@ class PreparedCodec:
         for i in self._json:
             row[self.columns[i]] = SerializedJSON(values[i])
         if self.sqlite:
+            for i in self.nullable_positions:
+                if values[i] == _SQLITE_NULL:
+                    row[self.columns[i]] = None
+            for i in self._booleans:
+                if row[self.columns[i]] is not None:
+                    row[self.columns[i]] = bool(row[self.columns[i]])
             for i in self._datetimes:
-                row[self.columns[i]] = _decode_sqlite_datetime(values[i])
+                row[self.columns[i]] = _decode_sqlite_datetime(row[self.columns[i]])
         return row
 
     def key(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -202,6 +236,9 @@ def _insert_sql(dialect: Dialect, kind: _Kind) -> str:
         f"CAST({mark} AS JSON)" if name in json_columns and dialect.name != "sqlite" else mark
         for name in names
     ]
+    if dialect.name == "sqlite":
+        for i in nullable_positions(kind):
+            marks[i] = f"NULLIF({mark}, {_SQLITE_NULL})"
     return (
         f"INSERT INTO {quote(kind.table.name)} ({', '.join(quote(n) for n in names)}) "
         f"VALUES ({', '.join(marks)}) ON CONFLICT DO NOTHING"

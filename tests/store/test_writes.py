@@ -108,3 +108,39 @@ def test_a_failed_part_leaves_nothing_and_names_no_value(store: Store) -> None:
         insert_prepared(conn, codec, rows, batch_id=batch, now=utcnow())
     assert "SECRET-VALUE" not in str(caught.value)
     assert _stored(store) == []
+
+
+def _one(values: dict[str, Any]) -> tuple[Any, ...]:
+    prepared = prepare_record_values(values, 1)
+    assert isinstance(prepared, tuple)
+    return prepared
+
+
+def test_nulls_and_booleans_are_stored_as_given(store: Store) -> None:
+    """On SQLite, NULLs of nullable columns and booleans travel encoded (see
+    `nullable_positions`): stored values are those of a plain insert, on the fast path and
+    on the careful (update) path."""
+    codec = PreparedCodec(RECORDS, store.dialect == "sqlite")
+    sparse = {"source": "web", "source_record_id": "n1", "phone": "3005550000", "country": "CO"}
+    with_id = {**sparse, "national_id": "12345678Z", "country": "ES", "observed_at": "2026-01-02"}
+    columns = [records.c[c] for c in codec.columns]
+
+    def stored() -> dict[str, Any]:
+        with store.connection() as conn:
+            row = conn.execute(select(*columns).where(records.c.source_record_id == "n1")).one()
+        return dict(zip(codec.columns, row, strict=True))
+
+    for values in (sparse, with_id):  # inserted, then updated through the careful path
+        with store.transaction() as conn:
+            batch = start_batch(conn, kind="records", origin=None, now=utcnow())
+            insert_prepared(
+                conn, codec, [codec.encode_values(_one(values))], batch_id=batch, now=utcnow()
+            )
+        got = stored()
+        expected = dict(zip(codec.columns, _one(values), strict=True))
+        assert got["observed_at"] is None or values.get("observed_at")
+        for name in ("given_names", "email_key", "national_id", "national_id_valid", "issues"):
+            assert got[name] == expected[name], name
+    assert stored()["national_id_valid"] is True
+    assert codec.decode(codec.encode_values(_one(sparse)))["national_id_valid"] is None
+    assert codec.decode(codec.encode_values(_one(with_id)))["national_id_valid"] is True
