@@ -25,7 +25,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sqlalchemy import Column, Connection, and_, bindparam, func, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    and_,
+    bindparam,
+    func,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 
 from cx360._errors import InputError, NotFoundError
 from cx360.models._explain import RecordRef
@@ -63,20 +74,13 @@ _KEY_COLUMNS: Final[dict[str, Column[Any]]] = {
     "handle": records.c.handle_key,
 }
 _WITH_CUSTOMER = records.outerjoin(record_customers, record_customers.c.record_id == records.c.id)
-_HOLDERS = {
-    kind: select(
-        records.c.id,
-        records.c.source,
-        records.c.source_record_id,
-        records.c.given_names,
-        records.c.surnames,
-        record_customers.c.customer_id,
-    )
-    .select_from(_WITH_CUSTOMER)
-    .where(column == bindparam("key"))
-    .limit(MAX_HOLDERS + 1)
-    for kind, column in _KEY_COLUMNS.items()
-}
+_HOLDER_COLUMNS = (
+    records.c.id,
+    records.c.source,
+    records.c.source_record_id,
+    records.c.given_names,
+    records.c.surnames,
+)
 _RECORD_BY_KEY = (
     select(records.c.id, record_customers.c.customer_id)
     .select_from(_WITH_CUSTOMER)
@@ -123,6 +127,48 @@ _CUSTOMER_RECORDS = (
     .select_from(_CUSTOMER_RECORDS_FROM)
     .where(record_customers.c.customer_id == bindparam("customer_id"))
 )
+
+
+def _holders_and_records(key: Column[Any]) -> Any:
+    """The records holding `:key` (part 'h', at most MAX_HOLDERS + 1, the few columns a
+    candidate list needs) and, when they belong to one customer, all of that customer's
+    records (part 'r'): what a lookup that finds someone needs, in one statement."""
+    holders = (
+        select(*_HOLDER_COLUMNS, record_customers.c.customer_id)
+        .select_from(_WITH_CUSTOMER)
+        .where(key == bindparam("key"))
+        .limit(MAX_HOLDERS + 1)
+        .cte("holders")
+    )
+    single_customer = (
+        select(func.min(holders.c.customer_id))
+        .having(
+            and_(
+                func.count(func.distinct(holders.c.customer_id)) == 1,
+                func.count() <= MAX_HOLDERS,
+            )
+        )
+        .scalar_subquery()
+    )
+    # the records' part first: its column types are the result's (SQLite reads dates and
+    # JSON through them); the holders' rows leave the columns they do not read empty
+    return union_all(
+        select(literal("r").label("part"), *_RECORD_COLUMNS, record_customers.c.customer_id)
+        .select_from(_CUSTOMER_RECORDS_FROM)
+        .where(record_customers.c.customer_id == single_customer),
+        select(
+            literal("h"),
+            *(
+                holders.c[c.name] if c.name in holders.c else type_coerce(null(), c.type)
+                for c in _RECORD_COLUMNS
+            ),
+            holders.c.customer_id,
+        ),
+    )
+
+
+_HOLDERS = {kind: _holders_and_records(column) for kind, column in _KEY_COLUMNS.items()}
+
 _CANDIDATE_RECORDS = (
     select(*_RECORD_COLUMNS, record_customers.c.customer_id)
     .select_from(_CUSTOMER_RECORDS_FROM)
@@ -265,6 +311,7 @@ class _Outcome:
     candidates: list[Candidate] = field(default_factory=list)
     candidate_count: int = 0
     unresolved: list[RecordRef] = field(default_factory=list)
+    rows: list[Row] | None = None  # the profile's records, when the search read them
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -294,6 +341,10 @@ def _find(conn: Connection, query: Query, rules: SurvivorshipRules) -> _Outcome:
 
 
 def _find_customer(conn: Connection, asked: str) -> _Outcome:
+    # an active customer has records (a merged one has none left): read them straight away
+    rows: list[Row] = [r._mapping for r in conn.execute(_CUSTOMER_RECORDS, {"customer_id": asked})]
+    if rows:
+        return _Outcome("found", customer_id=asked, rows=rows)
     current = asked
     for _ in range(_MAX_ALIAS_HOPS):
         row = conn.execute(_CUSTOMER, {"customer_id": current}).first()
@@ -319,7 +370,10 @@ def _find_record(conn: Connection, ref: RecordRef) -> _Outcome:
 
 
 def _find_by_key(conn: Connection, query: Query, rules: SurvivorshipRules) -> _Outcome:
-    holders = [r._mapping for r in conn.execute(_HOLDERS[query.kind], {"key": query.key})]
+    holders: list[Row] = []
+    customer_rows: list[Row] = []
+    for read in conn.execute(_HOLDERS[query.kind], {"key": query.key}):
+        (holders if read.part == "h" else customer_rows).append(read._mapping)
     if not holders:
         return _Outcome("not_found", "no_match")
     by_customer: dict[str, list[Row]] = {}
@@ -333,7 +387,8 @@ def _find_by_key(conn: Connection, query: Query, rules: SurvivorshipRules) -> _O
     groups = len(by_customer) + len(unresolved)
     if len(holders) <= MAX_HOLDERS:
         if len(by_customer) == 1:
-            return _Outcome("found", customer_id=next(iter(by_customer)), unresolved=pending)
+            found = next(iter(by_customer))
+            return _Outcome("found", customer_id=found, unresolved=pending, rows=customer_rows)
         if groups == 1:
             return _Outcome("found", record_id=unresolved[0]["id"], unresolved=pending)
     candidates = _candidates(conn, by_customer, unresolved, rules)
@@ -388,9 +443,13 @@ def _candidates(
 def _load(conn: Connection, outcome: _Outcome) -> tuple[list[Row], list[Row]]:
     if outcome.customer_id is not None:
         params = {"customer_id": outcome.customer_id}
-        rows: list[Row] = [r._mapping for r in conn.execute(_CUSTOMER_RECORDS, params)]
-        return rows, [r._mapping for r in conn.execute(_CUSTOMER_INTERACTIONS, params)]
-    rows = [r._mapping for r in conn.execute(_ONE_RECORD, {"record_id": outcome.record_id})]
+        rows = outcome.rows
+        if rows is None:
+            rows = [r._mapping for r in conn.execute(_CUSTOMER_RECORDS, params)]
+        return rows, [r._mapping for r in conn.execute(_CUSTOMER_INTERACTIONS, params).all()]
+    rows = outcome.rows
+    if rows is None:
+        rows = [r._mapping for r in conn.execute(_ONE_RECORD, {"record_id": outcome.record_id})]
     if not rows:  # deleted between the two reads
         raise NotFoundError("the record found was removed while reading it")
     key = {"source": rows[0]["source"], "source_record_id": rows[0]["source_record_id"]}
@@ -403,7 +462,7 @@ def lookup_profile(
     """The customer's profile if one customer (or unresolved record) holds the identifier."""
     if limit < 0:
         raise InputError("limit must be >= 0")
-    with store.connection() as conn:
+    with store.lookup_connection() as conn:
         outcome = _find(conn, query, rules)
         profile = None
         if outcome.status == "found":
@@ -414,7 +473,7 @@ def lookup_profile(
 
 def lookup_context(store: Store, query: Query, rules: SurvivorshipRules) -> ContextLookup:
     """The customer's context card if one customer (or unresolved record) holds it."""
-    with store.connection() as conn:
+    with store.lookup_connection() as conn:
         outcome = _find(conn, query, rules)
         card = None
         if outcome.status == "found":

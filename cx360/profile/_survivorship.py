@@ -199,18 +199,28 @@ def _full_chain(chain: Sequence[str]) -> tuple[str, ...]:
 class _Value:
     key: str
     holders: list[tuple[Row, _Reading]]
-
-    def metric(self, rule: str) -> Any:
-        if rule == "most_frequent":
-            return len(self.holders)
-        return max(_record_metric(rule, row, reading) for row, reading in self.holders)
+    metrics: tuple[Any, ...] = ()  # the value's, one per rule of the chain
+    holder_metrics: list[tuple[Any, ...]] | None = None  # each holder's, likewise
 
 
-def _best_holder(value: _Value, chain: Sequence[str]) -> tuple[Row, _Reading]:
-    return max(
-        value.holders,
-        key=lambda h: (*(_record_metric(r, h[0], h[1]) for r in chain), h[0]["id"]),
+def _measure(value: _Value, chain: Sequence[str]) -> None:
+    # every metric once: sorting and explaining the winner would otherwise recompute them
+    per_holder = [
+        tuple(_record_metric(rule, row, reading) for rule in chain)
+        for row, reading in value.holders
+    ]
+    value.holder_metrics = per_holder
+    value.metrics = tuple(
+        len(value.holders) if rule == "most_frequent" else max(m[i] for m in per_holder)
+        for i, rule in enumerate(chain)
     )
+
+
+def _best_holder(value: _Value) -> tuple[Row, _Reading]:
+    metrics, holders = value.holder_metrics, value.holders
+    assert metrics is not None
+    best = max(range(len(holders)), key=lambda i: (*metrics[i], holders[i][0]["id"]))
+    return holders[best]
 
 
 def golden_value(
@@ -226,18 +236,19 @@ def golden_value(
     if not values:
         return None
     full = _full_chain(chain)
-
-    def rank(value: _Value) -> tuple[Any, ...]:
-        return (*(value.metric(r) for r in full), value.key)
-
-    ranked = sorted(values.values(), key=rank, reverse=True)
+    for value in values.values():
+        _measure(value, full)
+    ranked = sorted(values.values(), key=lambda v: (v.metrics, v.key), reverse=True)
     winner = ranked[0]
     if len(ranked) == 1:
         rule = "only_value"
     else:
         runner_up = ranked[1]
-        rule = next((r for r in full if winner.metric(r) != runner_up.metric(r)), "tie")
-    row, reading = _best_holder(winner, full)
+        rule = next(
+            (r for r, a, b in zip(full, winner.metrics, runner_up.metrics, strict=True) if a != b),
+            "tie",
+        )
+    row, reading = _best_holder(winner)
     return GoldenValue(
         value=reading.display,
         source=row["source"],

@@ -72,6 +72,19 @@ class Store:
             if connection.in_transaction():
                 connection.commit()
 
+    @contextmanager
+    def lookup_connection(self) -> Iterator[Connection]:
+        """A connection for a few short reads (real-time lookups).
+
+        On PostgreSQL it autocommits: at READ COMMITTED each statement has its own
+        snapshot in a transaction too, so BEGIN and COMMIT would be two round trips for
+        nothing. On SQLite it reads in one transaction (one snapshot for every read).
+        """
+        with self.connection() as connection:
+            if self.dialect == "postgresql":
+                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            yield connection
+
     def close(self) -> None:
         self.engine.dispose()
 
