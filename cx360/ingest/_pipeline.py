@@ -35,7 +35,12 @@ from cx360.store._writes import (
 
 log = logging.getLogger("cx360.ingest")
 
+# Rows prepared together (a unit of work for a worker process).
 CHUNK_ROWS = 5000
+# Prepared chunks (or CSV blocks) are written in transactions of at least this many rows:
+# fewer commits, and the pages every commit rewrites (the key index's, the table's last)
+# are written less often (~2 µs of the writer's CPU a row against 5,000-row transactions).
+TRANSACTION_ROWS = 20_000
 # A load at least this large, and larger than what the table holds, drops the lookup
 # indexes and rebuilds them at the end.
 DEFER_INDEXES_MIN_ROWS = 100_000
@@ -113,6 +118,22 @@ def _shifted(prepared: list[Prepared], offset: int) -> list[Prepared]:
         else item
         for item in prepared
     ]
+
+
+def _grouped(chunks: Iterable[list[Prepared]], rows: int) -> Iterator[list[Prepared]]:
+    """Consecutive prepared chunks joined until they hold at least `rows` rows (one
+    transaction each); the last group may be smaller."""
+    group: list[Prepared] = []
+    for chunk in chunks:
+        if group:
+            group.extend(chunk)
+        else:
+            group = chunk
+        if len(group) >= rows:
+            yield group
+            group = []
+    if group:
+        yield group
 
 
 def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
@@ -258,7 +279,8 @@ def ingest_rows(
     if defer_indexes:
         store.drop_secondary_indexes(codec.kind.table)
     try:
-        for prepared in _prepared_chunks(kind, rows, source_countries, workers, sqlite):
+        chunks = _prepared_chunks(kind, rows, source_countries, workers, sqlite)
+        for prepared in _grouped(chunks, TRANSACTION_ROWS):
             now = utcnow()
             quarantined: list[dict[str, Any]] = []
             good: list[tuple[Any, ...]] = []

@@ -273,28 +273,34 @@ def test_batches_are_recorded(store: Store) -> None:
     assert batch.finished_at is not None
 
 
-def test_a_failure_midway_leaves_whole_chunks_only(store: Store) -> None:
-    from cx360.ingest._pipeline import CHUNK_ROWS
+def test_a_failure_midway_leaves_whole_transactions_only(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cx360.ingest import _pipeline
 
+    # chunks of 100 rows, written in transactions of 300 (3 chunks)
+    monkeypatch.setattr(_pipeline, "CHUNK_ROWS", 100)
+    monkeypatch.setattr(_pipeline, "TRANSACTION_ROWS", 250)
+    written = 600
     hub = Hub(store)
 
     def rows_then_crash() -> Any:
-        for i in range(CHUNK_ROWS * 2 + 10):
+        for i in range(written + 210):
             yield _record(source_record_id=f"r{i}")
         raise RuntimeError("the input broke")
 
     with pytest.raises(RuntimeError):
         hub.ingest(records=rows_then_crash())
-    assert _count(store, records) == CHUNK_ROWS * 2
+    assert _count(store, records) == written
     (batch,) = _rows(store, ingest_batches)
     assert batch.status == "failed"
     # re-running the whole input completes it, with no duplicates
     report = hub.ingest(
-        records=[_record(source_record_id=f"r{i}") for i in range(CHUNK_ROWS * 2 + 10)]
+        records=[_record(source_record_id=f"r{i}") for i in range(written + 210)]
     ).records
     assert report is not None
-    assert (report.inserted, report.unchanged) == (10, CHUNK_ROWS * 2)
-    assert _count(store, records) == CHUNK_ROWS * 2 + 10
+    assert (report.inserted, report.unchanged) == (210, written)
+    assert _count(store, records) == written + 210
 
 
 def test_timestamps_are_utc(store: Store) -> None:
