@@ -40,6 +40,7 @@ import time
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -82,8 +83,12 @@ from cx360.store._realtime import (
     lock_keys,
     lock_params,
     locked_transaction,
+    move_to_batch,
     open_batch,
+    record_values,
+    record_written,
     with_locks,
+    with_new_record,
     write_appends,
     write_interaction,
     write_record,
@@ -204,8 +209,9 @@ _STATE = select(
     .limit(1)
     .scalar_subquery(),
 )
-# the locks protect records and customers, not models and runs: one statement can do both
-_LOCKED_STATE = with_locks(_STATE)
+# the locks protect the records and customers a decision reads, not models and runs, nor
+# the record's own key: one statement takes them, reads the state and stores the record
+_LOCKED_STATE_AND_RECORD = with_new_record(with_locks(_STATE))
 _FREQUENCIES = select(
     term_frequencies.c.column_name, term_frequencies.c.value, term_frequencies.c.frequency
 ).where(
@@ -396,12 +402,7 @@ class RealtimeResolver:
         features["email_user"] = email_user(features)
         now = utcnow()
         with self._transaction() as conn:
-            state = self._current_state(conn, lock_names(prepared))
-            batch_id = self._batch_id
-            if batch_id is None or (state is not None and batch_id <= state.max_batch_id):
-                # a batch newer than the last run: the next run rescores these records
-                batch_id = open_batch(conn, "records", "realtime", now)
-            written = write_record(conn, prepared, batch_id=batch_id, now=now)
+            state, batch_id, written = self._lock_and_write(conn, prepared, now)
             if state is None:
                 count_in_batch(conn, batch_id, written.stored, now)
                 match = Match(
@@ -445,6 +446,35 @@ class RealtimeResolver:
             customer_id=customer_id,
         )
 
+    def _lock_and_write(
+        self, conn: Connection, prepared: Mapping[str, Any], now: datetime
+    ) -> tuple[_ModelState | None, int, RecordWrite]:
+        """Take the call's locks, read the latest model and run, store the record.
+
+        The record's batch must be newer than the last run's (the next run rescores
+        its records). On PostgreSQL one statement does all three (the locks protect
+        neither the model nor the record's own key, which its unique index guards), in
+        the batch of the previous call; if a run has covered that batch since, the
+        record moves to a new one.
+        """
+        names = lock_names(prepared)
+        batch_id = self._batch_id
+        if conn.dialect.name != "postgresql":  # the transaction holds the write lock
+            state = self._current_state(conn, *conn.execute(_STATE).one())
+            if batch_id is None or (state is not None and batch_id <= state.max_batch_id):
+                batch_id = open_batch(conn, "records", "realtime", now)
+            return state, batch_id, write_record(conn, prepared, batch_id=batch_id, now=now)
+        if batch_id is None:
+            batch_id = open_batch(conn, "records", "realtime", now)
+        params = {**lock_params(names), **record_values(prepared, batch_id=batch_id, now=now)}
+        model_id, run_id, _, new_id = conn.execute(_LOCKED_STATE_AND_RECORD, params).one()
+        state = self._current_state(conn, model_id, run_id)
+        if state is not None and batch_id <= state.max_batch_id:
+            batch_id = open_batch(conn, "records", "realtime", now)
+            if new_id is not None:
+                move_to_batch(conn, new_id, batch_id)
+        return state, batch_id, record_written(conn, prepared, new_id, batch_id=batch_id, now=now)
+
     # -- caches -----------------------------------------------------------------------------
 
     def _source_countries(self) -> dict[str, str]:
@@ -453,12 +483,10 @@ class RealtimeResolver:
             self._countries_read = time.monotonic()
         return self._countries
 
-    def _current_state(self, conn: Connection, lock: Iterable[str]) -> _ModelState | None:
-        """The latest model and run, after taking the call's locks (`lock_names`)."""
-        if conn.dialect.name == "postgresql":
-            model_id, run_id, _ = conn.execute(_LOCKED_STATE, lock_params(lock)).one()
-        else:  # the transaction holds SQLite's write lock already
-            model_id, run_id = conn.execute(_STATE).one()
+    def _current_state(
+        self, conn: Connection, model_id: int | None, run_id: int | None
+    ) -> _ModelState | None:
+        """What deciding needs from the latest model and run (read by `_STATE`)."""
         state = self._state
         if model_id is None:
             return None

@@ -294,9 +294,37 @@ def write_record(
     conn: Connection, row: Mapping[str, Any], *, batch_id: int, now: datetime
 ) -> RecordWrite:
     """Store one prepared record (`ingest._prepare.prepare_record`'s output)."""
+    values = record_values(row, batch_id=batch_id, now=now)
+    new_id = conn.execute(_NEW_RECORD[conn.dialect.name], values).scalar()
+    return record_written(conn, row, new_id, batch_id=batch_id, now=now)
+
+
+def record_values(row: Mapping[str, Any], *, batch_id: int, now: datetime) -> dict[str, Any]:
+    """The parameters of a new record's INSERT (`write_record`, `with_new_record`)."""
     values = {c: row[c] for c in _RECORD_COLUMNS}
     values.update(version=1, batch_id=batch_id, ingested_at=now, updated_at=now)
-    new_id = conn.execute(_NEW_RECORD[conn.dialect.name], values).scalar()
+    return values
+
+
+def with_new_record(statement: Select[Any]) -> Select[Any]:
+    """PostgreSQL: `statement` with a last column that inserts the record given as
+    parameters (`record_values`) and returns its id, NULL if its key is stored already
+    (then `record_written` finishes the write)."""
+    columns = (*_RECORD_COLUMNS, "version", "batch_id", "ingested_at", "updated_at")
+    new = (
+        postgresql.insert(records)
+        .values({c: bindparam(c) for c in columns})
+        .on_conflict_do_nothing()
+        .returning(records.c.id)
+        .cte("new_record")
+    )
+    return statement.add_columns(select(new.c.id).scalar_subquery())
+
+
+def record_written(
+    conn: Connection, row: Mapping[str, Any], new_id: int | None, *, batch_id: int, now: datetime
+) -> RecordWrite:
+    """The write of a record whose INSERT gave `new_id` (None: its key was stored)."""
     if new_id is not None:
         return RecordWrite(int(new_id), "inserted", None)
     hit = conn.execute(
@@ -309,6 +337,11 @@ def write_record(
         stored = "late" if _is_older(row["observed_at"], hit.observed_at) else "updated"
         upsert(conn, RECORDS, [dict(row)], batch_id=batch_id, now=now)
     return RecordWrite(int(hit.id), stored, hit.customer_id)
+
+
+def move_to_batch(conn: Connection, record_id: int, batch_id: int) -> None:
+    """Put a record just inserted in another (newer) batch."""
+    conn.execute(update(records).where(records.c.id == record_id).values(batch_id=batch_id))
 
 
 @dataclass(frozen=True, slots=True)

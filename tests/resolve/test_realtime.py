@@ -465,6 +465,22 @@ def test_the_next_batch_run_rescores_real_time_records(trained: Trained) -> None
     assert same >= 0.99 * len(before) * (len(before) - 1) / 2
 
 
+def test_a_record_resolved_after_a_batch_run_is_in_the_next_one(trained: Trained) -> None:
+    # after the previous test's run: the resolver's batch is one that run has covered, so
+    # the record must go to a newer batch for the next run to rescore it
+    hub, store = trained.hub, trained.hub.store
+    row = dict(trained.held[50], source_record_id="rt-after-run")
+    assert hub.resolve_record(row).stored == "inserted"
+    with store.connection() as conn:
+        batch_id = conn.execute(
+            select(records.c.batch_id).where(records.c.source_record_id == "rt-after-run")
+        ).scalar_one()
+        covered = conn.execute(select(func.max(records.c.batch_id))).scalar_one()
+    assert batch_id == covered  # the newest batch
+    report = hub.resolve()
+    assert report.mode == "incremental" and report.records_scored >= 1
+
+
 def test_without_a_model_the_record_is_stored_unresolved(store: Store) -> None:
     hub = Hub(store)
     match = hub.resolve_record({"source": "web", "source_record_id": "w-1", "email": "a@b.co"})
