@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from cx360.ingest._prepare import Quarantined, prepare_interaction, prepare_record_values
@@ -351,9 +352,9 @@ def _split_at_repeats(
     rows: list[tuple[Any, ...]], codec: PreparedCodec
 ) -> Iterator[list[tuple[Any, ...]]]:
     """Split a chunk where a key repeats, so later rows update earlier ones in order."""
-    seen: set[tuple[Any, ...]] = set()
+    seen: set[Any] = set()
     part: list[tuple[Any, ...]] = []
-    key = codec.key
+    key = itemgetter(*codec.key_positions)  # a tuple, or the value of a one-column key
     for row in rows:
         k = key(row)
         if k in seen:
