@@ -21,20 +21,21 @@ priority; (3) their interactions (`ix_interactions_source_source_record_id`); pl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from sqlalchemy import (
     Column,
     Connection,
+    String,
     and_,
     bindparam,
+    cast,
     func,
     literal,
     null,
     select,
-    type_coerce,
     union_all,
 )
 
@@ -129,46 +130,6 @@ _CUSTOMER_RECORDS = (
 )
 
 
-def _holders_and_records(key: Column[Any]) -> Any:
-    """The records holding `:key` (part 'h', at most MAX_HOLDERS + 1, the few columns a
-    candidate list needs) and, when they belong to one customer, all of that customer's
-    records (part 'r'): what a lookup that finds someone needs, in one statement."""
-    holders = (
-        select(*_HOLDER_COLUMNS, record_customers.c.customer_id)
-        .select_from(_WITH_CUSTOMER)
-        .where(key == bindparam("key"))
-        .limit(MAX_HOLDERS + 1)
-        .cte("holders")
-    )
-    single_customer = (
-        select(func.min(holders.c.customer_id))
-        .having(
-            and_(
-                func.count(func.distinct(holders.c.customer_id)) == 1,
-                func.count() <= MAX_HOLDERS,
-            )
-        )
-        .scalar_subquery()
-    )
-    # the records' part first: its column types are the result's (SQLite reads dates and
-    # JSON through them); the holders' rows leave the columns they do not read empty
-    return union_all(
-        select(literal("r").label("part"), *_RECORD_COLUMNS, record_customers.c.customer_id)
-        .select_from(_CUSTOMER_RECORDS_FROM)
-        .where(record_customers.c.customer_id == single_customer),
-        select(
-            literal("h"),
-            *(
-                holders.c[c.name] if c.name in holders.c else type_coerce(null(), c.type)
-                for c in _RECORD_COLUMNS
-            ),
-            holders.c.customer_id,
-        ),
-    )
-
-
-_HOLDERS = {kind: _holders_and_records(column) for kind, column in _KEY_COLUMNS.items()}
-
 _CANDIDATE_RECORDS = (
     select(*_RECORD_COLUMNS, record_customers.c.customer_id)
     .select_from(_CUSTOMER_RECORDS_FROM)
@@ -190,23 +151,89 @@ _INTERACTION_COLUMNS = (
     interactions.c.case_id,
     interactions.c.summary,
 )
+_CUSTOMER_INTERACTIONS_FROM = record_customers.join(
+    records, records.c.id == record_customers.c.record_id
+).join(
+    interactions,
+    and_(
+        interactions.c.source == records.c.source,
+        interactions.c.source_record_id == records.c.source_record_id,
+    ),
+)
 _CUSTOMER_INTERACTIONS = (
     select(*_INTERACTION_COLUMNS)
-    .select_from(
-        record_customers.join(records, records.c.id == record_customers.c.record_id).join(
-            interactions,
-            and_(
-                interactions.c.source == records.c.source,
-                interactions.c.source_record_id == records.c.source_record_id,
-            ),
-        )
-    )
+    .select_from(_CUSTOMER_INTERACTIONS_FROM)
     .where(record_customers.c.customer_id == bindparam("customer_id"))
 )
 _RECORD_INTERACTIONS = select(*_INTERACTION_COLUMNS).where(
     interactions.c.source == bindparam("source"),
     interactions.c.source_record_id == bindparam("source_record_id"),
 )
+
+
+# -- one statement per lookup that finds someone -------------------------------------------
+# A customer's view is its records and its interactions. Statements below read it with
+# UNION ALL, one row per record (part 'r') or interaction (part 'i'), each leaving the
+# other's columns NULL, cast to the column's type (PostgreSQL types a UNION pairwise);
+# interaction columns are prefixed 'i_'. The records' part comes first: its column
+# types are the result's (SQLite reads dates and JSON through them).
+_NO_INTERACTION = tuple(cast(null(), c.type).label(f"i_{c.name}") for c in _INTERACTION_COLUMNS)
+_NO_RECORD = tuple(cast(null(), c.type) for c in _RECORD_COLUMNS)
+
+
+def _customer_view(customer: Any) -> tuple[Any, Any]:
+    """The records part and the interactions part of `customer`'s view."""
+    return (
+        select(
+            literal("r").label("part"),
+            *_RECORD_COLUMNS,
+            record_customers.c.customer_id,
+            *_NO_INTERACTION,
+        )
+        .select_from(_CUSTOMER_RECORDS_FROM)
+        .where(record_customers.c.customer_id == customer),
+        select(literal("i"), *_NO_RECORD, cast(null(), String), *_INTERACTION_COLUMNS)
+        .select_from(_CUSTOMER_INTERACTIONS_FROM)
+        .where(record_customers.c.customer_id == customer),
+    )
+
+
+def _holders_and_view(key: Column[Any]) -> Any:
+    """The records holding `:key` (part 'h', at most MAX_HOLDERS + 1, the few columns a
+    candidate list needs) and, when they belong to one customer, that customer's view:
+    all a lookup that finds someone reads, in one statement."""
+    holders = (
+        select(*_HOLDER_COLUMNS, record_customers.c.customer_id)
+        .select_from(_WITH_CUSTOMER)
+        .where(key == bindparam("key"))
+        .limit(MAX_HOLDERS + 1)
+        .cte("holders")
+    )
+    single_customer = (
+        select(func.min(holders.c.customer_id))
+        .having(
+            and_(
+                func.count(func.distinct(holders.c.customer_id)) == 1,
+                func.count() <= MAX_HOLDERS,
+            )
+        )
+        .scalar_subquery()
+    )
+    records_part, interactions_part = _customer_view(single_customer)
+    holders_part = select(
+        literal("h"),
+        *(
+            holders.c[c.name] if c.name in holders.c else cast(null(), c.type)
+            for c in _RECORD_COLUMNS
+        ),
+        holders.c.customer_id,
+        *_NO_INTERACTION,
+    )
+    return union_all(records_part, holders_part, interactions_part)
+
+
+_HOLDERS = {kind: _holders_and_view(column) for kind, column in _KEY_COLUMNS.items()}
+_CUSTOMER_VIEW = union_all(*_customer_view(bindparam("customer_id")))
 
 
 # -- the identifier asked for -------------------------------------------------------------
@@ -301,6 +328,35 @@ def _record_ref(record: object) -> RecordRef:
 # -- finding the customer -----------------------------------------------------------------
 
 
+_INTERACTION_NAMES = tuple(c.name for c in _INTERACTION_COLUMNS)
+_PREFIXED = tuple(f"i_{name}" for name in _INTERACTION_NAMES)
+
+
+@dataclass(slots=True)
+class _View:
+    """What a one-statement lookup read, by part (see `_customer_view`)."""
+
+    records: list[Row] = field(default_factory=list)
+    holders: list[Row] = field(default_factory=list)
+    interactions: list[Row] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, rows: Iterable[Any]) -> _View:
+        view = cls()
+        for row in rows:
+            part = row.part
+            if part == "r":
+                view.records.append(row._mapping)
+            elif part == "h":
+                view.holders.append(row._mapping)
+            else:
+                values = row._mapping
+                view.interactions.append(
+                    dict(zip(_INTERACTION_NAMES, (values[c] for c in _PREFIXED), strict=True))
+                )
+        return view
+
+
 @dataclass(slots=True)
 class _Outcome:
     status: LookupStatus
@@ -311,7 +367,7 @@ class _Outcome:
     candidates: list[Candidate] = field(default_factory=list)
     candidate_count: int = 0
     unresolved: list[RecordRef] = field(default_factory=list)
-    rows: list[Row] | None = None  # the profile's records, when the search read them
+    view: _View | None = None  # the customer's records and interactions, if already read
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -341,10 +397,10 @@ def _find(conn: Connection, query: Query, rules: SurvivorshipRules) -> _Outcome:
 
 
 def _find_customer(conn: Connection, asked: str) -> _Outcome:
-    # an active customer has records (a merged one has none left): read them straight away
-    rows: list[Row] = [r._mapping for r in conn.execute(_CUSTOMER_RECORDS, {"customer_id": asked})]
-    if rows:
-        return _Outcome("found", customer_id=asked, rows=rows)
+    # an active customer has records (a merged one has none left): read its view at once
+    view = _View.read(conn.execute(_CUSTOMER_VIEW, {"customer_id": asked}))
+    if view.records:
+        return _Outcome("found", customer_id=asked, view=view)
     current = asked
     for _ in range(_MAX_ALIAS_HOPS):
         row = conn.execute(_CUSTOMER, {"customer_id": current}).first()
@@ -370,10 +426,8 @@ def _find_record(conn: Connection, ref: RecordRef) -> _Outcome:
 
 
 def _find_by_key(conn: Connection, query: Query, rules: SurvivorshipRules) -> _Outcome:
-    holders: list[Row] = []
-    customer_rows: list[Row] = []
-    for read in conn.execute(_HOLDERS[query.kind], {"key": query.key}):
-        (holders if read.part == "h" else customer_rows).append(read._mapping)
+    view = _View.read(conn.execute(_HOLDERS[query.kind], {"key": query.key}))
+    holders = view.holders
     if not holders:
         return _Outcome("not_found", "no_match")
     by_customer: dict[str, list[Row]] = {}
@@ -388,7 +442,7 @@ def _find_by_key(conn: Connection, query: Query, rules: SurvivorshipRules) -> _O
     if len(holders) <= MAX_HOLDERS:
         if len(by_customer) == 1:
             found = next(iter(by_customer))
-            return _Outcome("found", customer_id=found, unresolved=pending, rows=customer_rows)
+            return _Outcome("found", customer_id=found, unresolved=pending, view=view)
         if groups == 1:
             return _Outcome("found", record_id=unresolved[0]["id"], unresolved=pending)
     candidates = _candidates(conn, by_customer, unresolved, rules)
@@ -441,15 +495,13 @@ def _candidates(
 
 
 def _load(conn: Connection, outcome: _Outcome) -> tuple[list[Row], list[Row]]:
+    if outcome.view is not None:
+        return outcome.view.records, outcome.view.interactions
     if outcome.customer_id is not None:
         params = {"customer_id": outcome.customer_id}
-        rows = outcome.rows
-        if rows is None:
-            rows = [r._mapping for r in conn.execute(_CUSTOMER_RECORDS, params)]
-        return rows, [r._mapping for r in conn.execute(_CUSTOMER_INTERACTIONS, params).all()]
-    rows = outcome.rows
-    if rows is None:
-        rows = [r._mapping for r in conn.execute(_ONE_RECORD, {"record_id": outcome.record_id})]
+        rows: list[Row] = [r._mapping for r in conn.execute(_CUSTOMER_RECORDS, params)]
+        return rows, [r._mapping for r in conn.execute(_CUSTOMER_INTERACTIONS, params)]
+    rows = [r._mapping for r in conn.execute(_ONE_RECORD, {"record_id": outcome.record_id})]
     if not rows:  # deleted between the two reads
         raise NotFoundError("the record found was removed while reading it")
     key = {"source": rows[0]["source"], "source_record_id": rows[0]["source_record_id"]}
