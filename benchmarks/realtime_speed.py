@@ -255,6 +255,13 @@ def main() -> None:
         print(f"context lookup: {percentiles(seconds)}  {dict(Counter(f.status for f in found))}")
         seconds, _ = timed_calls([lambda k=k: hub.profile(**k) for k in keys])
         print(f"profile lookup: {percentiles(seconds)}")
+        # by the customer IDs the real-time calls returned (some merged away since: aliases)
+        ids = list(dict.fromkeys(m.customer_id for m in matches if m.customer_id))[: args.lookups]
+        seconds, found = timed_calls([lambda c=c: hub.profile(customer_id=c) for c in ids])
+        statuses = dict(Counter(f.status for f in found))
+        print(f"profile lookup by customer_id: {percentiles(seconds)}  {statuses}")
+        seconds, _ = timed_calls([lambda c=c: hub.context(customer_id=c) for c in ids])
+        print(f"context lookup by customer_id: {percentiles(seconds)}")
 
     calls = read_rows(Path(paths["interactions"]), args.interactions)
     fresh = [dict(c, interaction_id=f"{c['interaction_id']}~{tag}") for c in calls]
