@@ -80,13 +80,14 @@ from cx360.store._realtime import (
     count_in_batch,
     customer_of_record,
     insert_interaction_autocommit,
-    lock_keys,
+    lock_customers,
     lock_params,
     locked_transaction,
     move_to_batch,
     open_batch,
     record_values,
     record_written,
+    with_customer_locks,
     with_locks,
     with_new_record,
     write_appends,
@@ -183,6 +184,7 @@ def _branch(number: int, conditions: tuple[Any, ...]) -> Any:
 _CANDIDATES = union_all(
     *(_branch(number, conditions) for number, conditions in enumerate(_BRANCHES.values()))
 )
+_CANDIDATES_LOCKING_CUSTOMERS = with_customer_locks(_CANDIDATES)
 # The records of some customers (but the one being resolved), for their guard profiles.
 _MEMBERS = (
     select(record_customers.c.customer_id, _R.id, *(_R[c] for c in _GUARD_COLUMNS))
@@ -610,6 +612,7 @@ class _Decision:
         self.written = written
         self.record_id = written.record_id
         self.appends = appends  # written by the caller once decided
+        self.customers_locked = False  # the locks of every candidate's customer are held
         self.now = appends.now
         self.scorer = state.scorer  # with this call's term frequencies once scored
 
@@ -635,7 +638,10 @@ class _Decision:
         if forced is not None:
             strongest = {forced[0]: strongest.get(forced[0]), **strongest}
         # calls that touch the same customer take turns (its guard profile must hold both)
-        lock_keys(self.conn, (f"customer:{cid}" for cid in sorted(strongest)))
+        if not self.customers_locked:
+            lock_customers(self.conn, strongest)
+        elif forced is not None:  # a steward's link, maybe to a customer not among them
+            lock_customers(self.conn, [forced[0]])
         members = self._members(strongest)
         profiles = {cid: _profile(rows) for cid, rows in members.items()}
         # as batch clustering does with the record's pairs: the record's group takes in
@@ -700,7 +706,15 @@ class _Decision:
 
     def _scored(self) -> list[_Candidate]:
         """Candidates found by the blocking lookups, scored, strongest first."""
-        rows = self.conn.execute(_CANDIDATES, _query_params(self.record)).all()
+        params = _query_params(self.record)
+        if self.conn.dialect.name == "postgresql" and self.written.stored == "inserted":
+            # the candidates' customers are locked as they are read (one statement less)
+            read = self.conn.execute(_CANDIDATES_LOCKING_CUSTOMERS, params).all()
+            customers = {row[-2] for row in read} - {None}
+            self.customers_locked = not customers or any(row[-1] for row in read)
+            rows = [row[:-1] for row in read]
+        else:
+            rows = list(self.conn.execute(_CANDIDATES, params).all())
         in_name_block = sum(1 for row in rows if row[0] == _NAME_BLOCK_RULE)
         name_block_counts = in_name_block <= NAME_BLOCK_MAX_RECORDS
         found: dict[int, dict[str, Any]] = {}

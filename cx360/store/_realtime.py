@@ -102,6 +102,54 @@ def with_locks(statement: Select[Any]) -> Select[Any]:
     return statement.add_columns(select(func.count()).select_from(locks).scalar_subquery())
 
 
+# Customer locks are keyed in SQL (the statement that finds a record's candidates takes
+# their customers' locks, `with_customer_locks`), the same way wherever they are taken.
+CUSTOMER_LOCKS_PER_STATEMENT = 64  # more: only the customers a decision joins are locked
+_PG_CUSTOMER_LOCK = text(
+    "SELECT pg_advisory_xact_lock(k) FROM (SELECT hashtextextended('customer:' || c, 0) AS k"
+    " FROM unnest(CAST(:customers AS TEXT[])) AS c) AS keys ORDER BY k"
+)
+
+
+def _customer_lock_key(customer_id: Any) -> Any:
+    return func.hashtextextended(literal("customer:", String) + customer_id, 0)
+
+
+def with_customer_locks(candidates: Any) -> Select[Any]:
+    """PostgreSQL: the rows of `candidates` (which has a `customer_id` column) with a
+    last column that counts the advisory locks taken, in key order, on their customers,
+    after they are read: at most CUSTOMER_LOCKS_PER_STATEMENT, none when there are more
+    (then `lock_customers` the ones that matter). Later statements see what the holders
+    of those locks wrote; this one does not (its snapshot is older than its locks)."""
+    found = candidates.cte("candidates")
+    keys = (
+        select(_customer_lock_key(found.c.customer_id).label("k"))
+        .where(found.c.customer_id.is_not(None))
+        .distinct()
+        .subquery("keys")
+    )
+    few = (
+        select(func.count(func.distinct(found.c.customer_id))).scalar_subquery()
+        <= CUSTOMER_LOCKS_PER_STATEMENT
+    )
+    locked = (
+        select(func.pg_advisory_xact_lock(keys.c.k).label("locked"))
+        .where(few)
+        .order_by(keys.c.k)
+        .subquery("locked")
+    )
+    return select(found, select(func.count()).select_from(locked).scalar_subquery())
+
+
+def lock_customers(conn: Connection, customer_ids: Iterable[str]) -> None:
+    """Take (or wait for) the advisory locks of customers until the transaction ends."""
+    if conn.dialect.name != "postgresql":
+        return
+    ids = sorted(set(customer_ids))
+    if ids:
+        conn.execute(_PG_CUSTOMER_LOCK, {"customers": ids})
+
+
 def lock_keys(conn: Connection, names: Iterable[str]) -> None:
     """Take (or wait for) the advisory locks of `names` until the transaction ends.
 

@@ -17,9 +17,18 @@ from sqlalchemy import create_engine, func, select, text
 
 import cx360
 from cx360 import ChannelRecord, Hub, SchemaError
-from cx360.resolve._realtime import _BRANCHES, BRANCH_LIMIT
+from cx360.ingest._prepare import Quarantined, prepare_record
+from cx360.resolve._features import email_user
+from cx360.resolve._realtime import (
+    _BRANCHES,
+    _CANDIDATES_LOCKING_CUSTOMERS,
+    _GUARD_COLUMNS,
+    BRANCH_LIMIT,
+    _query_params,
+)
 from cx360.resolve._splink import CROSS_BLOCKS, PREDICTION_BLOCKS
 from cx360.store import Store
+from cx360.store._realtime import lock_customers
 from cx360.store._schema import (
     customers,
     ingest_batches,
@@ -399,6 +408,37 @@ def test_interactions_in_real_time(trained: Trained) -> None:
         )
     assert when.value.column == "occurred_at"
     assert _count(store, interactions, interactions.c.interaction_id == "rt-int-3") == 0
+
+
+def test_the_candidates_statement_locks_their_customers_as_lock_customers_does(
+    trained: Trained,
+) -> None:
+    """On PostgreSQL the statement that reads a new record's candidates also takes their
+    customers' advisory locks; they must be the very locks `lock_customers` takes (the
+    path of updated records and of too many customers), or two calls could each hold a
+    different lock for one customer."""
+    store = trained.hub.store
+    if store.dialect != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite's writers take turns on the whole file")
+    held_locks = text(
+        "SELECT classid, objid FROM pg_locks"
+        " WHERE locktype = 'advisory' AND pid = pg_backend_pid() ORDER BY 1, 2"
+    )
+    row = next(r for r in trained.stored if r["phone"])  # finds itself, at least
+    prepared = prepare_record(row, None, {})
+    assert not isinstance(prepared, Quarantined)
+    features = {c: prepared[c] for c in _GUARD_COLUMNS}
+    features["email_user"] = email_user(features)
+    with store.engine.connect() as conn:
+        read = conn.execute(_CANDIDATES_LOCKING_CUSTOMERS, _query_params(features)).all()
+        customers = {r[-2] for r in read} - {None}
+        taken = conn.execute(held_locks).all()
+        conn.rollback()
+    assert customers and read[0][-1] == len(customers) == len(taken)
+    with store.engine.connect() as conn:
+        lock_customers(conn, customers)
+        assert conn.execute(held_locks).all() == taken
+        conn.rollback()
 
 
 def test_calls_survive_a_lost_postgresql_connection(
