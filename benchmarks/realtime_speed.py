@@ -11,7 +11,9 @@ on a resolved store, with Splink's own one-pair scoring as the baseline (same ru
 Generates (or reuses) N synthetic records; the last `--holdout` of them are kept out of
 the store, which gets the others and one batch `resolve()` (skipped when `--store` points
 at a store that already has a model; with `--copy`, a SQLite store is copied and the
-copy is used, after `sync` so that no write-back of the copy lands in the timings). Then,
+copy is used, after `sync` so that no write-back of the copy lands in the timings; a
+PostgreSQL store's database is copied with CREATE DATABASE ... TEMPLATE, which needs the
+role to be allowed to create databases). Then,
 in one process:
 - `resolve_record` on each held-out record, timed one by one (after a short warm-up;
   each run gives them fresh ids, so a reused store gets new records every time);
@@ -170,6 +172,24 @@ def _frozen_tf(store_url: str, model_id: int) -> dict[tuple[str, str], float]:
     return {(c, v): f for c, v, f in rows}
 
 
+def copy_postgres_database(url: str) -> str:
+    """A fresh copy of the PostgreSQL database behind `url` (CREATE DATABASE ... TEMPLATE:
+    a file copy, no other session may be connected to it); the URL of the copy."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    source, copy = parsed.database, f"{parsed.database}_copy"
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    started = time.perf_counter()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{copy}"'))
+        conn.execute(text(f'CREATE DATABASE "{copy}" TEMPLATE "{source}"'))
+    admin.dispose()
+    print(f"timing a copy: database {copy} ({time.perf_counter() - started:.0f} s to copy)")
+    return parsed.set(database=copy).render_as_string(hide_password=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=100_000)
@@ -179,7 +199,11 @@ def main() -> None:
     parser.add_argument("--baseline-pairs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--store", help="store URL to build once and reuse (default: a temp file)")
-    parser.add_argument("--copy", action="store_true", help="time a copy of a SQLite --store")
+    parser.add_argument(
+        "--copy",
+        action="store_true",
+        help="time a fresh copy of --store (the SQLite file, or the PostgreSQL database)",
+    )
     parser.add_argument("--dataset", type=Path, help="an existing dataset folder (records.csv)")
     parser.add_argument("--data", type=Path, default=Path("bench-data/realtime"))
     args = parser.parse_args()
@@ -218,6 +242,8 @@ def main() -> None:
         shutil.copyfile(source, copy)
         url = f"sqlite:///{copy}"
         print(f"timing a copy: {copy}")
+    elif args.copy and url.startswith(("postgresql://", "postgresql+psycopg://")):
+        url = copy_postgres_database(url)
     os.sync()  # the store's pages on disk: the first checkpoint must not flush a whole copy
 
     hub = cx360.connect(url)
