@@ -180,11 +180,24 @@ ATTRIBUTES: Final = tuple(_READERS)
 # -- ranking ------------------------------------------------------------------------------
 
 
-def _record_metric(rule: str, row: Row, reading: _Reading) -> Any:
+@dataclass(frozen=True, slots=True)
+class _Held:
+    """A record with what every attribute's ranking asks of it, computed once."""
+
+    row: Row
+    recency: datetime
+    priority: int
+
+
+def _held(rows: Iterable[Row]) -> list[_Held]:
+    return [_Held(r, aware(r["observed_at"]) or _OLDEST, r.get("priority") or 0) for r in rows]
+
+
+def _record_metric(rule: str, held: _Held, reading: _Reading) -> Any:
     if rule == "source_priority":
-        return row["priority"] or 0
+        return held.priority
     if rule == "most_recent":
-        return aware(row["observed_at"]) or _OLDEST
+        return held.recency
     if rule == "most_frequent":
         return 0  # a property of values, not of records
     return reading.rank
@@ -198,7 +211,7 @@ def _full_chain(chain: Sequence[str]) -> tuple[str, ...]:
 @dataclass(slots=True)
 class _Value:
     key: str
-    holders: list[tuple[Row, _Reading]]
+    holders: list[tuple[_Held, _Reading]]
     metrics: tuple[Any, ...] = ()  # the value's, one per rule of the chain
     holder_metrics: list[tuple[Any, ...]] | None = None  # each holder's, likewise
 
@@ -206,8 +219,8 @@ class _Value:
 def _measure(value: _Value, chain: Sequence[str]) -> None:
     # every metric once: sorting and explaining the winner would otherwise recompute them
     per_holder = [
-        tuple(_record_metric(rule, row, reading) for rule in chain)
-        for row, reading in value.holders
+        tuple(_record_metric(rule, held, reading) for rule in chain)
+        for held, reading in value.holders
     ]
     value.holder_metrics = per_holder
     value.metrics = tuple(
@@ -216,10 +229,10 @@ def _measure(value: _Value, chain: Sequence[str]) -> None:
     )
 
 
-def _best_holder(value: _Value) -> tuple[Row, _Reading]:
+def _best_holder(value: _Value) -> tuple[_Held, _Reading]:
     metrics, holders = value.holder_metrics, value.holders
     assert metrics is not None
-    best = max(range(len(holders)), key=lambda i: (*metrics[i], holders[i][0]["id"]))
+    best = max(range(len(holders)), key=lambda i: (*metrics[i], holders[i][0].row["id"]))
     return holders[best]
 
 
@@ -227,12 +240,18 @@ def golden_value(
     rows: Iterable[Row], attribute: str, chain: Sequence[SurvivorshipRule]
 ) -> GoldenValue | None:
     """The surviving value of one attribute among `rows` (None when no valid value)."""
+    return _golden_value(_held(rows), attribute, chain)
+
+
+def _golden_value(
+    records: Sequence[_Held], attribute: str, chain: Sequence[SurvivorshipRule]
+) -> GoldenValue | None:
     read = _READERS[attribute]
     values: dict[str, _Value] = {}
-    for row in rows:
-        reading = read(row)
+    for held in records:
+        reading = read(held.row)
         if reading is not None:
-            values.setdefault(reading.key, _Value(reading.key, [])).holders.append((row, reading))
+            values.setdefault(reading.key, _Value(reading.key, [])).holders.append((held, reading))
     if not values:
         return None
     full = _full_chain(chain)
@@ -248,12 +267,13 @@ def golden_value(
             (r for r, a, b in zip(full, winner.metrics, runner_up.metrics, strict=True) if a != b),
             "tie",
         )
-    row, reading = _best_holder(winner)
+    held, reading = _best_holder(winner)
+    row = held.row
     return GoldenValue(
         value=reading.display,
         source=row["source"],
         source_record_id=row["source_record_id"],
-        observed_at=aware(row["observed_at"]),
+        observed_at=None if held.recency is _OLDEST else held.recency,
         rule=rule,
         records=len(winner.holders),
         alternatives=len(ranked) - 1,
@@ -262,7 +282,8 @@ def golden_value(
 
 def golden_record(rows: Sequence[Row], rules: SurvivorshipRules) -> GoldenRecord:
     """The golden record of one customer's records."""
-    values = {a: golden_value(rows, a, rules.chain(a)) for a in ATTRIBUTES}
+    records = _held(rows)
+    values = {a: _golden_value(records, a, rules.chain(a)) for a in ATTRIBUTES}
     golden = GoldenRecord.model_validate(values)
     if golden.name is not None:
         name = golden.name
