@@ -133,8 +133,9 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
-def create_store_engine(url: str) -> Engine:
-    """An engine configured for the dialect behind `url`."""
+def create_store_engine(url: str, *, autocommit: bool = False) -> Engine:
+    """An engine configured for the dialect behind `url` (`autocommit`: PostgreSQL only,
+    its connections autocommit)."""
     try:
         parsed = make_url(url)
     except exc.ArgumentError as error:
@@ -154,7 +155,12 @@ def create_store_engine(url: str) -> Engine:
             except ImportError as error:
                 raise MissingDependencyError("psycopg", "postgres") from error
         # no pool_pre_ping: it costs a round trip per call; see retry_on_lost_connection
-        return create_engine(parsed, hide_parameters=True, json_serializer=_json_dumps)
+        return create_engine(
+            parsed,
+            hide_parameters=True,
+            json_serializer=_json_dumps,
+            **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
+        )
     raise ConfigurationError(
         f"unsupported store backend {backend!r}: use sqlite:/// or postgresql://"
     )

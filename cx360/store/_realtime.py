@@ -428,9 +428,8 @@ def insert_interaction_autocommit(
         return None
     values = {c: row[c] for c in _INTERACTION_COLUMNS}
     values.update(version=1, batch_id=None, ingested_at=now, updated_at=now)
-    with translate_errors(), store.engine.connect() as conn:
-        autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
-        new_id, customer_id = autocommit.execute(_NEW_INTERACTION_WITH_CUSTOMER, values).one()
+    with translate_errors(), store.autocommit_engine.connect() as conn:
+        new_id, customer_id = conn.execute(_NEW_INTERACTION_WITH_CUSTOMER, values).one()
     if new_id is None:
         return None
     customer = None if customer_id is None else str(customer_id)

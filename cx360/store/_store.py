@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Index, Table, func, insert, inspect, select, update
+from sqlalchemy import Connection, Engine, Index, Table, func, insert, inspect, select, update
 
 from cx360._errors import ConfigurationError
 from cx360.store._engine import create_store_engine, migrate, resolve_store_url, translate_errors
@@ -41,6 +41,7 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_store_engine(url)
+        self._autocommit_engine: Engine | None = None
         self.revision = migrate(self.engine)
         self.ensure_indexes()
 
@@ -80,13 +81,26 @@ class Store:
         snapshot in a transaction too, so BEGIN and COMMIT would be two round trips for
         nothing. On SQLite it reads in one transaction (one snapshot for every read).
         """
-        with self.connection() as connection:
-            if self.dialect == "postgresql":
-                connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        if self.dialect != "postgresql":
+            with self.connection() as connection:
+                yield connection
+            return
+        with translate_errors(), self.autocommit_engine.connect() as connection:
             yield connection
+
+    @property
+    def autocommit_engine(self) -> Engine:
+        """PostgreSQL: an engine whose connections autocommit, for single statements and
+        lookups (set once per connection, not switched and reset at every checkout)."""
+        if self._autocommit_engine is None:
+            self._autocommit_engine = create_store_engine(self.url, autocommit=True)
+        return self._autocommit_engine
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._autocommit_engine is not None:
+            self._autocommit_engine.dispose()
+            self._autocommit_engine = None
 
     # -- sources --------------------------------------------------------------------------
 

@@ -453,11 +453,14 @@ def test_calls_survive_a_lost_postgresql_connection(
     killer = create_engine(store.engine.url)
 
     def drop_the_pooled_connection() -> None:
-        store.engine.dispose()  # the pool keeps one connection: the one killed below
-        with store.connection() as conn:
-            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
-        with killer.connect() as conn:
-            assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        for engine in (store.engine, store.autocommit_engine):
+            engine.dispose()  # the pool keeps one connection: the one killed below
+            with engine.connect() as conn:
+                pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+                conn.rollback()
+            with killer.connect() as conn:
+                killed = conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                assert killed.scalar()
 
     owner, newcomer = trained.stored[1], _new_people(trained)[-1]
     calls = {
