@@ -11,6 +11,7 @@ import csv
 import dataclasses
 import gc
 import logging
+import marshal
 import multiprocessing
 import time
 from collections import deque
@@ -95,9 +96,9 @@ def _prepare_block(
     dialect: str,
     source_countries: Mapping[str, str],
     sqlite: bool,
-) -> tuple[list[Prepared], int, bool]:
+) -> tuple[list[Prepared] | bytes, int, bool]:
     """Parse and prepare one CSV block in a worker: (prepared rows numbered from 1 within
-    the block, rows in it, whether it ended where a row ends)."""
+    the block and packed by `_pack`, rows in it, whether it ended where a row ends)."""
     try:
         rows, ended = parse_csv_block(data, header, dialect)
     except csv.Error:
@@ -106,7 +107,34 @@ def _prepare_block(
         return [], 0, False
     if not ended:
         return [], 0, False
-    return _prepare_chunk(kind, rows, source_countries, sqlite), len(rows), True
+    return _pack(_prepare_chunk(kind, rows, source_countries, sqlite), sqlite), len(rows), True
+
+
+def _prepare_chunk_packed(
+    kind: str, chunk: Sequence[Row], source_countries: Mapping[str, str], sqlite: bool
+) -> list[Prepared] | bytes:
+    """`_prepare_chunk` in a worker, packed for the trip to the writer (see `_pack`)."""
+    return _pack(_prepare_chunk(kind, chunk, source_countries, sqlite), sqlite)
+
+
+def _pack(prepared: list[Prepared], sqlite: bool) -> list[Prepared] | bytes:
+    """Prepared rows as they leave a worker: on SQLite, rows encoded for the driver hold
+    only `str` and `int`, which `marshal` writes and reads faster than pickle (~1 µs a
+    row less in all); chunks with anything else (a quarantined row, PostgreSQL's
+    datetimes) stay a list and are pickled."""
+    if sqlite:
+        try:
+            return marshal.dumps(prepared)
+        except ValueError:  # an object marshal does not write
+            pass
+    return prepared
+
+
+def _unpack(packed: list[Prepared] | bytes) -> list[Prepared]:
+    if isinstance(packed, bytes):
+        rows: list[Prepared] = marshal.loads(packed)  # noqa: S302 (our own workers wrote it)
+        return rows
+    return packed
 
 
 def _shifted(prepared: list[Prepared], offset: int) -> list[Prepared]:
@@ -189,7 +217,7 @@ def _block_map(
     """Workers parse and prepare CSV blocks (in order); if a block turns out not to end
     where a row ends, the rest of the file from that block on is read row by row."""
     source = iter(blocks)
-    pending: deque[tuple[bytes, Future[tuple[list[Prepared], int, bool]]]] = deque()
+    pending: deque[tuple[bytes, Future[tuple[list[Prepared] | bytes, int, bool]]]] = deque()
     stopped = False
 
     def submit() -> None:
@@ -218,7 +246,7 @@ def _block_map(
                     later.exception()
             pending.clear()
             break
-        yield _shifted(prepared, offset)
+        yield _shifted(_unpack(prepared), offset)
         offset += count
         submit()
     # after a block that did not end on a row, or when block reading gave up
@@ -235,14 +263,16 @@ def _bounded_map(
     sqlite: bool,
     in_flight: int,
 ) -> Iterator[list[Prepared]]:
-    args = (kind, source_countries, sqlite)
-    pending = [pool.submit(_prepare_chunk, kind, c, *args[1:]) for c in islice(chunks, in_flight)]
+    args = (source_countries, sqlite)
+    pending = [
+        pool.submit(_prepare_chunk_packed, kind, c, *args) for c in islice(chunks, in_flight)
+    ]
     while pending:
         head = pending.pop(0)
         following = next(chunks, None)
         if following is not None:
-            pending.append(pool.submit(_prepare_chunk, kind, following, *args[1:]))
-        yield head.result()
+            pending.append(pool.submit(_prepare_chunk_packed, kind, following, *args))
+        yield _unpack(head.result())
 
 
 def ingest_rows(

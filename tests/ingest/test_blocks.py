@@ -234,3 +234,22 @@ def test_ingest_in_blocks_stores_what_rows_store(tmp_path: Path) -> None:
     finally:
         for store in (by_rows, by_blocks, auto):
             store.close()
+
+
+def test_prepared_rows_cross_processes_unchanged() -> None:
+    from datetime import UTC, datetime
+
+    from cx360.ingest._pipeline import _pack, _unpack
+    from cx360.ingest._prepare import Quarantined
+    from cx360.models import QuarantineReason
+
+    encoded = [("web", "r1", -1, "Ana", 0, "{}"), ("web", "r2", "2026-01-01 00:00:00", "Ñ", 1, "")]
+    packed = _pack(list(encoded), sqlite=True)
+    assert isinstance(packed, bytes)  # marshalled
+    assert _unpack(packed) == encoded
+    quarantined = Quarantined(3, QuarantineReason.MISSING_KEY, "source", {"source": ""})
+    mixed = [encoded[0], quarantined]
+    assert _pack(list(mixed), sqlite=True) == mixed  # left to pickle
+    postgres = [("web", "r1", datetime(2026, 1, 1, tzinfo=UTC))]
+    assert _pack(list(postgres), sqlite=True) == postgres
+    assert _pack(list(encoded), sqlite=False) == encoded
