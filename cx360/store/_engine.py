@@ -121,6 +121,10 @@ def _json_dumps(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, default=json_default)
 
 
+# Where SQLite keeps temporary tables and sorts (see `Store.ensure_indexes` for bulk index builds).
+SQLITE_TEMP_STORE = "MEMORY"
+
+
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     # WAL lets readers (lookups) run while a writer (ingest) works; NORMAL is durable in WAL.
@@ -129,7 +133,7 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA cache_size=-131072")  # 128 MiB page cache
-    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.execute(f"PRAGMA temp_store={SQLITE_TEMP_STORE}")
     cursor.close()
 
 

@@ -11,7 +11,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Index, Table, func, insert, inspect, select, update
 
 from cx360._errors import ConfigurationError
-from cx360.store._engine import create_store_engine, migrate, resolve_store_url, translate_errors
+from cx360.store._engine import (
+    SQLITE_TEMP_STORE,
+    create_store_engine,
+    migrate,
+    resolve_store_url,
+    translate_errors,
+)
 from cx360.store._schema import interactions, quarantine, records, sources
 
 
@@ -141,12 +147,26 @@ class Store:
         them was killed before rebuilding; returns the names created."""
         created: list[str] = []
         with self.transaction() as conn:
+            missing: list[Index] = []
             for table in (records, interactions):
                 present = index_names(conn, table)
-                for index in secondary_indexes(table):
-                    if index.name not in present:
-                        index.create(conn)
-                        created.append(str(index.name))
+                missing += (ix for ix in secondary_indexes(table) if ix.name not in present)
+            if not missing:
+                return created
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # CREATE INDEX sorts the keys in temporary storage: in memory (the store's
+                # setting) SQLite grows and copies its in-memory temporary files in small
+                # pieces, which made rebuilding after a bulk load ~40% slower than with a
+                # temporary file (the OS page cache keeps it in memory all the same).
+                conn.exec_driver_sql("PRAGMA temp_store=FILE")
+            try:
+                for index in missing:
+                    index.create(conn)
+                    created.append(str(index.name))
+            finally:
+                if sqlite:
+                    conn.exec_driver_sql(f"PRAGMA temp_store={SQLITE_TEMP_STORE}")
         return created
 
     def drop_secondary_indexes(self, table: Table) -> None:
