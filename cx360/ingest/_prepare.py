@@ -21,11 +21,11 @@ import phonenumbers
 from cx360.models import QuarantineReason
 from cx360.normalize.addresses import normalize_address, normalize_city
 from cx360.normalize.dates import normalize_birth_date, parse_timestamp
-from cx360.normalize.emails import normalize_email
+from cx360.normalize.emails import email_reading
 from cx360.normalize.handles import normalize_handle
-from cx360.normalize.names import canonical_given_name, normalize_name
+from cx360.normalize.names import canonical_given_name, name_parts
 from cx360.normalize.national_ids import normalize_national_id
-from cx360.normalize.phones import normalize_phone
+from cx360.normalize.phones import phone_reading
 from cx360.store._engine import SerializedJSON, json_default
 
 _KNOWN_REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
@@ -166,38 +166,41 @@ def _name_columns(
     first: str | None, last: str | None, full: str | None, country: str | None
 ) -> tuple[Columns, str | None]:
     """given_names ... surname2_key, and the issue."""
-    name = normalize_name(first, last, full, country)
+    # normalize_name's fields, without building the NormalizedName
+    name = name_parts(first, last, full, country)
     if name is None:
         return _NO_NAME, None
-    given_key = name.first_given_key
-    keys = name.surname_keys
+    given_names, surnames, given_keys, keys, issue = name
+    given_key = given_keys[0] if given_keys else None
     columns = (
-        " ".join(name.given_names) or None,
-        " ".join(name.surnames) or None,
+        " ".join(given_names) or None,
+        " ".join(surnames) or None,
         given_key,
         canonical_given_name(given_key) if given_key else None,
-        " ".join(name.given_keys) or None,
+        " ".join(given_keys) or None,
         keys[0] if keys else None,
         keys[1] if len(keys) > 1 else None,
     )
-    return columns, f"name:{name.issue}" if name.issue else None
+    return columns, f"name:{issue}" if issue else None
 
 
 def _email_columns(raw: str | None) -> tuple[Columns, str | None]:
     """email_display, email_key, and the issue."""
-    email = normalize_email(raw)
+    email = email_reading(raw)  # normalize_email's fields, without building it
     if email is None:
         return _NO_EMAIL, None
-    return (email.display, email.match_key), f"email:{email.issue}" if email.issue else None
+    display, match_key, _, issue = email
+    return (display, match_key), f"email:{issue}" if issue else None
 
 
 def _phone_columns(raw: str | None, country: str | None) -> tuple[Columns, str | None]:
     """phone_e164, phone_key, phone_kind, and the issue."""
-    phone = normalize_phone(raw, country)
+    phone = phone_reading(raw, country)  # normalize_phone's fields, without building it
     if phone is None:
         return _NO_PHONE, None
-    columns = (phone.e164, phone.match_key, phone.kind)
-    return columns, f"phone:{phone.issue}" if phone.issue else None
+    e164, kind, placeholder, issue = phone
+    columns = (e164, None if placeholder else e164, kind)  # NormalizedPhone.match_key
+    return columns, f"phone:{issue}" if issue else None
 
 
 def _national_id_columns(raw: str | None, country: str | None) -> tuple[Columns, str | None]:

@@ -257,10 +257,14 @@ def _read(address: str) -> _Reading:
     return _Reading(display, key, False, None)
 
 
-def _normalize(raw: str) -> NormalizedEmail:
+def _reading(raw: str) -> _Reading:
     address = _unwrap(raw)
     # Too long to be valid: answered without the library and kept out of the cache.
-    reading = _INVALID if not address or len(address) > _MAX_ADDRESS_LEN else _read(address)
+    return _INVALID if not address or len(address) > _MAX_ADDRESS_LEN else _read(address)
+
+
+def _normalize(raw: str) -> NormalizedEmail:
+    reading = _reading(raw)
     return NormalizedEmail(
         raw, reading.display, reading.match_key, reading.placeholder, reading.issue
     )
@@ -282,3 +286,14 @@ def normalize_email(raw: str | None) -> NormalizedEmail | None:
     if len(raw) > _MAX_RAW_LEN:
         return NormalizedEmail(raw, None, None, False, "invalid")
     return _normalize(raw)
+
+
+def email_reading(raw: str | None) -> tuple[str | None, str | None, bool, str | None] | None:
+    """`normalize_email`'s (display, match_key, placeholder, issue), without building the
+    `NormalizedEmail` (a frozen dataclass costs ~0.8 µs to build, on the ingest hot
+    path)."""
+    if raw is None or not raw.strip():
+        return None
+    if len(raw) > _MAX_RAW_LEN:
+        return None, None, False, "invalid"
+    return _reading(raw)

@@ -76,7 +76,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib.resources import files
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, TypeAlias
 
 from cx360.normalize.text import _CharMap, clean_display, fold
 
@@ -257,6 +257,12 @@ class NormalizedName:
     def display(self) -> str:
         """The whole name for display: ``"José Luis García Márquez"``."""
         return " ".join(self.given_names + self.surnames)
+
+
+# A `NormalizedName`'s fields in order (see `name_parts`).
+NameParts: TypeAlias = tuple[
+    tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], str | None
+]
 
 
 class _Token(NamedTuple):
@@ -556,7 +562,7 @@ def _given_count(units: Sequence[_Unit], hispanic: bool, titled: bool) -> int:
 
 def _build(
     given_units: Iterable[_Unit], surname_units: Iterable[_Unit], issue: str | None = None
-) -> NormalizedName:
+) -> NameParts:
     given_names: list[str] = []
     given_keys: list[str] = []
     for unit in given_units:
@@ -575,9 +581,7 @@ def _build(
         else:
             surnames.append(_display(unit))
             surname_keys.append(_surname_key(unit))
-    return NormalizedName(
-        tuple(given_names), tuple(surnames), tuple(given_keys), tuple(surname_keys), issue
-    )
+    return tuple(given_names), tuple(surnames), tuple(given_keys), tuple(surname_keys), issue
 
 
 def _parse_full(raw: str, hispanic: bool) -> tuple[list[_Unit], list[_Unit]] | None:
@@ -657,6 +661,19 @@ def normalize_name(
         >>> normalize_name("Ana", "De La Cruz", None).surname_keys
         ('delacruz',)
     """
+    parts = name_parts(first_name, last_name, full_name, country)
+    return None if parts is None else NormalizedName(*parts)
+
+
+def name_parts(
+    first_name: str | None,
+    last_name: str | None,
+    full_name: str | None,
+    country: str | None = None,
+) -> NameParts | None:
+    """`normalize_name`'s fields (given_names, surnames, given_keys, surname_keys, issue)
+    as a tuple, without building the `NormalizedName` (compiled, a frozen dataclass is
+    still built by its Python `__init__`: ~0.8 µs, on the ingest hot path)."""
     first = _name_part(first_name) if first_name else None
     last = _name_part(last_name) if last_name else None
     full = full_name if full_name and not full_name.isspace() else None

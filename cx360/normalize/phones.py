@@ -570,15 +570,18 @@ def _normalize_region(country: str | None) -> str | None:
     return region if region in phonenumbers.SUPPORTED_REGIONS else None
 
 
-def _normalize(raw: str, region: str | None) -> NormalizedPhone:
+def _reading(raw: str, region: str | None) -> tuple[str | None, str | None, bool, str | None]:
     cleaned = _clean(raw)
     if len(cleaned) > _MAX_DIGITS + 1:
         # Not a phone number; kept out of the cache.
         placeholder = is_placeholder_digits(cleaned)
-        issue = "placeholder" if placeholder else "invalid"
-        return NormalizedPhone(raw, None, None, placeholder, issue)
-    reading = _read_cleaned(cleaned, region)
-    return NormalizedPhone(raw, reading.e164, reading.kind, reading.placeholder, reading.issue)
+        return None, None, placeholder, "placeholder" if placeholder else "invalid"
+    return _read_cleaned(cleaned, region)
+
+
+def _normalize(raw: str, region: str | None) -> NormalizedPhone:
+    e164, kind, placeholder, issue = _reading(raw, region)
+    return NormalizedPhone(raw, e164, kind, placeholder, issue)
 
 
 def normalize_phone(raw: str | None, country: str | None = None) -> NormalizedPhone | None:
@@ -596,3 +599,14 @@ def normalize_phone(raw: str | None, country: str | None = None) -> NormalizedPh
     if raw is None or not raw.strip():
         return None
     return _normalize(raw, _normalize_region(country))
+
+
+def phone_reading(
+    raw: str | None, country: str | None = None
+) -> tuple[str | None, str | None, bool, str | None] | None:
+    """`normalize_phone`'s (e164, kind, placeholder, issue), without building the
+    `NormalizedPhone` (a frozen dataclass costs ~0.8 µs to build, on the ingest hot
+    path); its `match_key` is `e164` unless `placeholder`."""
+    if raw is None or not raw.strip():
+        return None
+    return _reading(raw, _normalize_region(country))
