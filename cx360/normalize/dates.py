@@ -446,3 +446,32 @@ def parse_timestamp(raw: str | None) -> datetime | None:
         return _parse_timestamp(text)
     except (ValueError, OverflowError):
         raise ValueError(_UNPARSEABLE_TIMESTAMP) from None
+
+
+_TWO_DIGITS: Final = tuple(f"{n:02d}" for n in range(100))
+
+
+def naive_text(value: datetime) -> str:
+    """`value.isoformat(" ", "microseconds")[:26]`: the date and time fields as
+    ``YYYY-MM-DD HH:MM:SS.ffffff``, the offset left out (SQLite's text for a UTC
+    timestamp). Written field by field: compiled, ~4× faster than `isoformat`, which
+    also formats the offset (this runs once per ingested record)."""
+    year = value.year
+    if year < 1000:
+        return value.isoformat(" ", "microseconds")[:26]
+    two = _TWO_DIGITS
+    micro = value.microsecond
+    return (
+        str(year)
+        + "-"
+        + two[value.month]
+        + "-"
+        + two[value.day]
+        + " "
+        + two[value.hour]
+        + ":"
+        + two[value.minute]
+        + ":"
+        + two[value.second]
+        + ("." + str(micro).zfill(6) if micro else ".000000")
+    )

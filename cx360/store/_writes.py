@@ -32,6 +32,7 @@ from sqlalchemy import (
     update,
 )
 
+from cx360.normalize.dates import naive_text
 from cx360.store._engine import SerializedJSON
 from cx360.store._schema import (
     ingest_batches,
@@ -105,7 +106,7 @@ def encode_sqlite_datetime(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is UTC:  # the common case: "...+00:00" cut off, no conversion
-        return value.isoformat(" ", "microseconds")[:26]
+        return naive_text(value)
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value.isoformat(" ", "microseconds")

@@ -1,10 +1,14 @@
-"""The ingest hot path's tuple readings agree with the public normalizers' results."""
+"""The ingest hot path's shortcuts agree with what they replace: tuple readings with the
+public normalizers' results, `naive_text` with `isoformat`."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cx360.normalize.dates import naive_text
 from cx360.normalize.emails import email_reading, normalize_email
 from cx360.normalize.names import name_parts, normalize_name
 from cx360.normalize.phones import normalize_phone, phone_reading
@@ -67,3 +71,9 @@ def test_readings_of_examples() -> None:
         True,
         "placeholder",
     )
+
+
+@settings(max_examples=500)
+@given(st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5)), None])))
+def test_naive_text_is_isoformat_without_the_offset(value: datetime) -> None:
+    assert naive_text(value) == value.isoformat(" ", "microseconds")[:26]
