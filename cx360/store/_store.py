@@ -153,7 +153,9 @@ class Store:
                 missing += (ix for ix in secondary_indexes(table) if ix.name not in present)
             if not missing:
                 return created
-            sqlite = conn.dialect.name == "sqlite"
+            driver: Any = conn.connection.driver_connection
+            # (temp_store cannot change within a transaction; sqlite3 opens none for DDL)
+            sqlite = conn.dialect.name == "sqlite" and not driver.in_transaction
             if sqlite:
                 # CREATE INDEX sorts the keys in temporary storage: in memory (the store's
                 # setting) SQLite grows and copies its in-memory temporary files in small
