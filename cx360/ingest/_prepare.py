@@ -110,7 +110,7 @@ def serialize(raw: Mapping[str, Any]) -> tuple[SerializedJSON, str]:
 def _text(row: Mapping[str, Any], column: str) -> str | None:
     """A column's value as text; None when unknown. Floats and containers are wrong types."""
     value = row.get(column)
-    if value.__class__ is str:  # the common case first: this runs 14 times a row
+    if type(value) is str:  # the common case first (14 times a row); a native strip
         return value.strip() or None
     if value is None:
         return None
