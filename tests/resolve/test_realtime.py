@@ -41,7 +41,7 @@ from cx360.store._schema import (
     records,
 )
 from cx360.synthetic import write_dataset
-from tests.resolve._support import assignments
+from tests.resolve._support import assignments, pairwise_f1
 
 Key = tuple[str, str]
 
@@ -534,19 +534,6 @@ def test_without_a_model_the_record_is_stored_unresolved(store: Store) -> None:
 # -- agreement with batch -------------------------------------------------------------------
 
 
-def _pairwise_f1(predicted: dict[Key, str], truth: dict[Key, str]) -> float:
-    def pairs(labels: dict[Key, str]) -> set[frozenset[Key]]:
-        groups: dict[str, list[Key]] = {}
-        for key, label in labels.items():
-            groups.setdefault(label, []).append(key)
-        return {frozenset(p) for g in groups.values() for p in combinations(g, 2)}
-
-    got, want = pairs(predicted), pairs(truth)
-    tp = len(got & want)
-    precision, recall = tp / max(len(got), 1), tp / max(len(want), 1)
-    return 2 * precision * recall / (precision + recall)
-
-
 @pytest.mark.slow
 def test_streaming_agrees_with_batch(tmp_path: Path) -> None:
     """Batch the first half, stream the second record by record: F1 within 0.01 of
@@ -561,18 +548,18 @@ def test_streaming_agrees_with_batch(tmp_path: Path) -> None:
     streamed.resolve()
     for row in rows[half:]:
         streamed.resolve_record(row)
-    stream_f1 = _pairwise_f1(assignments(streamed.store), truth)
+    stream_f1 = pairwise_f1(assignments(streamed.store), truth)
     assert len(assignments(streamed.store)) == len(rows)
 
     batch = cx360.connect(f"sqlite:///{tmp_path / 'batch.db'}")
     batch.ingest(records=rows)
     batch.resolve()
-    batch_f1 = _pairwise_f1(assignments(batch.store), truth)
+    batch_f1 = pairwise_f1(assignments(batch.store), truth)
     assert abs(stream_f1 - batch_f1) <= 0.01, (stream_f1, batch_f1)
 
     # with the same model (trained on the first half), batch and real-time decide alike
     streamed.resolve(full=True)
-    same_model_f1 = _pairwise_f1(assignments(streamed.store), truth)
+    same_model_f1 = pairwise_f1(assignments(streamed.store), truth)
     assert abs(stream_f1 - same_model_f1) <= 0.005, (stream_f1, same_model_f1)
     streamed.close()
     batch.close()

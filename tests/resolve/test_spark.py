@@ -23,8 +23,7 @@ from cx360.resolve._splink import _canonical, _settings, _to_dialect_settings
 from cx360.store import Store
 from cx360.store._schema import match_edges, models
 from cx360.synthetic import write_dataset
-from tests.resolve._support import assignments
-from tests.resolve.test_resolve import _pairwise, _truth
+from tests.resolve._support import assignments, pairwise, truth
 
 
 def spark_test(test: Any) -> Any:
@@ -171,7 +170,7 @@ def test_a_model_trained_on_spark_resolves_well_and_serves_duckdb(
     match = hub.resolve_record(records[-1])
     assert match.customer_id
 
-    precision, recall = _pairwise(assignments(store), _truth(dataset["truth"]))
+    precision, recall = pairwise(assignments(store), truth(dataset["truth"]))
     # DuckDB-trained on the same data: see test_resolve (precision >= 0.98, recall >= 0.9)
     assert precision >= 0.98, precision
     assert recall >= 0.9, recall
