@@ -638,10 +638,10 @@ class _Decision:
         if forced is not None:
             strongest = {forced[0]: strongest.get(forced[0]), **strongest}
         # calls that touch the same customer take turns (its guard profile must hold both)
+        # (locked already when the candidates statement took them: only for a new record,
+        # which has no steward overrides, so `forced` is then None)
         if not self.customers_locked:
             lock_customers(self.conn, strongest)
-        elif forced is not None:  # a steward's link, maybe to a customer not among them
-            lock_customers(self.conn, [forced[0]])
         members = self._members(strongest)
         profiles = {cid: _profile(rows) for cid, rows in members.items()}
         # as batch clustering does with the record's pairs: the record's group takes in

@@ -518,8 +518,8 @@ def test_a_record_resolved_after_a_batch_run_is_in_the_next_one(trained: Trained
         batch_id = conn.execute(
             select(records.c.batch_id).where(records.c.source_record_id == "rt-after-run")
         ).scalar_one()
-        covered = conn.execute(select(func.max(records.c.batch_id))).scalar_one()
-    assert batch_id == covered  # the newest batch
+        newest = conn.execute(select(func.max(records.c.batch_id))).scalar_one()
+    assert batch_id == newest
     report = hub.resolve()
     assert report.mode == "incremental" and report.records_scored >= 1
 

@@ -105,14 +105,20 @@ def test_models_translate_to_spark_sql_and_back_unchanged() -> None:
     assert _canonical(on_spark, settings) == settings
 
 
+def _store_with(records: list[dict[str, str]], tmp_path: Path) -> tuple[Store, Hub]:
+    """A SQLite store in `tmp_path` holding `records`, and its hub."""
+    store = Store.open(f"sqlite:///{tmp_path / 'cx360.db'}")
+    hub = Hub(store)
+    hub.ingest(records=records)
+    return store, hub
+
+
 @spark_test
 def test_spark_scores_and_clusters_as_duckdb_with_the_same_model(
     spark: Any, dataset: dict[str, Path], tmp_path: Path
 ) -> None:
     records = _rows(dataset["records"])
-    store = Store.open(f"sqlite:///{tmp_path / 'cx360.db'}")
-    hub = Hub(store)
-    hub.ingest(records=records[:1900])
+    store, hub = _store_with(records[:1900], tmp_path)
     on_duckdb = hub.resolve()  # trains the model on DuckDB
     duckdb_edges, duckdb_customers = _edges(store), _partition(store)
 
@@ -146,9 +152,7 @@ def test_a_model_trained_on_spark_resolves_well_and_serves_duckdb(
     spark: Any, dataset: dict[str, Path], tmp_path: Path
 ) -> None:
     records = _rows(dataset["records"])
-    store = Store.open(f"sqlite:///{tmp_path / 'cx360.db'}")
-    hub = Hub(store)
-    hub.ingest(records=records[:1900])
+    store, hub = _store_with(records[:1900], tmp_path)
     trained = hub.resolve(engine="spark", spark=spark)
     assert trained.mode == "full"
     assert trained.customers < trained.records
