@@ -13,6 +13,7 @@ from cx360.normalize.names import (
     NormalizedName,
     canonical_given_name,
     given_name_variants,
+    is_given_name,
     normalize_name,
 )
 from cx360.normalize.national_ids import NormalizedNationalId, normalize_national_id
@@ -34,6 +35,7 @@ __all__ = [
     "clean_display",
     "fold",
     "given_name_variants",
+    "is_given_name",
     "is_placeholder_digits",
     "is_placeholder_email",
     "is_placeholder_national_id",

@@ -717,6 +717,12 @@ def canonical_given_name(key: str) -> str:
     return formals[0] if formals else folded
 
 
+def is_given_name(key: str) -> bool:
+    """Whether a one-word given-name key is a known formal given name ("jose", "laura"),
+    not a nickname, short form or typo of one ("pepe", "caro", "jsoe")."""
+    return key in _tables().given
+
+
 @lru_cache(maxsize=_CACHE_SIZE)
 def given_name_variants(key: str) -> frozenset[str]:
     """Every formal name a given-name key may stand for, plus the key itself.

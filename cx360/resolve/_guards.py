@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
-from cx360.normalize import given_name_variants
+from cx360.normalize import given_name_variants, is_given_name
 from cx360.resolve._similarity import levenshtein, transposition_distance
 
 T = TypeVar("T")
@@ -49,12 +49,27 @@ class GuardLimits:
     overwhelming_match_weight: float | None = 25.0
 
 
+class GivenName(NamedTuple):
+    """How one record names its person, as far as the given-name guard cares."""
+
+    key: str  # the first given name's key
+    canonical: str  # its formal name ("pepe" -> "jose")
+    givens: tuple[str, ...]  # every given-name word, the first one first
+    surnames: tuple[str, ...]
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> GivenName:
+        key: str = record["given_key"]
+        givens = tuple((record.get("given_keys") or key).split(" "))
+        surnames = tuple(s for s in (record.get("surname_key"), record.get("surname2_key")) if s)
+        return cls(key, record.get("given_canonical") or key, givens, surnames)
+
+
 @dataclass(slots=True)
 class Profile:
     """What a group of records says about its person, as far as the guards care."""
 
-    # first given key, its canonical form, and every name word of the record
-    givens: set[tuple[str, str, str]] = field(default_factory=set)
+    givens: set[GivenName] = field(default_factory=set)
     surnames: set[tuple[str, str | None]] = field(default_factory=set)
     birth_dates: set[str] = field(default_factory=set)
     national_ids: dict[str, set[str]] = field(default_factory=dict)
@@ -65,19 +80,7 @@ class Profile:
     def of(cls, record: dict[str, Any]) -> Profile:
         profile = cls()
         if record.get("given_key"):
-            # surnames count as name words too: a given name typed in the surname field
-            words = " ".join(
-                w
-                for w in (
-                    record.get("given_keys") or record["given_key"],
-                    record.get("surname_key"),
-                    record.get("surname2_key"),
-                )
-                if w
-            )
-            profile.givens.add(
-                (record["given_key"], record.get("given_canonical") or record["given_key"], words)
-            )
+            profile.givens.add(GivenName.of(record))
         if record.get("surname_key"):
             profile.surnames.add((record["surname_key"], record.get("surname2_key")))
         if record.get("birth_date") and record["birth_date"] not in DEFAULT_LIKE_BIRTH_DATES:
@@ -99,29 +102,59 @@ class Profile:
         self.other_ids |= other.other_ids
 
 
-def given_names_compatible(a: tuple[str, str, str], b: tuple[str, str, str]) -> bool:
-    key_a, canon_a, all_a = a
-    key_b, canon_b, all_b = b
-    if key_a == key_b or canon_a == canon_b:
+def given_names_compatible(a: GivenName, b: GivenName) -> bool:
+    """Whether two records' given names can be one person's.
+
+    Names in one family share surnames and often a first given name, so a match through
+    either must be backed by the rest of the name: two second given names must fit
+    ("Juan Pablo" is not "Juan Carlos"), and a surname typed as the given name (names
+    swapped between fields) fits only if the given name is then among the surnames'
+    field ("Hayes Laura" is "Laura Hayes", not her brother "James Hayes").
+    """
+    if a.key == b.key or a.canonical == b.canonical:
+        return _second_givens_fit(a, b)
+    if names_fit(a.key, b.key):
         return True
-    if key_a.startswith(key_b) or key_b.startswith(key_a):
-        return True  # "caro"/"carolina", an initial
-    if key_a in all_b.split(" ") or key_b in all_a.split(" "):
-        return True  # uses a second given name
-    shortest = min(len(key_a), len(key_b))
-    if shortest >= 3 and transposition_distance(key_a, key_b) <= 1:
-        return True  # a typo: "jsoe", "lux", "rafeal"
-    if shortest >= 7 and transposition_distance(key_a, key_b) <= 2:
+    if a.key in b.givens[1:] or b.key in a.givens[1:]:
+        return True  # goes by the second given name
+    if a.key in b.surnames and any(names_fit(b.key, w) for w in (*a.givens[1:], *a.surnames)):
+        return True  # given name and surname swapped
+    if b.key in a.surnames and any(names_fit(a.key, w) for w in (*b.givens[1:], *b.surnames)):
         return True
-    if _initials(all_b).startswith(key_a) and len(key_a) > 1:
+    if len(a.key) > 1 and _initials(b).startswith(a.key):
         return True  # "jc" for Juan Carlos
-    if _initials(all_a).startswith(key_b) and len(key_b) > 1:
+    return len(b.key) > 1 and _initials(a).startswith(b.key)
+
+
+def names_fit(x: str, y: str) -> bool:
+    """Whether two given-name words can be one name: equal, an initial or short form of
+    the other, a typo of it, or a nickname of it. Two different known names never fit by
+    spelling alone: "Juana" is not a typo of "Juan", nor "Josefa" a short "José"."""
+    if x == y:
         return True
-    return bool(given_name_variants(key_a) & given_name_variants(key_b))
+    distinct_names = is_given_name(x) and is_given_name(y)
+    if not distinct_names:
+        if x.startswith(y) or y.startswith(x):
+            return True  # "caro"/"carolina", an initial
+        shortest = min(len(x), len(y))
+        if shortest >= 3 and transposition_distance(x, y) <= 1:
+            return True  # a typo: "jsoe", "lux", "rafeal"
+        if shortest >= 7 and transposition_distance(x, y) <= 2:
+            return True
+    return bool(given_name_variants(x) & given_name_variants(y))
 
 
-def _initials(words: str) -> str:
-    return "".join(w[0] for w in words.split(" ") if w)
+def _second_givens_fit(a: GivenName, b: GivenName) -> bool:
+    # Words also among the other's surnames are a full name split in another place
+    rest_a = [w for w in a.givens[1:] if w not in b.surnames]
+    rest_b = [w for w in b.givens[1:] if w not in a.surnames]
+    if not rest_a or not rest_b:
+        return True
+    return any(names_fit(x, y) for x in rest_a for y in rest_b)
+
+
+def _initials(name: GivenName) -> str:
+    return "".join(w[0] for w in (*name.givens, *name.surnames) if w)
 
 
 def birth_dates_compatible(a: str, b: str) -> bool:
@@ -161,11 +194,28 @@ def conflict(a: Profile, b: Profile, limits: GuardLimits) -> str | None:
             any(given_names_compatible(y, x) for x in a.givens) for y in b.givens
         ):
             return "given_name"
+        if _second_givens_differ(a.givens, b.givens):
+            return "given_name"
     if limits.check_surnames and not _all_pairs(a.surnames, b.surnames, surnames_compatible):
         return "surname"
     if limits.check_second_surnames and _second_surnames_differ(a.surnames, b.surnames):
         return "second_surname"
     return None
+
+
+def _second_givens_differ(a: set[GivenName], b: set[GivenName]) -> bool:
+    """Whether the groups name their person with the same first given name but never the
+    same second one ("Juan Pablo" and "Juan Carlos"): a group fitting the other through a
+    bare "Juan" would otherwise take in the brother. As for second surnames, one
+    agreeing pair is enough."""
+    pairs = [
+        (x, y)
+        for x in a
+        if len(x.givens) > 1
+        for y in b
+        if len(y.givens) > 1 and (x.key == y.key or x.canonical == y.canonical)
+    ]
+    return bool(pairs) and not any(_second_givens_fit(x, y) for x, y in pairs)
 
 
 def _second_surnames_differ(a: set[tuple[str, str | None]], b: set[tuple[str, str | None]]) -> bool:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from cx360.resolve._guards import (
+    GivenName,
     GuardLimits,
     Profile,
     birth_dates_compatible,
@@ -13,13 +14,46 @@ def _profile(**values: str) -> Profile:
     return Profile.of(values)
 
 
+def _name(given: str, surname: str | None = None, canonical: str | None = None) -> GivenName:
+    """A record's name as the guard reads it: `given` holds every given-name word."""
+    record = {"given_key": given.split(" ")[0], "given_keys": given, "surname_key": surname}
+    return GivenName.of({**record, "given_canonical": canonical})
+
+
 def test_given_names() -> None:
-    assert given_names_compatible(("pepe", "jose", "pepe"), ("jose", "jose", "jose luis"))
-    assert given_names_compatible(("caro", "caro", "caro"), ("carolina", "carolina", "carolina"))
-    assert given_names_compatible(("jose", "jose", "jose"), ("maria", "maria", "maria jose"))
-    assert given_names_compatible(("guadalupe", "guadalupe", "guadalupe"), ("guadalpue", "x", "x"))
-    assert not given_names_compatible(("maria", "maria", "maria"), ("ana", "ana", "ana"))
-    assert not given_names_compatible(("liliana", "liliana", "liliana"), ("luz", "luz", "luz"))
+    assert given_names_compatible(_name("pepe", canonical="jose"), _name("jose luis"))
+    assert given_names_compatible(_name("caro"), _name("carolina"))
+    assert given_names_compatible(_name("jose"), _name("maria jose"))
+    assert given_names_compatible(_name("guadalupe"), _name("guadalpue", canonical="x"))
+    assert not given_names_compatible(_name("maria"), _name("ana"))
+    assert not given_names_compatible(_name("liliana"), _name("luz"))
+
+
+def test_a_shared_surname_or_first_name_is_not_enough_in_one_family() -> None:
+    # names swapped between fields: the given name is a surname everyone at home shares
+    swapped = _name("hayes", "laura")
+    assert given_names_compatible(swapped, _name("laura", "hayes"))
+    assert not given_names_compatible(swapped, _name("james", "hayes"))
+    assert not given_names_compatible(_name("reyes maria", "jose"), _name("natalia", "reyes"))
+    assert given_names_compatible(_name("reyes maria", "jose"), _name("maria jose", "reyes"))
+    # the same first given name, two different second ones: brothers, not one person
+    assert not given_names_compatible(_name("juan pablo"), _name("juan carlos"))
+    assert given_names_compatible(_name("juan c"), _name("juan carlos"))
+    assert given_names_compatible(_name("juan carlos"), _name("juan"))
+    # a known name is not a typo or short form of another known name
+    assert not given_names_compatible(_name("jose"), _name("josefa"))
+    assert not given_names_compatible(_name("juan"), _name("juana"))
+    assert given_names_compatible(_name("dani", canonical="daniel"), _name("daniel"))
+
+
+def test_a_group_known_by_a_bare_first_name_still_keeps_the_brother_out() -> None:
+    limits = GuardLimits()
+    group = _profile(given_key="juan", given_keys="juan pablo", surname_key="restrepo")
+    group.absorb(_profile(given_key="juan", given_keys="juan", surname_key="restrepo"))
+    brother = _profile(given_key="juan", given_keys="juan carlos", surname_key="restrepo")
+    assert conflict(group, brother, limits) == "given_name"
+    typo = _profile(given_key="juan", given_keys="juan pbalo", surname_key="restrepo")
+    assert conflict(group, typo, limits) is None
 
 
 def test_birth_dates() -> None:
@@ -58,9 +92,9 @@ def test_absorb_accumulates_evidence() -> None:
 
 
 def test_typos_initials_and_second_names_are_one_person() -> None:
-    assert given_names_compatible(("jsoe", "jsoe", "jsoe"), ("jose", "jose", "jose"))
-    assert given_names_compatible(("lux", "lux", "lux"), ("luz", "luz", "luz"))
-    assert given_names_compatible(("jc", "jc", "jc mora"), ("juan", "juan", "juan carlos mora"))
+    assert given_names_compatible(_name("jsoe"), _name("jose"))
+    assert given_names_compatible(_name("lux"), _name("luz"))
+    assert given_names_compatible(_name("jc", "mora"), _name("juan carlos", "mora"))
     limits = GuardLimits()
     group = _profile(given_key="maria", given_keys="maria fernanda", surname_key="pineda")
     group.absorb(_profile(given_key="maria", given_keys="maria", surname_key="pineda"))
