@@ -75,6 +75,7 @@ from cx360.resolve._splink import NAME_BLOCK_MAX_RECORDS
 from cx360.store import Store, utcnow
 from cx360.store._realtime import (
     Appends,
+    PinnedConnection,
     RecordWrite,
     WalCheckpointer,
     count_in_batch,
@@ -377,6 +378,10 @@ class RealtimeResolver:
         self._countries: dict[str, str] = {}
         self._countries_read = -_SOURCE_COUNTRIES_TTL
         self._checkpointer: WalCheckpointer | None = None
+        # PostgreSQL: new interactions skip the pool and SQLAlchemy's execution (see there)
+        self._pinned = (
+            PinnedConnection(store.autocommit_engine) if store.dialect == "postgresql" else None
+        )
         database = store.engine.url.database
         if store.dialect == "sqlite" and database and database != ":memory:":
             self._checkpointer = WalCheckpointer(database)
@@ -384,6 +389,8 @@ class RealtimeResolver:
             weakref.finalize(self, self._checkpointer.stop)
 
     def close(self) -> None:
+        if self._pinned is not None:
+            self._pinned.close()
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None
@@ -432,7 +439,7 @@ class RealtimeResolver:
                 f"interaction not recorded: {prepared.reason.value}", column=prepared.column
             )
         now = utcnow()
-        fast = insert_interaction_autocommit(self.store, prepared, now=now)
+        fast = insert_interaction_autocommit(self.store, prepared, now=now, pinned=self._pinned)
         if fast is not None:
             written, customer_id = fast
         else:

@@ -59,15 +59,19 @@ def translate_errors() -> Iterator[None]:
     """
     try:
         yield
-    except exc.IntegrityError as error:
-        raise StoreIntegrityError(f"store constraint violated: {_describe(error)}") from error
-    except exc.DBAPIError as error:
-        if error.connection_invalidated:
-            lost = f"connection to the store lost: {_describe(error)}"
-            raise StoreConnectionError(lost) from error
-        raise StoreError(f"store error: {_describe(error)}") from error
     except exc.SQLAlchemyError as error:
-        raise StoreError(f"store error: {type(error).__name__}") from error
+        raise store_error(error) from error
+
+
+def store_error(error: exc.SQLAlchemyError) -> StoreError:
+    """cx360's error for a SQLAlchemy (or wrapped driver) error (`translate_errors`)."""
+    if isinstance(error, exc.IntegrityError):
+        return StoreIntegrityError(f"store constraint violated: {_describe(error)}")
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return StoreConnectionError(f"connection to the store lost: {_describe(error)}")
+        return StoreError(f"store error: {_describe(error)}")
+    return StoreError(f"store error: {type(error).__name__}")
 
 
 def retry_on_lost_connection(call: Callable[[], _T]) -> _T:
@@ -115,7 +119,8 @@ def json_default(value: object) -> str:
     return repr(value)
 
 
-def _json_dumps(value: object) -> str:
+def json_text(value: object) -> str:
+    """A value as the JSON text stored for it (what engines serialize JSON columns with)."""
     if isinstance(value, SerializedJSON):
         return str(value)
     return json.dumps(value, ensure_ascii=False, default=json_default)
@@ -149,7 +154,7 @@ def create_store_engine(url: str, *, autocommit: bool = False) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, hide_parameters=True, json_serializer=_json_dumps)
+        engine = create_engine(parsed, hide_parameters=True, json_serializer=json_text)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if backend == "postgresql":
@@ -162,7 +167,7 @@ def create_store_engine(url: str, *, autocommit: bool = False) -> Engine:
         return create_engine(
             parsed,
             hide_parameters=True,
-            json_serializer=_json_dumps,
+            json_serializer=json_text,
             **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
         )
     raise ConfigurationError(

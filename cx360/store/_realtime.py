@@ -26,7 +26,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,12 +36,14 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Connection,
+    Engine,
     Float,
     Insert,
     Select,
     String,
     bindparam,
     column,
+    exc,
     func,
     insert,
     literal,
@@ -50,8 +52,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.pool import PoolProxiedConnection
 
-from cx360.store._engine import translate_errors
+from cx360._errors import StoreError
+from cx360.store._engine import json_text, store_error, translate_errors
 from cx360.store._schema import (
     Timestamp,
     ingest_batches,
@@ -418,18 +423,128 @@ def write_interaction(
     return InteractionWrite(int(hit.id), "updated", int(hit.version) + 1)
 
 
+class PinnedConnection:
+    """PostgreSQL: one connection of the store's autocommit engine that a real-time
+    resolver keeps checked out, for the single-statement writes it makes most often.
+
+    Why: checking a connection out of SQLAlchemy's pool and running a statement through
+    SQLAlchemy's execution machinery costs ~150 us of CPU, about as much as the statement
+    itself with its durable commit (~220 us here): a new interaction took ~500 us instead
+    of ~350 us. The statements are still built and compiled by SQLAlchemy (`DriverSQL`);
+    only their execution goes straight to the driver (psycopg), prepared on the server
+    on first use, on a connection the engine's pool made and still owns.
+
+    One thread at a time: `lease()` gives None while another thread holds it, and the
+    caller takes the pool's way. A driver error discards the connection (a lost one is
+    invalidated, and the engine's idle connections with it, as SQLAlchemy does) and is
+    raised as the store's error (`StoreConnectionError` for a lost connection, so
+    `retry_on_lost_connection` runs the call again on a new one).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        import psycopg  # installed: the engine is PostgreSQL's
+
+        self._engine = engine
+        self._driver_error: type[Exception] = psycopg.Error
+        self._lock = threading.Lock()
+        self._pooled: PoolProxiedConnection | None = None
+        self._cursor: Any = None  # psycopg's, reused: a new one per call costs ~30 us
+        self._closed = False
+        self._compiled: dict[Any, DriverSQL] = {}
+
+    def sql(self, statement: Any) -> DriverSQL:
+        """`statement` compiled for this engine's dialect (once)."""
+        found = self._compiled.get(statement)
+        if found is None:
+            found = self._compiled[statement] = DriverSQL.compile(statement, self._engine.dialect)
+        return found
+
+    @contextmanager
+    def lease(self) -> Iterator[Any | None]:
+        """A cursor of the driver's connection (psycopg's, autocommitting), or None when
+        another thread holds it."""
+        if self._closed or not self._lock.acquire(blocking=False):
+            yield None
+            return
+        try:
+            if self._pooled is None:
+                with translate_errors():
+                    pooled = self._engine.raw_connection()
+                self._pooled, self._cursor = pooled, pooled.cursor()
+            try:
+                yield self._cursor
+            except Exception as error:
+                if isinstance(error, self._driver_error):
+                    raise self._discard(error) from error
+                raise
+        finally:
+            self._lock.release()
+
+    def _discard(self, error: Exception) -> StoreError:
+        """Drop the connection after a driver error; the store's error for it."""
+        pooled, self._pooled, self._cursor = self._pooled, None, None
+        assert pooled is not None
+        driver = pooled.driver_connection
+        lost = driver is None or bool(driver.closed)  # psycopg closes a connection it lost
+        if lost:
+            pooled.invalidate(error)
+            self._engine.dispose()  # the other pooled connections died with this one
+        else:
+            pooled.close()  # back to the pool, which resets it
+        wrapped = exc.DBAPIError.instance(
+            None, None, error, self._driver_error, connection_invalidated=lost
+        )
+        return store_error(wrapped)
+
+    def close(self) -> None:
+        """Give the connection back to the pool (waits for a call under way)."""
+        with self._lock:
+            self._closed = True
+            if self._pooled is not None:
+                self._pooled.close()
+                self._pooled = self._cursor = None
+
+
+@dataclass(frozen=True, slots=True)
+class DriverSQL:
+    """A statement compiled once by SQLAlchemy for PostgreSQL (psycopg's `%(name)s`
+    parameters, with casts) and the values of the parameters SQLAlchemy made itself
+    (such as a LIMIT). Its parameters must be values psycopg adapts as they are (no
+    SQLAlchemy type processing): text, numbers, datetimes, lists, JSON as text."""
+
+    sql: str
+    defaults: Mapping[str, Any]
+
+    @classmethod
+    def compile(cls, statement: Any, dialect: Dialect) -> DriverSQL:
+        compiled = statement.compile(dialect=dialect)
+        made = {n for n, bind in compiled.binds.items() if not bind.required}
+        return cls(str(compiled), {n: v for n, v in compiled.params.items() if n in made})
+
+    def execute(self, cursor: Any, params: Mapping[str, Any]) -> Any:
+        """Execute on a driver cursor (prepared on the server); the cursor."""
+        return cursor.execute(self.sql, {**self.defaults, **params}, prepare=True)
+
+
 def insert_interaction_autocommit(
-    store: Store, row: Mapping[str, Any], *, now: datetime
+    store: Store, row: Mapping[str, Any], *, now: datetime, pinned: PinnedConnection | None = None
 ) -> tuple[InteractionWrite, str | None] | None:
     """On PostgreSQL, store a new interaction in one autocommitted statement and return
     it with its record's customer; None when the interaction is already stored (or the
-    store is SQLite, whose statements cost no round trip): use `write_interaction`."""
+    store is SQLite, whose statements cost no round trip): use `write_interaction`.
+    On `pinned` when it is free, else on a connection of the pool."""
     if store.dialect != "postgresql":
         return None
     values = {c: row[c] for c in _INTERACTION_COLUMNS}
     values.update(version=1, batch_id=None, ingested_at=now, updated_at=now)
-    with translate_errors(), store.autocommit_engine.connect() as conn:
-        new_id, customer_id = conn.execute(_NEW_INTERACTION_WITH_CUSTOMER, values).one()
+    with pinned.lease() if pinned is not None else nullcontext() as cursor:
+        if cursor is not None and pinned is not None:
+            statement = pinned.sql(_NEW_INTERACTION_WITH_CUSTOMER)
+            values["raw"] = json_text(values["raw"])  # what SQLAlchemy would send
+            new_id, customer_id = statement.execute(cursor, values).fetchone()
+        else:
+            with translate_errors(), store.autocommit_engine.connect() as conn:
+                new_id, customer_id = conn.execute(_NEW_INTERACTION_WITH_CUSTOMER, values).one()
     if new_id is None:
         return None
     customer = None if customer_id is None else str(customer_id)

@@ -452,15 +452,24 @@ def test_calls_survive_a_lost_postgresql_connection(
         pytest.skip("PostgreSQL only: a SQLite file has no server to lose")
     killer = create_engine(store.engine.url)
 
+    killed: set[int] = set()
+
     def drop_the_pooled_connection() -> None:
+        pids = set()
         for engine in (store.engine, store.autocommit_engine):
             engine.dispose()  # the pool keeps one connection: the one killed below
             with engine.connect() as conn:
-                pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+                pids.add(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
                 conn.rollback()
-            with killer.connect() as conn:
-                killed = conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-                assert killed.scalar()
+        pinned = hub._realtime_calls()._pinned  # new interactions' own connection
+        assert pinned is not None
+        with pinned.lease() as cursor:  # (killed already if no call has used it since)
+            pids.add(cursor.connection.info.backend_pid)
+        with killer.connect() as conn:
+            for pid in pids - killed:
+                ended = conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+                assert ended.scalar()
+        killed.update(pids)
 
     owner, newcomer = trained.stored[1], _new_people(trained)[-1]
     calls = {

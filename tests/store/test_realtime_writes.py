@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from cx360._errors import StoreError
 from cx360.store import Store
-from cx360.store._realtime import WalCheckpointer, lock_key, locked_transaction
+from cx360.store._realtime import PinnedConnection, WalCheckpointer, lock_key, locked_transaction
 
 
 def test_lock_keys_are_stable_signed_64_bit_numbers() -> None:
@@ -31,6 +32,30 @@ def test_a_locked_transaction_commits_or_rolls_back(store: Store) -> None:
         failing()
     with store.connection() as conn:
         assert conn.execute(text("SELECT x FROM t")).scalars().all() == [1]
+
+
+def test_a_pinned_connection_serves_one_thread_and_is_dropped_after_an_error(
+    store: Store,
+) -> None:
+    if store.dialect != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite statements cost no round trip")
+    pinned = PinnedConnection(store.autocommit_engine)
+    try:
+        with pinned.lease() as cursor:
+            assert cursor is not None
+            with pinned.lease() as busy:
+                assert busy is None  # another caller takes a pooled connection meanwhile
+            first = cursor.execute("SELECT pg_backend_pid()").fetchone()[0]
+        with pinned.lease() as cursor:  # kept between calls
+            assert cursor.execute("SELECT pg_backend_pid()").fetchone()[0] == first
+        with pytest.raises(StoreError), pinned.lease() as cursor:
+            cursor.execute("SELECT 1/0")
+        with pinned.lease() as cursor:  # taken from the pool again after an error
+            assert cursor.execute("SELECT 1").fetchone()[0] == 1
+    finally:
+        pinned.close()
+    with pinned.lease() as closed:
+        assert closed is None
 
 
 def test_checkpoints_start_a_long_wal_over(tmp_path: Path) -> None:
