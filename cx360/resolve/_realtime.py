@@ -38,13 +38,16 @@ from __future__ import annotations
 import copy
 import time
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import (
     Connection,
+    String,
+    and_,
+    any_,
     bindparam,
     delete,
     func,
@@ -55,6 +58,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql
 
 from cx360._errors import SchemaError
 from cx360.ingest._prepare import Quarantined, prepare_interaction, prepare_record
@@ -80,6 +84,7 @@ from cx360.store._realtime import (
     WalCheckpointer,
     count_in_batch,
     customer_of_record,
+    execute_on_driver,
     insert_interaction_autocommit,
     lock_customers,
     lock_params,
@@ -185,15 +190,63 @@ def _branch(number: int, conditions: tuple[Any, ...]) -> Any:
 _CANDIDATES = union_all(
     *(_branch(number, conditions) for number, conditions in enumerate(_BRANCHES.values()))
 )
-_CANDIDATES_LOCKING_CUSTOMERS = with_customer_locks(_CANDIDATES)
-# The records of some customers (but the one being resolved), for their guard profiles.
-_MEMBERS = (
-    select(record_customers.c.customer_id, _R.id, *(_R[c] for c in _GUARD_COLUMNS))
-    .select_from(record_customers.join(records, _R.id == record_customers.c.record_id))
-    .where(
-        record_customers.c.customer_id.in_(_P("customers", expanding=True)),
-        record_customers.c.record_id != _P("record_id"),
+
+
+def _pg_candidates() -> Any:
+    """PostgreSQL: the candidates themselves, each once: the rules' hits (ids), kept as
+    `_kept` keeps them, then their rows. Read by primary key after the lookups, which
+    costs the server little, while the statement's text stays short enough for psycopg
+    to keep its parsed form (it re-parses texts over 4 KiB on every call) and a third of
+    the rows come back (a record is often found by several rules)."""
+    hits = union_all(
+        *(
+            select(literal_column(str(number)).label("rule"), _R.id)
+            .where(*conditions)
+            .limit(NAME_BLOCK_MAX_RECORDS + 1 if number == _NAME_BLOCK_RULE else BRANCH_LIMIT)
+            for number, conditions in enumerate(_BRANCHES.values())
+        )
+    ).cte("hits")
+    rule = hits.c.rule
+    name_block: Any = literal_column(str(_NAME_BLOCK_RULE))
+    surname_address: Any = literal_column(str(_SURNAME_ADDRESS_RULE))
+    in_name_block = select(func.count()).select_from(hits).where(rule == name_block)
+    return (
+        select(_R.id, _R.source, _R.source_record_id, *(_R[c] for c in _GUARD_COLUMNS))
+        .add_columns(record_customers.c.customer_id)
+        .distinct(_R.id)
+        .select_from(
+            hits.join(records, _R.id == hits.c.id).outerjoin(
+                record_customers, record_customers.c.record_id == _R.id
+            )
+        )
+        .where(
+            or_(rule != name_block, in_name_block.scalar_subquery() <= NAME_BLOCK_MAX_RECORDS),
+            or_(
+                rule != surname_address,
+                and_(_R.surname_key == _P("surname_key"), _R.address_key == _P("address_key")),
+            ),
+        )
     )
+
+
+_PG_CANDIDATES = _pg_candidates()
+_CANDIDATES_LOCKING_CUSTOMERS = with_customer_locks(_PG_CANDIDATES)
+
+
+def _members_of(customers: Any) -> Any:
+    """The records of some customers (but the one being resolved), for their guard
+    profiles; `customers` is the condition on their customer ID."""
+    return (
+        select(record_customers.c.customer_id, _R.id, *(_R[c] for c in _GUARD_COLUMNS))
+        .select_from(record_customers.join(records, _R.id == record_customers.c.record_id))
+        .where(customers, record_customers.c.record_id != _P("record_id"))
+    )
+
+
+_MEMBERS = _members_of(record_customers.c.customer_id.in_(_P("customers", expanding=True)))
+# PostgreSQL: an array parameter, one statement text whatever the number of customers
+_PG_MEMBERS = _members_of(
+    record_customers.c.customer_id == any_(_P("customers", type_=postgresql.ARRAY(String)))
 )
 _FEATURES = select(*(_R[c] for c in _GUARD_COLUMNS)).where(_R.id == _P("record_id"))
 _OTHER_MEMBER = (
@@ -476,7 +529,7 @@ class RealtimeResolver:
         if batch_id is None:
             batch_id = open_batch(conn, "records", "realtime", now)
         params = {**lock_params(names), **record_values(prepared, batch_id=batch_id, now=now)}
-        model_id, run_id, _, new_id = conn.execute(_LOCKED_STATE_AND_RECORD, params).one()
+        ((model_id, run_id, _, new_id),) = execute_on_driver(conn, _LOCKED_STATE_AND_RECORD, params)
         state = self._current_state(conn, model_id, run_id)
         if state is not None and batch_id <= state.max_batch_id:
             batch_id = open_batch(conn, "records", "realtime", now)
@@ -584,6 +637,29 @@ def lock_names(row: Mapping[str, Any]) -> list[str]:
     return names
 
 
+def _kept(record: Mapping[str, Any], rows: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
+    """`_CANDIDATES` rows (rule, id, ...) as `_PG_CANDIDATES` gives them: without the
+    rule, each record once, and only rows that make a pair under their rule."""
+    rows = list(rows)
+    in_name_block = sum(1 for row in rows if row[0] == _NAME_BLOCK_RULE)
+    name_block_counts = in_name_block <= NAME_BLOCK_MAX_RECORDS
+    surname, address = record["surname_key"], record["address_key"]
+    at = {c: 4 + n for n, c in enumerate(_GUARD_COLUMNS)}  # after rule, id, source, key
+    kept: dict[int, Sequence[Any]] = {}
+    for row in rows:
+        rule, rid = row[0], row[1]
+        if rid in kept:
+            continue
+        if rule == _NAME_BLOCK_RULE and not name_block_counts:
+            continue  # a name too common to block on (batch drops it the same way)
+        if rule == _SURNAME_ADDRESS_RULE and (
+            row[at["surname_key"]] != surname or row[at["address_key"]] != address
+        ):
+            continue  # not the same surname and address: not a pair of this rule
+        kept[rid] = row[1:]
+    return list(kept.values())
+
+
 def _query_params(record: Mapping[str, Any]) -> dict[str, Any]:
     # an address counts only with a surname (the batch rule is surname + address)
     address = record["address_key"] if record["surname_key"] is not None else None
@@ -596,6 +672,7 @@ def _query_params(record: Mapping[str, Any]) -> dict[str, Any]:
         "surname_key": record["surname_key"],
         "given_canonical": record["given_canonical"],
         "address_prefix": address[:ADDRESS_PREFIX_CHARS] if address is not None else None,
+        "address_key": address,
         "email_user": record["email_user"],
     }
 
@@ -714,30 +791,24 @@ class _Decision:
     def _scored(self) -> list[_Candidate]:
         """Candidates found by the blocking lookups, scored, strongest first."""
         params = _query_params(self.record)
-        if self.conn.dialect.name == "postgresql" and self.written.stored == "inserted":
+        rows: Iterable[Sequence[Any]]
+        if self.conn.dialect.name != "postgresql":
+            rows = _kept(self.record, self.conn.execute(_CANDIDATES, params).all())
+        elif self.written.stored == "inserted":
             # the candidates' customers are locked as they are read (one statement less)
-            read = self.conn.execute(_CANDIDATES_LOCKING_CUSTOMERS, params).all()
+            read = execute_on_driver(self.conn, _CANDIDATES_LOCKING_CUSTOMERS, params)
             customers = {row[-2] for row in read} - {None}
             self.customers_locked = not customers or any(row[-1] for row in read)
             rows = [row[:-1] for row in read]
         else:
-            rows = list(self.conn.execute(_CANDIDATES, params).all())
-        in_name_block = sum(1 for row in rows if row[0] == _NAME_BLOCK_RULE)
-        name_block_counts = in_name_block <= NAME_BLOCK_MAX_RECORDS
+            rows = execute_on_driver(self.conn, _PG_CANDIDATES, params)
         found: dict[int, dict[str, Any]] = {}
         refs: dict[int, tuple[RecordRef, str | None]] = {}
-        surname, address = self.record["surname_key"], self.record["address_key"]
-        # rows are (rule, id, source, source_record_id, *_GUARD_COLUMNS, customer_id)
-        for rule, rid, source, source_record_id, *values, customer_id in rows:
-            if rid == self.record_id or rid in found:
+        # rows are (id, source, source_record_id, *_GUARD_COLUMNS, customer_id), each once
+        for rid, source, source_record_id, *values, customer_id in rows:
+            if rid == self.record_id:
                 continue
-            if rule == _NAME_BLOCK_RULE and not name_block_counts:
-                continue  # a name too common to block on (batch drops it the same way)
             features = dict(zip(_GUARD_COLUMNS, values, strict=True))
-            if rule == _SURNAME_ADDRESS_RULE and (
-                features["surname_key"] != surname or features["address_key"] != address
-            ):
-                continue  # not the same surname and address: not a pair of this rule
             features["email_user"] = email_user(features)
             found[rid] = features
             refs[rid] = (RecordRef(source=source, source_record_id=source_record_id), customer_id)
@@ -767,9 +838,12 @@ class _Decision:
         found: dict[str, list[dict[str, Any]]] = {cid: [] for cid in strongest}
         if not strongest:
             return found
-        rows = self.conn.execute(
-            _MEMBERS, {"customers": sorted(strongest), "record_id": self.record_id}
-        )
+        params = {"customers": sorted(strongest), "record_id": self.record_id}
+        rows: Iterable[Sequence[Any]]
+        if self.conn.dialect.name == "postgresql":
+            rows = execute_on_driver(self.conn, _PG_MEMBERS, params)
+        else:
+            rows = self.conn.execute(_MEMBERS, params)
         names = ("customer_id", "id", *_GUARD_COLUMNS)
         for row in rows:
             found[row[0]].append(dict(zip(names, row, strict=True)))

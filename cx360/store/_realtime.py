@@ -56,7 +56,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.pool import PoolProxiedConnection
 
 from cx360._errors import StoreError
-from cx360.store._engine import json_text, store_error, translate_errors
+from cx360.store._engine import store_error, translate_errors
 from cx360.store._schema import (
     Timestamp,
     ingest_batches,
@@ -186,6 +186,9 @@ def locked_transaction(
             # SQLITE_BUSY when another writer got in between; IMMEDIATE waits its turn
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
+            # begun explicitly: the first statement may run on the driver's cursor
+            # (`execute_on_driver`), which SQLAlchemy does not see, yet commits with it
+            conn.begin()
             lock_keys(conn, names)
         try:
             yield conn
@@ -450,14 +453,10 @@ class PinnedConnection:
         self._pooled: PoolProxiedConnection | None = None
         self._cursor: Any = None  # psycopg's, reused: a new one per call costs ~30 us
         self._closed = False
-        self._compiled: dict[Any, DriverSQL] = {}
 
     def sql(self, statement: Any) -> DriverSQL:
         """`statement` compiled for this engine's dialect (once)."""
-        found = self._compiled.get(statement)
-        if found is None:
-            found = self._compiled[statement] = DriverSQL.compile(statement, self._engine.dialect)
-        return found
+        return driver_sql(statement, self._engine.dialect)
 
     @contextmanager
     def lease(self) -> Iterator[Any | None]:
@@ -508,22 +507,76 @@ class PinnedConnection:
 @dataclass(frozen=True, slots=True)
 class DriverSQL:
     """A statement compiled once by SQLAlchemy for PostgreSQL (psycopg's `%(name)s`
-    parameters, with casts) and the values of the parameters SQLAlchemy made itself
-    (such as a LIMIT). Its parameters must be values psycopg adapts as they are (no
-    SQLAlchemy type processing): text, numbers, datetimes, lists, JSON as text."""
+    parameters, with casts), to run on psycopg's cursor: the values of the parameters
+    SQLAlchemy made itself (such as a LIMIT) and the bind processing of the others'
+    types (JSON). Rows come back as psycopg reads them, with no SQLAlchemy result
+    processing: for statements that return text, numbers and plain timestamps."""
 
     sql: str
     defaults: Mapping[str, Any]
+    processors: Mapping[str, Any]
 
     @classmethod
     def compile(cls, statement: Any, dialect: Dialect) -> DriverSQL:
         compiled = statement.compile(dialect=dialect)
-        made = {n for n, bind in compiled.binds.items() if not bind.required}
-        return cls(str(compiled), {n: v for n, v in compiled.params.items() if n in made})
+        binds = compiled.binds
+        made = {n for n, bind in binds.items() if not bind.required}
+        processors = {
+            name: processor
+            for name, bind in binds.items()
+            if (processor := bind.type.bind_processor(dialect)) is not None
+        }
+        defaults = {n: v for n, v in compiled.params.items() if n in made}
+        return cls(str(compiled), defaults, processors)
 
     def execute(self, cursor: Any, params: Mapping[str, Any]) -> Any:
         """Execute on a driver cursor (prepared on the server); the cursor."""
-        return cursor.execute(self.sql, {**self.defaults, **params}, prepare=True)
+        values = {**self.defaults, **params}
+        for name, processor in self.processors.items():
+            values[name] = processor(values[name])
+        return cursor.execute(self.sql, values, prepare=True)
+
+
+_COMPILED: dict[Any, DriverSQL] = {}  # per statement, for the one PostgreSQL dialect
+_DRIVER_CURSOR = "cx360_driver_cursor"  # a pooled connection's psycopg cursor, reused
+
+
+def driver_sql(statement: Any, dialect: Dialect) -> DriverSQL:
+    """`statement` compiled for `dialect` (once)."""
+    found = _COMPILED.get(statement)
+    if found is None:
+        found = _COMPILED[statement] = DriverSQL.compile(statement, dialect)
+    return found
+
+
+def execute_on_driver(
+    conn: Connection, statement: Any, params: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """PostgreSQL: run `statement` within `conn`'s transaction on psycopg's cursor (see
+    `PinnedConnection` for why: SQLAlchemy's execution costs ~100 us of CPU a statement,
+    and a real-time call's four main statements each return a few rows); its rows.
+
+    A driver error is raised as the store's error; a lost connection is invalidated, so
+    that the call's retry (`retry_on_lost_connection`) gets a new one.
+    """
+    pooled = conn.connection
+    cursor: Any = pooled.info.get(_DRIVER_CURSOR)
+    if cursor is None or cursor.closed or cursor.connection is not pooled.dbapi_connection:
+        cursor = pooled.info[_DRIVER_CURSOR] = pooled.cursor()
+    try:
+        driver_sql(statement, conn.dialect).execute(cursor, params)
+        return cursor.fetchall() if cursor.description is not None else []
+    except Exception as error:
+        driver_error = conn.dialect.loaded_dbapi.Error
+        if not isinstance(error, driver_error):
+            raise
+        lost = bool(cursor.connection.closed)  # psycopg closes a connection it lost
+        if lost:
+            conn.invalidate(error)
+        wrapped = exc.DBAPIError.instance(
+            None, None, error, driver_error, connection_invalidated=lost
+        )
+        raise store_error(wrapped) from error
 
 
 def insert_interaction_autocommit(
@@ -540,7 +593,6 @@ def insert_interaction_autocommit(
     with pinned.lease() if pinned is not None else nullcontext() as cursor:
         if cursor is not None and pinned is not None:
             statement = pinned.sql(_NEW_INTERACTION_WITH_CUSTOMER)
-            values["raw"] = json_text(values["raw"])  # what SQLAlchemy would send
             new_id, customer_id = statement.execute(cursor, values).fetchone()
         else:
             with translate_errors(), store.autocommit_engine.connect() as conn:
@@ -680,7 +732,8 @@ def write_appends(conn: Connection, appends: Appends) -> None:
     if conn.dialect.name == "postgresql":
         record_id, customer_id = appends.assignment or (None, None)
         edges, links = appends.edges, appends.links
-        conn.execute(
+        execute_on_driver(
+            conn,
             _PG_APPENDS,
             {
                 **counts,

@@ -21,9 +21,12 @@ from cx360.ingest._prepare import Quarantined, prepare_record
 from cx360.resolve._features import email_user
 from cx360.resolve._realtime import (
     _BRANCHES,
+    _CANDIDATES,
     _CANDIDATES_LOCKING_CUSTOMERS,
     _GUARD_COLUMNS,
+    _PG_CANDIDATES,
     BRANCH_LIMIT,
+    _kept,
     _query_params,
 )
 from cx360.resolve._splink import CROSS_BLOCKS, PREDICTION_BLOCKS
@@ -439,6 +442,27 @@ def test_the_candidates_statement_locks_their_customers_as_lock_customers_does(
         lock_customers(conn, customers)
         assert conn.execute(held_locks).all() == taken
         conn.rollback()
+
+
+def test_both_candidates_statements_find_the_same_records(trained: Trained) -> None:
+    """PostgreSQL reads each candidate once, filtered in SQL (`_PG_CANDIDATES`); SQLite
+    reads the rules' rows and filters them in Python (`_kept`): the same records."""
+    store = trained.hub.store
+    if store.dialect != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite reads `_CANDIDATES`")
+    found = 0
+    with store.connection() as conn:
+        for row in trained.held[:60] + trained.stored[:60]:
+            prepared = prepare_record(row, None, {})
+            assert not isinstance(prepared, Quarantined)
+            features = {c: prepared[c] for c in _GUARD_COLUMNS}
+            features["email_user"] = email_user(features)
+            params = _query_params(features)
+            kept = _kept(features, conn.execute(_CANDIDATES, params).all())
+            in_sql = conn.execute(_PG_CANDIDATES, params).all()
+            assert sorted(map(tuple, kept)) == sorted(map(tuple, in_sql))
+            found += len(in_sql)
+    assert found > 120  # records of known people, and the stored ones find themselves
 
 
 def test_calls_survive_a_lost_postgresql_connection(
