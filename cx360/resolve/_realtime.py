@@ -410,8 +410,12 @@ class _Candidate:
     record_id: int
     weight: float
     features: dict[str, Any]
-    ref: RecordRef
+    key: tuple[str, str]  # (source, source_record_id)
     customer_id: str | None
+
+    @property
+    def ref(self) -> RecordRef:  # a model built for the few candidates an answer shows
+        return RecordRef(source=self.key[0], source_record_id=self.key[1])
 
 
 class RealtimeResolver:
@@ -803,7 +807,7 @@ class _Decision:
         else:
             rows = execute_on_driver(self.conn, _PG_CANDIDATES, params)
         found: dict[int, dict[str, Any]] = {}
-        refs: dict[int, tuple[RecordRef, str | None]] = {}
+        refs: dict[int, tuple[tuple[str, str], str | None]] = {}
         # rows are (id, source, source_record_id, *_GUARD_COLUMNS, customer_id), each once
         for rid, source, source_record_id, *values, customer_id in rows:
             if rid == self.record_id:
@@ -811,7 +815,7 @@ class _Decision:
             features = dict(zip(_GUARD_COLUMNS, values, strict=True))
             features["email_user"] = email_user(features)
             found[rid] = features
-            refs[rid] = (RecordRef(source=source, source_record_id=source_record_id), customer_id)
+            refs[rid] = ((source, source_record_id), customer_id)
         # the shared scorer, with this call's term frequencies (a shallow copy: cheap)
         scorer = self.scorer = copy.copy(self.state.scorer)
         rows_at_hand = [self.record, *found.values()]
@@ -912,16 +916,19 @@ class _Decision:
         else:
             target = new_customer_id()
             created = True
-            conn.execute(
-                _NEW_CUSTOMER,
-                {
-                    "customer_id": target,
-                    "status": "active",
-                    "merged_into": None,
-                    "created_at": now,
-                    "updated_at": now,
-                },
-            )
+            if previous is None:  # written with the record's assignment, at the end
+                self.appends.new_customer = target
+            else:  # now: the record is moved to it below
+                conn.execute(
+                    _NEW_CUSTOMER,
+                    {
+                        "customer_id": target,
+                        "status": "active",
+                        "merged_into": None,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
+                )
         if previous is None:
             self.appends.assignment = (self.record_id, target)
         elif previous != target and previous not in merged:

@@ -59,6 +59,7 @@ from cx360._errors import StoreError
 from cx360.store._engine import store_error, translate_errors
 from cx360.store._schema import (
     Timestamp,
+    customers,
     ingest_batches,
     interactions,
     match_edges,
@@ -552,9 +553,10 @@ def driver_sql(statement: Any, dialect: Dialect) -> DriverSQL:
 def execute_on_driver(
     conn: Connection, statement: Any, params: Mapping[str, Any]
 ) -> list[tuple[Any, ...]]:
-    """PostgreSQL: run `statement` within `conn`'s transaction on psycopg's cursor (see
-    `PinnedConnection` for why: SQLAlchemy's execution costs ~100 us of CPU a statement,
-    and a real-time call's four main statements each return a few rows); its rows.
+    """PostgreSQL: run `statement`, which returns rows, within `conn`'s transaction on
+    psycopg's cursor (see `PinnedConnection` for why: SQLAlchemy's execution costs ~100
+    us of CPU a statement, as much as a real-time call's Python work on a few rows); its
+    rows.
 
     A driver error is raised as the store's error; a lost connection is invalidated, so
     that the call's retry (`retry_on_lost_connection`) gets a new one.
@@ -564,8 +566,12 @@ def execute_on_driver(
     if cursor is None or cursor.closed or cursor.connection is not pooled.dbapi_connection:
         cursor = pooled.info[_DRIVER_CURSOR] = pooled.cursor()
     try:
-        driver_sql(statement, conn.dialect).execute(cursor, params)
-        return cursor.fetchall() if cursor.description is not None else []
+        # every statement run this way returns rows (`cursor.description` would build
+        # the columns' descriptions, ~50 us for the candidates)
+        rows: list[tuple[Any, ...]] = (
+            driver_sql(statement, conn.dialect).execute(cursor, params).fetchall()
+        )
+        return rows
     except Exception as error:
         driver_error = conn.dialect.loaded_dbapi.Error
         if not isinstance(error, driver_error):
@@ -654,7 +660,9 @@ class Appends:
     """Rows a real-time decision adds and reads no more, written together at its end: on
     PostgreSQL in one statement (a round trip and its statement overhead instead of four).
 
-    `assignment`: (record_id, customer_id) of a record that had no customer; `edges`:
+    `new_customer`: the ID of a customer the decision created (for a record that had no
+    customer: the assignment refers to it); `assignment`: (record_id, customer_id) of a
+    record that had no customer; `edges`:
     (record_id_l, record_id_r, match_weight) scored with `model_id`; `links`:
     (record_id_l, record_id_r, match_weight, kind) that put the record in its customer.
     """
@@ -663,6 +671,7 @@ class Appends:
     stored: Stored
     now: datetime
     model_id: int | None = None
+    new_customer: str | None = None
     assignment: tuple[int, str] | None = None
     edges: list[tuple[int, int, float]] = field(default_factory=list)
     links: list[tuple[int, int, float | None, str]] = field(default_factory=list)
@@ -673,6 +682,21 @@ def _array(name: str, item: Any) -> Any:
 
 
 def _pg_appends() -> Any:
+    # a customer and a record assigned to it in one statement: the foreign key is
+    # checked at the statement's end, when both rows are there
+    created = (
+        insert(customers)
+        .from_select(
+            ["customer_id", "status", "created_at", "updated_at"],
+            select(
+                bindparam("c_customer_id", type_=String),
+                literal("active", String),
+                bindparam("b_now", type_=Timestamp),
+                bindparam("b_now", type_=Timestamp),
+            ).where(bindparam("c_create", type_=Boolean)),
+        )
+        .cte("created")
+    )
     assigned = (
         insert(record_customers)
         .from_select(
@@ -717,10 +741,11 @@ def _pg_appends() -> Any:
         .cte("links")
     )
     counted = _COUNT_IN_BATCH.cte("counted")
-    return select(literal(1)).add_cte(assigned, edges, links, counted)
+    return select(literal(1)).add_cte(created, assigned, edges, links, counted)
 
 
 _PG_APPENDS = _pg_appends()
+_NEW_CUSTOMER = insert(customers)
 _ASSIGN = insert(record_customers)
 _NEW_EDGES = insert(match_edges)
 _NEW_LINK = insert(record_links)
@@ -737,6 +762,8 @@ def write_appends(conn: Connection, appends: Appends) -> None:
             _PG_APPENDS,
             {
                 **counts,
+                "c_create": appends.new_customer is not None,
+                "c_customer_id": appends.new_customer,
                 "a_assign": appends.assignment is not None,
                 "a_record_id": record_id,
                 "a_customer_id": customer_id,
@@ -752,6 +779,17 @@ def write_appends(conn: Connection, appends: Appends) -> None:
         )
         return
     conn.execute(_COUNT_IN_BATCH, counts)
+    if appends.new_customer is not None:
+        conn.execute(
+            _NEW_CUSTOMER,
+            {
+                "customer_id": appends.new_customer,
+                "status": "active",
+                "merged_into": None,
+                "created_at": appends.now,
+                "updated_at": appends.now,
+            },
+        )
     if appends.assignment is not None:
         record_id, customer_id = appends.assignment
         conn.execute(
