@@ -94,6 +94,7 @@ from cx360.store._realtime import (
     record_values,
     record_written,
     with_customer_locks,
+    with_generic_plans,
     with_locks,
     with_new_record,
     write_appends,
@@ -233,20 +234,24 @@ _PG_CANDIDATES = _pg_candidates()
 _CANDIDATES_LOCKING_CUSTOMERS = with_customer_locks(_PG_CANDIDATES)
 
 
-def _members_of(customers: Any) -> Any:
-    """The records of some customers (but the one being resolved), for their guard
-    profiles; `customers` is the condition on their customer ID."""
-    return (
-        select(record_customers.c.customer_id, _R.id, *(_R[c] for c in _GUARD_COLUMNS))
-        .select_from(record_customers.join(records, _R.id == record_customers.c.record_id))
-        .where(customers, record_customers.c.record_id != _P("record_id"))
+_MEMBERS = (
+    select(record_customers.c.customer_id, _R.id, *(_R[c] for c in _GUARD_COLUMNS))
+    .select_from(record_customers.join(records, _R.id == record_customers.c.record_id))
+    .where(
+        record_customers.c.customer_id.in_(_P("customers", expanding=True)),
+        record_customers.c.record_id != _P("record_id"),
     )
+)
 
 
-_MEMBERS = _members_of(record_customers.c.customer_id.in_(_P("customers", expanding=True)))
 # PostgreSQL: an array parameter, one statement text whatever the number of customers
-_PG_MEMBERS = _members_of(
-    record_customers.c.customer_id == any_(_P("customers", type_=postgresql.ARRAY(String)))
+_PG_MEMBERS = (
+    select(record_customers.c.customer_id, _R.id, *(_R[c] for c in _GUARD_COLUMNS))
+    .select_from(record_customers.join(records, _R.id == record_customers.c.record_id))
+    .where(
+        record_customers.c.customer_id == any_(_P("customers", type_=postgresql.ARRAY(String))),
+        record_customers.c.record_id != _P("record_id"),
+    )
 )
 _FEATURES = select(*(_R[c] for c in _GUARD_COLUMNS)).where(_R.id == _P("record_id"))
 _OTHER_MEMBER = (
@@ -267,7 +272,7 @@ _STATE = select(
 )
 # the locks protect the records and customers a decision reads, not models and runs, nor
 # the record's own key: one statement takes them, reads the state and stores the record
-_LOCKED_STATE_AND_RECORD = with_new_record(with_locks(_STATE))
+_LOCKED_STATE_AND_RECORD = with_generic_plans(with_new_record(with_locks(_STATE)))
 _FREQUENCIES = select(
     term_frequencies.c.column_name, term_frequencies.c.value, term_frequencies.c.frequency
 ).where(
@@ -533,7 +538,8 @@ class RealtimeResolver:
         if batch_id is None:
             batch_id = open_batch(conn, "records", "realtime", now)
         params = {**lock_params(names), **record_values(prepared, batch_id=batch_id, now=now)}
-        ((model_id, run_id, _, new_id),) = execute_on_driver(conn, _LOCKED_STATE_AND_RECORD, params)
+        row = execute_on_driver(conn, _LOCKED_STATE_AND_RECORD, params)[0]
+        model_id, run_id, new_id = row[0], row[1], row[3]  # [2]: locks, [4]: plan mode
         state = self._current_state(conn, model_id, run_id)
         if state is not None and batch_id <= state.max_batch_id:
             batch_id = open_batch(conn, "records", "realtime", now)

@@ -108,6 +108,21 @@ def with_locks(statement: Select[Any]) -> Select[Any]:
     return statement.add_columns(select(func.count()).select_from(locks).scalar_subquery())
 
 
+def with_generic_plans(statement: Select[Any]) -> Select[Any]:
+    """PostgreSQL: `statement` with a last column that makes the rest of its transaction
+    run prepared statements with their generic plan (`SET LOCAL plan_cache_mode`).
+
+    Why: a prepared statement is planned again for its values on each execution while
+    the server judges such a plan cheaper than the generic one; for a real-time call's
+    lookups (an index lookup per key) the generic plan is as good, and planning the
+    members statement for its values took ~0.15 ms a call. Local to the transaction,
+    so other work on the connection keeps the server's choice.
+    """
+    return statement.add_columns(
+        func.set_config(literal("plan_cache_mode"), literal("force_generic_plan"), True)
+    )
+
+
 # Customer locks are keyed in SQL (the statement that finds a record's candidates takes
 # their customers' locks, `with_customer_locks`), the same way wherever they are taken.
 CUSTOMER_LOCKS_PER_STATEMENT = 64  # more: only the customers a decision joins are locked
@@ -520,11 +535,11 @@ class DriverSQL:
     @classmethod
     def compile(cls, statement: Any, dialect: Dialect) -> DriverSQL:
         compiled = statement.compile(dialect=dialect)
-        binds = compiled.binds
-        made = {n for n, bind in binds.items() if not bind.required}
+        names = compiled.bind_names  # each parameter by the name rendered in the SQL
+        made = {names[bind] for bind in names if not bind.required}
         processors = {
-            name: processor
-            for name, bind in binds.items()
+            names[bind]: processor
+            for bind in names
             if (processor := bind.type.bind_processor(dialect)) is not None
         }
         defaults = {n: v for n, v in compiled.params.items() if n in made}
