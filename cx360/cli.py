@@ -437,7 +437,8 @@ def _resolve(args: argparse.Namespace) -> int:
     )
     print(
         f"{report.mode} run: {report.records_scored} records scored, "
-        f"{report.candidate_pairs} pairs at or above the link weight, {report.links} links; "
+        f"{report.candidate_pairs} pairs kept, {report.links} links on weight and "
+        f"{report.sole_holder_links} to the sole holder of a contact identifier; "
         f"{timings}"
     )
     if report.override_links or report.overrides_refused:

@@ -76,7 +76,11 @@ class LinkHop(BaseModel):
     left: RecordRef
     right: RecordRef
     match_weight: float | None = None
-    kind: str = Field(description="'model' (scored pair) or 'override' (a steward's link).")
+    kind: str = Field(
+        description="'model' (a scored pair at the link weight), 'sole_holder' (a pair "
+        "below it, sharing a contact identifier no one else holds) or 'override' (a "
+        "steward's link)."
+    )
 
 
 class RecordPath(BaseModel):

@@ -69,8 +69,17 @@ class ResolveReport(BaseModel):
         "new or changed since the last run (same customers as a full run).",
     )
     records_scored: int = Field(default=0, description="Records whose pairs were scored.")
-    candidate_pairs: int = Field(default=0, description="Pairs scored at or above the weight.")
-    links: int = 0
+    candidate_pairs: int = Field(
+        default=0,
+        description="Scored pairs kept: at or above the link weight, or sharing a contact "
+        "identifier at or above the sole-holder weight.",
+    )
+    links: int = Field(default=0, description="Scored pairs that joined two groups.")
+    sole_holder_links: int = Field(
+        default=0,
+        description="Groups joined to the one other group holding their contact identifiers "
+        "(an e-mail, a phone, an ID, a handle), below the link weight.",
+    )
     blocked_by_guards: dict[str, int] = Field(
         default_factory=dict,
         description="Scored pairs not joined, by reason ('override_separate': a steward's).",

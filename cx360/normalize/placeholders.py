@@ -337,7 +337,8 @@ def is_placeholder_email(canonical: str) -> bool:
 
     * local parts in `PLACEHOLDER_EMAIL_LOCAL_PARTS` after removing ``.``,
       ``-``, ``_``, ``/`` and any ``+tag`` (``no.email``, ``n/a``, ``sin_correo``);
-    * local parts of one repeated character (3+ characters: ``xxx``, ``aaaa``);
+    * local parts of one repeated character (3+ characters: ``xxx``, ``aaaa``), or
+      of any length when the domain's first label is the same (``a@a.com``);
     * all-digit local parts that are digit placeholders (``0000``, ``123456``);
     * domains in `PLACEHOLDER_EMAIL_DOMAINS`, domains under a reserved TLD
       (``.example``, ``.test``, ``.invalid``, ``.localhost``, ``.local``), and
@@ -365,6 +366,8 @@ def is_placeholder_email(canonical: str) -> bool:
         return True
     if local.isascii() and local.isdigit() and is_placeholder_digits(local):
         return True
+    if local and local.count(local[0]) == len(local) and domain.split(".")[0] == local:
+        return True  # "a@a.com", "xx@xx.co": the same key struck for both halves
     return bool(domain) and _placeholder_email_domain(domain)
 
 

@@ -29,8 +29,10 @@ from cx360.resolve._cluster import ClusterResult, cluster
 from cx360.resolve._evidence import (
     DEFAULT_MATCH_WEIGHT,
     DEFAULT_NAME_ONLY_MATCH_WEIGHT,
+    DEFAULT_SOLE_HOLDER_MATCH_WEIGHT,
     LinkRule,
     linking_pairs,
+    pair_evidence,
 )
 from cx360.resolve._features import FEATURE_COLUMNS, TF_COLUMNS
 from cx360.resolve._guards import GuardLimits
@@ -79,6 +81,9 @@ class ResolveOptions:
     # `name_only_match_weight` (see `cx360.resolve._evidence`)
     match_weight: float = DEFAULT_MATCH_WEIGHT
     name_only_match_weight: float = DEFAULT_NAME_ONLY_MATCH_WEIGHT
+    # pairs sharing a contact identifier are kept from this weight for sole-holder links;
+    # None: no such links
+    sole_holder_match_weight: float | None = DEFAULT_SOLE_HOLDER_MATCH_WEIGHT
     retrain: bool = False
     full: bool = False  # score every pair again even when an incremental run would do
     limits: GuardLimits = field(default_factory=GuardLimits)
@@ -90,7 +95,9 @@ class ResolveOptions:
 
     @property
     def rule(self) -> LinkRule:
-        return LinkRule(self.match_weight, self.name_only_match_weight)
+        return LinkRule(
+            self.match_weight, self.name_only_match_weight, self.sole_holder_match_weight
+        )
 
     def stage(self, name: str) -> None:
         if self.progress is not None:
@@ -160,6 +167,7 @@ class _LastRun:
     model_id: int
     match_weight: float
     name_only_match_weight: float
+    sole_holder_match_weight: float | None
     limits: dict[str, Any]
     max_batch_id: int
     overrides: list[int] | None  # active override ids (None: runs before they were noted)
@@ -181,6 +189,8 @@ def _last_run(conn: Connection) -> _LastRun | None:
         state["match_weight"],
         # runs before name-only pairs had their own weight used one for every pair
         state.get("name_only_match_weight", state["match_weight"]),
+        # runs before sole-holder links kept no pairs below the link weight
+        state.get("sole_holder_match_weight"),
         state["limits"],
         state["max_batch_id"],
         state.get("overrides"),
@@ -234,6 +244,7 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
         and last.model_id == model_id
         and last.match_weight == options.match_weight
         and last.name_only_match_weight == options.name_only_match_weight
+        and last.sole_holder_match_weight == options.sole_holder_match_weight
         and last.limits == asdict(options.limits)
     ):
         return _resolve_increment(store, options, last, model_id, model, frequencies, started)
@@ -309,7 +320,7 @@ def _resolve_all(
         edges = predict_edges(
             session,
             model,
-            min_match_weight=options.rule.floor,
+            min_match_weight=options.rule.scoring_floor,
             frequencies=frequencies,
             run=run,
         )
@@ -319,7 +330,7 @@ def _resolve_all(
     step = time.perf_counter()
     options.stage("cluster")
     ids = table.column("unique_id").to_numpy()
-    clustered, refused = _cluster(rows, ids, edges, steward, options)
+    clustered, refused = _cluster(table, rows, edges, steward, options)
     seconds["cluster"] = time.perf_counter() - step
 
     step = time.perf_counter()
@@ -351,6 +362,7 @@ def _resolve_all(
             records_scored=len(record_ids),
             candidate_pairs=edges.num_rows,
             links=len(clustered.links),
+            sole_holder_links=len(clustered.sole_holder),
             blocked_by_guards=dict(clustered.blocked),
             override_links=len(clustered.forced),
             overrides_refused=refused,
@@ -399,7 +411,7 @@ def _resolve_increment(
                 predict_edges(
                     session,
                     model,
-                    min_match_weight=options.rule.floor,
+                    min_match_weight=options.rule.scoring_floor,
                     frequencies=frequencies,
                     run=run,
                 ),
@@ -454,8 +466,8 @@ def _resolve_increment(
     table = features_table(rows)
     ids = table.column("unique_id").to_numpy()
     clustered, refused = _cluster(
+        table,
         _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS}),
-        ids,
         edges,
         steward,
         options,
@@ -474,9 +486,13 @@ def _resolve_increment(
         _delete_links(conn, record_ids)
         total = conn.execute(select(func.count()).select_from(records)).scalar_one()
         distinct = func.count(func.distinct(record_customers.c.customer_id))
-        kept_links = conn.execute(
-            select(func.count()).select_from(record_links).where(record_links.c.kind == "model")
-        ).scalar_one()
+        kept_links: dict[str, int] = dict(
+            conn.execute(
+                select(record_links.c.kind, func.count())
+                .where(record_links.c.kind.in_(("model", "sole_holder")))
+                .group_by(record_links.c.kind)
+            ).all()
+        )
         report = ResolveReport(
             records=int(total),
             customers=int(conn.execute(select(distinct)).scalar_one()),
@@ -487,7 +503,8 @@ def _resolve_increment(
             mode="incremental",
             records_scored=len(scope.dirty),
             candidate_pairs=scored.num_rows,
-            links=int(kept_links) + len(clustered.links),
+            links=int(kept_links.get("model", 0)) + len(clustered.links),
+            sole_holder_links=int(kept_links.get("sole_holder", 0)) + len(clustered.sole_holder),
             blocked_by_guards=dict(clustered.blocked),
             override_links=len(clustered.forced),
             overrides_refused=refused,
@@ -503,27 +520,33 @@ def _resolve_increment(
 
 
 def _cluster(
+    table: pa.Table,
     rows: Sequence[dict[str, Any]],
-    ids: np.ndarray[Any, Any],
     edges: pa.Table,
     steward: ActiveOverrides,
     options: ResolveOptions,
 ) -> tuple[ClusterResult, list[int]]:
-    """Cluster the records `ids` (sorted; `rows` their features) over `edges`, with the
-    steward's overrides among them; also the ids of link overrides not honoured."""
-    left = np.searchsorted(ids, edges.column("unique_id_l").to_numpy()).tolist()
-    right = np.searchsorted(ids, edges.column("unique_id_r").to_numpy()).tolist()
-    weights = edges.column("match_weight").to_pylist()
+    """Cluster the records of `table` (ordered by id; `rows` their features) over
+    `edges`, with the steward's overrides among them; also the ids of link overrides not
+    honoured."""
+    ids = table.column("unique_id").to_numpy()
+    left_positions = np.searchsorted(ids, edges.column("unique_id_l").to_numpy())
+    right_positions = np.searchsorted(ids, edges.column("unique_id_r").to_numpy())
+    weights = edges.column("match_weight").to_numpy()
+    rule = options.rule
+    evidence = pair_evidence(table, left_positions, right_positions, weights, rule)
     link_ids, must_link = _positions(ids, steward.links)
     _, cannot_link = _positions(ids, steward.separations)
     clustered = cluster(
         rows,
-        left,
-        right,
-        weights,
+        left_positions.tolist(),
+        right_positions.tolist(),
+        weights.tolist(),
         limits=options.limits,
         must_link=must_link,
         cannot_link=cannot_link,
+        links_on_weight=evidence.links.tolist(),
+        contacts=(None if rule.sole_holder_match_weight is None else evidence.contacts.tolist()),
     )
     refused = [link_ids[index] for index in clustered.refused]
     for override_id in refused:
@@ -543,6 +566,7 @@ def _finish_run(
     state = {
         "match_weight": options.match_weight,
         "name_only_match_weight": options.name_only_match_weight,
+        "sole_holder_match_weight": options.sole_holder_match_weight,
         "limits": asdict(options.limits),
         "max_batch_id": max_batch_id,
         "overrides": sorted(i for i, _, _ in (*steward.links, *steward.separations)),
@@ -635,8 +659,10 @@ def _run_links(
 ) -> list[dict[str, Any]]:
     """A run's `record_links` rows: the scored pairs that joined groups, then the
     steward's links it honoured."""
-    return link_rows(record_ids, clustered.links, kind="model", run_id=run_id, now=now) + link_rows(
-        record_ids, clustered.forced, kind="override", run_id=run_id, now=now
+    return (
+        link_rows(record_ids, clustered.links, kind="model", run_id=run_id, now=now)
+        + link_rows(record_ids, clustered.sole_holder, kind="sole_holder", run_id=run_id, now=now)
+        + link_rows(record_ids, clustered.forced, kind="override", run_id=run_id, now=now)
     )
 
 

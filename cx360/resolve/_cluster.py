@@ -5,6 +5,12 @@ placeholder-like values as the data grows. Here pairs are taken strongest first 
 groups are joined only when the guards see no conflict between everything each group
 already holds, so a weak link cannot pull two clearly different people together.
 
+Then sole-holder links (see `cx360.resolve._evidence`): a group that shares contact
+identifiers with exactly one other group, through pairs kept below the link weight, joins
+it when the guards allow; smaller groups first, so a sparse record (an e-mail, a phone
+and nothing else) finds its customer. A group whose identifiers lead to two others stays
+apart: the identifier is a household's, and the record could be either person's.
+
 A data steward has the last word. Must-links (override 'link') are joined first, across
 the guards; cannot-links (override 'separate') keep the group holding one record apart
 from the group holding the other, whatever the weights or must-links chain.
@@ -16,7 +22,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cx360.resolve._guards import GuardLimits, Profile, conflict, corroborated, overwhelming
+from cx360.resolve._guards import (
+    GuardLimits,
+    Profile,
+    conflict,
+    corroborated,
+    overwhelming,
+)
 
 # Why a join was not made when a steward's 'separate' forbids it (a guard-like reason).
 SEPARATED = "override_separate"
@@ -26,9 +38,11 @@ SEPARATED = "override_separate"
 class ClusterResult:
     """`labels[i]` is the index of the first record of record i's cluster.
 
-    `links` are the scored pairs that joined two groups; `forced` the must-links honoured
-    (weight None); `refused` the indexes (into `must_link`) of must-links that would have
-    put two separated records together; `blocked` counts scored pairs not joined, by reason.
+    `links` are the scored pairs that joined two groups on their weight, `sole_holder`
+    those that joined a group to the one other group holding its contact identifiers;
+    `forced` the must-links honoured (weight None); `refused` the indexes (into
+    `must_link`) of must-links that would have put two separated records together;
+    `blocked` counts scored pairs not joined, by reason.
     """
 
     labels: list[int]
@@ -36,6 +50,7 @@ class ClusterResult:
     blocked: dict[str, int]
     forced: list[tuple[int, int, float | None]] = field(default_factory=list)
     refused: list[int] = field(default_factory=list)
+    sole_holder: list[tuple[int, int, float]] = field(default_factory=list)
 
 
 def cluster(
@@ -47,9 +62,15 @@ def cluster(
     limits: GuardLimits,
     must_link: Sequence[tuple[int, int]] = (),
     cannot_link: Sequence[tuple[int, int]] = (),
+    links_on_weight: Sequence[bool] | None = None,
+    contacts: Sequence[bool] | None = None,
     on_decision: Callable[[int, int, str | None], None] | None = None,
 ) -> ClusterResult:
     """Cluster records (by position) given scored pairs (positions and match weights).
+
+    `links_on_weight[k]` says whether pair k links on its weight (default: all do);
+    `contacts[k]` whether it shares a contact identifier (default: none, and no
+    sole-holder links).
 
     `must_link` and `cannot_link` are pairs of positions from a steward. Must-links are
     joined first, in the order given (so, when two of them chain two separated records,
@@ -151,7 +172,10 @@ def cluster(
             join(a, b, compatible=False)
         forced.append((i, j, None))
 
-    order = sorted(range(len(weights)), key=lambda k: (-weights[k], left[k], right[k]))
+    linking = range(len(weights))
+    if links_on_weight is not None:
+        linking = [k for k in linking if links_on_weight[k]]  # type: ignore[assignment]
+    order = sorted(linking, key=lambda k: (-weights[k], left[k], right[k]))
     links: list[tuple[int, int, float]] = []
     blocked: dict[str, int] = {}
     for k in order:
@@ -182,5 +206,83 @@ def cluster(
             continue
         join(a, b, compatible=compatible)
         links.append((left[k], right[k], weights[k]))
+
+    def refusal(a: int, b: int) -> str | None:
+        return SEPARATED if forbidden and separated(a, b) else group_conflict(a, b)
+
+    sole_holder: list[tuple[int, int, float]] = []
+    if contacts is not None:
+        sole_holder = _sole_holder_links(
+            n,
+            [k for k in range(len(weights)) if contacts[k]],
+            left,
+            right,
+            weights,
+            find=find,
+            refuse=refusal,
+            join=lambda a, b: join(a, b, compatible=True),
+            on_decision=on_decision,
+        )
     labels = [find(i) for i in range(n)]
-    return ClusterResult(labels, links, blocked, forced, refused)
+    return ClusterResult(labels, links, blocked, forced, refused, sole_holder)
+
+
+def _sole_holder_links(
+    n: int,
+    pairs: list[int],
+    left: Sequence[int],
+    right: Sequence[int],
+    weights: Sequence[float],
+    *,
+    find: Callable[[int], int],
+    refuse: Callable[[int, int], str | None],
+    join: Callable[[int, int], None],
+    on_decision: Callable[[int, int, str | None], None] | None,
+) -> list[tuple[int, int, float]]:
+    """Join each group whose contact pairs (`pairs`, indexes of scored pairs) lead to one
+    other group only, when `refuse` has nothing against it; the pairs that joined."""
+
+    def _stronger(k: int, than: int) -> bool:
+        # as the weighted pass orders pairs: by weight, ties by position (what a run over
+        # only some records' pairs decides alike)
+        return (-weights[k], left[k], right[k]) < (-weights[than], left[than], right[than])
+
+    # the groups as clustering left them, each with its contact pairs
+    touching: dict[int, list[int]] = {}
+    for k in pairs:
+        a, b = find(left[k]), find(right[k])
+        if a != b:
+            touching.setdefault(a, []).append(k)
+            touching.setdefault(b, []).append(k)
+    if not touching:
+        return []
+    sizes: dict[int, int] = {}
+    for i in range(n):
+        root = find(i)
+        if root in touching:
+            sizes[root] = sizes.get(root, 0) + 1
+    # groups joined here, by current root: the groups (as they were) they hold
+    held: dict[int, list[int]] = {root: [root] for root in touching}
+    joined: list[tuple[int, int, float]] = []
+    for group in sorted(touching, key=lambda root: (sizes[root], root)):
+        current = find(group)
+        best: dict[int, int] = {}  # other group -> its strongest pair with this one
+        for part in held[current]:
+            for k in touching[part]:
+                a, b = find(left[k]), find(right[k])
+                other = b if a == current else a
+                if other != current and (other not in best or _stronger(k, best[other])):
+                    best[other] = k
+        if len(best) != 1:
+            continue  # no one else holds them, or a household does
+        other, k = next(iter(best.items()))
+        reason = refuse(current, other)
+        if on_decision is not None:
+            on_decision(current, other, reason)
+        if reason is not None:
+            continue
+        join(current, other)
+        merged = held.pop(current) + held.pop(other)
+        held[find(current)] = merged
+        joined.append((left[k], right[k], weights[k]))
+    return joined

@@ -47,6 +47,10 @@ class GuardLimits:
     # much that the conflicting value is a typing error. On FEBRL3, whose duplicates often
     # carry a replaced given name or birth date, 1,200 true pairs scored above 25.
     overwhelming_match_weight: float | None = 25.0
+    # A pair sharing its national ID (up to a typo) needs less: FEBRL duplicates with a
+    # replaced birth date or name share it at weights of 12 to 25. On generated data,
+    # where household members never share an ID, this cost no precision.
+    overwhelming_id_match_weight: float | None = 12.0
 
 
 class GivenName(NamedTuple):
@@ -105,25 +109,39 @@ class Profile:
 def given_names_compatible(a: GivenName, b: GivenName) -> bool:
     """Whether two records' given names can be one person's.
 
-    Names in one family share surnames and often a first given name, so a match through
-    either must be backed by the rest of the name: two second given names must fit
-    ("Juan Pablo" is not "Juan Carlos"), and a surname typed as the given name (names
-    swapped between fields) fits only if the given name is then among the surnames'
-    field ("Hayes Laura" is "Laura Hayes", not her brother "James Hayes").
+    Names in one family share surnames and often a given name, so a match through either
+    must be backed by the rest of the name: every given name of the record with fewer must
+    fit one of the other's ("Juan" is "Juan Pablo", "José" is "María José"; "Juan Pablo"
+    is not "Juan Carlos", nor "Ana María" "María Ángeles"), and a surname typed as the
+    given name (names swapped between fields) fits only if the given name then sits in
+    the surname's place ("Hayes Laura" is "Laura Hayes", not her brother "James Hayes").
     """
-    if a.key == b.key or a.canonical == b.canonical:
-        return _second_givens_fit(a, b)
-    if names_fit(a.key, b.key):
+    if _given_words_fit(a, b):
         return True
-    if a.key in b.givens[1:] or b.key in a.givens[1:]:
-        return True  # goes by the second given name
-    if a.key in b.surnames and any(names_fit(b.key, w) for w in (*a.givens[1:], *a.surnames)):
-        return True  # given name and surname swapped
-    if b.key in a.surnames and any(names_fit(a.key, w) for w in (*b.givens[1:], *b.surnames)):
+    if _fits_any(a.key, b.surnames) and _fits_any(b.key, (*a.givens[1:], *a.surnames)):
+        return True  # given name and surname swapped (either maybe mistyped too)
+    if _fits_any(b.key, a.surnames) and _fits_any(a.key, (*b.givens[1:], *b.surnames)):
         return True
     if len(a.key) > 1 and _initials(b).startswith(a.key):
         return True  # "jc" for Juan Carlos
     return len(b.key) > 1 and _initials(a).startswith(b.key)
+
+
+def _given_words_fit(a: GivenName, b: GivenName) -> bool:
+    # words also among the other's surnames are a full name split in another place
+    words_a = [w for w in a.givens if w not in b.surnames]
+    words_b = [w for w in b.givens if w not in a.surnames]
+    fewer, more = (words_a, words_b) if len(words_a) <= len(words_b) else (words_b, words_a)
+    # an initial may stand for a name ("Juan C." is "Juan Carlos"), but a name is not
+    # shown to be the other's by an initial ("Jeremy" is not "Laura J.")
+    return bool(fewer) and all(
+        any(names_fit(x, y) for y in more if len(y) > 1 or len(x) == 1) for x in fewer
+    )
+
+
+def _fits_any(name: str, words: tuple[str, ...]) -> bool:
+    # an initial is too little to stand for a name here (the "E." of "Jennifer E.")
+    return any(len(word) > 1 and names_fit(name, word) for word in words)
 
 
 def names_fit(x: str, y: str) -> bool:
@@ -142,15 +160,6 @@ def names_fit(x: str, y: str) -> bool:
         if shortest >= 7 and transposition_distance(x, y) <= 2:
             return True
     return bool(given_name_variants(x) & given_name_variants(y))
-
-
-def _second_givens_fit(a: GivenName, b: GivenName) -> bool:
-    # Words also among the other's surnames are a full name split in another place
-    rest_a = [w for w in a.givens[1:] if w not in b.surnames]
-    rest_b = [w for w in b.givens[1:] if w not in a.surnames]
-    if not rest_a or not rest_b:
-        return True
-    return any(names_fit(x, y) for x in rest_a for y in rest_b)
 
 
 def _initials(name: GivenName) -> str:
@@ -194,7 +203,7 @@ def conflict(a: Profile, b: Profile, limits: GuardLimits) -> str | None:
             any(given_names_compatible(y, x) for x in a.givens) for y in b.givens
         ):
             return "given_name"
-        if _second_givens_differ(a.givens, b.givens):
+        if _full_givens_differ(a.givens, b.givens):
             return "given_name"
     if limits.check_surnames and not _all_pairs(a.surnames, b.surnames, surnames_compatible):
         return "surname"
@@ -203,19 +212,12 @@ def conflict(a: Profile, b: Profile, limits: GuardLimits) -> str | None:
     return None
 
 
-def _second_givens_differ(a: set[GivenName], b: set[GivenName]) -> bool:
-    """Whether the groups name their person with the same first given name but never the
-    same second one ("Juan Pablo" and "Juan Carlos"): a group fitting the other through a
-    bare "Juan" would otherwise take in the brother. As for second surnames, one
-    agreeing pair is enough."""
-    pairs = [
-        (x, y)
-        for x in a
-        if len(x.givens) > 1
-        for y in b
-        if len(y.givens) > 1 and (x.key == y.key or x.canonical == y.canonical)
-    ]
-    return bool(pairs) and not any(_second_givens_fit(x, y) for x, y in pairs)
+def _full_givens_differ(a: set[GivenName], b: set[GivenName]) -> bool:
+    """Whether the groups' full given names (two words or more) never fit each other
+    ("Juan Pablo" and "Juan Carlos", "Ana María" and "María Ángeles"), while a bare
+    "Juan" or "María" made each group fit the other: one agreeing pair is enough."""
+    pairs = [(x, y) for x in a if len(x.givens) > 1 for y in b if len(y.givens) > 1]
+    return bool(pairs) and not any(given_names_compatible(x, y) for x, y in pairs)
 
 
 def _second_surnames_differ(a: set[tuple[str, str | None]], b: set[tuple[str, str | None]]) -> bool:
@@ -271,21 +273,24 @@ def overwhelming(
     """Whether a pair's evidence overrides a guard's conflict on its own: a match weight of
     at least `limits.overwhelming_match_weight` and a personal identifier in common (one
     a person does not share with their household, unlike a phone, an address or a
-    surname): the e-mail, or the national ID or birth date up to a typing error.
+    surname): the e-mail, or the national ID or birth date up to a typing error; or the
+    national ID and `limits.overwhelming_id_match_weight`.
 
     Weight alone is not enough: identifiers' Bayes factors grow with the data, so at a
     million generated records household members sharing a phone and an address scored
     above 25 (625 false links; precision 0.984 instead of 0.990).
     """
+    # one keystroke or two swapped digits apart counts: the duplicate typed it wrong too
+    id_l, id_r = left.get("national_id_key"), right.get("national_id_key")
+    same_id = id_l is not None and id_r is not None and transposition_distance(id_l, id_r) <= 1
+    id_threshold = limits.overwhelming_id_match_weight
+    if same_id and id_threshold is not None and weight >= id_threshold:
+        return True
     threshold = limits.overwhelming_match_weight
     if threshold is None or weight < threshold:
         return False
     email = left.get("email_key")
-    if email is not None and email == right.get("email_key"):
-        return True
-    # one keystroke or two swapped digits apart counts: the duplicate typed it wrong too
-    id_l, id_r = left.get("national_id_key"), right.get("national_id_key")
-    if id_l is not None and id_r is not None and transposition_distance(id_l, id_r) <= 1:
+    if same_id or (email is not None and email == right.get("email_key")):
         return True
     date_l, date_r = left.get("birth_date"), right.get("birth_date")
     return date_l is not None and date_r is not None and birth_dates_compatible(date_l, date_r)

@@ -67,6 +67,7 @@ from cx360.models._realtime import MatchStatus
 from cx360.resolve._evidence import (
     DEFAULT_MATCH_WEIGHT,
     LinkRule,
+    contacts_agree,
     identifiers_agree,
 )
 from cx360.resolve._explain import pair_explanation
@@ -606,7 +607,13 @@ def _link_rule(last_run: Mapping[str, Any]) -> LinkRule:
     if "match_weight" not in last_run:
         return LinkRule()
     weight = float(last_run["match_weight"])
-    return LinkRule(weight, float(last_run.get("name_only_match_weight", weight)))
+    # runs before sole-holder links noted no weight for them, and made none
+    sole_holder = last_run.get("sole_holder_match_weight")
+    return LinkRule(
+        weight,
+        float(last_run.get("name_only_match_weight", weight)),
+        None if sole_holder is None else float(sole_holder),
+    )
 
 
 def _stored_features(conn: Connection, record_id: int) -> dict[str, Any]:
@@ -778,14 +785,21 @@ class _Decision:
                         reason=reason,
                     )
                 )
+        sole_holder = None
+        if not joined and forced is None:
+            sole_holder = self._sole_holder(scored, separated, group, members, profiles)
+            if sole_holder is not None and sole_holder.customer_id is not None:
+                joined[sole_holder.customer_id] = sole_holder
         sizes = {cid: len(rows) for cid, rows in members.items()}
         customer_id, created, merged = self._assign(list(joined), sizes)
-        self._write_pairs(links)
+        linked = {c.record_id for c in links}
+        self._write_pairs([c for c in scored if c.record_id in linked or self._contact_pair(c)])
         for joined_customer, pair in joined.items():
             if forced is not None and joined_customer == forced[0]:
                 self._write_link(forced[1], None, "override")
             elif pair is not None:
-                self._write_link(pair.record_id, pair.weight, "model")
+                kind = "sole_holder" if pair is sole_holder else "model"
+                self._write_link(pair.record_id, pair.weight, kind)
         status: MatchStatus = "new"
         if alternatives and len(strongest) > 1:
             status = "ambiguous"
@@ -795,6 +809,43 @@ class _Decision:
             status = "matched"
         deciding = next((c for c in joined.values() if c is not None), None)
         return self._match(status, customer_id, created, deciding, scored, alternatives, merged)
+
+    def _contact_pair(self, candidate: _Candidate) -> bool:
+        """Whether batch keeps this pair as a sole-holder candidate (see `_evidence`)."""
+        floor = self.state.rule.sole_holder_match_weight
+        return (
+            floor is not None
+            and candidate.weight >= floor
+            and contacts_agree(self.record, candidate.features)
+        )
+
+    def _sole_holder(
+        self,
+        scored: list[_Candidate],
+        separated: set[str],
+        group: GuardProfile,
+        members: dict[str, list[dict[str, Any]]],
+        profiles: dict[str, GuardProfile],
+    ) -> _Candidate | None:
+        """As batch's sole-holder links: a record that joined no one on weight joins the
+        one customer holding its contact identifiers, if the guards allow; its pair."""
+        holders: dict[str, _Candidate] = {}
+        for candidate in scored:  # strongest first
+            if candidate.customer_id is not None and self._contact_pair(candidate):
+                holders.setdefault(candidate.customer_id, candidate)
+        if len(holders) != 1:
+            return None  # no one holds them, or a household does
+        customer_id, pair = next(iter(holders.items()))
+        if customer_id in separated:
+            return None
+        if customer_id not in members:
+            if not self.customers_locked:
+                lock_customers(self.conn, [customer_id])
+            members.update(self._members({customer_id: pair}))
+            profiles[customer_id] = _profile(members[customer_id])
+        if conflict(group, profiles[customer_id], self.state.limits) is not None:
+            return None
+        return pair
 
     # -- reading ----------------------------------------------------------------------------
 

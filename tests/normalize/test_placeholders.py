@@ -121,6 +121,8 @@ def test_nanp_fictional_numbers(digits: str, expected: bool) -> None:
         "ana@mail.example",
         "ana@host.test",
         "NOEMAIL@NOEMAIL.COM",
+        "a@a.com",
+        "xx@xx.com.mx",
     ],
 )
 def test_placeholder_email(email: str) -> None:
@@ -138,6 +140,7 @@ def test_placeholder_email(email: str) -> None:
         "testa@company.com",
         "noemi@gmail.com",
         "j@company.com",
+        "a@b.com",
         "3001234567@gmail.com",
         "not-an-email",
     ],

@@ -144,3 +144,61 @@ def test_a_corroborated_pair_joins_across_a_guard_and_keeps_both_sides() -> None
         limits=GuardLimits(corroboration=False),
     )
     assert strict.labels == [0, 1, 2] and strict.blocked["given_name"] == 1
+
+
+def _person(given: str | None, phone: str | None = None, **more: Any) -> dict[str, Any]:
+    return {"given_key": given, "given_keys": given, "phone_key": phone, **more}
+
+
+def test_a_sparse_record_joins_the_one_customer_holding_its_phone() -> None:
+    # 0-1 one customer (linked on weight); 2 holds only that customer's phone, below the
+    # link weight: it joins them through a sole-holder link
+    records = [_person("ana", "+571"), _person("ana", "+571"), _person(None, "+571")]
+    pairs = [(0, 1, 12.0), (0, 2, 1.0), (1, 2, 1.0)]
+    links_on_weight = [True, False, False]
+    result = _run(records, pairs, links_on_weight=links_on_weight, contacts=[True] * 3)
+    assert result.labels == [0, 0, 0]
+    assert result.links == [(0, 1, 12.0)]
+    assert len(result.sole_holder) == 1
+    # without contacts, only the pair above the link weight joins
+    alone = _run(records, pairs, links_on_weight=links_on_weight)
+    assert alone.labels == [0, 0, 2] and alone.sole_holder == []
+
+
+def test_a_phone_two_customers_hold_joins_neither() -> None:
+    # 0 and 1 are two people of one household (guards keep them apart); 2 has only
+    # their shared phone: it could be either's, so it stays alone
+    records = [_person("ana", "+571"), _person("luis", "+571"), _person(None, "+571")]
+    pairs = [(0, 1, 3.0), (0, 2, 1.0), (1, 2, 1.0)]
+    result = _run(records, pairs, links_on_weight=[True, False, False], contacts=[True] * 3)
+    assert result.labels == [0, 1, 2]
+    assert result.blocked == {"given_name": 1}
+    assert result.sole_holder == []
+
+
+def test_a_sole_holder_link_still_answers_to_the_guards_and_the_steward() -> None:
+    records = [_person("ana", "+571"), _person("luis", "+571")]
+    pairs = [(0, 1, 1.0)]
+    flags: dict[str, Any] = {"links_on_weight": [False], "contacts": [True]}
+    decisions: list[tuple[int, int, str | None]] = []
+    result = _run(records, pairs, on_decision=lambda *d: decisions.append(d), **flags)
+    assert result.labels == [0, 1]
+    assert decisions == [(0, 1, "given_name"), (1, 0, "given_name")]  # each group asks
+    same = [_person("ana", "+571"), _person("ana", "+571")]
+    assert _run(same, pairs, **flags).labels == [0, 0]
+    assert _run(same, pairs, cannot_link=[(0, 1)], **flags).labels == [0, 1]
+
+
+def test_smaller_groups_attach_first() -> None:
+    # 3 holds the phone of 0-1 and the e-mail of 2; 2 holds only 3's e-mail. 2 (one
+    # record) goes first and joins 3; the group 2-3 then leads to 0-1 alone and joins it.
+    records = [
+        _person("ana", "+571"),
+        _person("ana", "+571"),
+        _person(None, email_key="a@x.co"),
+        _person("ana", "+571", email_key="a@x.co"),
+    ]
+    pairs = [(0, 1, 12.0), (0, 3, 1.0), (1, 3, 1.0), (2, 3, 1.5)]
+    result = _run(records, pairs, links_on_weight=[True, False, False, False], contacts=[True] * 4)
+    assert result.labels == [0, 0, 0, 0]
+    assert [pair[:2] for pair in result.sole_holder] == [(2, 3), (0, 3)]

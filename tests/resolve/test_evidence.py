@@ -7,11 +7,14 @@ import numpy as np
 import pyarrow as pa
 
 from cx360.resolve._evidence import (
+    CONTACT_COLUMNS,
     IDENTIFIER_COLUMNS,
     LinkRule,
+    contacts_agree,
     identified_mask,
     identifiers_agree,
     linking_pairs,
+    pair_evidence,
 )
 
 _COLUMNS = ("unique_id", *IDENTIFIER_COLUMNS, "given_key")
@@ -66,7 +69,7 @@ def test_the_vectorised_and_the_record_by_record_checks_agree() -> None:
 
 
 def test_name_only_pairs_need_the_higher_weight() -> None:
-    rule = LinkRule(match_weight=2.0, name_only_match_weight=10.0)
+    rule = LinkRule(match_weight=2.0, name_only_match_weight=10.0, sole_holder_match_weight=None)
     assert rule.floor == 2.0
     assert rule.links(2.0, identified=True)
     assert not rule.links(9.9, identified=False)
@@ -88,3 +91,48 @@ def test_name_only_pairs_need_the_higher_weight() -> None:
         (1, 12),  # names only, but above 10
     ]
     assert linking_pairs(edges.slice(0, 0), features, rule).num_rows == 0
+
+
+def test_pairs_sharing_a_contact_are_kept_down_to_the_sole_holder_weight() -> None:
+    rule = LinkRule(match_weight=2.0, name_only_match_weight=10.0, sole_holder_match_weight=-8.0)
+    assert rule.floor == 2.0 and rule.scoring_floor == -8.0
+    rows = _records()
+    features = _table(rows)
+    edges = pa.table(
+        {
+            # phone shared (contact) at 1.0 and -9.0; birth date shared (an identifier,
+            # not a contact) at 1.0; phone shared at 3.0 (links)
+            "unique_id_l": pa.array([1, 1, 5, 1], pa.int64()),
+            "unique_id_r": pa.array([2, 2, 6, 2], pa.int64()),
+            "match_weight": pa.array([1.0, -9.0, 1.0, 3.0]),
+        }
+    )
+    kept = linking_pairs(edges, features, rule)
+    assert kept["match_weight"].to_pylist() == [1.0, 3.0]
+    no_sole = LinkRule(2.0, 10.0, None)
+    assert no_sole.scoring_floor == 2.0
+    assert linking_pairs(edges, features, no_sole)["match_weight"].to_pylist() == [3.0]
+    positions = np.array([0, 0, 4, 0]), np.array([1, 1, 5, 1])
+    weights = edges["match_weight"].to_numpy()
+    evidence = pair_evidence(features, *positions, weights, rule)
+    assert evidence.links.tolist() == [False, False, False, True]
+    assert evidence.contacts.tolist() == [True, True, False, True]
+    contacts = identified_mask(features, *positions, CONTACT_COLUMNS)
+    expected = [contacts_agree(rows[a], rows[b]) for a, b in zip(*positions, strict=True)]
+    assert contacts.tolist() == expected
+
+
+def test_a_birth_date_one_typo_away_identifies_a_pair() -> None:
+    dates = ["1985-03-07", "1985-03-08", "1985-07-03", "1958-03-07", "1990-11-21", None]
+    base = dict.fromkeys(_COLUMNS)
+    rows = [{**base, "unique_id": i, "birth_date": d} for i, d in enumerate(dates)]
+    pairs = list(combinations(range(len(rows)), 2))
+    left = np.array([a for a, _ in pairs])
+    right = np.array([b for _, b in pairs])
+    mask = identified_mask(_table(rows), left, right)
+    expected = [identifiers_agree(rows[a], rows[b]) for a, b in pairs]
+    assert mask.tolist() == expected
+    assert identifiers_agree(rows[0], rows[1])  # one keystroke
+    assert identifiers_agree(rows[0], rows[2])  # day and month swapped
+    assert not identifiers_agree(rows[0], rows[3])  # two characters apart
+    assert not identifiers_agree(rows[0], rows[4]) and not identifiers_agree(rows[0], rows[5])

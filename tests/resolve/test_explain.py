@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cx360 import Hub, NotFoundError, PairExplanation, ResolutionError
-from cx360.resolve import DEFAULT_MATCH_WEIGHT
+from cx360.resolve import DEFAULT_MATCH_WEIGHT, DEFAULT_SOLE_HOLDER_MATCH_WEIGHT
 from cx360.store import Store
 from cx360.store._schema import record_customers, record_links, records, resolution_runs
 from cx360.synthetic import write_dataset
@@ -41,11 +41,17 @@ def test_links_explain_every_customer(dataset: dict[str, Path], store: Store) ->
             )
         }
     # a spanning forest: each link joined two groups, all within one customer
-    assert len(links) == report.links == report.records - report.customers
-    assert {link.kind for link in links} == {"model"}
+    assert len(links) == report.links + report.sole_holder_links
+    assert len(links) == report.records - report.customers
+    assert {link.kind for link in links} == {"model", "sole_holder"}
     assert {link.run_id for link in links} == {run_id}
     assert all(customer_of[link.record_id_l] == customer_of[link.record_id_r] for link in links)
-    assert all(link.match_weight >= DEFAULT_MATCH_WEIGHT for link in links)
+    assert all(
+        link.match_weight >= DEFAULT_MATCH_WEIGHT
+        if link.kind == "model"
+        else link.match_weight >= DEFAULT_SOLE_HOLDER_MATCH_WEIGHT
+        for link in links
+    )
 
     # a linked pair: the waterfall adds up to Splink's weight for that link
     strongest = max(links, key=lambda link: link.match_weight)
@@ -95,7 +101,7 @@ def test_links_explain_every_customer(dataset: dict[str, Path], store: Store) ->
                 there = (hop.right.source, hop.right.source_record_id)
                 assert here == at
                 assert frozenset((here, there)) in stored
-                assert hop.kind == "model" and hop.match_weight is not None
+                assert hop.kind in ("model", "sole_holder") and hop.match_weight is not None
                 at = there
             assert at == (path.record.source, path.record.source_record_id)
 

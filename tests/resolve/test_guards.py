@@ -7,6 +7,7 @@ from cx360.resolve._guards import (
     birth_dates_compatible,
     conflict,
     given_names_compatible,
+    overwhelming,
 )
 
 
@@ -202,3 +203,24 @@ def test_unvalidated_id_numbers_conflict_only_when_clearly_different() -> None:
     assert conflict(a, typo, limits) is None
     assert conflict(a, other, limits) == "national_id"
     assert conflict(a, partial, limits) is None
+
+
+def test_swapped_names_fit_through_a_typo_too() -> None:
+    assert given_names_compatible(_name("john", "coxon"), _name("cooxn", "jonh"))
+    assert not given_names_compatible(_name("john", "coxon"), _name("coxon", "mary"))
+    # an initial is too little to stand for the swapped name ("Jennifer E." is not Evelyn)
+    assert not given_names_compatible(_name("williams jennifer", "e"), _name("evelyn", "williams"))
+
+
+def test_a_shared_national_id_makes_less_weight_overwhelming() -> None:
+    limits = GuardLimits()
+    left = {"national_id_key": "7156463", "birth_date": "1972-04-08"}
+    right = {"national_id_key": "7156436", "birth_date": "1988-06-13"}  # digits swapped
+    assert overwhelming(left, right, 12.0, limits)
+    assert not overwhelming(left, right, 11.9, limits)
+    assert not overwhelming(left, {**right, "national_id_key": "9156411"}, 20.0, limits)
+    # without a shared ID the general threshold holds
+    dated = {"birth_date": "1972-04-08"}
+    assert not overwhelming(dated, dated, 20.0, limits)
+    assert overwhelming(dated, dated, 25.0, limits)
+    assert not overwhelming(left, right, 20.0, GuardLimits(overwhelming_id_match_weight=None))

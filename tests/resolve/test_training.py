@@ -1,17 +1,20 @@
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 import pytest
+from sqlalchemy import select
 
 import cx360
 from cx360.resolve._batch import _GUARD_COLUMNS, _Rows, load_features
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._splink import SplinkSession, _settings, refine_u, train_model
 from cx360.resolve._training import train
+from cx360.store._schema import models
 from cx360.synthetic import write_dataset
 
 
@@ -67,3 +70,30 @@ def test_counted_u_makes_strong_identifiers_stronger(
         assert after["u_probability"] < before["u_probability"] / 2, comparison
         # m is EM's, untouched by the refinement (two trainings agree up to rounding)
         assert after["m_probability"] == pytest.approx(before["m_probability"], rel=1e-6)
+
+
+def test_a_column_nobody_filled_keeps_its_comparison(tmp_path: Path) -> None:
+    # Splink's EM session on an empty block (no two records share an e-mail) raised after
+    # taking the e-mail and phone comparisons out of the model, and they stayed out: real
+    # time and explanations then refused the model, and the prior it saved was Splink's
+    # in-session one (0.99 on FEBRL4).
+    data = write_dataset(tmp_path / "data", n_records=1500, seed=3, fmt="csv")
+    records = [
+        {**row, "email": "", "phone": ""}
+        for row in csv.DictReader(data.records_path.open(encoding="utf-8"))
+    ]
+    hub = cx360.connect(f"sqlite:///{tmp_path / 'no-contacts.db'}")
+    hub.ingest(records)
+    hub.resolve()
+    with hub.store.connection() as conn:
+        model = conn.execute(select(models.c.params)).scalar_one()
+    names = [c["output_column_name"] for c in model["comparisons"]]
+    assert names == [c["output_column_name"] for c in _settings()["comparisons"]]
+    assert model["probability_two_random_records_match"] < 0.01
+    first, second = records[0], records[1]
+    pair = hub.explain_pair(
+        (first["source"], first["source_record_id"]), (second["source"], second["source_record_id"])
+    )
+    assert {c.comparison for c in pair.comparisons} >= {"email", "phone"}
+    assert hub.resolve_record({**first, "source_record_id": "again-1"}).customer_id
+    hub.close()
