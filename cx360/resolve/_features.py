@@ -80,6 +80,29 @@ def _within(column: str, distance: int, label: str) -> Level:
     return Level(label, f'levenshtein("{column}_l", "{column}_r") <= {distance}', test)
 
 
+def _close(column: str, shortest: int) -> Level:
+    # two edits (or two letters swapped) in a name long enough to keep its shape
+    # ("herbert"/"herbret"). Damerau-Levenshtein would take swaps in short names too,
+    # but Spark SQL has no such function, and both engines must share the levels.
+    def test(a: Record, b: Record) -> bool:
+        x, y = a[column], b[column]
+        return min(len(x), len(y)) >= shortest and within(x, y, 2)
+
+    sql = (
+        f'levenshtein("{column}_l", "{column}_r") <= 2 AND '
+        f'least(length("{column}_l"), length("{column}_r")) >= {shortest}'
+    )
+    return Level("close", sql, test)
+
+
+def _names_swapped(a: Record, b: Record) -> bool:
+    return bool(
+        a["surname_key"] is not None
+        and a["given_key"] == b["surname_key"]
+        and a["surname_key"] == b["given_key"]
+    )
+
+
 def _else() -> Level:
     return Level("else", "ELSE", lambda a, b: True)
 
@@ -137,6 +160,12 @@ COMPARISONS: tuple[Comparison, ...] = (
                 'starts_with("given_key_r", "given_key_l")',
                 _prefix,
             ),
+            _close("given_key", 6),
+            Level(
+                "swapped with surname",
+                '"given_key_l" = "surname_key_r" AND "surname_key_l" = "given_key_r"',
+                _names_swapped,
+            ),
             _else(),
         ),
     ),
@@ -160,6 +189,7 @@ COMPARISONS: tuple[Comparison, ...] = (
                 _surname_crossed,
             ),
             _within("surname_key", 1, "typo"),
+            _close("surname_key", 6),
             _else(),
         ),
     ),

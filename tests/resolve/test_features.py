@@ -11,8 +11,11 @@ import pytest
 from cx360.resolve._features import COMPARISONS, FEATURE_COLUMNS, email_user
 
 VALUES: dict[str, list[str | None]] = {
-    "given_key": [None, "jose", "josee", "pepe", "maria", "mariajose", "j", "carolina", "caro"],
-    "surname_key": [None, "garcia", "garcai", "lopez", "marquez"],
+    "given_key": [
+        *(None, "jose", "josee", "pepe", "maria", "mariajose", "j", "carolina", "caro"),
+        *("herbert", "herbret", "gabriela", "gavriella", "garcia"),
+    ],
+    "surname_key": [None, "garcia", "garcai", "lopez", "lopes", "marquez", "marquess", "jose"],
     "surname2_key": [None, "garcia", "lopez", "marquez"],
     "birth_date": [None, "1985-03-07", "1985-07-03", "1985-03-08", "1985-11-30", "1990-01-01"],
     "email_key": [None, "pepe@gmail.com", "pepe@hotmail.com", "ana@gmail.com"],
@@ -37,7 +40,12 @@ def _record(rng: random.Random) -> dict[str, Any]:
 @pytest.mark.parametrize("comparison", COMPARISONS, ids=lambda c: c.name)
 def test_sql_and_python_levels_agree(comparison: Any) -> None:
     rng = random.Random(7)
-    pairs = [(_record(rng), _record(rng)) for _ in range(600)]
+    pairs = [(_record(rng), _record(rng)) for _ in range(1500)]
+    # levels too rare to meet by chance: names swapped between fields
+    swapped = _record(rng) | {"given_key": "jose", "given_canonical": "jose", "given_keys": "jose"}
+    swapped |= {"surname_key": "garcia"}
+    back = swapped | {"given_key": "garcia", "given_canonical": "garcia", "given_keys": "garcia"}
+    pairs.append((swapped, back | {"surname_key": "jose"}))
     columns = [*FEATURE_COLUMNS, "email_user"]
     con = duckdb.connect()
     select_cols = ", ".join(f'?::VARCHAR AS "{c}_l", ?::VARCHAR AS "{c}_r"' for c in columns)
@@ -48,7 +56,12 @@ def test_sql_and_python_levels_agree(comparison: Any) -> None:
     if "ELSE" not in cases:
         cases += f" ELSE {len(comparison.levels) - 1}"
     query = f"SELECT CASE {cases} END FROM (SELECT {select_cols})"
+    seen: set[int] = set()
     for left, right in pairs:
         params = [v for c in columns for v in (left[c], right[c])]
         sql_level = con.execute(query, params).fetchone()[0]
         assert sql_level == comparison.level_of(left, right), (comparison.name, left, right)
+        seen.add(sql_level)
+    # every level is met by some pair (the values above are chosen for it)
+    missing = [comparison.levels[i].label for i in range(len(comparison.levels)) if i not in seen]
+    assert not missing, (comparison.name, missing)
