@@ -32,6 +32,7 @@ from cx360.profile._survivorship import DEFAULT_RULES, SurvivorshipRules
 from cx360.resolve import (
     DEFAULT_MATCH_WEIGHT,
     DEFAULT_NAME_ONLY_MATCH_WEIGHT,
+    DEFAULT_SOLE_HOLDER_MATCH_WEIGHT,
     GuardLimits,
     ResolveOptions,
     _explain,
@@ -139,6 +140,7 @@ class Hub:
         full: bool = False,
         match_weight: float | None = None,
         name_only_match_weight: float | None = None,
+        sole_holder_match_weight: float | None = DEFAULT_SOLE_HOLDER_MATCH_WEIGHT,
         limits: GuardLimits | None = None,
         engine: Literal["duckdb", "spark"] = "duckdb",
         spark: SparkSession | None = None,
@@ -157,7 +159,11 @@ class Hub:
         last run's always make a full run.
 
         Pairs of records that share an identifier link at or above `match_weight` (log2
-        odds); pairs that share only names need `name_only_match_weight`.
+        odds); pairs that share only names need `name_only_match_weight`. A record (or
+        group of records) whose contact identifiers (e-mail, phone, national ID, handle)
+        only one customer holds joins it through pairs down to `sole_holder_match_weight`
+        when the guards allow (a WhatsApp record with only a phone); None turns these
+        sole-holder links off.
 
         `engine="spark"` runs Splink's part (training, blocking, scoring) on Spark
         (`pip install 'cx360[spark]'`, docs/spark.md): on `spark`, a SparkSession you
@@ -187,6 +193,7 @@ class Hub:
                 if name_only_match_weight is None
                 else name_only_match_weight
             ),
+            sole_holder_match_weight=sole_holder_match_weight,
             retrain=retrain,
             full=full,
             limits=limits or GuardLimits(),

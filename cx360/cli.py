@@ -16,6 +16,7 @@ from cx360._errors import Cx360Error
 from cx360._hub import Hub, connect
 from cx360.ingest._readers import RowSource
 from cx360.models import IngestReport, IngestResult
+from cx360.resolve import DEFAULT_SOLE_HOLDER_MATCH_WEIGHT
 from cx360.store import STORE_ENV_VAR
 
 log = logging.getLogger("cx360")
@@ -80,6 +81,18 @@ def _parser() -> argparse.ArgumentParser:
         "--name-only-match-weight",
         type=float,
         help="link threshold (log2 odds) for pairs that share only names",
+    )
+    sole = resolve.add_mutually_exclusive_group()
+    sole.add_argument(
+        "--sole-holder-match-weight",
+        type=float,
+        help="lowest weight of a pair sharing a contact identifier that may join a record to "
+        "the one customer holding it (default -8)",
+    )
+    sole.add_argument(
+        "--no-sole-holder",
+        action="store_true",
+        help="no sole-holder links: records join customers on the link weights only",
     )
     resolve.add_argument(
         "--engine",
@@ -420,6 +433,13 @@ def _resolve(args: argparse.Namespace) -> int:
                 full=args.full,
                 match_weight=args.match_weight,
                 name_only_match_weight=args.name_only_match_weight,
+                sole_holder_match_weight=(
+                    None
+                    if args.no_sole_holder
+                    else DEFAULT_SOLE_HOLDER_MATCH_WEIGHT
+                    if args.sole_holder_match_weight is None
+                    else args.sole_holder_match_weight
+                ),
                 engine=args.engine,
                 progress=stage,
                 **spark,

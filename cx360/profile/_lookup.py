@@ -55,6 +55,7 @@ from cx360.normalize.phones import NormalizedPhone, normalize_phone
 from cx360.profile._build import build_context, build_profile
 from cx360.profile._survivorship import SurvivorshipRules, golden_value
 from cx360.store import Store
+from cx360.store._realtime import fetch_mappings
 from cx360.store._schema import customers, interactions, record_customers, records, sources
 
 Row = Mapping[Any, Any]  # a SQLAlchemy RowMapping, or a dict in tests
@@ -341,16 +342,16 @@ class _View:
     interactions: list[Row] = field(default_factory=list)
 
     @classmethod
-    def read(cls, rows: Iterable[Any]) -> _View:
+    def read(cls, rows: Iterable[Row]) -> _View:
         view = cls()
         for row in rows:
-            part = row.part
+            part = row["part"]
             if part == "r":
-                view.records.append(row._mapping)
+                view.records.append(row)
             elif part == "h":
-                view.holders.append(row._mapping)
+                view.holders.append(row)
             else:
-                values = row._mapping
+                values = row
                 view.interactions.append(
                     dict(zip(_INTERACTION_NAMES, (values[c] for c in _PREFIXED), strict=True))
                 )
@@ -398,7 +399,7 @@ def _find(conn: Connection, query: Query, rules: SurvivorshipRules) -> _Outcome:
 
 def _find_customer(conn: Connection, asked: str) -> _Outcome:
     # an active customer has records (a merged one has none left): read its view at once
-    view = _View.read(conn.execute(_CUSTOMER_VIEW, {"customer_id": asked}))
+    view = _View.read(fetch_mappings(conn, _CUSTOMER_VIEW, {"customer_id": asked}))
     if view.records:
         return _Outcome("found", customer_id=asked, view=view)
     current = asked
@@ -426,7 +427,7 @@ def _find_record(conn: Connection, ref: RecordRef) -> _Outcome:
 
 
 def _find_by_key(conn: Connection, query: Query, rules: SurvivorshipRules) -> _Outcome:
-    view = _View.read(conn.execute(_HOLDERS[query.kind], {"key": query.key}))
+    view = _View.read(fetch_mappings(conn, _HOLDERS[query.kind], {"key": query.key}))
     holders = view.holders
     if not holders:
         return _Outcome("not_found", "no_match")

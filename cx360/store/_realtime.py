@@ -600,6 +600,35 @@ def execute_on_driver(
         raise store_error(wrapped) from error
 
 
+_SHAPES: dict[Any, tuple[tuple[str, ...], tuple[Any, ...]]] = {}
+
+
+def fetch_mappings(
+    conn: Connection, statement: Any, params: Mapping[str, Any]
+) -> list[Mapping[Any, Any]]:
+    """The rows of `statement` as mappings by column name. On PostgreSQL they are read
+    through `execute_on_driver` and given the columns' result processing here: a lookup
+    is one statement, and SQLAlchemy's execution of it (~0.1 ms of CPU) was a tenth of
+    its time. On SQLite, SQLAlchemy's own rows."""
+    if conn.dialect.name != "postgresql":
+        return [row._mapping for row in conn.execute(statement, params)]
+    shape = _SHAPES.get(statement)
+    if shape is None:
+        columns = list(statement.selected_columns)
+        shape = _SHAPES[statement] = (
+            tuple(str(c.key) for c in columns),
+            tuple(c.type.result_processor(conn.dialect, None) for c in columns),
+        )
+    names, processors = shape
+    rows = execute_on_driver(conn, statement, params)
+    if any(p is not None for p in processors):
+        rows = [
+            tuple(v if p is None else p(v) for p, v in zip(processors, row, strict=True))
+            for row in rows
+        ]
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
 def insert_interaction_autocommit(
     store: Store, row: Mapping[str, Any], *, now: datetime, pinned: PinnedConnection | None = None
 ) -> tuple[InteractionWrite, str | None] | None:

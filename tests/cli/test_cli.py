@@ -89,3 +89,24 @@ def test_demo_runs_on_the_embedded_default(
     assert "customer cus_" in out
     assert (tmp_path / "cx360.db").exists()
     assert (tmp_path / "cx360-demo" / "records.csv").exists()
+
+
+def test_sole_holder_links_can_be_turned_off(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    assert main(["generate", "--records", "1500", "--seed", "4", "--out", str(data)]) == 0
+    url = f"sqlite:///{tmp_path / 'sole.db'}"
+    assert main(["ingest", str(data / "records.csv"), "--store", url]) == 0
+    capsys.readouterr()
+    assert main(["resolve", "--store", url, "--json"]) == 0
+    default = json.loads(capsys.readouterr().out)
+    assert default["sole_holder_links"] > 0
+    # other link weights than the last run's: a full run, with no sole-holder links
+    assert main(["resolve", "--store", url, "--no-sole-holder", "--json"]) == 0
+    off = json.loads(capsys.readouterr().out)
+    assert off["mode"] == "full" and off["sole_holder_links"] == 0
+    assert off["customers"] > default["customers"]
+    assert main(["resolve", "--store", url, "--sole-holder-match-weight", "0", "--json"]) == 0
+    some = json.loads(capsys.readouterr().out)
+    assert 0 < some["sole_holder_links"] <= default["sole_holder_links"]
