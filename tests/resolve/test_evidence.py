@@ -57,14 +57,19 @@ def test_records_sharing_an_identifier_are_identifier_backed() -> None:
     assert not identifiers_agree(by_id[7], by_id[7] | {"unique_id": 99})  # unknowns never agree
 
 
-def test_the_vectorised_and_the_record_by_record_checks_agree() -> None:
-    rows = _records()
+def _vectorised_agrees(rows: list[dict[str, Any]]) -> list[bool]:
+    """`identified_mask` over every pair of `rows`, checked against `identifiers_agree`."""
     pairs = list(combinations(range(len(rows)), 2))
     left = np.array([a for a, _ in pairs])
     right = np.array([b for _, b in pairs])
     mask = identified_mask(_table(rows), left, right)
     expected = [identifiers_agree(rows[a], rows[b]) for a, b in pairs]
     assert mask.tolist() == expected
+    return expected
+
+
+def test_the_vectorised_and_the_record_by_record_checks_agree() -> None:
+    expected = _vectorised_agrees(_records())
     assert any(expected) and not all(expected)
 
 
@@ -126,12 +131,7 @@ def test_a_birth_date_one_typo_away_identifies_a_pair() -> None:
     dates = ["1985-03-07", "1985-03-08", "1985-07-03", "1958-03-07", "1990-11-21", None]
     base = dict.fromkeys(_COLUMNS)
     rows = [{**base, "unique_id": i, "birth_date": d} for i, d in enumerate(dates)]
-    pairs = list(combinations(range(len(rows)), 2))
-    left = np.array([a for a, _ in pairs])
-    right = np.array([b for _, b in pairs])
-    mask = identified_mask(_table(rows), left, right)
-    expected = [identifiers_agree(rows[a], rows[b]) for a, b in pairs]
-    assert mask.tolist() == expected
+    _vectorised_agrees(rows)
     assert identifiers_agree(rows[0], rows[1])  # one keystroke
     assert identifiers_agree(rows[0], rows[2])  # day and month swapped
     assert not identifiers_agree(rows[0], rows[3])  # two characters apart
