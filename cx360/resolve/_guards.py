@@ -240,18 +240,21 @@ def corroborated(left: dict[str, Any], right: dict[str, Any], reason: str) -> bo
     the conflict is a typing error in one record (a wrong date, a neighbour's name), not
     two people. Household members share a phone, an address, a surname, even a birth date
     (twins) or a name (Jr.), but not two of these three."""
-    same_id = bool(left.get("national_id_key")) and (
-        left.get("national_id_key") == right.get("national_id_key")
-    )
+    # an ID one keystroke or two swapped digits apart is the same ID typed twice (two
+    # valid IDs of a kind with a check digit never differ by so little)
+    id_l, id_r = left.get("national_id_key"), right.get("national_id_key")
+    same_id = id_l is not None and id_r is not None and transposition_distance(id_l, id_r) <= 1
     same_date = bool(left.get("birth_date")) and left.get("birth_date") == right.get("birth_date")
     # the name may carry a typo: the given names must fit (as the guard has them) and
-    # the surnames be one keystroke apart at most
+    # the surnames be one keystroke apart at most, or the two fields swapped
     both = Profile.of(left), Profile.of(right)
-    same_name = (
-        bool(both[0].givens and both[0].surnames and both[1].givens and both[1].surnames)
-        and given_names_compatible(next(iter(both[0].givens)), next(iter(both[1].givens)))
-        and levenshtein(left["surname_key"], right["surname_key"]) <= 1
-    )
+    same_name = False
+    if both[0].givens and both[0].surnames and both[1].givens and both[1].surnames:
+        name_l, name_r = next(iter(both[0].givens)), next(iter(both[1].givens))
+        swapped = _fits_any(name_l.key, name_r.surnames) and _fits_any(name_r.key, name_l.surnames)
+        same_name = given_names_compatible(name_l, name_r) and (
+            swapped or levenshtein(left["surname_key"], right["surname_key"]) <= 1
+        )
     if reason == "given_name":
         return same_id and same_date
     if reason == "birth_date":

@@ -6,6 +6,7 @@ from cx360.resolve._guards import (
     Profile,
     birth_dates_compatible,
     conflict,
+    corroborated,
     given_names_compatible,
     overwhelming,
 )
@@ -116,8 +117,6 @@ def test_transposition_distance() -> None:
 
 
 def test_a_pair_agreeing_on_the_other_two_personal_attributes_corroborates() -> None:
-    from cx360.resolve._guards import corroborated
-
     record = {
         "given_key": "lauren",
         "surname_key": "sounness",
@@ -223,3 +222,27 @@ def test_a_shared_national_id_makes_less_weight_overwhelming() -> None:
     assert not overwhelming(dated, dated, 20.0, limits)
     assert overwhelming(dated, dated, 25.0, limits)
     assert not overwhelming(left, right, 20.0, GuardLimits(overwhelming_id_match_weight=None))
+
+
+def test_corroboration_allows_a_mistyped_id_and_swapped_name_fields() -> None:
+    left = {
+        "given_key": "lauren",
+        "given_keys": "lauren",
+        "surname_key": "mcveigh",
+        "national_id_key": "4278721",
+        "birth_date": "1959-12-16",
+    }
+    swapped = {
+        **left,
+        "given_key": "mcveigh",
+        "given_keys": "mcveigh",
+        "surname_key": "lauren",
+        "birth_date": "1926-12-30",
+    }
+    # the birth date conflicts, but the ID and the (swapped) name agree: a typing error
+    assert corroborated(left, swapped, "birth_date")
+    typo = {**swapped, "national_id_key": "4278712"}  # two digits swapped
+    assert corroborated(left, typo, "birth_date")
+    assert not corroborated(left, {**swapped, "national_id_key": "4271234"}, "birth_date")
+    sister = {**left, "given_key": "laura", "given_keys": "laura", "birth_date": "1961-02-01"}
+    assert not corroborated(left, {**sister, "national_id_key": None}, "birth_date")
