@@ -38,20 +38,12 @@ if str(ROOT) not in sys.path:  # running as `python benchmarks/diagnose.py`
 from benchmarks._baselines import read_table  # noqa: E402
 from cx360.resolve._batch import load_features  # noqa: E402
 from cx360.resolve._evidence import CONTACT_COLUMNS  # noqa: E402
+from cx360.resolve._features import FEATURE_COLUMNS  # noqa: E402
 from cx360.resolve._guards import GuardLimits, Profile, conflict  # noqa: E402
 from cx360.store._schema import match_edges, record_customers, record_links, records  # noqa: E402
 
-SHOWN = (
-    "given_keys",
-    "surname_key",
-    "surname2_key",
-    "birth_date",
-    "email_key",
-    "phone_key",
-    "national_id_key",
-    "address_key",
-    "handle_key",
-)
+# the features a sample shows (`given_keys` holds the given-name keys; no city, for width)
+SHOWN = tuple(c for c in FEATURE_COLUMNS if c not in ("given_key", "given_canonical", "city_key"))
 
 
 class _Store:

@@ -31,6 +31,7 @@ from cx360.resolve._evidence import (
     DEFAULT_NAME_ONLY_MATCH_WEIGHT,
     DEFAULT_SOLE_HOLDER_MATCH_WEIGHT,
     LinkRule,
+    PairEvidence,
     linking_pairs,
     pair_evidence,
 )
@@ -527,14 +528,20 @@ def _cluster(
     options: ResolveOptions,
 ) -> tuple[ClusterResult, list[int]]:
     """Cluster the records of `table` (ordered by id; `rows` their features) over
-    `edges`, with the steward's overrides among them; also the ids of link overrides not
-    honoured."""
+    `edges` (with their `links`/`contacts` flags when `linking_pairs` gave them), with
+    the steward's overrides among them; also the ids of link overrides not honoured."""
     ids = table.column("unique_id").to_numpy()
     left_positions = np.searchsorted(ids, edges.column("unique_id_l").to_numpy())
     right_positions = np.searchsorted(ids, edges.column("unique_id_r").to_numpy())
     weights = edges.column("match_weight").to_numpy()
     rule = options.rule
-    evidence = pair_evidence(table, left_positions, right_positions, weights, rule)
+    if "links" in edges.column_names:
+        evidence = PairEvidence(
+            edges.column("links").to_numpy(zero_copy_only=False),
+            edges.column("contacts").to_numpy(zero_copy_only=False),
+        )
+    else:  # pairs gathered from several runs (incremental): flags worked out here
+        evidence = pair_evidence(table, left_positions, right_positions, weights, rule)
     link_ids, must_link = _positions(ids, steward.links)
     _, cannot_link = _positions(ids, steward.separations)
     clustered = cluster(

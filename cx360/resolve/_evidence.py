@@ -132,9 +132,12 @@ def identified_mask(
     for column in columns:
         values = features.column(column).combine_chunks()
         mask |= _equal(values.take(positions_l), values.take(positions_r))
-    if "birth_date" in columns:
+    if "birth_date" in columns and not mask.all():
+        # only the pairs no exact identifier made: most are, and the date test is dearer
+        rest = pa.array(np.flatnonzero(~mask))
         dates = features.column("birth_date").combine_chunks()
-        mask |= _near_dates(dates.take(positions_l), dates.take(positions_r))
+        near = _near_dates(dates.take(positions_l.take(rest)), dates.take(positions_r.take(rest)))
+        mask[~mask] = near
     return mask
 
 
@@ -191,7 +194,9 @@ def pair_evidence(
 def linking_pairs(edges: pa.Table, features: pa.Table, rule: LinkRule) -> pa.Table:
     """The scored pairs (`unique_id_l`, `unique_id_r`, `match_weight`) resolution keeps
     under `rule`: those that link, and those sharing a contact identifier at or above the
-    sole-holder weight; `features` holds every record of the pairs."""
+    sole-holder weight; `features` holds every record of the pairs. Each kept pair's
+    `pair_evidence` comes with it, as boolean columns `links` and `contacts` (so that
+    clustering does not work it out again)."""
     if edges.num_rows == 0:
         return edges
     ids = features.column("unique_id").to_numpy()
@@ -205,4 +210,7 @@ def linking_pairs(edges: pa.Table, features: pa.Table, rule: LinkRule) -> pa.Tab
     kept = evidence.links
     if rule.sole_holder_match_weight is not None:
         kept = kept | (evidence.contacts & (weights >= rule.sole_holder_match_weight))
-    return edges.filter(pa.array(kept))
+    flagged = edges.append_column("links", pa.array(evidence.links)).append_column(
+        "contacts", pa.array(evidence.contacts)
+    )
+    return flagged.filter(pa.array(kept))

@@ -785,15 +785,16 @@ class _Decision:
                         reason=reason,
                     )
                 )
+        contact_pairs = [c for c in scored if self._contact_pair(c)]  # strongest first
         sole_holder = None
         if not joined and forced is None:
-            sole_holder = self._sole_holder(scored, separated, group, members, profiles)
+            sole_holder = self._sole_holder(contact_pairs, separated, group, members, profiles)
             if sole_holder is not None and sole_holder.customer_id is not None:
                 joined[sole_holder.customer_id] = sole_holder
         sizes = {cid: len(rows) for cid, rows in members.items()}
         customer_id, created, merged = self._assign(list(joined), sizes)
-        linked = {c.record_id for c in links}
-        self._write_pairs([c for c in scored if c.record_id in linked or self._contact_pair(c)])
+        kept = {c.record_id for c in (*links, *contact_pairs)}
+        self._write_pairs([c for c in scored if c.record_id in kept])
         for joined_customer, pair in joined.items():
             if forced is not None and joined_customer == forced[0]:
                 self._write_link(forced[1], None, "override")
@@ -821,17 +822,18 @@ class _Decision:
 
     def _sole_holder(
         self,
-        scored: list[_Candidate],
+        contact_pairs: list[_Candidate],
         separated: set[str],
         group: GuardProfile,
         members: dict[str, list[dict[str, Any]]],
         profiles: dict[str, GuardProfile],
     ) -> _Candidate | None:
         """As batch's sole-holder links: a record that joined no one on weight joins the
-        one customer holding its contact identifiers, if the guards allow; its pair."""
+        one customer holding its contact identifiers (`contact_pairs`: its pairs kept for
+        sharing one), if the guards allow; its pair."""
         holders: dict[str, _Candidate] = {}
-        for candidate in scored:  # strongest first
-            if candidate.customer_id is not None and self._contact_pair(candidate):
+        for candidate in contact_pairs:  # strongest first
+            if candidate.customer_id is not None:
                 holders.setdefault(candidate.customer_id, candidate)
         if len(holders) != 1:
             return None  # no one holds them, or a household does

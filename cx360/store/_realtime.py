@@ -600,7 +600,8 @@ def execute_on_driver(
         raise store_error(wrapped) from error
 
 
-_SHAPES: dict[Any, tuple[tuple[str, ...], tuple[Any, ...]]] = {}
+# per statement: its columns' names, and their result processors (None when none has one)
+_SHAPES: dict[Any, tuple[tuple[str, ...], tuple[Any, ...] | None]] = {}
 
 
 def fetch_mappings(
@@ -615,13 +616,14 @@ def fetch_mappings(
     shape = _SHAPES.get(statement)
     if shape is None:
         columns = list(statement.selected_columns)
+        found = tuple(c.type.result_processor(conn.dialect, None) for c in columns)
         shape = _SHAPES[statement] = (
             tuple(str(c.key) for c in columns),
-            tuple(c.type.result_processor(conn.dialect, None) for c in columns),
+            found if any(p is not None for p in found) else None,
         )
     names, processors = shape
     rows = execute_on_driver(conn, statement, params)
-    if any(p is not None for p in processors):
+    if processors is not None:
         rows = [
             tuple(v if p is None else p(v) for p, v in zip(processors, row, strict=True))
             for row in rows
