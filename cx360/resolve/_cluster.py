@@ -22,13 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cx360.resolve._guards import (
-    GuardLimits,
-    Profile,
-    conflict,
-    corroborated,
-    overwhelming,
-)
+from cx360.resolve._guards import GuardLimits, Profile, conflict, overridden
 
 # Why a join was not made when a steward's 'separate' forbids it (a guard-like reason).
 SEPARATED = "override_separate"
@@ -192,11 +186,7 @@ def cluster(
         if (
             reason is not None
             and reason != SEPARATED
-            and limits.corroboration
-            and (
-                overwhelming(records[left[k]], records[right[k]], weights[k], limits)
-                or corroborated(records[left[k]], records[right[k]], reason)
-            )
+            and overridden(records[left[k]], records[right[k]], weights[k], reason, limits)
         ):
             reason = None  # joined, each side's profile kept apart (as for overrides)
         if on_decision is not None:

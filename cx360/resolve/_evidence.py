@@ -1,9 +1,9 @@
 """Which scored pairs may link two records: the link rule.
 
 Two records that agree on an identifier (an e-mail, a phone, a national ID, a handle, an
-address or a birth date, the last up to one typo or day and month swapped) link at the
-ordinary link weight. Two records that agree on
-nothing but their names (and perhaps a city) need far more: in omnichannel data, two
+address or a birth date, the last up to one typo or day and month swapped, and not one
+of the dates typed for an unknown one) link at the ordinary link weight. Two records
+that agree on nothing but their names (and perhaps a city) need far more: in omnichannel data, two
 "María López" with different phones and e-mails are as often two people as one. On
 generated data (seed 11, 15,000 records) name-only pairs at match weight ≥ 2 were 90%
 true against 95% for identifier-backed ones, and once clustered they added 0.3% recall
@@ -35,7 +35,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cx360.resolve._guards import birth_dates_compatible
+from cx360.resolve._guards import DEFAULT_LIKE_BIRTH_DATES, birth_dates_compatible
 
 # Pairs at or above this match weight (log2 odds) link when they share an identifier.
 DEFAULT_MATCH_WEIGHT = 2.0
@@ -96,10 +96,15 @@ def identifiers_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool
     """
     for column in IDENTIFIER_COLUMNS:
         value = left.get(column)
-        if value is not None and value == right.get(column):
+        if value is not None and value == right.get(column) and column != "birth_date":
             return True
-    date_l, date_r = left.get("birth_date"), right.get("birth_date")
+    date_l, date_r = _known_date(left), _known_date(right)
     return date_l is not None and date_r is not None and birth_dates_compatible(date_l, date_r)
+
+
+def _known_date(record: Mapping[str, Any]) -> str | None:
+    found: str | None = record.get("birth_date")
+    return None if found in DEFAULT_LIKE_BIRTH_DATES else found
 
 
 def contacts_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
@@ -129,16 +134,24 @@ def identified_mask(
     `contacts_agree`."""
     positions_l, positions_r = pa.array(left), pa.array(right)
     mask = np.zeros(len(left), dtype=bool)
+    dates = None
     for column in columns:
         values = features.column(column).combine_chunks()
+        if column == "birth_date":
+            values = dates = _known_dates(values)
         mask |= _equal(values.take(positions_l), values.take(positions_r))
-    if "birth_date" in columns and not mask.all():
+    if dates is not None and not mask.all():
         # only the pairs no exact identifier made: most are, and the date test is dearer
         rest = pa.array(np.flatnonzero(~mask))
-        dates = features.column("birth_date").combine_chunks()
         near = _near_dates(dates.take(positions_l.take(rest)), dates.take(positions_r.take(rest)))
         mask[~mask] = near
     return mask
+
+
+def _known_dates(dates: pa.Array) -> pa.Array:
+    # a default-like date is no identifier (see `DEFAULT_LIKE_BIRTH_DATES`)
+    default = pc.is_in(dates, value_set=pa.array(sorted(DEFAULT_LIKE_BIRTH_DATES)))
+    return pc.if_else(default, pa.scalar(None, dates.type), dates)
 
 
 def _near_dates(left: pa.Array, right: pa.Array) -> np.ndarray[Any, Any]:

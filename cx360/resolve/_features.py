@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cx360.resolve._guards import DEFAULT_LIKE_BIRTH_DATES
 from cx360.resolve._similarity import levenshtein, within
 
 Record = Mapping[str, Any]
@@ -101,6 +102,25 @@ def _names_swapped(a: Record, b: Record) -> bool:
         and a["given_key"] == b["surname_key"]
         and a["surname_key"] == b["given_key"]
     )
+
+
+def _unknown_birth_date() -> Level:
+    # A date that agents and systems type when the customer gives none ("2000-01-01")
+    # says nothing, as the guards read it: strangers share it. At a million generated
+    # records, pairs agreeing on nothing else but a name linked on it (about 430 pairs
+    # of records of different people). Term-frequency weighting would catch it too, but
+    # it also weakened FEBRL3's true dates, whose duplicates inflate their frequencies.
+    defaults = ", ".join(f"'{d}'" for d in sorted(DEFAULT_LIKE_BIRTH_DATES))
+    sql = (
+        '"birth_date_l" IS NULL OR "birth_date_r" IS NULL OR '
+        f'"birth_date_l" IN ({defaults}) OR "birth_date_r" IN ({defaults})'
+    )
+
+    def test(a: Record, b: Record) -> bool:
+        dates = (a.get("birth_date"), b.get("birth_date"))
+        return any(d is None or d in DEFAULT_LIKE_BIRTH_DATES for d in dates)
+
+    return Level("null", sql, test, is_null=True)
 
 
 def _else() -> Level:
@@ -196,7 +216,7 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "birth_date",
         (
-            _null("birth_date"),
+            _unknown_birth_date(),
             _exact("birth_date"),
             Level(
                 "typo or day/month swapped",
@@ -229,6 +249,8 @@ COMPARISONS: tuple[Comparison, ...] = (
             _null("national_id_key"),
             _exact("national_id_key"),
             _within("national_id_key", 1, "typo"),
+            # two digits swapped, or two typos (FEBRL's duplicates often carry either)
+            _within("national_id_key", 2, "two typos"),
             _else(),
         ),
     ),

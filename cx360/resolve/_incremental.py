@@ -229,6 +229,10 @@ def _load_candidates(
         for row in conn.execute(query):
             if (row[1 + surname], row[1 + address]) in wanted:
                 rows[int(row[0])] = tuple(row[1:])
+    # a name with its fields swapped: the candidate's surname is this given name, and so on
+    swapped = [(g, s) for s, g in _values(dirty, "surname_key", "given_canonical")]
+    for row in _pairs_rows(conn, _FEATURES, "surname_key", "given_canonical", swapped):
+        rows[int(row[0])] = tuple(row[1:])
     # a handle that is someone's e-mail user name, both ways
     users = sorted({key.split("@", 1)[0] for key in _values(dirty, "email_key")})
     for part in chunks(users):

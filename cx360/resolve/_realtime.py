@@ -72,11 +72,11 @@ from cx360.resolve._evidence import (
 )
 from cx360.resolve._explain import pair_explanation
 from cx360.resolve._features import FEATURE_COLUMNS, email_user
-from cx360.resolve._guards import GuardLimits, conflict, corroborated, overwhelming
+from cx360.resolve._guards import GuardLimits, conflict, overridden
 from cx360.resolve._guards import Profile as GuardProfile
 from cx360.resolve._ids import new_customer_id
 from cx360.resolve._scoring import Scorer, TermFrequencies, match_probability
-from cx360.resolve._splink import NAME_BLOCK_MAX_RECORDS
+from cx360.resolve._splink import NAME_BLOCK_MAX_RECORDS, SWAPPED_NAMES_BLOCK
 from cx360.store import Store, utcnow
 from cx360.store._realtime import (
     Appends,
@@ -136,6 +136,7 @@ _P = bindparam  # short: the branches below read like the blocking rules
 NAME_BLOCK: Final = ("name_block",)
 HANDLE_IS_EMAIL_USER: Final = ('l."handle_key" = r."email_user"',)
 EMAIL_USER_IS_HANDLE: Final = ('l."email_user" = r."handle_key"',)
+SWAPPED_NAMES: Final = (SWAPPED_NAMES_BLOCK,)
 _BRANCHES: Final[dict[tuple[str, ...], tuple[Any, ...]]] = {
     ("phone_key",): (_R.phone_key == _P("phone_key"),),
     ("email_key",): (_R.email_key == _P("email_key"),),
@@ -161,6 +162,11 @@ _BRANCHES: Final[dict[tuple[str, ...], tuple[Any, ...]]] = {
     # the candidate's handle is this record's e-mail user name, and the other way round
     HANDLE_IS_EMAIL_USER: (_R.handle_key == _P("email_user"),),
     EMAIL_USER_IS_HANDLE: (sql_email_user(_R.email_key) == _P("handle_key"),),
+    # the candidate's surname is this record's given name and the other way round
+    SWAPPED_NAMES: (
+        _R.surname_key == _P("given_canonical"),
+        _R.given_canonical == _P("surname_key"),
+    ),
 }
 _RULES: Final = tuple(_BRANCHES)
 _NAME_BLOCK_RULE: Final = _RULES.index(NAME_BLOCK)
@@ -594,11 +600,7 @@ class RealtimeResolver:
 
 def _overridden(reason: str, record: dict[str, Any], pair: _Candidate, limits: GuardLimits) -> bool:
     """Whether a guard's conflict gives way to the pair, as batch clustering decides."""
-    if not limits.corroboration:
-        return False
-    return overwhelming(record, pair.features, pair.weight, limits) or corroborated(
-        record, pair.features, reason
-    )
+    return overridden(record, pair.features, pair.weight, reason, limits)
 
 
 def _link_rule(last_run: Mapping[str, Any]) -> LinkRule:

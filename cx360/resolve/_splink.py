@@ -46,10 +46,17 @@ PREDICTION_BLOCKS: tuple[tuple[str, ...], ...] = (
     ("name_block",),
     ("surname_key", "address_key"),
 )
-# A social handle that is someone's e-mail user name ("mariamedina09" / mariamedina09@...).
+# A social handle that is someone's e-mail user name ("mariamedina09" / mariamedina09@...),
+# and a name typed with its fields swapped ("Bruhn Thomas" / "Thomas Bruhn"): FEBRL's
+# duplicates often are, and then share no other blocking key when the birth date carries
+# a typo too.
+SWAPPED_NAMES_BLOCK = (
+    'l."given_canonical" = r."surname_key" AND l."surname_key" = r."given_canonical"'
+)
 CROSS_BLOCKS: tuple[str, ...] = (
     'l."handle_key" = r."email_user"',
     'l."email_user" = r."handle_key"',
+    SWAPPED_NAMES_BLOCK,
 )
 # Given name + surname is a useful block only for names that are not too common: a block
 # of n records costs n²/2 comparisons, and a very common name says little anyway.

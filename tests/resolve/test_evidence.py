@@ -136,3 +136,13 @@ def test_a_birth_date_one_typo_away_identifies_a_pair() -> None:
     assert identifiers_agree(rows[0], rows[2])  # day and month swapped
     assert not identifiers_agree(rows[0], rows[3])  # two characters apart
     assert not identifiers_agree(rows[0], rows[4]) and not identifiers_agree(rows[0], rows[5])
+
+
+def test_a_birth_date_typed_for_an_unknown_one_identifies_nothing() -> None:
+    # "2000-01-01" is what agents type when the customer gives none: strangers share it
+    dates = ["2000-01-01", "2000-01-01", "2000-01-02", "1970-01-01", "1985-03-07"]
+    base = dict.fromkeys(_COLUMNS)
+    rows = [{**base, "unique_id": i, "birth_date": d} for i, d in enumerate(dates)]
+    assert not any(_vectorised_agrees(rows))
+    assert not identifiers_agree(rows[0], rows[1])
+    assert not identifiers_agree(rows[0], rows[2])  # nor is a date one typo from it

@@ -17,10 +17,13 @@ VALUES: dict[str, list[str | None]] = {
     ],
     "surname_key": [None, "garcia", "garcai", "lopez", "lopes", "marquez", "marquess", "jose"],
     "surname2_key": [None, "garcia", "lopez", "marquez"],
-    "birth_date": [None, "1985-03-07", "1985-07-03", "1985-03-08", "1985-11-30", "1990-01-01"],
+    "birth_date": [
+        *(None, "1985-03-07", "1985-07-03", "1985-03-08", "1985-11-30", "1990-01-01"),
+        "2000-01-01",  # typed for an unknown date: compared as unknown
+    ],
     "email_key": [None, "pepe@gmail.com", "pepe@hotmail.com", "ana@gmail.com"],
     "phone_key": [None, "+573001234567", "+573001234568"],
-    "national_id_key": [None, "12345678", "12345679", "87654321"],
+    "national_id_key": [None, "12345678", "12345679", "12345687", "87654321"],
     "address_key": [None, "calle 45 12 34", "calle 45 12 35", "carrera 7 45 10"],
     "city_key": [None, "bogota", "madrid"],
     "handle_key": [None, "pepe", "caro_g"],
@@ -65,3 +68,11 @@ def test_sql_and_python_levels_agree(comparison: Any) -> None:
     # every level is met by some pair (the values above are chosen for it)
     missing = [comparison.levels[i].label for i in range(len(comparison.levels)) if i not in seen]
     assert not missing, (comparison.name, missing)
+
+
+def test_a_birth_date_typed_for_an_unknown_one_compares_as_unknown() -> None:
+    birth_date = next(c for c in COMPARISONS if c.name == "birth_date")
+    assert birth_date.levels[0].is_null
+    for left, right in (("2000-01-01", "2000-01-01"), ("1970-01-01", "1985-03-07")):
+        assert birth_date.level_of({"birth_date": left}, {"birth_date": right}) == 0
+    assert birth_date.level_of({"birth_date": "1985-03-07"}, {"birth_date": "1985-03-07"}) == 1

@@ -129,8 +129,8 @@ def test_a_pair_agreeing_on_the_other_two_personal_attributes_corroborates() -> 
     assert corroborated(
         record, {**record, "birth_date": "1914-07-23", "surname_key": "sounnes"}, "birth_date"
     )
-    # a different ID with the same name and birth date
-    assert corroborated(record, {**record, "national_id_key": "7788990011"}, "national_id")
+    # a different ID is never corroborated away: strangers share a name and a birth date
+    assert not corroborated(record, {**record, "national_id_key": "7788990011"}, "national_id")
     # household members share at most one of the three: never corroborated
     junior = {**record, "birth_date": "2015-03-02", "national_id_key": "1122334455"}
     assert not corroborated(record, junior, "birth_date")
@@ -246,3 +246,51 @@ def test_corroboration_allows_a_mistyped_id_and_swapped_name_fields() -> None:
     assert not corroborated(left, {**swapped, "national_id_key": "4271234"}, "birth_date")
     sister = {**left, "given_key": "laura", "given_keys": "laura", "birth_date": "1961-02-01"}
     assert not corroborated(left, {**sister, "national_id_key": None}, "birth_date")
+
+
+def test_ids_two_swapped_digits_apart_are_one_id_typed_twice() -> None:
+    limits = GuardLimits()
+    a = _profile(national_id_key="32346625", national_id_kind="co_cc")
+    swapped = _profile(national_id_key="32436625", national_id_kind="co_cc")
+    assert conflict(a, swapped, limits) is None
+    # a Spanish DNI whose digits were mistyped carries another letter
+    dni = _profile(national_id_key="02212716R", national_id_kind="es_dni")
+    mistyped = _profile(national_id_key="02217216Q", national_id_kind="es_dni")
+    assert conflict(dni, mistyped, limits) is None
+    assert conflict(a, _profile(national_id_key="32999925", national_id_kind="co_cc"), limits) == (
+        "national_id"
+    )
+
+
+def test_only_the_shared_id_overrides_a_conflict_of_ids() -> None:
+    from cx360.resolve._guards import overridden
+
+    limits = GuardLimits()
+    # twins: same birth date, address and phone, each with their own ID
+    twin = {"birth_date": "2011-03-15", "email_key": "fam@x.co", "national_id_key": "1095147176"}
+    sister = {**twin, "national_id_key": "1071905268"}
+    assert overridden(twin, sister, 34.0, "given_name", limits)  # as before, for a name
+    assert not overridden(twin, sister, 34.0, "national_id", limits)
+    assert overridden(twin, dict(twin), 12.0, "national_id", limits)
+    assert not overridden(twin, dict(twin), 34.0, "national_id", GuardLimits(corroboration=False))
+
+
+def test_full_surnames_with_nothing_in_common_are_different_people() -> None:
+    limits = GuardLimits()
+    octavio = _profile(given_key="octavio", surname_key="gonzalez", surname2_key="medina")
+    other = _profile(given_key="octavio", surname_key="juarez", surname2_key="cano")
+    assert conflict(octavio, other, limits) == "surname"
+    assert conflict(octavio, other, GuardLimits(check_full_surnames=False)) is None
+    # one side with a single surname, a shared or mistyped surname, a compound surname
+    # split in two, or a surname typed as the given name: no conflict
+    for same in (
+        _profile(given_key="octavio", surname_key="juarez"),
+        _profile(given_key="octavio", surname_key="medina", surname2_key="cano"),
+        _profile(given_key="octavio", surname_key="gonzalex", surname2_key="cano"),
+    ):
+        assert conflict(octavio, same, limits) is None
+    delangel = _profile(given_key="marisol", surname_key="delangel", surname2_key="ortiz")
+    split = _profile(given_key="marisol", surname_key="del", surname2_key="angel")
+    assert conflict(delangel, split, limits) is None
+    swapped = _profile(given_key="gonzalez", surname_key="octavio", surname2_key="ruiz")
+    assert conflict(octavio, swapped, limits) is None
