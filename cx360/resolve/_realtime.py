@@ -653,6 +653,11 @@ def lock_names(row: Mapping[str, Any]) -> list[str]:
     for rule, (a, b) in pairs.items():
         if a and b:
             names.append(f"{rule}:{a}\x1f{b}")
+    # given name and surname swapped between the records: one name for either order
+    given, surname = row["given_canonical"], row["surname_key"]
+    if given and surname:
+        first, second = sorted((given, surname))
+        names.append(f"names:{first}\x1f{second}")
     return names
 
 

@@ -150,6 +150,20 @@ def test_candidate_lookups_mirror_the_batch_blocking_rules() -> None:
     assert BRANCH_LIMIT >= 100
 
 
+def test_records_with_their_names_swapped_share_a_lock_name() -> None:
+    # they are candidates of each other (the swapped-names rule), so calls about them on
+    # PostgreSQL must take turns: they share one advisory lock name
+    from cx360.resolve._realtime import lock_names
+
+    base = dict.fromkeys(("phone_key", "email_key", "national_id_key", "handle_key"))
+    base |= {"birth_date": None, "address_key": None, "source": "web"}
+    thomas = base | {"source_record_id": "1", "given_canonical": "thomas", "surname_key": "bruhn"}
+    swapped = base | {"source_record_id": "2", "given_canonical": "bruhn", "surname_key": "thomas"}
+    assert set(lock_names(thomas)) & set(lock_names(swapped))
+    other = base | {"source_record_id": "3", "given_canonical": "bruhn", "surname_key": "tomas"}
+    assert not set(lock_names(thomas)) & set(lock_names(other))
+
+
 def test_a_record_of_a_known_person_joins_its_customer(trained: Trained) -> None:
     hub, store = trained.hub, trained.hub.store
     original = next(r for r in trained.stored if r["phone"] and r["email"] and r["date_of_birth"])
