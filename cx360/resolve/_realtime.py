@@ -221,7 +221,7 @@ def _pg_candidates() -> Any:
     return (
         select(_R.id, _R.source, _R.source_record_id, *(_R[c] for c in _GUARD_COLUMNS))
         .add_columns(record_customers.c.customer_id)
-        .distinct(_R.id)
+        .ext(postgresql.distinct_on(_R.id))
         .select_from(
             hits.join(records, _R.id == hits.c.id).outerjoin(
                 record_customers, record_customers.c.record_id == _R.id
