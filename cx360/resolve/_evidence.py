@@ -2,7 +2,10 @@
 
 Two records that agree on an identifier (an e-mail, a phone, a national ID, a handle, an
 address or a birth date, the last up to one typo or day and month swapped, and not one
-of the dates typed for an unknown one) link at the ordinary link weight. Two records
+of the dates typed for an unknown one) link at the ordinary link weight. An address
+identifies a household: it counts for two records only when their given names have as
+many words ("Juan" and "Juan Carlos" at one address are father and son as often as one
+man). Two records
 that agree on nothing but their names (and perhaps a city) need far more: in omnichannel data, two
 "María López" with different phones and e-mails are as often two people as one. On
 generated data (seed 11, 15,000 records) name-only pairs at match weight ≥ 2 were 90%
@@ -96,10 +99,20 @@ def identifiers_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool
     """
     for column in IDENTIFIER_COLUMNS:
         value = left.get(column)
-        if value is not None and value == right.get(column) and column != "birth_date":
+        if value is None or value != right.get(column) or column == "birth_date":
+            continue
+        if column != "address_key" or not _given_word_counts_differ(left, right):
             return True
     date_l, date_r = _known_date(left), _known_date(right)
     return date_l is not None and date_r is not None and birth_dates_compatible(date_l, date_r)
+
+
+def _given_word_counts_differ(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
+    # "Juan" and "Juan Carlos" at one address are as often father and son as one man: an
+    # address identifies a household, and its members by their whole given names. At a
+    # million generated records, such pairs with no other identifier were a fifth false.
+    given_l, given_r = left.get("given_keys"), right.get("given_keys")
+    return bool(given_l and given_r and given_l.count(" ") != given_r.count(" "))
 
 
 def _known_date(record: Mapping[str, Any]) -> str | None:
@@ -139,13 +152,26 @@ def identified_mask(
         values = features.column(column).combine_chunks()
         if column == "birth_date":
             values = dates = _known_dates(values)
-        mask |= _equal(values.take(positions_l), values.take(positions_r))
+        agree = _equal(values.take(positions_l), values.take(positions_r))
+        if column == "address_key" and agree.any():
+            agree &= ~_word_counts_differ(features, positions_l, positions_r)
+        mask |= agree
     if dates is not None and not mask.all():
         # only the pairs no exact identifier made: most are, and the date test is dearer
         rest = pa.array(np.flatnonzero(~mask))
         near = _near_dates(dates.take(positions_l.take(rest)), dates.take(positions_r.take(rest)))
         mask[~mask] = near
     return mask
+
+
+def _word_counts_differ(
+    features: pa.Table, left: pa.Array, right: pa.Array
+) -> np.ndarray[Any, Any]:
+    # `_given_word_counts_differ` for arrays (spaces counted; NULL where a name is missing)
+    spaces = pc.count_substring(features.column("given_keys").combine_chunks(), " ")
+    differ = pc.not_equal(spaces.take(left), spaces.take(right))
+    found: np.ndarray[Any, Any] = pc.fill_null(differ, False).to_numpy(zero_copy_only=False)
+    return found
 
 
 def _known_dates(dates: pa.Array) -> pa.Array:

@@ -17,7 +17,7 @@ from cx360.resolve._evidence import (
     pair_evidence,
 )
 
-_COLUMNS = ("unique_id", *IDENTIFIER_COLUMNS, "given_key")
+_COLUMNS = ("unique_id", *IDENTIFIER_COLUMNS, "given_key", "given_keys")
 
 
 def _records() -> list[dict[str, Any]]:
@@ -146,3 +146,17 @@ def test_a_birth_date_typed_for_an_unknown_one_identifies_nothing() -> None:
     assert not any(_vectorised_agrees(rows))
     assert not identifiers_agree(rows[0], rows[1])
     assert not identifiers_agree(rows[0], rows[2])  # nor is a date one typo from it
+
+
+def test_an_address_identifies_a_person_only_with_the_whole_given_name() -> None:
+    # "Juan" and "Juan Carlos" at one address are as often father and son as one man
+    base = dict.fromkeys(_COLUMNS) | {"address_key": "calle 1 2 3"}
+    names = ["juan", "juan carlos", "juan", "jaun", None, "juan carlos"]
+    rows = [{**base, "unique_id": i, "given_keys": n} for i, n in enumerate(names)]
+    _vectorised_agrees(rows)
+    assert not identifiers_agree(rows[0], rows[1])
+    assert identifiers_agree(rows[0], rows[2]) and identifiers_agree(rows[1], rows[5])
+    assert identifiers_agree(rows[0], rows[3])  # a typo is the same name
+    assert identifiers_agree(rows[1], rows[4])  # no name: nothing says they differ
+    # another identifier still counts
+    assert identifiers_agree({**rows[0], "phone_key": "+1"}, {**rows[1], "phone_key": "+1"})
