@@ -598,11 +598,6 @@ class RealtimeResolver:
         return self._state
 
 
-def _overridden(reason: str, record: dict[str, Any], pair: _Candidate, limits: GuardLimits) -> bool:
-    """Whether a guard's conflict gives way to the pair, as batch clustering decides."""
-    return overridden(record, pair.features, pair.weight, reason, limits)
-
-
 def _link_rule(last_run: Mapping[str, Any]) -> LinkRule:
     """The link rule of the last batch run (runs before name-only pairs had their own
     weight used one weight for every pair)."""
@@ -776,7 +771,13 @@ class _Decision:
                 if (
                     reason not in (None, "override_separate")
                     and strongest_pair is not None
-                    and _overridden(reason, self.record, strongest_pair, state.limits)
+                    and overridden(
+                        self.record,
+                        strongest_pair.features,
+                        strongest_pair.weight,
+                        reason,
+                        state.limits,
+                    )
                 ):
                     reason = None  # as in batch: a corroborated or overwhelming pair
             if reason is None:
