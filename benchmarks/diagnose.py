@@ -14,7 +14,19 @@ but the largest, says why it did not join the largest: no scored pair between th
 kept (not blocked, or below every weight), or the strongest kept pair was refused by a
 guard (which one). Counts by cause, in parts and in lost true pairs, and a sample.
 
-Both read the store's own tables (features, links, kept pairs, customers), so they work
+`recluster` clusters the store's kept pairs again with the code as it is now (no Splink:
+the scored pairs are in `match_edges`) and prints the accuracy, then, with `--joins`, every
+join it made counted by how it went past the guards, in true and false pairs:
+
+    python benchmarks/diagnose.py recluster --store sqlite:///s.db --truth t.csv --joins
+
+A join "fits" when the two groups' merged profiles have no conflict; "crossed" when they
+do and neither group had crossed one before (the linking pair overrode the guard: it is
+corroborated or overwhelming, or a steward's link); "via facet" when a group that had
+crossed before let it through by one of its facets. A cheap way to try a clustering or
+guard change on a large store before running the whole resolution again.
+
+All read the store's own tables (features, links, kept pairs, customers), so they work
 on any store a `cx360 resolve` wrote, from the CLI or `benchmarks/accuracy.py` runs.
 """
 
@@ -28,6 +40,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import create_engine, select
 
@@ -36,10 +49,13 @@ if str(ROOT) not in sys.path:  # running as `python benchmarks/diagnose.py`
     sys.path.insert(0, str(ROOT))
 
 from benchmarks._baselines import read_table  # noqa: E402
-from cx360.resolve._batch import load_features  # noqa: E402
-from cx360.resolve._evidence import CONTACT_COLUMNS  # noqa: E402
+from benchmarks._metrics import evaluate  # noqa: E402
+from cx360.resolve._batch import _GUARD_COLUMNS, ResolveOptions, _Rows, load_features  # noqa: E402
+from cx360.resolve._cluster import cluster  # noqa: E402
+from cx360.resolve._evidence import CONTACT_COLUMNS, pair_evidence  # noqa: E402
 from cx360.resolve._features import FEATURE_COLUMNS  # noqa: E402
 from cx360.resolve._guards import GuardLimits, Profile, conflict  # noqa: E402
+from cx360.resolve._overrides import active_overrides  # noqa: E402
 from cx360.store._schema import match_edges, record_customers, record_links, records  # noqa: E402
 
 # the features a sample shows (`given_keys` holds the given-name keys; no city, for width)
@@ -56,7 +72,9 @@ class _Store:
         )
         engine = create_engine(url)
         with engine.connect() as conn:
-            self.features = load_features(conn).to_pandas().set_index("unique_id")
+            self.table = load_features(conn)
+            self.features = self.table.to_pandas().set_index("unique_id")
+            self.steward = active_overrides(conn)
             keys = {
                 row.id: f"{row.source}|{row.source_record_id}"
                 for row in conn.execute(
@@ -193,18 +211,179 @@ def splits(store: _Store, show: int, seed: int) -> None:
             print(store.show(part, limit=3))
 
 
+def recluster(store: _Store, joins: bool, show: int, seed: int) -> None:
+    table = store.table
+    ids = table.column("unique_id").to_numpy()
+    edges = np.array([(left, right) for left, right, _ in store.edges], dtype=np.int64)
+    left = np.searchsorted(ids, edges[:, 0]) if len(edges) else np.array([], dtype=np.int64)
+    right = np.searchsorted(ids, edges[:, 1]) if len(edges) else np.array([], dtype=np.int64)
+    weights = np.array([weight for _, _, weight in store.edges], dtype=np.float64)
+    options = ResolveOptions()
+    rule = options.rule
+    evidence = pair_evidence(table, left, right, weights, rule)
+    rows = _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS})
+    position = {int(rid): k for k, rid in enumerate(ids)}
+    must = [(position[a], position[b]) for _, a, b in store.steward.links]
+    apart = [(position[a], position[b]) for _, a, b in store.steward.separations]
+    person = [store.person[int(rid)] for rid in ids]
+    members: dict[int, list[int]] = {}
+    profiles: dict[int, Profile] = {}  # of the groups of several records, by root
+    made: list[tuple[str, str, int, int]] = []  # each join: route, group sizes, pairs
+    groups: list[tuple[list[int], list[int]]] = []  # each join's two groups (positions)
+    neighbours: dict[int, list[int]] = defaultdict(list)
+    if joins:
+        for i, j in zip(left.tolist(), right.tolist(), strict=True):
+            neighbours[i].append(j)
+            neighbours[j].append(i)
+    crossed_before: set[int] = set()
+    tally: dict[str, Counter[str]] = defaultdict(Counter)
+    limits = options.limits
+
+    def decided(a: int, b: int, reason: str | None) -> None:
+        if reason is not None or not joins:
+            return
+        group_a, group_b = members.pop(a, [a]), members.pop(b, [b])
+        merged_a = profiles.pop(a, None) or Profile.of(rows[a])
+        merged_b = profiles.pop(b, None) or Profile.of(rows[b])
+        crossed = conflict(merged_a, merged_b, limits)
+        if crossed is None:
+            route = "fits"
+        elif a in crossed_before or b in crossed_before:
+            route = f"via facet ({crossed})"
+        else:
+            route = f"crossed ({crossed})"
+        count_a, count_b = Counter(person[i] for i in group_a), Counter(person[i] for i in group_b)
+        true_pairs = sum(n * count_b[p] for p, n in count_a.items())
+        tally[route]["joins"] += 1
+        tally[route]["true pairs"] += true_pairs
+        tally[route]["false pairs"] += len(group_a) * len(group_b) - true_pairs
+        sizes = "-".join(sorted("1" if len(g) == 1 else "n" for g in (group_a, group_b)))
+        if sizes == "n-n":  # how many of the pairs across are scored and kept
+            other = set(group_b)
+            across = sum(1 for i in group_a for j in neighbours.get(i, ()) if j in other)
+            sizes += f"({'one' if across == 1 else 'few' if across * 4 < len(group_a) * len(group_b) else 'many'})"
+        made.append((route, sizes, true_pairs, len(group_a) * len(group_b) - true_pairs))
+        groups.append((group_a, group_b))
+        root = min(a, b)
+        members[root] = group_a + group_b
+        merged_a.absorb(merged_b)
+        profiles[root] = merged_a
+        if crossed is not None or a in crossed_before or b in crossed_before:
+            crossed_before.discard(max(a, b))
+            crossed_before.add(root)
+
+    clustered = cluster(
+        rows,
+        left.tolist(),
+        right.tolist(),
+        weights.tolist(),
+        limits=limits,
+        must_link=must,
+        cannot_link=apart,
+        links_on_weight=evidence.links.tolist(),
+        contacts=(None if rule.sole_holder_match_weight is None else evidence.contacts.tolist()),
+        on_decision=decided,
+    )
+    keys = [store.key[int(rid)] for rid in ids]
+    predicted = pd.Series([str(label) for label in clustered.labels], index=keys)
+    truth = pd.Series(person, index=keys)
+    metrics = evaluate(predicted, truth)
+    print(
+        f"P {metrics.precision:.5f} R {metrics.recall:.5f} F1 {metrics.f1:.5f}"
+        f"  pairs {metrics.true_positive_pairs:,} true / "
+        f"{metrics.predicted_pairs - metrics.true_positive_pairs:,} false"
+        f"  mixed {metrics.mixed_clusters:,} of {metrics.multi_record_clusters:,} multi-record"
+        f" ({metrics.mixed_cluster_share:.2%}), {metrics.mixed_clusters / metrics.clusters:.2%}"
+        f" of {metrics.clusters:,}"
+    )
+    print("blocked:", dict(sorted(clustered.blocked.items())))
+    for route, counts in sorted(tally.items(), key=lambda item: -item[1]["false pairs"]):
+        print(f"{route:32} {dict(counts)}")
+    if not joins or must:
+        return  # steward's joins come first and are not among the pairs: no pairing
+    # joins were made in the order of these pairs: weighted links, then sole-holder ones
+    made_by = [("model", pair) for pair in clustered.links] + [
+        ("sole_holder", pair) for pair in clustered.sole_holder
+    ]
+    by_features: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+    by_sizes: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+    wrong: dict[tuple[str, ...], list[tuple[int, int, float, list[int], list[int]]]]
+    wrong = defaultdict(list)
+    for (route, sizes, true_pairs, false_pairs), (kind, (i, j, weight)), (group_a, group_b) in zip(
+        made, made_by, groups, strict=True
+    ):
+        key = (kind, route, sizes, _band(weight), *_pair_features(rows[i], rows[j]))
+        if false_pairs:
+            wrong[key].append((i, j, weight, group_a, group_b))
+        for table, k in ((by_features, key), (by_sizes, (kind, sizes, _band(weight)))):
+            table[k]["joins"] += 1
+            table[k]["true"] += true_pairs
+            table[k]["false"] += false_pairs
+    print("\njoins by kind, group sizes, weight:")
+    for key, counts in sorted(by_sizes.items()):
+        print(f"{' '.join(key):40} {dict(counts)}")
+    print("\njoins by kind, route, group sizes, weight, what the linking pair shared:")
+    ranked = sorted(by_features.items(), key=lambda item: -item[1]["false"])
+    for key, counts in ranked[:40]:
+        print(f"{' '.join(key):90} {dict(counts)}")
+    rng = random.Random(seed)
+    for key, _ in ranked[:3]:
+        for i, j, weight, group_a, group_b in rng.sample(wrong[key], min(show, len(wrong[key]))):
+            print(f"\n== {' '.join(key)}: pair {ids[i]}-{ids[j]}, weight {weight:.1f}")
+            print(store.show([int(ids[x]) for x in group_a]))
+            print("  +")
+            print(store.show([int(ids[x]) for x in group_b]))
+
+
+def _band(weight: float) -> str:
+    for bound in (0, 2, 5, 10, 15, 20, 25):
+        if weight < bound:
+            return f"w<{bound}"
+    return "w>=25"
+
+
+def _pair_features(a: dict[str, Any], b: dict[str, Any]) -> tuple[str, ...]:
+    def same(column: str) -> str:
+        if not a[column] or not b[column]:
+            return "-"
+        return "=" if a[column] == b[column] else "x"
+
+    shared = "+".join(c.split("_")[0] for c in CONTACT_COLUMNS if same(c) == "=") or "none"
+    givens_a = set((a["given_keys"] or "").split())
+    givens_b = set((b["given_keys"] or "").split())
+    if not givens_a or not givens_b:
+        given = "-"
+    elif givens_a == givens_b:
+        given = "="
+    elif givens_a < givens_b or givens_b < givens_a:
+        given = "part"
+    else:
+        given = "x"
+    return (
+        shared,
+        f"addr{same('address_key')}",
+        f"dob{same('birth_date')}",
+        f"sur{same('surname_key')}{same('surname2_key')}",
+        f"given{given}",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("what", choices=("mixes", "splits"))
+    parser.add_argument("what", choices=("mixes", "splits", "recluster"))
     parser.add_argument("--store", required=True, help="URL of a resolved store")
     parser.add_argument("--truth", required=True, type=Path, help="truth file of its records")
     parser.add_argument("--show", type=int, default=10, help="examples to print")
     parser.add_argument("--seed", type=int, default=1, help="of the sample of examples")
+    parser.add_argument("--joins", action="store_true", help="recluster: joins by route")
     args = parser.parse_args()
     pd.set_option("display.width", 250)
     pd.set_option("display.max_colwidth", 40)
     store = _Store(args.store, args.truth)
-    (mixes if args.what == "mixes" else splits)(store, args.show, args.seed)
+    if args.what == "recluster":
+        recluster(store, args.joins, args.show, args.seed)
+    else:
+        (mixes if args.what == "mixes" else splits)(store, args.show, args.seed)
 
 
 if __name__ == "__main__":

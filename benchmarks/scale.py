@@ -3,7 +3,8 @@
     python benchmarks/scale.py --sizes 100000 300000 1000000
     python benchmarks/scale.py --sizes 1000000 --postgres postgresql://u:p@host/db --no-plain
 
-For each size: a generated dataset (seed 7, CSV; made once under --data-dir), a fresh
+For each size: a generated dataset (seed 7 unless --seed says otherwise, CSV; made once
+under --data-dir, in `<size>` for seed 7 and `<size>-s<seed>` for others), a fresh
 store, then `cx360 ingest`, `cx360 resolve`, `cx360 export`, each in its own process
 (wall time and peak RSS of its whole process tree, polled every 0.1 s), the export's
 accuracy against the truth file, and plain Splink 5 (the accuracy benchmark's baseline:
@@ -109,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-plain", action="store_true", help="skip plain Splink")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--json", type=Path, help="also write all figures here")
+    parser.add_argument("--seed", type=int, default=7, help="of the generated data")
     parser.add_argument("--plain-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.plain_child:
@@ -120,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# {machine()}", flush=True)
     rows: list[dict[str, Any]] = []
     for size in args.sizes:
-        paths = ensure_dataset(args.data_dir / str(size), size, seed=7)
+        folder = str(size) if args.seed == 7 else f"{size}-s{args.seed}"
+        paths = ensure_dataset(args.data_dir / folder, size, seed=args.seed)
         stores = [] if args.no_sqlite else [("SQLite", f"sqlite:///{work / f'{size}.db'}")]
         if args.postgres:
             stores.append(("PostgreSQL", args.postgres))

@@ -3,12 +3,14 @@ causes of splits, counted consistently with the truth."""
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 
 import pytest
 
 import cx360
-from benchmarks.diagnose import _Store, mixes, splits
+from benchmarks.diagnose import _Store, mixes, recluster, splits
 from cx360.synthetic import write_dataset
 
 
@@ -45,3 +47,28 @@ def test_mixes_and_splits_account_for_the_truth(
         by_person.setdefault(person, set()).add(store.customer[record_id])
     # every part but each person's largest is explained once
     assert counted == sum(len(parts) - 1 for parts in by_person.values())
+
+    # clustering the stored pairs again with the same code gives the run's customers: its
+    # pairs as the store has them, every one of them made by a join the tally counts
+    recluster(store, joins=True, show=1, seed=1)
+    out = capsys.readouterr().out
+    found = re.search(r"pairs ([\d,]+) true / ([\d,]+) false", out)
+    assert found is not None
+    true_pairs, false_pairs = (int(g.replace(",", "")) for g in found.groups())
+    members: dict[str, list[str]] = {}
+    for record_id, customer in store.customer.items():
+        members.setdefault(customer, []).append(store.person[record_id])
+    stored_true = stored_false = 0
+    for people in members.values():
+        for i, person in enumerate(people):
+            same = sum(1 for other in people[i + 1 :] if other == person)
+            stored_true += same
+            stored_false += len(people) - i - 1 - same
+    assert (true_pairs, false_pairs) == (stored_true, stored_false)
+    routes = [
+        ast.literal_eval(line[line.index("{") :])
+        for line in out.split("joins by kind")[0].splitlines()
+        if "'true pairs'" in line
+    ]
+    assert sum(r["true pairs"] for r in routes) == true_pairs
+    assert sum(r["false pairs"] for r in routes) == false_pairs
