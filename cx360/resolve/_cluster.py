@@ -3,7 +3,10 @@
 Plain connected components chain different people through shared household phones and
 placeholder-like values as the data grows. Here pairs are taken strongest first and two
 groups are joined only when the guards see no conflict between everything each group
-already holds, so a weak link cannot pull two clearly different people together.
+already holds, so a weak link cannot pull two clearly different people together. Nor
+does one weak pair join two groups of several records each (two customers already) unless
+another scored pair runs between them: that is the chain single linkage builds between a
+household's customers.
 
 Then sole-holder links (see `cx360.resolve._evidence`): a group that shares contact
 identifiers with exactly one other group, through pairs kept below the link weight, joins
@@ -19,13 +22,18 @@ from the group holding the other, whatever the weights or must-links chain.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+import numpy as np
 
 from cx360.resolve._guards import GuardLimits, Profile, conflict, overridden
 
 # Why a join was not made when a steward's 'separate' forbids it (a guard-like reason).
 SEPARATED = "override_separate"
+# Why two groups of several records each were not joined on one weak pair (see
+# `GuardLimits.bridge_match_weight`).
+WEAK_BRIDGE = "weak_bridge"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +84,15 @@ def cluster(
     n = len(records)
     parent = list(range(n))
     profiles: dict[int, Profile] = {}
-    # A group a steward joined across a guard keeps each side's profile apart: a later
-    # join needs to fit one of them, as it would have without the override (so the rest
-    # of both customers still follows). Only such groups have an entry.
+    # A group joined across a guard (by a steward, or a pair whose own evidence overrode
+    # it) keeps each side's profile apart: a later join needs to fit one of them, as it
+    # would have without the override, so the rest of both customers still follows. Only
+    # such groups have an entry.
     facets: dict[int, list[Profile]] = {}
+    # What such a group was joined across: the guard reasons that pairs overrode (a later
+    # join must also fit the merged profile but for those), or None when a steward joined
+    # it (fitting one facet is enough: the steward's word covers the rest).
+    waived: dict[int, frozenset[str] | None] = {}
     # root -> roots it must never join; kept symmetric and up to date on every join, so
     # the check is one set lookup and the ~all roots without an override cost nothing
     forbidden: dict[int, set[int]] = {}
@@ -87,6 +100,12 @@ def cluster(
         if a != b:
             forbidden.setdefault(a, set()).add(b)
             forbidden.setdefault(b, set()).add(a)
+
+    bridge_weight = limits.bridge_match_weight
+    # the records of each group of several (a weak bridge joins two such groups only if
+    # another scored pair runs between them), and every scored pair by record
+    members: dict[int, list[int]] = {}
+    pairs_of = _PairsByRecord(n, left, right) if bridge_weight is not None else None
 
     def find(i: int) -> int:
         root = i
@@ -113,15 +132,36 @@ def cluster(
         if a not in facets and b not in facets:
             return conflict(profile(a), profile(b), limits)
         first: str | None = None
+        fits = False
         for pa in parts(a):
             for pb in parts(b):
                 reason = conflict(pa, pb, limits)
                 if reason is None:
-                    return None
+                    fits = True
+                    break
                 first = first or reason
-        return first
+            if fits:
+                break
+        if not fits:
+            return first
+        waive: set[str] = set()
+        for root in (a, b):
+            if root in facets:
+                reasons = waived.get(root)
+                if reasons is None:
+                    return None  # a steward's join: one facet is enough
+                waive |= reasons
+        # a join pairs' evidence made across a guard waives that guard only: the rest of
+        # what both sides hold must fit as for any other join
+        return conflict(_merged(parts(a)), _merged(parts(b)), _without(limits, waive))
 
-    def join(a: int, b: int, *, compatible: bool) -> None:
+    def join(a: int, b: int, *, compatible: bool, across: str | None = None) -> None:
+        # `across`: the guard a pair's own evidence overrode when not `compatible` (None: a
+        # steward's join); what the joined group waives, should it keep facets
+        sides = [waived.get(r, frozenset()) for r in (a, b) if r in facets]
+        if not compatible:
+            sides.append(None if across is None else frozenset({across}))
+        waive = None if None in sides else frozenset().union(*sides)  # type: ignore[arg-type]
         # keep the lower index as the root, as labels promise
         root, child = (a, b) if a < b else (b, a)
         parent[child] = root
@@ -138,11 +178,20 @@ def cluster(
                     home.absorb(part)
             profiles.pop(child, None)
             facets.pop(child, None)
+            waived.pop(child, None)
             profiles[root] = kept[0]
             if len(kept) > 1:
                 facets[root] = kept
+                waived[root] = waive
             else:
                 facets.pop(root, None)
+                waived.pop(root, None)
+        if pairs_of is not None:
+            mine, theirs = members.pop(root, None) or [root], members.pop(child, None) or [child]
+            if len(mine) < len(theirs):
+                mine, theirs = theirs, mine
+            mine.extend(theirs)
+            members[root] = mine
         banned = forbidden.pop(child, None)
         if banned:
             for other in banned:
@@ -166,6 +215,22 @@ def cluster(
             join(a, b, compatible=False)
         forced.append((i, j, None))
 
+    def weak_bridge(a: int, b: int, weight: float) -> bool:
+        if pairs_of is None or bridge_weight is None or weight >= bridge_weight:
+            return False
+        group_a, group_b = members.get(a), members.get(b)
+        if group_a is None or group_b is None:
+            return False  # a record of its own joining a customer is no bridge
+        smaller, other = (group_a, b) if len(group_a) <= len(group_b) else (group_b, a)
+        across = 0
+        for i in smaller:
+            for j in pairs_of.others(i):
+                if find(j) == other:
+                    across += 1
+                    if across > 1:
+                        return False
+        return True
+
     linking = range(len(weights))
     if links_on_weight is not None:
         linking = [k for k in linking if links_on_weight[k]]  # type: ignore[assignment]
@@ -178,14 +243,17 @@ def cluster(
             continue
         if forbidden and separated(a, b):
             reason: str | None = SEPARATED
+        elif weak_bridge(a, b, weights[k]):
+            reason = WEAK_BRIDGE
         elif facets:
             reason = group_conflict(a, b)
         else:
             reason = conflict(profile(a), profile(b), limits)
         compatible = reason is None
+        across = reason
         if (
             reason is not None
-            and reason != SEPARATED
+            and reason not in (SEPARATED, WEAK_BRIDGE)
             and overridden(records[left[k]], records[right[k]], weights[k], reason, limits)
         ):
             reason = None  # joined, each side's profile kept apart (as for overrides)
@@ -194,7 +262,7 @@ def cluster(
         if reason is not None:
             blocked[reason] = blocked.get(reason, 0) + 1
             continue
-        join(a, b, compatible=compatible)
+        join(a, b, compatible=compatible, across=across)
         links.append((left[k], right[k], weights[k]))
 
     def refusal(a: int, b: int) -> str | None:
@@ -215,6 +283,46 @@ def cluster(
         )
     labels = [find(i) for i in range(n)]
     return ClusterResult(labels, links, blocked, forced, refused, sole_holder)
+
+
+class _PairsByRecord:
+    """Each record's scored pairs, as the other records' positions (a CSR adjacency: a
+    few bytes a pair, where lists per record would cost tens)."""
+
+    def __init__(self, n: int, left: Sequence[int], right: Sequence[int]) -> None:
+        ends = np.concatenate([np.asarray(left, np.int64), np.asarray(right, np.int64)])
+        others = np.concatenate([np.asarray(right, np.int64), np.asarray(left, np.int64)])
+        order = np.argsort(ends, kind="stable")
+        self._starts = np.searchsorted(ends[order], np.arange(n + 1)).tolist()
+        self._others = others[order]
+
+    def others(self, i: int) -> list[int]:
+        found: list[int] = self._others[self._starts[i] : self._starts[i + 1]].tolist()
+        return found
+
+
+def _merged(parts: Sequence[Profile]) -> Profile:
+    merged = Profile()
+    for part in parts:
+        merged.absorb(part)
+    return merged
+
+
+def _without(limits: GuardLimits, reasons: set[str]) -> GuardLimits:
+    """`limits` with the guards that found `reasons` switched off."""
+    if not reasons:
+        return limits
+    return replace(
+        limits,
+        max_national_ids_per_kind=(
+            10**9 if "national_id" in reasons else limits.max_national_ids_per_kind
+        ),
+        check_birth_dates=limits.check_birth_dates and "birth_date" not in reasons,
+        check_given_names=limits.check_given_names and "given_name" not in reasons,
+        check_surnames=limits.check_surnames and "surname" not in reasons,
+        check_full_surnames=limits.check_full_surnames and "surname" not in reasons,
+        check_second_surnames=limits.check_second_surnames and "second_surname" not in reasons,
+    )
 
 
 def _sole_holder_links(

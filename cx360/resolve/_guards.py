@@ -56,6 +56,11 @@ class GuardLimits:
     # replaced birth date or name share it at weights of 12 to 25. On generated data,
     # where household members never share an ID, this cost no precision.
     overwhelming_id_match_weight: float | None = 12.0
+    # Two groups of several records each (two customers already) joined by a single pair
+    # below this weight are the chain single linkage builds between a household's
+    # customers (a shared birth date, a family phone): such a pair joins them only when
+    # another scored pair runs between them too. None: no such check.
+    bridge_match_weight: float | None = 5.0
 
 
 class GivenName(NamedTuple):
@@ -121,10 +126,8 @@ def given_names_compatible(a: GivenName, b: GivenName) -> bool:
     """
     if _given_words_fit(a, b):
         return True
-    if _fits_any(a.key, b.surnames) and _fits_any(b.key, (*a.givens[1:], *a.surnames)):
+    if _swapped_fit(a, b) or _swapped_fit(b, a):
         return True  # given name and surname swapped (either maybe mistyped too)
-    if _fits_any(b.key, a.surnames) and _fits_any(a.key, (*b.givens[1:], *b.surnames)):
-        return True
     if len(a.key) > 1 and _initials(b).startswith(a.key):
         return True  # "jc" for Juan Carlos
     return len(b.key) > 1 and _initials(a).startswith(b.key)
@@ -140,6 +143,27 @@ def _given_words_fit(a: GivenName, b: GivenName) -> bool:
     return bool(fewer) and all(
         any(names_fit(x, y) for y in more if len(y) > 1 or len(x) == 1) for x in fewer
     )
+
+
+def _swapped_fit(a: GivenName, b: GivenName) -> bool:
+    """Whether `a` is `b`'s name typed with given name and surnames swapped: `a`'s given
+    name is one of `b`'s surnames, `b`'s given name sits in `a`'s surnames (or further
+    given words), `a`'s surname words, read as given names, fit `b`'s as given names do,
+    and its given words, read as surnames, do not differ from `b`'s in the second surname
+    ("López Forero, María José" is neither "María Fernanda López Forero" nor, read the
+    other way, "María José López Gómez")."""
+    if not (_fits_any(a.key, b.surnames) and _fits_any(b.key, (*a.givens[1:], *a.surnames))):
+        return False
+    if not a.surnames or not b.surnames:
+        return True
+    unswapped = GivenName(a.surnames[0], a.surnames[0], a.surnames, a.givens)
+    return _given_words_fit(unswapped, b) and not _second_surnames_differ(
+        {_as_surnames(a.givens)}, {_as_surnames(b.surnames)}
+    )
+
+
+def _as_surnames(words: tuple[str, ...]) -> tuple[str, str | None]:
+    return (words[0], words[1] if len(words) > 1 else None)
 
 
 def _fits_any(name: str, words: tuple[str, ...]) -> bool:

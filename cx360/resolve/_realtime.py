@@ -64,6 +64,7 @@ from cx360._errors import SchemaError
 from cx360.ingest._prepare import Quarantined, prepare_interaction, prepare_record
 from cx360.models import InteractionResult, Match, MatchAlternative, RecordRef
 from cx360.models._realtime import MatchStatus
+from cx360.resolve._cluster import WEAK_BRIDGE
 from cx360.resolve._evidence import (
     DEFAULT_MATCH_WEIGHT,
     LinkRule,
@@ -751,6 +752,8 @@ class _Decision:
         # each candidate customer in turn, strongest pair first, unless the guards (or a
         # steward's 'separate') object to everything the group holds so far
         group = GuardProfile.of(self.record)
+        contact_pairs = [c for c in scored if self._contact_pair(c)]  # strongest first
+        kept = {c.record_id: c for c in (*links, *contact_pairs)}  # the pairs batch keeps
         joined: dict[str, _Candidate | None] = {}
         apart: dict[str, set[str]] | None = None  # separations between candidate customers
         alternatives: list[MatchAlternative] = []
@@ -760,6 +763,8 @@ class _Decision:
                 pass  # a steward's link: joined across the guards, as in batch
             elif customer_id in separated:
                 reason = "override_separate"
+            elif self._weak_bridge(customer_id, strongest_pair, joined, members, kept):
+                reason = WEAK_BRIDGE
             else:
                 if joined:
                     apart = apart if apart is not None else self._separations(members)
@@ -793,7 +798,6 @@ class _Decision:
                         reason=reason,
                     )
                 )
-        contact_pairs = [c for c in scored if self._contact_pair(c)]  # strongest first
         sole_holder = None
         if not joined and forced is None:
             sole_holder = self._sole_holder(contact_pairs, separated, group, members, profiles)
@@ -801,7 +805,6 @@ class _Decision:
                 joined[sole_holder.customer_id] = sole_holder
         sizes = {cid: len(rows) for cid, rows in members.items()}
         customer_id, created, merged = self._assign(list(joined), sizes)
-        kept = {c.record_id for c in (*links, *contact_pairs)}
         self._write_pairs([c for c in scored if c.record_id in kept])
         for joined_customer, pair in joined.items():
             if forced is not None and joined_customer == forced[0]:
@@ -818,6 +821,26 @@ class _Decision:
             status = "matched"
         deciding = next((c for c in joined.values() if c is not None), None)
         return self._match(status, customer_id, created, deciding, scored, alternatives, merged)
+
+    def _weak_bridge(
+        self,
+        customer_id: str,
+        pair: _Candidate | None,
+        joined: Mapping[str, _Candidate | None],
+        members: Mapping[str, Sequence[Any]],
+        kept: Mapping[int, _Candidate],
+    ) -> bool:
+        """As batch clustering decides (`GuardLimits.bridge_match_weight`): once the record
+        is in a customer, a pair below the bridge weight joins a second customer of several
+        records only when another kept pair leads there too. A call sees its record's own
+        pairs; batch also counts pairs between the two customers' other records, so the
+        next batch run may join what a call left apart."""
+        bridge = self.state.limits.bridge_match_weight
+        if bridge is None or pair is None or pair.weight >= bridge or not joined:
+            return False
+        if len(members.get(customer_id, ())) < 2:
+            return False
+        return sum(1 for c in kept.values() if c.customer_id == customer_id) < 2
 
     def _contact_pair(self, candidate: _Candidate) -> bool:
         """Whether batch keeps this pair as a sole-holder candidate (see `_evidence`)."""

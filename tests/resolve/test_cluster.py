@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from cx360.resolve._cluster import SEPARATED, cluster
+from cx360.resolve._cluster import SEPARATED, WEAK_BRIDGE, cluster
 from cx360.resolve._guards import GuardLimits
 
 LIMITS = GuardLimits()
@@ -144,6 +144,54 @@ def test_a_corroborated_pair_joins_across_a_guard_and_keeps_both_sides() -> None
         limits=GuardLimits(corroboration=False),
     )
     assert strict.labels == [0, 1, 2] and strict.blocked["given_name"] == 1
+
+
+def test_a_join_across_one_guard_still_answers_to_the_others() -> None:
+    # 0, 1 and 3 are Juan Carlos Pérez; 1 has a mistyped birth date, but the same ID and
+    # name override that conflict. His brother Juan Pablo (2), born on the mistyped date,
+    # fits the facet of record 1 alone ("Juan" is "Juan Pablo"), not the whole customer.
+    juan = {"surname_key": "perez", "national_id_kind": "co_cc"}
+    juan |= {"given_key": "juan", "given_keys": "juan", "national_id_key": "1020304050"}
+    records = [
+        {**juan, "birth_date": "1980-01-01"},
+        {**juan, "birth_date": "1980-10-21"},
+        {"surname_key": "perez", "given_key": "juan", "given_keys": "juan pablo"}
+        | {"birth_date": "1980-10-21"},
+        {"surname_key": "perez", "given_key": "juan", "given_keys": "juan carlos"}
+        | {"birth_date": "1980-01-01"},
+    ]
+    pairs = [(0, 3, 14.0), (0, 1, 12.0), (1, 2, 9.0)]
+    result = _run(records, pairs)
+    assert result.labels == [0, 0, 2, 0]
+    assert result.blocked == {"given_name": 1}
+    # a steward's link is the last word: then fitting one side is enough, as before
+    steward = _run(records, [(0, 3, 14.0), (1, 2, 9.0)], must_link=[(0, 1)])
+    assert steward.labels == [0, 0, 0, 0]
+
+
+def test_two_customers_join_on_one_weak_pair_only_if_another_runs_between_them() -> None:
+    # 0-1 and 2-3 are two customers; 1-2 alone is a weak bridge between them
+    records: list[dict[str, Any]] = [{}, {}, {}, {}, {}]
+    customers = [(0, 1, 20.0), (2, 3, 20.0)]
+    bridged = _run(records, [*customers, (1, 2, 4.0)])
+    assert bridged.labels == [0, 0, 2, 2, 4]
+    assert bridged.blocked == {WEAK_BRIDGE: 1}
+    # a second scored pair between them (even one too weak to link on its own) joins them
+    backed = _run(
+        records, [*customers, (1, 2, 4.0), (0, 3, -3.0)], links_on_weight=[True] * 3 + [False]
+    )
+    assert backed.labels == [0, 0, 0, 0, 4]
+    # so does a strong enough pair, and a record of its own joins a customer on a weak one
+    assert _run(records, [*customers, (1, 2, 5.0)]).labels == [0, 0, 0, 0, 4]
+    assert _run(records, [*customers, (1, 4, 4.0)]).labels == [0, 0, 2, 2, 0]
+    unchecked = cluster(
+        records,
+        [0, 2, 1],
+        [1, 3, 2],
+        [20.0, 20.0, 4.0],
+        limits=GuardLimits(bridge_match_weight=None),
+    )
+    assert unchecked.labels == [0, 0, 0, 0, 4]
 
 
 def _person(given: str | None, phone: str | None = None, **more: Any) -> dict[str, Any]:

@@ -294,3 +294,15 @@ def test_full_surnames_with_nothing_in_common_are_different_people() -> None:
     assert conflict(delangel, split, limits) is None
     swapped = _profile(given_key="gonzalez", surname_key="octavio", surname2_key="ruiz")
     assert conflict(octavio, swapped, limits) is None
+
+
+def test_swapped_fields_are_read_back_whole_before_they_fit() -> None:
+    # "Ramírez Muñoz, María José" typed with given names and surnames swapped
+    swapped = GivenName("ramirez", "ramirez", ("ramirez", "munoz"), ("maria", "jose"))
+    herself = GivenName("maria", "maria", ("maria", "jose"), ("ramirez", "munoz"))
+    sister = GivenName("maria", "maria", ("maria", "cristina"), ("ramirez", "munoz"))
+    cousin = GivenName("maria", "maria", ("maria", "jose"), ("ramirez", "gomez"))
+    assert given_names_compatible(swapped, herself) and given_names_compatible(herself, swapped)
+    for other in (sister, cousin):
+        assert not given_names_compatible(swapped, other)
+        assert not given_names_compatible(other, swapped)

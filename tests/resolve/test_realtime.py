@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ import cx360
 from cx360 import ChannelRecord, Hub, SchemaError
 from cx360.ingest._prepare import Quarantined, prepare_record
 from cx360.resolve._features import email_user
+from cx360.resolve._guards import GuardLimits
 from cx360.resolve._realtime import (
     _BRANCHES,
     _CANDIDATES,
@@ -26,6 +28,8 @@ from cx360.resolve._realtime import (
     _GUARD_COLUMNS,
     _PG_CANDIDATES,
     BRANCH_LIMIT,
+    _Candidate,
+    _Decision,
     _kept,
     _query_params,
 )
@@ -361,6 +365,39 @@ def test_a_record_that_bridges_two_customers_merges_them(trained: Trained) -> No
     # the links join the three records, so the merged customer is explained end to end
     explained = hub.explain_record(("web", "rt-m-a"))
     assert {str(p.record) for p in explained.paths} == {"app:rt-m-b", "store:rt-m-c"}
+
+
+def test_a_weak_pair_bridges_two_customers_of_several_records_as_in_batch() -> None:
+    # the decision's rule alone (a model that scores a linking pair below 5 on purpose is
+    # hard to come by): once the record is in one customer, a weak pair joins a second
+    # customer of several records only when another kept pair of the record leads there
+    decision = SimpleNamespace(state=SimpleNamespace(limits=GuardLimits()))
+
+    def pair(record_id: int, weight: float, customer_id: str) -> _Candidate:
+        return _Candidate(record_id, weight, {}, ("web", str(record_id)), customer_id)
+
+    weak, other = pair(1, 4.0, "B"), pair(2, 3.0, "B")
+    members = {"A": [{}, {}], "B": [{}, {}]}
+    joined = {"A": pair(9, 20.0, "A")}
+
+    def bridge(candidate: _Candidate, kept: list[_Candidate], **more: Any) -> bool:
+        state = {"joined": joined, "members": members} | more
+        return bool(
+            _Decision._weak_bridge(
+                decision,  # type: ignore[arg-type]
+                "B",
+                candidate,
+                state["joined"],
+                state["members"],
+                {c.record_id: c for c in kept},
+            )
+        )
+
+    assert bridge(weak, [weak])
+    assert not bridge(weak, [weak, other])  # another pair leads there
+    assert not bridge(pair(1, 5.0, "B"), [pair(1, 5.0, "B")])  # strong enough
+    assert not bridge(weak, [weak], joined={})  # the record's first customer
+    assert not bridge(weak, [weak], members={"A": [{}], "B": [{}]})  # a record of its own
 
 
 def test_bad_records_are_refused_and_nothing_is_stored(trained: Trained) -> None:
