@@ -228,7 +228,8 @@ def recluster(store: _Store, joins: bool, show: int, seed: int) -> None:
     person = [store.person[int(rid)] for rid in ids]
     members: dict[int, list[int]] = {}
     profiles: dict[int, Profile] = {}  # of the groups of several records, by root
-    made: list[tuple[str, str, int, int]] = []  # each join: route, group sizes, pairs
+    # each join: route, group sizes, true and false pairs, whether it mixed two people
+    made: list[tuple[str, str, int, int, bool]] = []
     groups: list[tuple[list[int], list[int]]] = []  # each join's two groups (positions)
     neighbours: dict[int, list[int]] = defaultdict(list)
     if joins:
@@ -262,7 +263,10 @@ def recluster(store: _Store, joins: bool, show: int, seed: int) -> None:
             other = set(group_b)
             across = sum(1 for i in group_a for j in neighbours.get(i, ()) if j in other)
             sizes += f"({'one' if across == 1 else 'few' if across * 4 < len(group_a) * len(group_b) else 'many'})"
-        made.append((route, sizes, true_pairs, len(group_a) * len(group_b) - true_pairs))
+        false_pairs = len(group_a) * len(group_b) - true_pairs
+        # the join that first makes a customer hold two people (a mixed customer)
+        mixing = len(count_a) == 1 and len(count_b) == 1 and count_a.keys() != count_b.keys()
+        made.append((route, sizes, true_pairs, false_pairs, mixing))
         groups.append((group_a, group_b))
         root = min(a, b)
         members[root] = group_a + group_b
@@ -309,9 +313,10 @@ def recluster(store: _Store, joins: bool, show: int, seed: int) -> None:
     by_sizes: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
     wrong: dict[tuple[str, ...], list[tuple[int, int, float, list[int], list[int]]]]
     wrong = defaultdict(list)
-    for (route, sizes, true_pairs, false_pairs), (kind, (i, j, weight)), (group_a, group_b) in zip(
-        made, made_by, groups, strict=True
-    ):
+    for (route, sizes, true_pairs, false_pairs, mixing), (kind, (i, j, weight)), (
+        group_a,
+        group_b,
+    ) in zip(made, made_by, groups, strict=True):
         key = (kind, route, sizes, _band(weight), *_pair_features(rows[i], rows[j]))
         if false_pairs:
             wrong[key].append((i, j, weight, group_a, group_b))
@@ -319,6 +324,7 @@ def recluster(store: _Store, joins: bool, show: int, seed: int) -> None:
             table[k]["joins"] += 1
             table[k]["true"] += true_pairs
             table[k]["false"] += false_pairs
+            table[k]["mixing"] += mixing
     print("\njoins by kind, group sizes, weight:")
     for key, counts in sorted(by_sizes.items()):
         print(f"{' '.join(key):40} {dict(counts)}")
