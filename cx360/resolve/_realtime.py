@@ -18,7 +18,8 @@ the way a batch run would have:
    weight: candidate customers strongest pair first, the record joining the first whose
    guard profile (built from all its records) has no conflict with it, and each further
    one that fits everything joined so far merging in (a record that bridges two
-   customers makes them one, as a batch run would); else a customer of its own;
+   customers makes them one, as a batch run would, unless its only pair into the second
+   is weak: `GuardLimits.bridge_match_weight`); else a customer of its own;
 6. writes the assignment (`record_customers`), the links that decided it (`record_links`,
    kind 'model') and every pair at or above the link weight (`match_edges`, l < r), which
    the next incremental batch run clusters over.
