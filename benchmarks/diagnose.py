@@ -14,9 +14,11 @@ but the largest, says why it did not join the largest: no scored pair between th
 kept (not blocked, or below every weight), or the strongest kept pair was refused by a
 guard (which one). Counts by cause, in parts and in lost true pairs, and a sample.
 
-`recluster` clusters the store's kept pairs again with the code as it is now (no Splink:
-the scored pairs are in `match_edges`) and prints the accuracy, then, with `--joins`, every
-join it made counted by how it went past the guards, in true and false pairs:
+`recluster` clusters the store's kept pairs again with the code as it is now and its
+default options (no Splink: the scored pairs are in `match_edges`) and prints the
+accuracy, then, with `--joins`, every join it made counted by how it went past the
+guards, by group sizes, weight and what the linking pair shared, in true and false pairs
+and in joins that first mixed two people, with `--show` examples of the worst:
 
     python benchmarks/diagnose.py recluster --store sqlite:///s.db --truth t.csv --joins
 
@@ -255,15 +257,15 @@ def recluster(store: _Store, joins: bool, show: int, seed: int) -> None:
             route = f"crossed ({crossed})"
         count_a, count_b = Counter(person[i] for i in group_a), Counter(person[i] for i in group_b)
         true_pairs = sum(n * count_b[p] for p, n in count_a.items())
+        false_pairs = len(group_a) * len(group_b) - true_pairs
         tally[route]["joins"] += 1
         tally[route]["true pairs"] += true_pairs
-        tally[route]["false pairs"] += len(group_a) * len(group_b) - true_pairs
+        tally[route]["false pairs"] += false_pairs
         sizes = "-".join(sorted("1" if len(g) == 1 else "n" for g in (group_a, group_b)))
         if sizes == "n-n":  # how many of the pairs across are scored and kept
             other = set(group_b)
             across = sum(1 for i in group_a for j in neighbours.get(i, ()) if j in other)
-            sizes += f"({'one' if across == 1 else 'few' if across * 4 < len(group_a) * len(group_b) else 'many'})"
-        false_pairs = len(group_a) * len(group_b) - true_pairs
+            sizes += f"({_how_many(across, len(group_a) * len(group_b))})"
         # the join that first makes a customer hold two people (a mixed customer)
         mixing = len(count_a) == 1 and len(count_b) == 1 and count_a.keys() != count_b.keys()
         made.append((route, sizes, true_pairs, false_pairs, mixing))
@@ -320,11 +322,11 @@ def recluster(store: _Store, joins: bool, show: int, seed: int) -> None:
         key = (kind, route, sizes, _band(weight), *_pair_features(rows[i], rows[j]))
         if false_pairs:
             wrong[key].append((i, j, weight, group_a, group_b))
-        for table, k in ((by_features, key), (by_sizes, (kind, sizes, _band(weight)))):
-            table[k]["joins"] += 1
-            table[k]["true"] += true_pairs
-            table[k]["false"] += false_pairs
-            table[k]["mixing"] += mixing
+        for counted, k in ((by_features, key), (by_sizes, (kind, sizes, _band(weight)))):
+            counted[k]["joins"] += 1
+            counted[k]["true"] += true_pairs
+            counted[k]["false"] += false_pairs
+            counted[k]["mixing"] += mixing
     print("\njoins by kind, group sizes, weight:")
     for key, counts in sorted(by_sizes.items()):
         print(f"{' '.join(key):40} {dict(counts)}")
@@ -339,6 +341,14 @@ def recluster(store: _Store, joins: bool, show: int, seed: int) -> None:
             print(store.show([int(ids[x]) for x in group_a]))
             print("  +")
             print(store.show([int(ids[x]) for x in group_b]))
+
+
+def _how_many(across: int, cells: int) -> str:
+    """Of the `cells` pairs between two groups, `across` scored and kept: one, a few (under
+    a quarter), or many."""
+    if across == 1:
+        return "one"
+    return "few" if across * 4 < cells else "many"
 
 
 def _band(weight: float) -> str:
