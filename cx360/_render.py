@@ -69,7 +69,10 @@ def _customers(pair: PairExplanation) -> str:
         return f"same customer: yes ({pair.left_customer_id})"
     left = pair.left_customer_id or "unresolved"
     right = pair.right_customer_id or "unresolved"
-    return f"same customer: no ({left} / {right})"
+    apart = ""
+    if pair.customer_conflict is not None:
+        apart = f"; the guards keep the customers apart ({pair.customer_conflict})"
+    return f"same customer: no ({left} / {right}){apart}"
 
 
 def _hop_text(path_start: RecordRef, hops: list[tuple[str, RecordRef]]) -> str:

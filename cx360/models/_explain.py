@@ -68,6 +68,15 @@ class PairExplanation(BaseModel):
     left_customer_id: str | None = None
     right_customer_id: str | None = None
     same_customer: bool
+    customer_conflict: str | None = Field(
+        default=None,
+        description=(
+            "When the two records are in different customers: why the over-merge guards "
+            "keep those customers apart, over every record each holds ('given_name', ...). "
+            "None when they do not: then the weights decided (or a weak bridge: one pair "
+            "below the bridge weight between two customers of several records)."
+        ),
+    )
 
 
 class LinkHop(BaseModel):

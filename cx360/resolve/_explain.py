@@ -88,14 +88,36 @@ def explain_pair(
         ) or TermFrequencies.from_store(conn, scorer.tf_columns, values=wanted)
         left_customer = _customer_of(conn, left["id"])
         right_customer = _customer_of(conn, right["id"])
+        limits = limits or GuardLimits()
+        customer_conflict = None
+        if left_customer and right_customer and left_customer != right_customer:
+            customer_conflict = conflict(
+                _customer_profile(conn, left_customer),
+                _customer_profile(conn, right_customer),
+                limits,
+            )
     return pair_explanation(
         scorer,
         model_id,
         (left_ref, left, left_customer),
         (right_ref, right, right_customer),
         rule=rule or LinkRule(),
-        limits=limits or GuardLimits(),
+        limits=limits,
+        customer_conflict=customer_conflict,
     )
+
+
+def _customer_profile(conn: Connection, customer_id: str) -> Profile:
+    """What the guards see of a customer: every record it holds."""
+    found = Profile()
+    rows = conn.execute(
+        select(*(records.c[c] for c in _COLUMNS))
+        .join(record_customers, record_customers.c.record_id == records.c.id)
+        .where(record_customers.c.customer_id == customer_id)
+    )
+    for row in rows:
+        found.absorb(Profile.of(dict(row._mapping)))
+    return found
 
 
 def pair_explanation(
@@ -106,8 +128,10 @@ def pair_explanation(
     *,
     rule: LinkRule,
     limits: GuardLimits,
+    customer_conflict: str | None = None,
 ) -> PairExplanation:
-    """A pair's waterfall; each side is (its key, its features, its customer or None)."""
+    """A pair's waterfall; each side is (its key, its features, its customer or None);
+    `customer_conflict`: the guards' reason between the two customers, when known."""
     left_ref, left, left_customer = left_side
     right_ref, right, right_customer = right_side
     score = scorer.score(left, right)
@@ -144,6 +168,7 @@ def pair_explanation(
         left_customer_id=left_customer,
         right_customer_id=right_customer,
         same_customer=left_customer is not None and left_customer == right_customer,
+        customer_conflict=customer_conflict,
     )
 
 

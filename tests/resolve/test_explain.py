@@ -149,3 +149,39 @@ def test_guards_are_reported(dataset: dict[str, Path], tmp_path: Path) -> None:
     assert pair.guard_conflict == "birth_date"
     assert not pair.same_customer
     hub.close()
+
+
+def test_the_guards_between_two_customers_are_reported(
+    dataset: dict[str, Path], tmp_path: Path
+) -> None:
+    # two records that conflict on nothing themselves (neither gives a birth date, their
+    # given names fit) but whose customers do: the pair says why they are not one
+    hub = Hub(Store.open(f"sqlite:///{tmp_path / 'c.db'}"))
+    hub.ingest_files(dataset["records"])
+    hub.resolve()
+    with hub.store.connection() as conn:
+        rows = conn.execute(
+            select(
+                records.c.source,
+                records.c.source_record_id,
+                records.c.given_key,
+                records.c.birth_date,
+                record_customers.c.customer_id,
+            ).join(record_customers, record_customers.c.record_id == records.c.id)
+        ).all()
+    born: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        if row.birth_date:
+            born[row.customer_id].add(row.birth_date[:3])
+    undated = defaultdict(list)  # given name -> (key, the decade its customer was born in)
+    for row in rows:
+        decades = born[row.customer_id]
+        if not row.birth_date and row.given_key and len(decades) == 1:
+            undated[row.given_key].append(((row.source, row.source_record_id), *decades))
+    left, right = next(
+        (a[0], b[0]) for found in undated.values() for a in found for b in found if a[1] < b[1]
+    )
+    pair = hub.explain_pair(left, right)
+    assert pair.guard_conflict is None and not pair.same_customer
+    assert pair.customer_conflict is not None
+    hub.close()
