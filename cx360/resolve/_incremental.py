@@ -161,8 +161,10 @@ def scoring_scope(conn: Connection, dirty: list[int]) -> ScoringScope:
     rows: dict[int, Features] = {}
     load_rows(conn, dirty, rows)
     dirty_set = set(rows)  # records gone from the store are not scored
-    # name blocks: their sizes in the whole store
+    # name blocks: their sizes in the whole store, and those of the names swapped (the
+    # swapped-names block counts only where both blocks are small)
     names = _values(rows.values(), "given_canonical", "surname_key")
+    names = sorted({*names, *((s, g) for g, s in names)})
     counted = _pairs_rows(
         conn,
         (_R.given_canonical, _R.surname_key, func.count()),

@@ -27,13 +27,16 @@ from cx360.resolve._realtime import (
     _CANDIDATES_LOCKING_CUSTOMERS,
     _GUARD_COLUMNS,
     _PG_CANDIDATES,
+    _RULES,
     BRANCH_LIMIT,
+    NAME_BLOCK,
+    SWAPPED_NAMES,
     _Candidate,
     _Decision,
     _kept,
     _query_params,
 )
-from cx360.resolve._splink import CROSS_BLOCKS, PREDICTION_BLOCKS
+from cx360.resolve._splink import CROSS_BLOCKS, NAME_BLOCK_MAX_RECORDS, PREDICTION_BLOCKS
 from cx360.store import Store
 from cx360.store._realtime import lock_customers
 from cx360.store._schema import (
@@ -152,6 +155,26 @@ def test_candidate_lookups_mirror_the_batch_blocking_rules() -> None:
     # a rule added to batch blocking must get its real-time lookup too
     assert set(_BRANCHES) == set(PREDICTION_BLOCKS) | {(rule,) for rule in CROSS_BLOCKS}
     assert BRANCH_LIMIT >= 100
+
+
+def test_a_swapped_name_is_a_block_only_where_both_names_are_uncommon() -> None:
+    # as batch's rule (both records' name_block set): "Luna María" is compared with every
+    # "María Luna" only while neither name has more than NAME_BLOCK_MAX_RECORDS records
+    record = {"given_canonical": "luna", "surname_key": "maria", "address_key": None}
+    swapped, name_block = _RULES.index(SWAPPED_NAMES), _RULES.index(NAME_BLOCK)
+
+    def rows(rule: int, count: int, first: int) -> list[tuple[Any, ...]]:
+        return [
+            (rule, first + i, "web", str(first + i), *([None] * len(_GUARD_COLUMNS)), None)
+            for i in range(count)
+        ]
+
+    few, many = NAME_BLOCK_MAX_RECORDS, NAME_BLOCK_MAX_RECORDS + 1
+    assert len(_kept(record, rows(swapped, few, 0))) == few
+    assert _kept(record, rows(swapped, many, 0)) == []
+    # the record's own name too common: no swapped block either
+    assert _kept(record, rows(name_block, many, 0) + rows(swapped, 3, 1000)) == []
+    assert len(_kept(record, rows(name_block, 2, 0) + rows(swapped, 3, 1000))) == 5
 
 
 def test_records_with_their_names_swapped_share_a_lock_name() -> None:
