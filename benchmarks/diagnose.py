@@ -53,7 +53,7 @@ if str(ROOT) not in sys.path:  # running as `python benchmarks/diagnose.py`
 from benchmarks._baselines import read_table  # noqa: E402
 from benchmarks._metrics import evaluate  # noqa: E402
 from cx360.resolve._batch import _GUARD_COLUMNS, ResolveOptions, _Rows, load_features  # noqa: E402
-from cx360.resolve._cluster import cluster  # noqa: E402
+from cx360.resolve._cluster import _PairsByRecord, cluster  # noqa: E402
 from cx360.resolve._evidence import CONTACT_COLUMNS, pair_evidence  # noqa: E402
 from cx360.resolve._features import FEATURE_COLUMNS  # noqa: E402
 from cx360.resolve._guards import GuardLimits, Profile, conflict  # noqa: E402
@@ -112,10 +112,7 @@ class _Store:
         return {k: (None if v is None or v != v else v) for k, v in values.items()}
 
     def profile(self, ids: Sequence[int]) -> Profile:
-        found = Profile()
-        for record_id in ids:
-            found.absorb(Profile.of(self.row(record_id)))
-        return found
+        return Profile.of_records(self.row(record_id) for record_id in ids)
 
     def show(self, ids: Sequence[int], limit: int = 6) -> str:
         frame = self.features.loc[list(ids)[:limit], list(SHOWN)]
@@ -233,11 +230,7 @@ def recluster(store: _Store, joins: bool, show: int, seed: int) -> None:
     # each join: route, group sizes, true and false pairs, whether it mixed two people
     made: list[tuple[str, str, int, int, bool]] = []
     groups: list[tuple[list[int], list[int]]] = []  # each join's two groups (positions)
-    neighbours: dict[int, list[int]] = defaultdict(list)
-    if joins:
-        for i, j in zip(left.tolist(), right.tolist(), strict=True):
-            neighbours[i].append(j)
-            neighbours[j].append(i)
+    pairs_of = _PairsByRecord(len(ids), left.tolist(), right.tolist())
     crossed_before: set[int] = set()
     tally: dict[str, Counter[str]] = defaultdict(Counter)
     limits = options.limits
@@ -264,7 +257,7 @@ def recluster(store: _Store, joins: bool, show: int, seed: int) -> None:
         sizes = "-".join(sorted("1" if len(g) == 1 else "n" for g in (group_a, group_b)))
         if sizes == "n-n":  # how many of the pairs across are scored and kept
             other = set(group_b)
-            across = sum(1 for i in group_a for j in neighbours.get(i, ()) if j in other)
+            across = sum(1 for i in group_a for j in pairs_of.others(i) if j in other)
             sizes += f"({_how_many(across, len(group_a) * len(group_b))})"
         # the join that first makes a customer hold two people (a mixed customer)
         mixing = len(count_a) == 1 and len(count_b) == 1 and count_a.keys() != count_b.keys()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import product
 from typing import Any
 
 import numpy as np
@@ -132,17 +133,12 @@ def cluster(
         if a not in facets and b not in facets:
             return conflict(profile(a), profile(b), limits)
         first: str | None = None
-        fits = False
-        for pa in parts(a):
-            for pb in parts(b):
-                reason = conflict(pa, pb, limits)
-                if reason is None:
-                    fits = True
-                    break
-                first = first or reason
-            if fits:
-                break
-        if not fits:
+        for pa, pb in product(parts(a), parts(b)):
+            reason = conflict(pa, pb, limits)
+            if reason is None:
+                break  # fits one facet of each
+            first = first or reason
+        else:
             return first
         waive: set[str] = set()
         for root in (a, b):
@@ -153,15 +149,12 @@ def cluster(
                 waive |= reasons
         # a join pairs' evidence made across a guard waives that guard only: the rest of
         # what both sides hold must fit as for any other join
-        return conflict(_merged(parts(a)), _merged(parts(b)), _without(limits, waive))
+        merged_a, merged_b = Profile.merged(parts(a)), Profile.merged(parts(b))
+        return conflict(merged_a, merged_b, _without(limits, waive))
 
     def join(a: int, b: int, *, compatible: bool, across: str | None = None) -> None:
         # `across`: the guard a pair's own evidence overrode when not `compatible` (None: a
-        # steward's join); what the joined group waives, should it keep facets
-        sides = [waived.get(r, frozenset()) for r in (a, b) if r in facets]
-        if not compatible:
-            sides.append(None if across is None else frozenset({across}))
-        waive = None if None in sides else frozenset().union(*sides)  # type: ignore[arg-type]
+        # steward's join)
         # keep the lower index as the root, as labels promise
         root, child = (a, b) if a < b else (b, a)
         parent[child] = root
@@ -169,6 +162,11 @@ def cluster(
             merged = profiles.pop(child, None) or Profile.of(records[child])
             profile(root).absorb(merged)
         else:
+            # what the joined group waives, should it keep facets
+            sides = [waived.get(r, frozenset()) for r in (a, b) if r in facets]
+            if not compatible:
+                sides.append(None if across is None else frozenset({across}))
+            waive = None if None in sides else frozenset().union(*sides)  # type: ignore[arg-type]
             kept = list(parts(root))
             for part in parts(child):
                 home = next((k for k in kept if conflict(k, part, limits) is None), None)
@@ -299,13 +297,6 @@ class _PairsByRecord:
     def others(self, i: int) -> list[int]:
         found: list[int] = self._others[self._starts[i] : self._starts[i + 1]].tolist()
         return found
-
-
-def _merged(parts: Sequence[Profile]) -> Profile:
-    merged = Profile()
-    for part in parts:
-        merged.absorb(part)
-    return merged
 
 
 def _without(limits: GuardLimits, reasons: set[str]) -> GuardLimits:

@@ -109,15 +109,12 @@ def explain_pair(
 
 def _customer_profile(conn: Connection, customer_id: str) -> Profile:
     """What the guards see of a customer: every record it holds."""
-    found = Profile()
     rows = conn.execute(
         select(*(records.c[c] for c in _COLUMNS))
         .join(record_customers, record_customers.c.record_id == records.c.id)
         .where(record_customers.c.customer_id == customer_id)
     )
-    for row in rows:
-        found.absorb(Profile.of(dict(row._mapping)))
-    return found
+    return Profile.of_records(dict(row._mapping) for row in rows)
 
 
 def pair_explanation(

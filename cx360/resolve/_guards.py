@@ -8,7 +8,7 @@ same kind, given names that cannot be the same person's, or clearly different su
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
@@ -72,7 +72,7 @@ class GivenName(NamedTuple):
     surnames: tuple[str, ...]
 
     @classmethod
-    def of(cls, record: dict[str, Any]) -> GivenName:
+    def of(cls, record: Mapping[str, Any]) -> GivenName:
         key: str = record["given_key"]
         givens = tuple((record.get("given_keys") or key).split(" "))
         surnames = tuple(s for s in (record.get("surname_key"), record.get("surname2_key")) if s)
@@ -89,7 +89,7 @@ class Profile:
     national_ids: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, record: dict[str, Any]) -> Profile:
+    def of(cls, record: Mapping[str, Any]) -> Profile:
         profile = cls()
         if record.get("given_key"):
             profile.givens.add(GivenName.of(record))
@@ -105,6 +105,19 @@ class Profile:
         if record.get("national_id_key") and kind and kind != "generic":
             profile.national_ids.setdefault(kind, set()).add(record["national_id_key"])
         return profile
+
+    @classmethod
+    def of_records(cls, records: Iterable[Mapping[str, Any]]) -> Profile:
+        """What several records say together (a customer's records)."""
+        return cls.merged(cls.of(record) for record in records)
+
+    @classmethod
+    def merged(cls, profiles: Iterable[Profile]) -> Profile:
+        """A new profile holding everything `profiles` hold."""
+        found = cls()
+        for profile in profiles:
+            found.absorb(profile)
+        return found
 
     def absorb(self, other: Profile) -> None:
         self.givens |= other.givens

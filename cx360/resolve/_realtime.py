@@ -633,13 +633,6 @@ def _stored_features(conn: Connection, record_id: int) -> dict[str, Any]:
     return features
 
 
-def _profile(rows: Iterable[dict[str, Any]]) -> GuardProfile:
-    profile = GuardProfile()
-    for row in rows:
-        profile.absorb(GuardProfile.of(row))
-    return profile
-
-
 def lock_names(row: Mapping[str, Any]) -> list[str]:
     """The names a call locks on PostgreSQL: the record's key and one name per blocking
     rule it can meet another record on, so two records that could be candidates of each
@@ -764,7 +757,7 @@ class _Decision:
         if not self.customers_locked:
             lock_customers(self.conn, strongest)
         members = self._members(strongest)
-        profiles = {cid: _profile(rows) for cid, rows in members.items()}
+        profiles = {cid: GuardProfile.of_records(rows) for cid, rows in members.items()}
         # as batch clustering does with the record's pairs: the record's group takes in
         # each candidate customer in turn, strongest pair first, unless the guards (or a
         # steward's 'separate') object to everything the group holds so far
@@ -892,7 +885,7 @@ class _Decision:
             if not self.customers_locked:
                 lock_customers(self.conn, [customer_id])
             members.update(self._members({customer_id: pair}))
-            profiles[customer_id] = _profile(members[customer_id])
+            profiles[customer_id] = GuardProfile.of_records(members[customer_id])
         if conflict(group, profiles[customer_id], self.state.limits) is not None:
             return None
         return pair
