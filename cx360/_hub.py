@@ -40,7 +40,7 @@ from cx360.resolve import (
     resolve_store,
 )
 from cx360.resolve._evidence import LinkRule
-from cx360.resolve._realtime import RealtimeResolver
+from cx360.resolve.realtime import RealtimeResolver
 from cx360.resolve._spark import SparkOptions
 from cx360.store import Store, retry_on_lost_connection
 from cx360.store._schema import quarantine

@@ -21,7 +21,8 @@ from cx360 import ChannelRecord, Hub, SchemaError
 from cx360.ingest._prepare import Quarantined, prepare_record
 from cx360.resolve._features import email_user
 from cx360.resolve._guards import GuardLimits
-from cx360.resolve._realtime import (
+from cx360.resolve._splink import CROSS_BLOCKS, NAME_BLOCK_MAX_RECORDS, PREDICTION_BLOCKS
+from cx360.resolve.realtime._candidates import (
     _BRANCHES,
     _CANDIDATES,
     _CANDIDATES_LOCKING_CUSTOMERS,
@@ -31,12 +32,10 @@ from cx360.resolve._realtime import (
     BRANCH_LIMIT,
     NAME_BLOCK,
     SWAPPED_NAMES,
-    _Candidate,
-    _Decision,
     _kept,
     _query_params,
 )
-from cx360.resolve._splink import CROSS_BLOCKS, NAME_BLOCK_MAX_RECORDS, PREDICTION_BLOCKS
+from cx360.resolve.realtime._decision import _Candidate, _Decision
 from cx360.store import Store
 from cx360.store._realtime import lock_customers
 from cx360.store._schema import (
@@ -180,7 +179,7 @@ def test_a_swapped_name_is_a_block_only_where_both_names_are_uncommon() -> None:
 def test_records_with_their_names_swapped_share_a_lock_name() -> None:
     # they are candidates of each other (the swapped-names rule), so calls about them on
     # PostgreSQL must take turns: they share one advisory lock name
-    from cx360.resolve._realtime import lock_names
+    from cx360.resolve.realtime import lock_names
 
     base = dict.fromkeys(("phone_key", "email_key", "national_id_key", "handle_key"))
     base |= {"birth_date": None, "address_key": None, "source": "web"}

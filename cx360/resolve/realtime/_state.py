@@ -1,0 +1,139 @@
+"""What a real-time call needs from the latest model and batch run, read once per model and
+run and kept between calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, select
+
+from cx360.resolve._evidence import LinkRule
+from cx360.resolve._guards import GuardLimits
+from cx360.resolve._scoring import Scorer, TermFrequencies
+from cx360.store._realtime import with_generic_plans, with_locks, with_new_record
+from cx360.store._schema import models, resolution_runs, term_frequencies
+
+_P = bindparam
+
+_MAX_CACHED_FREQUENCIES = 1_000_000
+_MAX_PRELOADED_FREQUENCIES = 200_000
+_UNKNOWN: Any = object()
+
+_STATE = select(
+    select(func.max(models.c.id)).scalar_subquery(),
+    select(resolution_runs.c.id)
+    .where(resolution_runs.c.status == "done")
+    .order_by(resolution_runs.c.id.desc())
+    .limit(1)
+    .scalar_subquery(),
+)
+# the locks protect the records and customers a decision reads, not models and runs, nor
+# the record's own key: one statement takes them, reads the state and stores the record
+_LOCKED_STATE_AND_RECORD = with_generic_plans(with_new_record(with_locks(_STATE)))
+_FREQUENCIES = select(
+    term_frequencies.c.column_name, term_frequencies.c.value, term_frequencies.c.frequency
+).where(
+    term_frequencies.c.model_id == _P("model_id"),
+    term_frequencies.c.column_name.in_(_P("columns", expanding=True)),
+    term_frequencies.c.value.in_(_P("values", expanding=True)),
+)
+_ALL_FREQUENCIES = (
+    select(term_frequencies.c.column_name, term_frequencies.c.value, term_frequencies.c.frequency)
+    .where(term_frequencies.c.model_id == _P("model_id"))
+    .limit(_P("limit"))
+)
+_HAS_FREQUENCIES = (
+    select(term_frequencies.c.model_id)
+    .where(term_frequencies.c.model_id == _P("model_id"))
+    .limit(1)
+)
+
+
+class _Frequencies:
+    """The term frequencies frozen with one model. A model's table is small (values of
+    names: ~16,000 rows at a million records), so it is read whole when the model is
+    first used and no call reads any; a larger one is read per value on first use and
+    kept (misses too). Each call scores with its own snapshot of the values it needs
+    (`for_rows`), so trimming the cache never changes a score under way."""
+
+    __slots__ = ("_complete", "_known", "model_id")
+
+    def __init__(self, model_id: int) -> None:
+        self.model_id = model_id
+        self._known: dict[tuple[str, str], float | None] = {}
+        self._complete = False  # every value of the model is in _known: a miss is None
+
+    @classmethod
+    def read(cls, conn: Connection, model_id: int) -> _Frequencies:
+        frequencies = cls(model_id)
+        rows = conn.execute(
+            _ALL_FREQUENCIES, {"model_id": model_id, "limit": _MAX_PRELOADED_FREQUENCIES + 1}
+        ).all()
+        if len(rows) <= _MAX_PRELOADED_FREQUENCIES:
+            frequencies._known = {(c, v): float(f) for c, v, f in rows}
+            frequencies._complete = True
+        return frequencies
+
+    def for_rows(
+        self, conn: Connection, columns: tuple[str, ...], rows: Iterable[Mapping[str, Any]]
+    ) -> TermFrequencies:
+        wanted = {(c, row[c]) for row in rows for c in columns if row[c] is not None}
+        known = self._known
+        snapshot: dict[tuple[str, str], float | None] = {}
+        missing = []
+        for key in wanted:  # get(), not `in` then []: another thread may trim the cache
+            frequency = known.get(key, None if self._complete else _UNKNOWN)
+            if frequency is _UNKNOWN:
+                missing.append(key)
+            else:
+                snapshot[key] = frequency
+        if missing:
+            found = conn.execute(
+                _FREQUENCIES,
+                {
+                    "model_id": self.model_id,
+                    "columns": sorted({c for c, _ in missing}),
+                    "values": sorted({v for _, v in missing}),
+                },
+            )
+            read = {(c, v): float(f) for c, v, f in found}
+            for key in missing:
+                snapshot[key] = read.get(key)
+            if len(known) > _MAX_CACHED_FREQUENCIES:
+                known.clear()  # bounded memory: start over
+            known.update({key: snapshot[key] for key in missing})
+        by_column: dict[str, dict[str, float]] = {}
+        for (column, value), frequency in snapshot.items():
+            if frequency is not None:
+                by_column.setdefault(column, {})[value] = frequency
+        return TermFrequencies(by_column)
+
+
+@dataclass(frozen=True, slots=True)
+class _ModelState:
+    """What deciding needs from the latest model and run (kept until either changes)."""
+
+    model_id: int
+    run_id: int | None
+    scorer: Scorer  # without term frequencies: each call copies it and adds its own
+    frequencies: _Frequencies | None  # None: a model stored before they were frozen
+    rule: LinkRule
+    limits: GuardLimits
+    max_batch_id: int
+
+
+def _link_rule(last_run: Mapping[str, Any]) -> LinkRule:
+    """The link rule of the last batch run (runs before name-only pairs had their own
+    weight used one weight for every pair)."""
+    if "match_weight" not in last_run:
+        return LinkRule()
+    weight = float(last_run["match_weight"])
+    # runs before sole-holder links noted no weight for them, and made none
+    sole_holder = last_run.get("sole_holder_match_weight")
+    return LinkRule(
+        weight,
+        float(last_run.get("name_only_match_weight", weight)),
+        None if sole_holder is None else float(sole_holder),
+    )
