@@ -1,0 +1,7 @@
+"""`python -m cx360`: the `cx360` command."""
+
+import sys
+
+from cx360.cli._main import main
+
+sys.exit(main())
