@@ -33,6 +33,13 @@ Timestamps (`parse_timestamp`) are strict: ISO 8601 (extended or basic,
 ``T`` or a space, fractional seconds, ``Z``/``UTC``/offsets; 8 digits are a
 basic-format date), or epoch seconds (9-11 digits) or milliseconds (12-14
 digits). They come back in UTC; text without an offset is taken as UTC.
+
+`parse_local_timestamp` also reads timestamps the way spreadsheets and CRMs of a
+country write them: a date as `normalize_birth_date` reads it (``14/06/2024``,
+``6/14/2024`` in the US, ``14-jun-2024``, ``2024/06/14``) followed, or not, by a
+time (``10:50``, ``10:50:33``, ``10:50 p. m.``, ``10:50 PM``, an offset). Day and
+month follow the same rule as birth dates. Without an offset the time is taken as
+UTC, as for ISO text.
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ __all__ = [
     "PLACEHOLDER_BIRTH_DATES",
     "NormalizedDate",
     "normalize_birth_date",
+    "parse_local_timestamp",
     "parse_timestamp",
 ]
 
@@ -444,6 +452,77 @@ def parse_timestamp(raw: str | None) -> datetime | None:
         raise ValueError(_UNPARSEABLE_TIMESTAMP)
     try:
         return _parse_timestamp(text)
+    except (ValueError, OverflowError):
+        raise ValueError(_UNPARSEABLE_TIMESTAMP) from None
+
+
+# A time after a written date: hours and minutes, maybe seconds and a fraction, maybe a
+# 12-hour mark (``pm``, ``p. m.``, ``p.m.``), maybe an offset.
+_LOCAL_TIME_RE: Final = re.compile(
+    r"(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
+    r"\s*(?:([ap])\.?\s*m\.?)?" + _OFFSET
+)
+# Where the time starts: the first "h:mm" preceded by a space, a "t" or a comma.
+_TIME_START_RE: Final = re.compile(r"[\s,t]+(?=\d{1,2}:\d{2})")
+
+
+def _local_time(text: str) -> tuple[int, int, int, int, timezone]:
+    """(hour, minute, second, microsecond, zone) of a written time; ValueError if none."""
+    match = _LOCAL_TIME_RE.fullmatch(text)
+    if match is None:
+        raise ValueError(_UNPARSEABLE_TIMESTAMP)
+    hour_text, minute, second, fraction, half, offset = match.groups()
+    hour = int(hour_text)
+    if half is not None:  # 12-hour clock: 12 a.m. is midnight, 12 p.m. noon
+        if not 1 <= hour <= 12:
+            raise ValueError(_UNPARSEABLE_TIMESTAMP)
+        hour = hour % 12 + (12 if half == "p" else 0)
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    return hour, int(minute), int(second or 0), micro, _offset(offset)
+
+
+def _local_timestamp(text: str, month_first: bool) -> datetime:
+    """A folded date, maybe followed by a time, read as `normalize_birth_date` reads
+    dates; ValueError when it is not one."""
+    start = _TIME_START_RE.search(text)
+    date_text, time_text = (text[: start.start()], text[start.end() :]) if start else (text, "")
+    parsed = _parse_birth_date(date_text.strip(), month_first, date.today().year % 100)
+    if parsed.value is None:
+        raise ValueError(_UNPARSEABLE_TIMESTAMP)
+    day = parsed.value
+    if not time_text:
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    hour, minute, second, micro, zone = _local_time(time_text.strip())
+    value = datetime(day.year, day.month, day.day, hour, minute, second, micro, tzinfo=zone)
+    return value.astimezone(UTC)
+
+
+def parse_local_timestamp(raw: str | None, country: str | None = None) -> datetime | None:
+    """Read an event timestamp as ISO text (`parse_timestamp`) or as a country writes it.
+
+    Args:
+        raw: ``2024-06-14T10:50:00Z`` and the other forms of `parse_timestamp`, or a
+            written date with an optional time: ``14/06/2024 10:50``,
+            ``14/06/2024 10:50:33``, ``14/06/2024 10:50 p. m.``, ``6/14/2024 10:50 AM``
+            (month first in the US), ``14-jun-2024 10:50``, ``2024/06/14 10:50``.
+        country: ISO alpha-2 of the source's market; it decides day or month first
+            (as for birth dates: day first unless the country writes month first).
+
+    Returns:
+        A timezone-aware datetime in UTC (text without an offset is taken as UTC), or
+        None for None or blank input.
+
+    Raises:
+        ValueError: ``"unparseable timestamp"`` when the text is no timestamp.
+    """
+    try:
+        return parse_timestamp(raw)
+    except ValueError:
+        pass
+    text = unicodedata.normalize("NFKC", raw or "").strip().lower()
+    month_first = country is not None and country.strip().upper() in MONTH_FIRST_COUNTRIES
+    try:
+        return _local_timestamp(_fold(text), month_first)
     except (ValueError, OverflowError):
         raise ValueError(_UNPARSEABLE_TIMESTAMP) from None
 

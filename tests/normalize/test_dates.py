@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cx360.normalize.dates import NormalizedDate, normalize_birth_date, parse_timestamp
+from cx360.normalize.dates import (
+    NormalizedDate,
+    normalize_birth_date,
+    parse_local_timestamp,
+    parse_timestamp,
+)
 
 SPANISH_MONTHS = [
     "enero",
@@ -325,3 +330,64 @@ def test_zulu_fast_path_agrees_with_the_general_parser(value: datetime) -> None:
 def test_zulu_shaped_but_impossible_is_refused(raw: str) -> None:
     with pytest.raises(ValueError, match="unparseable timestamp"):
         parse_timestamp(raw)
+
+
+# -- timestamps as a country writes them -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "country", "expected"),
+    [
+        ("14/06/2024 10:50", "CO", datetime(2024, 6, 14, 10, 50, tzinfo=UTC)),
+        ("14/06/2024 10:50", None, datetime(2024, 6, 14, 10, 50, tzinfo=UTC)),
+        ("14/06/2024 10:50:33", "ES", datetime(2024, 6, 14, 10, 50, 33, tzinfo=UTC)),
+        ("05/06/2024 10:50", "MX", datetime(2024, 6, 5, 10, 50, tzinfo=UTC)),  # day first
+        ("05/06/2024 10:50", "US", datetime(2024, 5, 6, 10, 50, tzinfo=UTC)),  # month first
+        ("6/14/2024 10:50 AM", "US", datetime(2024, 6, 14, 10, 50, tzinfo=UTC)),
+        ("14/06/2024 10:50 p. m.", "CO", datetime(2024, 6, 14, 22, 50, tzinfo=UTC)),
+        ("14/06/2024 12:05 a.m.", "CO", datetime(2024, 6, 14, 0, 5, tzinfo=UTC)),
+        ("14/06/2024 12:05 PM", "CO", datetime(2024, 6, 14, 12, 5, tzinfo=UTC)),
+        ("14-06-2024 10:50", "ES", datetime(2024, 6, 14, 10, 50, tzinfo=UTC)),
+        ("14.06.2024", "ES", datetime(2024, 6, 14, tzinfo=UTC)),
+        ("14/06/24 10:50", "CO", datetime(2024, 6, 14, 10, 50, tzinfo=UTC)),
+        ("14 jun 2024 10:50", None, datetime(2024, 6, 14, 10, 50, tzinfo=UTC)),
+        ("14 de junio de 2024, 10:50", None, datetime(2024, 6, 14, 10, 50, tzinfo=UTC)),
+        ("2024/06/14 10:50", None, datetime(2024, 6, 14, 10, 50, tzinfo=UTC)),
+        ("14/06/2024 10:50 -05:00", "CO", datetime(2024, 6, 14, 15, 50, tzinfo=UTC)),
+        ("2024-06-14T10:50:00Z", "CO", datetime(2024, 6, 14, 10, 50, tzinfo=UTC)),  # ISO
+    ],
+)
+def test_local_timestamps(raw: str, country: str | None, expected: datetime) -> None:
+    assert parse_local_timestamp(raw, country) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["31/02/2024 10:00", "14/06/2024 25:00", "14/06/2024 13:00 pm", "hoy", "14/06", "secret-1"],
+)
+def test_bad_local_timestamps(raw: str) -> None:
+    with pytest.raises(ValueError, match=r"^unparseable timestamp$"):
+        parse_local_timestamp(raw, "CO")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40), st.sampled_from(COUNTRIES))
+def test_local_timestamp_never_crashes_and_is_utc(raw: str, country: str | None) -> None:
+    message: str | None = None
+    try:
+        result = parse_local_timestamp(raw, country)
+    except ValueError as error:
+        message, result = str(error), None
+    assert message in (None, "unparseable timestamp")
+    assert result is None or result.utcoffset() == timedelta(0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1)))
+def test_day_first_text_reads_back(value: datetime) -> None:
+    value = value.replace(second=0, microsecond=0)
+    text = value.strftime("%d/%m/%Y %H:%M")
+    assert parse_local_timestamp(text, "CO") == value.replace(tzinfo=UTC)
+    assert parse_local_timestamp(value.strftime("%m/%d/%Y %I:%M %p"), "US") == value.replace(
+        tzinfo=UTC
+    )
