@@ -33,11 +33,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
     Connection,
     Engine,
-    Float,
     Insert,
     Select,
     String,
@@ -56,17 +53,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.pool import PoolProxiedConnection
 
 from cx360._errors import StoreError
+from cx360.store._customers import appends_params, appends_statement
+from cx360.store._customers import write_appends as write_call_appends
 from cx360.store._engine import store_error, translate_errors
-from cx360.store._schema import (
-    Timestamp,
-    customers,
-    ingest_batches,
-    interactions,
-    match_edges,
-    record_customers,
-    record_links,
-    records,
-)
+from cx360.store._schema import ingest_batches, interactions, record_customers, records
 from cx360.store._store import Store
 from cx360.store._writes import (
     INTERACTIONS,
@@ -703,15 +693,10 @@ def _batch_counts(batch_id: int, stored: Stored, now: datetime) -> dict[str, Any
 
 @dataclass(slots=True)
 class Appends:
-    """Rows a real-time decision adds and reads no more, written together at its end: on
-    PostgreSQL in one statement (a round trip and its statement overhead instead of four).
-
-    `new_customer`: the ID of a customer the decision created (for a record that had no
-    customer: the assignment refers to it); `assignment`: (record_id, customer_id) of a
-    record that had no customer; `edges`:
-    (record_id_l, record_id_r, match_weight) scored with `model_id`; `links`:
-    (record_id_l, record_id_r, match_weight, kind) that put the record in its customer.
-    """
+    """Rows a real-time decision adds and reads no more (see `_customers.CallAppends`),
+    and the count of its record in its ingest batch (`batch_id`, `stored`), written
+    together at its end: on PostgreSQL in one statement (a round trip and its statement
+    overhead instead of five)."""
 
     batch_id: int
     stored: Stored
@@ -723,143 +708,14 @@ class Appends:
     links: list[tuple[int, int, float | None, str]] = field(default_factory=list)
 
 
-def _array(name: str, item: Any) -> Any:
-    return bindparam(name, type_=postgresql.ARRAY(item))
-
-
-def _pg_appends() -> Any:
-    # a customer and a record assigned to it in one statement: the foreign key is
-    # checked at the statement's end, when both rows are there
-    created = (
-        insert(customers)
-        .from_select(
-            ["customer_id", "status", "created_at", "updated_at"],
-            select(
-                bindparam("c_customer_id", type_=String),
-                literal("active", String),
-                bindparam("b_now", type_=Timestamp),
-                bindparam("b_now", type_=Timestamp),
-            ).where(bindparam("c_create", type_=Boolean)),
-        )
-        .cte("created")
-    )
-    assigned = (
-        insert(record_customers)
-        .from_select(
-            ["record_id", "customer_id", "assigned_at"],
-            select(
-                bindparam("a_record_id", type_=BigInteger),
-                bindparam("a_customer_id", type_=String),
-                bindparam("b_now", type_=Timestamp),
-            ).where(bindparam("a_assign", type_=Boolean)),
-        )
-        .cte("assigned")
-    )
-    edge = (
-        func.unnest(_array("e_l", BigInteger), _array("e_r", BigInteger), _array("e_w", Float))
-        .table_valued("l", "r", "w")
-        .render_derived("edge")
-    )
-    edges = (
-        insert(match_edges)
-        .from_select(
-            ["record_id_l", "record_id_r", "match_weight", "model_id"],
-            select(edge.c.l, edge.c.r, edge.c.w, bindparam("e_model_id", type_=BigInteger)),
-        )
-        .cte("edges")
-    )
-    link = (
-        func.unnest(
-            _array("l_l", BigInteger),
-            _array("l_r", BigInteger),
-            _array("l_w", Float),
-            _array("l_kind", String),
-        )
-        .table_valued("l", "r", "w", "kind")
-        .render_derived("link")
-    )
-    links = (
-        insert(record_links)
-        .from_select(
-            ["record_id_l", "record_id_r", "match_weight", "kind", "created_at"],
-            select(link.c.l, link.c.r, link.c.w, link.c.kind, bindparam("b_now", type_=Timestamp)),
-        )
-        .cte("links")
-    )
-    counted = _COUNT_IN_BATCH.cte("counted")
-    return select(literal(1)).add_cte(created, assigned, edges, links, counted)
-
-
-_PG_APPENDS = _pg_appends()
-_NEW_CUSTOMER = insert(customers)
-_ASSIGN = insert(record_customers)
-_NEW_EDGES = insert(match_edges)
-_NEW_LINK = insert(record_links)
+_PG_APPENDS = appends_statement(_COUNT_IN_BATCH.cte("counted"))
 
 
 def write_appends(conn: Connection, appends: Appends) -> None:
     """Write a decision's appends (and count its record in its batch)."""
     counts = _batch_counts(appends.batch_id, appends.stored, appends.now)
     if conn.dialect.name == "postgresql":
-        record_id, customer_id = appends.assignment or (None, None)
-        edges, links = appends.edges, appends.links
-        execute_on_driver(
-            conn,
-            _PG_APPENDS,
-            {
-                **counts,
-                "c_create": appends.new_customer is not None,
-                "c_customer_id": appends.new_customer,
-                "a_assign": appends.assignment is not None,
-                "a_record_id": record_id,
-                "a_customer_id": customer_id,
-                "e_l": [e[0] for e in edges],
-                "e_r": [e[1] for e in edges],
-                "e_w": [e[2] for e in edges],
-                "e_model_id": appends.model_id,
-                "l_l": [k[0] for k in links],
-                "l_r": [k[1] for k in links],
-                "l_w": [k[2] for k in links],
-                "l_kind": [k[3] for k in links],
-            },
-        )
+        execute_on_driver(conn, _PG_APPENDS, {**counts, **appends_params(appends)})
         return
     conn.execute(_COUNT_IN_BATCH, counts)
-    if appends.new_customer is not None:
-        conn.execute(
-            _NEW_CUSTOMER,
-            {
-                "customer_id": appends.new_customer,
-                "status": "active",
-                "merged_into": None,
-                "created_at": appends.now,
-                "updated_at": appends.now,
-            },
-        )
-    if appends.assignment is not None:
-        record_id, customer_id = appends.assignment
-        conn.execute(
-            _ASSIGN,
-            {"record_id": record_id, "customer_id": customer_id, "assigned_at": appends.now},
-        )
-    if appends.edges:
-        names = ("record_id_l", "record_id_r", "match_weight")
-        conn.execute(
-            _NEW_EDGES,
-            [
-                {**dict(zip(names, edge, strict=True)), "model_id": appends.model_id}
-                for edge in appends.edges
-            ],
-        )
-    for left, right, weight, kind in appends.links:
-        conn.execute(
-            _NEW_LINK,
-            {
-                "record_id_l": left,
-                "record_id_r": right,
-                "match_weight": weight,
-                "kind": kind,
-                "run_id": None,
-                "created_at": appends.now,
-            },
-        )
+    write_call_appends(conn, appends)
