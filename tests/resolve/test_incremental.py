@@ -3,19 +3,25 @@ are those a full run over the same store gives."""
 
 from __future__ import annotations
 
+import copy
 import csv
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from cx360 import Hub
+from cx360.resolve._evidence import DEFAULT_MATCH_WEIGHT, LinkRule
+from cx360.resolve.realtime._resolver import RealtimeResolver
+from cx360.resolve.realtime._state import _STATE
 from cx360.store import Store
 from cx360.store._schema import (
     match_edges,
     record_links,
     records,
+    resolution_runs,
     term_frequencies,
 )
 from cx360.synthetic import write_dataset
@@ -126,3 +132,50 @@ def test_other_settings_than_the_last_run_make_a_full_run(
     assert hub.resolve(match_weight=7.0).mode == "full"
     assert hub.resolve(match_weight=7.0).mode == "incremental"
     assert hub.resolve(retrain=True, match_weight=7.0).mode == "full"
+
+
+def _rewrite_last_state(store: Store, change: Callable[[dict[str, Any]], object]) -> None:
+    """Make the last run's noted state look like one an earlier version wrote."""
+    with store.transaction() as conn:
+        run_id, stats = conn.execute(
+            select(resolution_runs.c.id, resolution_runs.c.stats)
+            .order_by(resolution_runs.c.id.desc())
+            .limit(1)
+        ).one()
+        state = copy.deepcopy(stats["incremental_state"])
+        change(state)
+        conn.execute(
+            update(resolution_runs)
+            .where(resolution_runs.c.id == run_id)
+            .values(stats={**stats, "incremental_state": state})
+        )
+
+
+def test_runs_of_earlier_versions_are_built_on_with_their_legacy_defaults(
+    halves: tuple[list[dict[str, Any]], ...], store: Store
+) -> None:
+    hub = Hub(store)
+    hub.ingest(records=halves[0])
+    hub.resolve()
+    # a run that did not note the active overrides: built on (from every override's records)
+    _rewrite_last_state(store, lambda state: state.pop("overrides"))
+    assert hub.resolve().mode == "incremental"
+    # a run before a guard existed did not apply it: a full run
+    _rewrite_last_state(store, lambda state: state["limits"].pop("bridge_match_weight"))
+    assert hub.resolve().mode == "full"
+    # a run before name-only pairs had their own weight, and before sole-holder links
+    _rewrite_last_state(
+        store,
+        lambda state: (state.pop("name_only_match_weight"), state.pop("sole_holder_match_weight")),
+    )
+    resolver = RealtimeResolver(store)
+    try:
+        with store.connection() as conn:
+            model_id, run_id = conn.execute(_STATE).one()
+            decided = resolver._current_state(conn, model_id, run_id)
+    finally:
+        resolver.close()
+    assert decided is not None
+    # real time decides with that run's rule: its one weight, no sole-holder links
+    assert decided.rule == LinkRule(DEFAULT_MATCH_WEIGHT, DEFAULT_MATCH_WEIGHT, None)
+    assert hub.resolve().mode == "full"  # other settings than today's defaults

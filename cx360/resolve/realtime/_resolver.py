@@ -49,7 +49,7 @@ from cx360.ingest._prepare import Quarantined, prepare_interaction, prepare_reco
 from cx360.models import InteractionResult, Match, RecordRef
 from cx360.resolve._evidence import DEFAULT_MATCH_WEIGHT
 from cx360.resolve._features import email_user
-from cx360.resolve._guards import GuardLimits
+from cx360.resolve._run_state import RunState
 from cx360.resolve._scoring import Scorer
 from cx360.resolve.realtime._candidates import _GUARD_COLUMNS, lock_names
 from cx360.resolve.realtime._decision import _Decision
@@ -58,7 +58,6 @@ from cx360.resolve.realtime._state import (
     _LOCKED_STATE_AND_RECORD,
     _STATE,
     _Frequencies,
-    _link_rule,
     _ModelState,
 )
 from cx360.store import Store, utcnow
@@ -81,7 +80,7 @@ from cx360.store._realtime import (
     write_interaction,
     write_record,
 )
-from cx360.store._schema import models, records, resolution_runs
+from cx360.store._schema import models, records
 
 _R = records.c
 _P = bindparam
@@ -233,14 +232,8 @@ class RealtimeResolver:
         if state is not None and (state.model_id, state.run_id) == (model_id, run_id):
             return state
         params = conn.execute(select(models.c.params).where(models.c.id == model_id)).scalar_one()
-        stats = (
-            conn.execute(
-                select(resolution_runs.c.stats).where(resolution_runs.c.id == run_id)
-            ).scalar()
-            if run_id is not None
-            else None
-        )
-        last = (stats or {}).get("incremental_state") or {}
+        # before any run (or a run that noted no state): the defaults
+        run = (RunState.read(conn, int(run_id)) if run_id is not None else None) or RunState()
         if state is not None and state.model_id == model_id:
             frequencies = state.frequencies  # a new run, the same model: keep what is read
         elif conn.execute(_HAS_FREQUENCIES, {"model_id": model_id}).first() is not None:
@@ -252,9 +245,9 @@ class RealtimeResolver:
             run_id=None if run_id is None else int(run_id),
             scorer=Scorer(dict(params)),
             frequencies=frequencies,
-            rule=_link_rule(last),
-            limits=GuardLimits(**last.get("limits", {})),
-            max_batch_id=int(last.get("max_batch_id", 0)),
+            rule=run.rule,
+            limits=run.limits,
+            max_batch_id=run.max_batch_id,
         )
         return self._state
 

@@ -121,19 +121,4 @@ class _ModelState:
     frequencies: _Frequencies | None  # None: a model stored before they were frozen
     rule: LinkRule
     limits: GuardLimits
-    max_batch_id: int
-
-
-def _link_rule(last_run: Mapping[str, Any]) -> LinkRule:
-    """The link rule of the last batch run (runs before name-only pairs had their own
-    weight used one weight for every pair)."""
-    if "match_weight" not in last_run:
-        return LinkRule()
-    weight = float(last_run["match_weight"])
-    # runs before sole-holder links noted no weight for them, and made none
-    sole_holder = last_run.get("sole_holder_match_weight")
-    return LinkRule(
-        weight,
-        float(last_run.get("name_only_match_weight", weight)),
-        None if sole_holder is None else float(sole_holder),
-    )
+    max_batch_id: int  # the last run's newest batch: a call's record goes in a newer one
