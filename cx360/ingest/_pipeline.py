@@ -21,9 +21,22 @@ from itertools import islice
 from operator import itemgetter
 from typing import Any
 
-from cx360.ingest._prepare import Quarantined, prepare_interaction, prepare_record_values
-from cx360.ingest._readers import BlockReadError, CsvBlocks, MalformedRow, parse_csv_block
+from cx360.ingest._prepare import (
+    Quarantined,
+    RowPlan,
+    prepare_interaction,
+    prepare_record_values,
+)
+from cx360.ingest._quarantine import StaleEntries, entries, forget_earlier_runs
+from cx360.ingest._readers import (
+    BlockReadError,
+    CsvBlocks,
+    CsvLayout,
+    MalformedRow,
+    parse_csv_block,
+)
 from cx360.models import IngestReport, QuarantineReason
+from cx360.models._mapping import MappingUsed
 from cx360.store import Store, utcnow
 from cx360.store._writes import (
     INTERACTIONS,
@@ -70,51 +83,56 @@ def codec_for(kind: str, sqlite: bool) -> PreparedCodec:
     return found
 
 
-def _prepare_chunk(
-    kind: str, chunk: Sequence[Row], source_countries: Mapping[str, str], sqlite: bool
-) -> list[Prepared]:
-    codec = codec_for(kind, sqlite)
+@dataclasses.dataclass(frozen=True)
+class _Job:
+    """What every chunk of one ingest is prepared with (sent to each worker task)."""
+
+    kind: str
+    source_countries: Mapping[str, str]
+    plan: RowPlan
+    sqlite: bool
+
+
+def _malformed(number: int | None, row: MalformedRow) -> Quarantined:
+    raw = {"line": row.text, "problem": row.detail}
+    return Quarantined(number, QuarantineReason.MALFORMED_ROW, None, raw, *row.key)
+
+
+def _prepare_chunk(job: _Job, chunk: Sequence[Row]) -> list[Prepared]:
+    codec = codec_for(job.kind, job.sqlite)
+    countries, plan = job.source_countries, job.plan
     out: list[Prepared] = []
     for number, row in chunk:
         if isinstance(row, MalformedRow):
-            out.append(
-                Quarantined(number, QuarantineReason.MALFORMED_ROW, None, {"line": row.text})
-            )
-        elif kind == "records":
-            values = prepare_record_values(row, number, source_countries)
+            out.append(_malformed(number, row))
+        elif job.kind == "records":
+            values = prepare_record_values(row, number, countries, plan)
             out.append(values if isinstance(values, Quarantined) else codec.encode_values(values))
         else:
-            prepared = prepare_interaction(row, number)
+            prepared = prepare_interaction(row, number, countries, plan, strict=False)
             out.append(prepared if isinstance(prepared, Quarantined) else codec.encode(prepared))
     return out
 
 
 def _prepare_block(
-    kind: str,
-    data: bytes,
-    header: list[str],
-    dialect: str,
-    source_countries: Mapping[str, str],
-    sqlite: bool,
+    job: _Job, data: bytes, layout: CsvLayout
 ) -> tuple[list[Prepared] | bytes, int, bool]:
     """Parse and prepare one CSV block in a worker: (prepared rows numbered from 1 within
     the block and packed by `_pack`, rows in it, whether it ended where a row ends)."""
     try:
-        rows, ended = parse_csv_block(data, header, dialect)
+        rows, ended = parse_csv_block(data, layout)
     except csv.Error:
         # only possible when the block did not start where a row starts (an earlier block
         # ended mid-row): the pipeline reads from the earlier block on, row by row
         return [], 0, False
     if not ended:
         return [], 0, False
-    return _pack(_prepare_chunk(kind, rows, source_countries, sqlite), sqlite), len(rows), True
+    return _pack(_prepare_chunk(job, rows), job.sqlite), len(rows), True
 
 
-def _prepare_chunk_packed(
-    kind: str, chunk: Sequence[Row], source_countries: Mapping[str, str], sqlite: bool
-) -> list[Prepared] | bytes:
+def _prepare_chunk_packed(job: _Job, chunk: Sequence[Row]) -> list[Prepared] | bytes:
     """`_prepare_chunk` in a worker, packed for the trip to the writer (see `_pack`)."""
-    return _pack(_prepare_chunk(kind, chunk, source_countries, sqlite), sqlite)
+    return _pack(_prepare_chunk(job, chunk), job.sqlite)
 
 
 def _pack(prepared: list[Prepared], sqlite: bool) -> list[Prepared] | bytes:
@@ -180,16 +198,12 @@ def _init_worker() -> None:
 
 
 def _prepared_chunks(
-    kind: str,
-    rows: Iterable[Row] | CsvBlocks,
-    source_countries: Mapping[str, str],
-    workers: int,
-    sqlite: bool,
+    job: _Job, rows: Iterable[Row] | CsvBlocks, workers: int
 ) -> Iterator[list[Prepared]]:
     if workers <= 1:
         blocks_rows = rows.rest([]) if isinstance(rows, CsvBlocks) else rows
         for chunk in _chunks(blocks_rows, CHUNK_ROWS):
-            yield _prepare_chunk(kind, chunk, source_countries, sqlite)
+            yield _prepare_chunk(job, chunk)
         return
     # Normalization is CPU-bound pure Python: spread it over processes, keep input order,
     # and keep only a few chunks in flight so memory stays flat on huge files.
@@ -200,19 +214,13 @@ def _prepared_chunks(
         max_workers=workers, mp_context=context, initializer=_init_worker
     ) as pool:
         if isinstance(rows, CsvBlocks):
-            yield from _block_map(pool, kind, rows, source_countries, sqlite, workers * 3)
+            yield from _block_map(pool, job, rows, workers * 3)
         else:
-            chunks = _chunks(rows, CHUNK_ROWS)
-            yield from _bounded_map(pool, kind, chunks, source_countries, sqlite, workers * 3)
+            yield from _bounded_map(pool, job, _chunks(rows, CHUNK_ROWS), workers * 3)
 
 
 def _block_map(
-    pool: Executor,
-    kind: str,
-    blocks: CsvBlocks,
-    source_countries: Mapping[str, str],
-    sqlite: bool,
-    in_flight: int,
+    pool: Executor, job: _Job, blocks: CsvBlocks, in_flight: int
 ) -> Iterator[list[Prepared]]:
     """Workers parse and prepare CSV blocks (in order); if a block turns out not to end
     where a row ends, the rest of the file from that block on is read row by row."""
@@ -229,8 +237,7 @@ def _block_map(
         except (StopIteration, BlockReadError):
             stopped = True
             return
-        args = (kind, data, blocks.header, blocks.dialect, source_countries, sqlite)
-        pending.append((data, pool.submit(_prepare_block, *args)))
+        pending.append((data, pool.submit(_prepare_block, job, data, blocks.layout)))
 
     for _ in range(in_flight):
         submit()
@@ -251,27 +258,18 @@ def _block_map(
         submit()
     # after a block that did not end on a row, or when block reading gave up
     rows = blocks.rest(redo, start=offset)
-    chunks = _chunks(rows, CHUNK_ROWS)
-    yield from _bounded_map(pool, kind, chunks, source_countries, sqlite, in_flight)
+    yield from _bounded_map(pool, job, _chunks(rows, CHUNK_ROWS), in_flight)
 
 
 def _bounded_map(
-    pool: Executor,
-    kind: str,
-    chunks: Iterator[list[Row]],
-    source_countries: Mapping[str, str],
-    sqlite: bool,
-    in_flight: int,
+    pool: Executor, job: _Job, chunks: Iterator[list[Row]], in_flight: int
 ) -> Iterator[list[Prepared]]:
-    args = (source_countries, sqlite)
-    pending = [
-        pool.submit(_prepare_chunk_packed, kind, c, *args) for c in islice(chunks, in_flight)
-    ]
+    pending = [pool.submit(_prepare_chunk_packed, job, c) for c in islice(chunks, in_flight)]
     while pending:
         head = pending.pop(0)
         following = next(chunks, None)
         if following is not None:
-            pending.append(pool.submit(_prepare_chunk_packed, kind, following, *args))
+            pending.append(pool.submit(_prepare_chunk_packed, job, following))
         yield _unpack(head.result())
 
 
@@ -284,19 +282,27 @@ def ingest_rows(
     workers: int = 0,
     on_progress: Callable[[int], None] | None = None,
     defer_indexes: bool = False,
+    plan: RowPlan | None = None,
+    mapping: MappingUsed | None = None,
+    whole_file: bool = False,
 ) -> IngestReport:
     """Ingest records or interactions from `(row_number, row)` pairs.
 
     Args:
         store: where to write.
         kind: "records" or "interactions".
-        rows: the input, streamed: `(row_number, row)` pairs, or a CSV file's blocks
-            (parsed in the worker processes when there are any).
+        rows: the input, streamed: `(row_number, row)` pairs (named as the contract
+            names them: see `_mapping.plan_header`), or a CSV file's blocks (parsed in the
+            worker processes when there are any).
         origin: where the rows came from (a file name), kept on the batch.
         workers: normalization processes; 0 or 1 normalizes in this process.
         on_progress: called with the number of rows done after every chunk.
         defer_indexes: drop the table's lookup indexes for the load and rebuild them at
             the end (also after a failure; after a kill, the next `Store.open` does).
+        plan: what applies to every row (a source given for all, more status words).
+        mapping: how the input was read, for the report.
+        whole_file: `rows` are a whole file, `origin`: when they are all read, entries of
+            earlier ingests of that file leave the quarantine (see `_quarantine`).
     """
     if kind not in ("records", "interactions"):
         raise ValueError("kind must be 'records' or 'interactions'")
@@ -305,41 +311,14 @@ def ingest_rows(
     started = time.perf_counter()
     with store.transaction() as conn:
         batch_id = start_batch(conn, kind=kind, origin=origin, now=utcnow())
-    report = IngestReport(batch_id=batch_id, kind=kind)
-    source_countries = store.source_countries() if kind == "records" else {}
+    report = IngestReport(batch_id=batch_id, kind=kind, mapping=mapping)
+    job = _Job(kind, store.source_countries(), plan or RowPlan(), sqlite)
+    stale = StaleEntries.load(store, kind, batch_id)
     if defer_indexes:
         store.drop_secondary_indexes(codec.kind.table)
     try:
-        chunks = _prepared_chunks(kind, rows, source_countries, workers, sqlite)
-        for prepared in _grouped(chunks, TRANSACTION_ROWS):
-            now = utcnow()
-            quarantined: list[dict[str, Any]] = []
-            good: list[tuple[Any, ...]] = []
-            for item in prepared:
-                if isinstance(item, Quarantined):
-                    quarantined.append(
-                        {
-                            "batch_id": batch_id,
-                            "kind": kind,
-                            "row_number": item.row_number,
-                            "reason": item.reason.value,
-                            "column_name": item.column,
-                            "raw": item.raw,
-                            "created_at": now,
-                        }
-                    )
-                else:
-                    good.append(item)
-            with store.transaction() as conn:
-                add_quarantine(conn, quarantined)
-                for part in _split_at_repeats(good, codec):
-                    counts = insert_prepared(conn, codec, part, batch_id=batch_id, now=now)
-                    report.inserted += counts.inserted
-                    report.updated += counts.updated
-                    report.unchanged += counts.unchanged
-            for q in quarantined:
-                report.add_quarantined(q["reason"])
-            report.rows += len(prepared)
+        for prepared in _grouped(_prepared_chunks(job, rows, workers), TRANSACTION_ROWS):
+            _write_group(store, codec, prepared, report, stale)
             if on_progress is not None:
                 on_progress(report.rows)
     except BaseException:
@@ -355,6 +334,10 @@ def ingest_rows(
         store.ensure_indexes()
     report.seconds = time.perf_counter() - started
     with store.transaction() as conn:
+        if whole_file and origin is not None:
+            report.quarantine_forgotten += forget_earlier_runs(
+                conn, kind=kind, origin=origin, batch_id=batch_id
+            )
         finish_batch(conn, batch_id, status="done", now=utcnow(), counts=_counts(report))
     log.info(
         "ingested %s %s: %s new, %s updated, %s unchanged, %s quarantined",
@@ -366,6 +349,58 @@ def ingest_rows(
         report.quarantined,
     )
     return report
+
+
+def _write_group(
+    store: Store,
+    codec: PreparedCodec,
+    prepared: list[Prepared],
+    report: IngestReport,
+    stale: StaleEntries,
+) -> None:
+    """One transaction: the group's stored rows, its quarantined rows, and the earlier
+    quarantine entries its stored rows make stale."""
+    now = utcnow()
+    set_aside = [item for item in prepared if isinstance(item, Quarantined)]
+    good: list[tuple[Any, ...]] = (
+        [item for item in prepared if not isinstance(item, Quarantined)] if set_aside else prepared  # type: ignore[assignment]
+    )
+    assert report.batch_id is not None
+    with store.transaction() as conn:
+        add_quarantine(
+            conn, entries(set_aside, batch_id=report.batch_id, kind=report.kind, now=now)
+        )
+        for part in _split_at_repeats(good, codec):
+            counts = insert_prepared(conn, codec, part, batch_id=report.batch_id, now=now)
+            report.inserted += counts.inserted
+            report.updated += counts.updated
+            report.unchanged += counts.unchanged
+        if stale:
+            report.quarantine_forgotten += stale.forget(conn, _keys(good, codec))
+    for item in set_aside:
+        report.add_quarantined(item.reason.value)
+    _count_issues(good, codec, report)
+    report.rows += len(prepared)
+
+
+def _keys(rows: list[tuple[Any, ...]], codec: PreparedCodec) -> Iterator[Any]:
+    """The stored rows' keys as `StaleEntries` holds them."""
+    if len(codec.key_positions) == 1:
+        (at,) = codec.key_positions
+        return (row[at] for row in rows)
+    return (codec.key(row) for row in rows)
+
+
+def _count_issues(rows: list[tuple[Any, ...]], codec: PreparedCodec, report: IngestReport) -> None:
+    at = codec.index.get("issues")
+    if at is None:
+        return
+    counts = report.value_issues
+    for row in rows:
+        issues = row[at]
+        if issues.__class__ is str:  # None, or SQLite's NULL marker, when there are none
+            for issue in issues.split():
+                counts[issue] = counts.get(issue, 0) + 1
 
 
 def _counts(report: IngestReport) -> dict[str, int]:

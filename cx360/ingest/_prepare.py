@@ -1,15 +1,26 @@
 """Turn one input row into a storable, normalized row, or into a quarantine entry.
 
 This is the ingest hot path: it runs once per row, in worker processes for large files.
-Row-level problems (no key, unreadable timestamp, a value of the wrong type) quarantine
-the row with a reason code; value-level problems (an invalid phone, a placeholder email)
-keep the row and are listed in its `issues` column, the raw value kept verbatim.
+Only a row that cannot be stored is quarantined, with a reason code: one without its key
+(`source`, `source_record_id`, `interaction_id`), or a key the store cannot hold (too
+long, not text). A bad value anywhere else (an unreadable timestamp, country or birth
+date, an invalid phone, a number where text belongs) keeps the row: that field is unknown,
+the raw value is kept verbatim, and the row's `issues` column lists `<column>:<issue>`.
+
+Several values for one identifier (``300 123 4567 / 310 555 1234`` in one cell, or a
+second phone column stored as ``phone_2``): the first valid one is the record's, the
+others stay in the raw row and are flagged ``<column>:extra_values``.
+
+Real time (`prepare_record`, `prepare_interaction`, `strict=True`) refuses a row whose
+value is unreadable or of the wrong type instead: its caller is there to send it again,
+fixed, and learns which column was wrong from the refusal.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,17 +31,24 @@ import phonenumbers
 
 from cx360.models import QuarantineReason
 from cx360.normalize.addresses import normalize_address, normalize_city
-from cx360.normalize.dates import normalize_birth_date, parse_timestamp
+from cx360.normalize.countries import normalize_country
+from cx360.normalize.dates import normalize_birth_date, parse_local_timestamp
 from cx360.normalize.emails import email_reading
 from cx360.normalize.handles import normalize_handle
 from cx360.normalize.names import canonical_given_name, name_parts
 from cx360.normalize.national_ids import normalize_national_id
 from cx360.normalize.phones import phone_reading
+from cx360.normalize.vocabulary import case_status
 from cx360.store._engine import SerializedJSON, json_default
 
 _KNOWN_REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
 # Limits of the store's key columns.
 _MAX_KEY = {"source": 64, "source_record_id": 255, "interaction_id": 255}
+# Limits of the interactions' short text columns: a longer value is a value issue.
+_MAX_TEXT = {"type": 64, "status": 64, "case_id": 255}
+# Between several phones or e-mails written in one cell.
+_PHONE_SEPARATORS = re.compile(r"\s*(?:[/;,|\n]|\s(?:y|o|ó|or|and)\s)\s*")
+_EMAIL_SEPARATORS = re.compile(r"[\s;,/|]+")
 # The columns of a prepared record, in the order of `prepare_record_values` (the store's
 # column order: `store._writes.prepared_columns(RECORDS)`, checked by a test).
 RECORD_VALUE_COLUMNS = (
@@ -44,19 +62,40 @@ RECORD_VALUE_COLUMNS = (
 
 @dataclass(frozen=True, slots=True)
 class Quarantined:
-    """A row that could not be stored, with the reason and, where known, the column."""
+    """A row that could not be stored, with the reason and, where known, the column and
+    the row's key (so that a later ingest that stores the row can forget this one)."""
 
     row_number: int | None
     reason: QuarantineReason
     column: str | None
     raw: dict[str, Any]
+    source: str | None = None
+    key: str | None = None
 
     def __reduce__(
         self,
-    ) -> tuple[type[Quarantined], tuple[int | None, QuarantineReason, str | None, dict[str, Any]]]:
+    ) -> tuple[
+        type[Quarantined],
+        tuple[int | None, QuarantineReason, str | None, dict[str, Any], str | None, str | None],
+    ]:
         # Pickled through the constructor, so that unpickling works the same when this
         # module is compiled (mypyc would otherwise assign to the frozen fields).
-        return (Quarantined, (self.row_number, self.reason, self.column, self.raw))
+        return (
+            Quarantined,
+            (self.row_number, self.reason, self.column, self.raw, self.source, self.key),
+        )
+
+
+class RowPlan:
+    """What applies to every row of one input: the source given for all (an input
+    without a source column) and more case-status words (folded word -> state)."""
+
+    def __init__(self, source: str | None = None, statuses: Mapping[str, str] | None = None):
+        self.source = source
+        self.statuses: dict[str, str] = dict(statuses or {})
+
+    def __reduce__(self) -> tuple[type[RowPlan], tuple[str | None, dict[str, str]]]:
+        return (RowPlan, (self.source, self.statuses))
 
 
 class _RejectedRowError(Exception):
@@ -124,6 +163,20 @@ def _text(row: Mapping[str, Any], column: str) -> str | None:
     raise _RejectedRowError(QuarantineReason.WRONG_TYPE, column)
 
 
+def _field(row: Mapping[str, Any], column: str, issues: list[str]) -> str | None:
+    """`_text` of a value column: a value of the wrong type is unknown, and an issue."""
+    value = row.get(column)
+    if type(value) is str:
+        return value.strip() or None
+    if value is None:
+        return None
+    try:
+        return _text(row, column)
+    except _RejectedRowError:
+        issues.append(column + ":wrong_type")
+        return None
+
+
 def _key(row: Mapping[str, Any], column: str) -> str:
     value = _text(row, column)
     if value is None:
@@ -133,26 +186,71 @@ def _key(row: Mapping[str, Any], column: str) -> str:
     return value
 
 
-def _timestamp(row: Mapping[str, Any], column: str) -> datetime | None:
+def _row_key(row: Mapping[str, Any], plan: RowPlan | None, column: str) -> tuple[Any, ...]:
+    """(source, key) of a row set aside, as far as they can be read and stored."""
+    out: list[str | None] = []
+    for name in ("source", column):
+        value = plan.source if name == "source" and plan is not None else None
+        if value is None:
+            raw = row.get(name)
+            value = raw.strip() if isinstance(raw, str) else None
+        out.append(value if value and len(value) <= _MAX_KEY[name] else None)
+    return tuple(out)
+
+
+def _timestamp(
+    row: Mapping[str, Any], column: str, country: str | None, issues: list[str]
+) -> datetime | None:
     value = row.get(column)
     if isinstance(value, datetime):
-        return parse_timestamp(value.isoformat())
+        return parse_local_timestamp(value.isoformat())
     if isinstance(value, date):
-        return parse_timestamp(value.isoformat())
+        return parse_local_timestamp(value.isoformat())
+    text = _field(row, column, issues)
+    if text is None:
+        return None
     try:
-        return parse_timestamp(_text(row, column))
+        return parse_local_timestamp(text, country)
     except ValueError:
-        raise _RejectedRowError(QuarantineReason.UNPARSEABLE_TIMESTAMP, column) from None
+        issues.append(column + ":unparseable")
+        return None
 
 
-def _country(row: Mapping[str, Any], default: str | None) -> str | None:
-    value = _text(row, "country")
+def _country(row: Mapping[str, Any], default: str | None, issues: list[str]) -> str | None:
+    """The record's ISO alpha-2 country: a code, an alpha-3 code or a name; the source's
+    default when there is none or it names no country (an issue)."""
+    value = _field(row, "country", issues)
     if value is None:
         return default
     code = value.upper()
-    if code not in _KNOWN_REGIONS:
-        raise _RejectedRowError(QuarantineReason.INVALID_COUNTRY, "country")
-    return code
+    if code in _KNOWN_REGIONS:
+        return code
+    found = normalize_country(value)
+    if found is not None and found in _KNOWN_REGIONS:
+        return found
+    issues.append("country:invalid")
+    return default
+
+
+def _more(row: Mapping[str, Any], column: str, first: str | None, issues: list[str]) -> list[str]:
+    """The values of `column`, `column_2`, `column_3`, ... that are given, in order."""
+    values = [first] if first is not None else []
+    n = 2
+    while True:
+        name = column + "_" + str(n)
+        if name not in row:
+            return values
+        value = _field(row, name, issues)
+        if value is not None:
+            values.append(value)
+        n += 1
+
+
+def _joined(row: Mapping[str, Any], column: str, first: str | None, issues: list[str]) -> Any:
+    """A name or an address written over several columns, joined with spaces."""
+    if column + "_2" not in row:
+        return first
+    return " ".join(_more(row, column, first, issues)) or None
 
 
 _NO_NAME = (None,) * 7
@@ -203,6 +301,71 @@ def _phone_columns(raw: str | None, country: str | None) -> tuple[Columns, str |
     return columns, f"phone:{issue}" if issue else None
 
 
+def _phones(
+    row: Mapping[str, Any], raw: str | None, country: str | None, issues: list[str]
+) -> Columns:
+    """The phone columns: of the one value given (the common case), or of the first valid
+    of several (in one cell, or in `phone_2`, ...), the others flagged."""
+    several = "phone_2" in row
+    if not several:
+        columns, issue = _phone_columns(raw, country)
+        if issue is None or raw is None or _PHONE_SEPARATORS.search(raw) is None:
+            if issue is not None:
+                issues.append(issue)
+            return columns
+    parts = [p for v in _more(row, "phone", raw, issues) for p in _PHONE_SEPARATORS.split(v) if p]
+    readings = [_phone_columns(p, country) for p in parts]
+    return _first_valid(readings, 1, "phone", issues, _NO_PHONE)
+
+
+def _emails(row: Mapping[str, Any], raw: str | None, issues: list[str]) -> Columns:
+    """The e-mail columns, as `_phones` reads phones."""
+    several = "email_2" in row
+    if not several:
+        columns, issue = _email_columns(raw)
+        if issue != "email:invalid" or raw is None or raw.count("@") < 2:
+            if issue is not None:
+                issues.append(issue)
+            return columns
+    parts = [p for v in _more(row, "email", raw, issues) for p in _EMAIL_SEPARATORS.split(v) if p]
+    readings = [_email_columns(p) for p in parts]
+    return _first_valid(readings, 1, "email", issues, _NO_EMAIL)
+
+
+def _first_valid(
+    readings: list[tuple[Columns, str | None]],
+    key_at: int,
+    column: str,
+    issues: list[str],
+    empty: Columns,
+) -> Columns:
+    """The first reading with a match key (else the first), and the issues: its own, and
+    `extra_values` when other values than the chosen one were given."""
+    if not readings:
+        return empty
+    chosen = next((r for r in readings if r[0][key_at] is not None), readings[0])
+    if chosen[1] is not None:
+        issues.append(chosen[1])
+    key = chosen[0][key_at]
+    others = [r for r in readings if r is not chosen and (key is None or r[0][key_at] != key)]
+    if others:
+        issues.append(column + ":extra_values")
+    return chosen[0]
+
+
+def _single(
+    row: Mapping[str, Any], column: str, first: str | None, issues: list[str]
+) -> str | None:
+    """An identifier read once (national ID, handle): with `column_2`, ... the first
+    given value is the record's, the others flagged."""
+    if column + "_2" not in row:
+        return first
+    values = _more(row, column, first, issues)
+    if len(set(values)) > 1:
+        issues.append(column + ":extra_values")
+    return values[0] if values else None
+
+
 def _national_id_columns(raw: str | None, country: str | None) -> tuple[Columns, str | None]:
     """national_id, national_id_key, national_id_kind, national_id_valid, and the issue."""
     found = normalize_national_id(raw, country)
@@ -220,47 +383,80 @@ def _birth_date_column(raw: str | None, country: str | None) -> tuple[Any, Any]:
     return found.iso, f"date_of_birth:{found.issue}" if found.issue else None
 
 
+# Value issues a strict caller (real time) refuses, and the reason it gives.
+_REFUSED = {
+    "unparseable": QuarantineReason.UNPARSEABLE_TIMESTAMP,
+    "wrong_type": QuarantineReason.WRONG_TYPE,
+    "invalid": QuarantineReason.INVALID_COUNTRY,
+    "too_long": QuarantineReason.VALUE_TOO_LONG,
+}
+_TIMESTAMPS = frozenset({"observed_at", "occurred_at"})
+
+
+def _refusal(
+    issues: list[str], row: Mapping[str, Any], row_number: int | None
+) -> Quarantined | None:
+    """The refusal of a strict caller: the first unreadable or wrongly typed value."""
+    for issue in issues:
+        column, _, code = issue.partition(":")
+        if code == "unparseable" and column not in _TIMESTAMPS:
+            continue  # a birth date: a value problem like an invalid phone
+        if code == "invalid" and column != "country":
+            continue
+        reason = _REFUSED.get(code)
+        if reason is not None:
+            return Quarantined(row_number, reason, column, dict(row))
+    return None
+
+
 def prepare_record_values(
     row: Mapping[str, Any],
     row_number: int | None,
     source_countries: Mapping[str, str] | None = None,
+    plan: RowPlan | None = None,
+    strict: bool = False,
 ) -> tuple[Any, ...] | Quarantined:
     """`prepare_record` as a tuple of values in `RECORD_VALUE_COLUMNS` order (the ingest
     hot path: no dict is built)."""
     try:
-        source = _key(row, "source")
+        given = plan.source if plan is not None else None
+        source = given if given is not None else _key(row, "source")
         source_record_id = _key(row, "source_record_id")
-        observed_at = _timestamp(row, "observed_at")
-        country = _country(row, (source_countries or {}).get(source))
-        first = _text(row, "first_name")
-        last = _text(row, "last_name")
-        full = _text(row, "full_name")
-        email_raw = _text(row, "email")
-        phone_raw = _text(row, "phone")
-        national_id_raw = _text(row, "national_id")
-        address_raw = _text(row, "address")
-        city_raw = _text(row, "city")
-        handle_raw = _text(row, "handle")
-        dob_value = row.get("date_of_birth")
-        dob_raw = (
-            dob_value.isoformat()
-            if isinstance(dob_value, date) and not isinstance(dob_value, datetime)
-            else _text(row, "date_of_birth")
-        )
     except _RejectedRowError as problem:
-        return Quarantined(row_number, problem.reason, problem.column, dict(row))
+        source, key = _row_key(row, plan, "source_record_id")
+        return Quarantined(row_number, problem.reason, problem.column, dict(row), source, key)
+    issues: list[str] = []
+    country = _country(row, (source_countries or {}).get(source), issues)
+    observed_at = _timestamp(row, "observed_at", country, issues)
+    first = _joined(row, "first_name", _field(row, "first_name", issues), issues)
+    last = _joined(row, "last_name", _field(row, "last_name", issues), issues)
+    full = _field(row, "full_name", issues)
+    email_raw = _field(row, "email", issues)
+    phone_raw = _field(row, "phone", issues)
+    national_id_raw = _single(row, "national_id", _field(row, "national_id", issues), issues)
+    address_raw = _joined(row, "address", _field(row, "address", issues), issues)
+    city_raw = _field(row, "city", issues)
+    handle_raw = _single(row, "handle", _field(row, "handle", issues), issues)
+    dob_value = row.get("date_of_birth")
+    dob_raw = (
+        dob_value.isoformat()
+        if isinstance(dob_value, date) and not isinstance(dob_value, datetime)
+        else _field(row, "date_of_birth", issues)
+    )
+    if strict and issues:
+        refused = _refusal(issues, row, row_number)
+        if refused is not None:
+            return refused
 
     payload, content_hash = serialize(row)
     name, name_issue = _name_columns(first, last, full, country)
-    email, email_issue = _email_columns(email_raw)
-    phone, phone_issue = _phone_columns(phone_raw, country)
+    email = _emails(row, email_raw, issues)
+    phone = _phones(row, phone_raw, country, issues)
     national_id, national_id_issue = _national_id_columns(national_id_raw, country)
     birth_date, birth_date_issue = _birth_date_column(dob_raw, country)
-    issues = [
-        issue
-        for issue in (name_issue, email_issue, phone_issue, national_id_issue, birth_date_issue)
-        if issue is not None
-    ]
+    for issue in (name_issue, national_id_issue, birth_date_issue):
+        if issue is not None:
+            issues.append(issue)
     return (
         source,
         source_record_id,
@@ -284,6 +480,8 @@ def prepare_record(
     row: Mapping[str, Any],
     row_number: int | None,
     source_countries: Mapping[str, str] | None = None,
+    plan: RowPlan | None = None,
+    strict: bool = True,
 ) -> dict[str, Any] | Quarantined:
     """Normalize one channel record into the `records` table's columns.
 
@@ -291,39 +489,67 @@ def prepare_record(
         row: the record as given: contract columns plus any extra columns.
         row_number: 1-based position in the input, for quarantine rows.
         source_countries: default country per source, for records without `country`.
+        plan: what applies to every row of the input (a source given for all).
+        strict: refuse an unreadable timestamp or country, or a value of the wrong type
+            (real time), instead of keeping the record with that field unknown (ingest).
     """
-    values = prepare_record_values(row, row_number, source_countries)
+    values = prepare_record_values(row, row_number, source_countries, plan, strict)
     if isinstance(values, Quarantined):
         return values
     return dict(zip(RECORD_VALUE_COLUMNS, values, strict=True))
 
 
+def _short(row: Mapping[str, Any], column: str, issues: list[str]) -> str | None:
+    """A short text column of an interaction: too long for the store is unknown."""
+    value = _field(row, column, issues)
+    if value is not None and len(value) > _MAX_TEXT[column]:
+        issues.append(column + ":too_long")
+        return None
+    return value
+
+
 def prepare_interaction(
-    row: Mapping[str, Any], row_number: int | None
+    row: Mapping[str, Any],
+    row_number: int | None,
+    source_countries: Mapping[str, str] | None = None,
+    plan: RowPlan | None = None,
+    strict: bool = True,
 ) -> dict[str, Any] | Quarantined:
-    """Validate one interaction into the `interactions` table's columns."""
+    """Validate one interaction into the `interactions` table's columns.
+
+    `occurred_at` written day first or month first is read by the source's default
+    country; the status is folded to open / resolved / closed when it is a known word
+    (`cx360.normalize.vocabulary`, plus `plan.statuses`). `strict` as for
+    `prepare_record` (ingest passes False).
+    """
     raw = dict(row)
     try:
-        out: dict[str, Any] = {
-            "source": _key(row, "source"),
-            "source_record_id": _key(row, "source_record_id"),
-            "interaction_id": _key(row, "interaction_id"),
-            "occurred_at": _timestamp(row, "occurred_at"),
-            "type": _text(row, "type"),
-            "status": _text(row, "status"),
-            "case_id": _text(row, "case_id"),
-            "summary": _text(row, "summary"),
-        }
+        given = plan.source if plan is not None else None
+        source = given if given is not None else _key(row, "source")
+        source_record_id = _key(row, "source_record_id")
+        interaction_id = _key(row, "interaction_id")
     except _RejectedRowError as problem:
-        return Quarantined(row_number, problem.reason, problem.column, raw)
-    for column in ("type", "status"):
-        value = out[column]
-        if value is not None and len(value) > 64:
-            return Quarantined(row_number, QuarantineReason.VALUE_TOO_LONG, column, raw)
-    if out["status"] is not None:
-        # statuses are matched case-insensitively (Open/OPEN/open); other values kept as given
-        folded = out["status"].casefold()
-        if folded in ("open", "resolved", "closed"):
-            out["status"] = folded
+        source, key = _row_key(row, plan, "interaction_id")
+        return Quarantined(row_number, problem.reason, problem.column, raw, source, key)
+    issues: list[str] = []
+    country = (source_countries or {}).get(source)
+    status = _short(row, "status", issues)
+    if status is not None:
+        status = case_status(status, plan.statuses if plan is not None else None)
+    out: dict[str, Any] = {
+        "source": source,
+        "source_record_id": source_record_id,
+        "interaction_id": interaction_id,
+        "occurred_at": _timestamp(row, "occurred_at", country, issues),
+        "type": _short(row, "type", issues),
+        "status": status,
+        "case_id": _short(row, "case_id", issues),
+        "summary": _field(row, "summary", issues),
+    }
+    if strict and issues:
+        refused = _refusal(issues, row, row_number)
+        if refused is not None:
+            return refused
     out["raw"], out["content_hash"] = serialize(raw)
+    out["issues"] = " ".join(issues) or None
     return out

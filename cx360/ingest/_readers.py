@@ -1,105 +1,101 @@
-"""Streaming readers for CSV, JSON Lines and Parquet files of records or interactions.
+"""Streaming readers for CSV, JSON Lines, JSON arrays and Parquet, from files or stdin.
 
-Each reader yields `(row_number, row)` where `row` is a dict, or a `MalformedRow` when the
-line itself cannot be read; nothing is loaded whole into memory.
+Each reader yields `(row_number, row)` where `row` is a dict keyed by the names the column
+mapping stores (`_mapping.plan_header`), or a `MalformedRow` when the line itself cannot
+be read; nothing is loaded whole into memory (but Parquet from stdin).
+
+Text is read as exports are written: the encoding is UTF-8 (with or without a BOM),
+UTF-16 with a BOM, or else cp1252 (Excel's "CSV" on Windows in Spanish and English;
+Latin-1 is its subset), detected on the first 64 KiB. In a UTF-8 file, a stray byte
+sequence that is not UTF-8 (a line pasted from a Latin-1 export) is read as cp1252
+instead of failing the file. A CSV file's delimiter is the one of `,` `;` tab `|` its
+header line uses most. Both can be forced.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Final
 
 from cx360._errors import InputFormatError, MissingDependencyError, SchemaError
-from cx360.models import INTERACTION_COLUMNS, RECORD_COLUMNS
+from cx360.ingest._mapping import HeaderPlan, check_plan, plan_header
+from cx360.models._mapping import ColumnMapping, MappingUsed
 
-_IDENTITY_COLUMNS = frozenset(RECORD_COLUMNS) - {"source", "source_record_id", "observed_at"}
-_REQUIRED = {
-    "records": ("source", "source_record_id"),
-    "interactions": ("source", "source_record_id", "interaction_id"),
+STDIN: Final = "-"
+SAMPLE_BYTES: Final = 64 * 1024
+DELIMITERS: Final = (",", ";", "\t", "|")
+FORMATS: Final = ("csv", "jsonl", "json", "parquet")
+_EXTENSIONS: Final = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".parquet": "parquet",
+    ".pq": "parquet",
 }
-_CONTRACT = {"records": frozenset(RECORD_COLUMNS), "interactions": frozenset(INTERACTION_COLUMNS)}
+_GZIP_MAGIC: Final = b"\x1f\x8b"
+_PARQUET_MAGIC: Final = b"PAR1"
+# Bytes cp1252 leaves undefined: read as Latin-1 (the same code points).
+_CP1252_UNDEFINED: Final = frozenset({0x81, 0x8D, 0x8F, 0x90, 0x9D})
+FALLBACK_ERRORS: Final = "cx360-cp1252"
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    """Decode bytes the text's encoding refuses as cp1252 (Latin-1 for its 5 holes)."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    text = "".join(chr(b) if b in _CP1252_UNDEFINED else bytes([b]).decode("cp1252") for b in bad)
+    return text, error.end
+
+
+codecs.register_error(FALLBACK_ERRORS, _cp1252_fallback)
 
 
 @dataclass(frozen=True, slots=True)
 class MalformedRow:
-    """A line that could not be read as a row; `text` is what was there (for quarantine)."""
+    """A line that could not be read as a row; `text` is what was there (for quarantine),
+    `key` the (source, id) the line seems to hold, when its fields can be told."""
 
     detail: str
     text: str
+    key: tuple[str | None, str | None] = (None, None)
 
 
-def detect_format(path: Path) -> str:
-    """'csv', 'jsonl' or 'parquet' from the file name (a '.gz' suffix is allowed)."""
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
-        suffixes = suffixes[:-1]
-    ext = suffixes[-1] if suffixes else ""
-    if ext in (".csv", ".tsv", ".txt"):
-        return "csv"
-    if ext in (".jsonl", ".ndjson", ".json"):
-        return "jsonl"
-    if ext in (".parquet", ".pq"):
-        return "parquet"
-    raise InputFormatError(f"cannot tell the format of {path.name!r}: use .csv, .jsonl or .parquet")
+@dataclass(frozen=True, slots=True)
+class CsvLayout:
+    """How a CSV input's text is read: what its worker processes need to parse blocks."""
 
+    delimiter: str
+    encoding: str
+    header: list[str]  # the names rows are stored under (after mapping)
+    key_positions: tuple[int | None, int | None]  # of the key columns, for MalformedRow
 
-def check_columns(columns: list[str], kind: str, origin: str) -> None:
-    """Refuse a file that cannot be of this kind: required columns missing, or no identity."""
-    missing = [c for c in _REQUIRED[kind] if c not in columns]
-    if missing:
-        raise SchemaError(
-            f"{origin}: missing required column(s) {', '.join(missing)} for {kind}; "
-            f"found {', '.join(columns[:20])}",
-            column=missing[0],
-        )
-    if kind == "records" and not _IDENTITY_COLUMNS.intersection(columns):
-        raise SchemaError(
-            f"{origin}: no identity column (e.g. email, phone, full_name) in a records file"
-        )
+    @property
+    def block_encoding(self) -> str:
+        """The encoding of data after the header (a BOM is only at the start)."""
+        return "utf-8" if self.encoding == "utf-8-sig" else self.encoding
 
-
-def normalize_header(names: list[str], kind: str) -> list[str]:
-    """Strip header names; contract columns are matched case-insensitively."""
-    contract = _CONTRACT[kind]
-    out = []
-    for name in names:
-        stripped = name.strip()
-        lowered = stripped.lower()
-        out.append(lowered if lowered in contract else stripped)
-    return out
-
-
-class _Progress:
-    """Bytes read so far from a binary file, for a progress bar."""
-
-    def __init__(self, raw: IO[bytes], total: int) -> None:
-        self.raw = raw
-        self.total = total
-
-    def position(self) -> int:
-        try:
-            return self.raw.tell()
-        except (OSError, ValueError):
-            return 0
-
-
-def _open_binary(path: Path) -> tuple[IO[bytes], IO[bytes]]:
-    raw = open(path, "rb")  # noqa: SIM115 - closed by the caller's reader
-    if path.suffix.lower() == ".gz":
-        return raw, gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
-    return raw, raw
+    @property
+    def ascii_compatible(self) -> bool:
+        """Whether bytes `\\n` and `"` are those characters (not in UTF-16)."""
+        return not self.encoding.startswith("utf-16")
 
 
 @dataclass
 class RowSource:
-    """Rows of one file, with its size for progress reporting."""
+    """Rows of one input, with its size for progress reporting and how it was read."""
 
     path: Path
     kind: str
@@ -109,64 +105,257 @@ class RowSource:
     position: Callable[[], int]
     total_rows: int | None = None
     close: Callable[[], None] = lambda: None
+    mapping: MappingUsed = field(default_factory=lambda: MappingUsed(format=""))
+    csv: CsvLayout | None = None
+
+    @property
+    def origin(self) -> str:
+        """What the ingest batch records as the input: the file's absolute path (so that
+        ingesting it again is recognized, however it is named), or 'stdin'."""
+        return "stdin" if self.is_stdin else str(self.path.resolve())
+
+    @property
+    def is_stdin(self) -> bool:
+        return str(self.path) == STDIN
 
 
-def open_rows(path: str | os.PathLike[str], kind: str) -> RowSource:
-    """Open a records or interactions file for streaming."""
-    file_path = Path(path)
-    if not file_path.is_file():
-        raise InputFormatError(f"no such file: {file_path}")
-    fmt = detect_format(file_path)
-    size = file_path.stat().st_size
-    if fmt == "parquet":
-        return _parquet_rows(file_path, kind, size)
-    raw, stream = _open_binary(file_path)
-    progress = _Progress(raw, size)
-    try:
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
-        rows = (
-            _csv_rows(text, file_path, kind) if fmt == "csv" else _jsonl_rows(text, file_path, kind)
+def detect_format(path: Path) -> str:
+    """'csv', 'jsonl', 'json' or 'parquet' from the file name (a '.gz' suffix is allowed)."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    ext = suffixes[-1] if suffixes else ""
+    if ext in _EXTENSIONS:
+        return _EXTENSIONS[ext]
+    if ext in (".xlsx", ".xls", ".xlsm", ".ods"):
+        raise InputFormatError(
+            f"{path.name} is a spreadsheet: save it as CSV (UTF-8) and ingest that file"
         )
-        first = next(rows, None)  # reads the header now: bad columns fail before any write
-    except UnicodeDecodeError as error:
+    raise InputFormatError(
+        f"cannot tell the format of {path.name!r}: use .csv, .tsv, .jsonl, .json or "
+        ".parquet, or give the format (--format)"
+    )
+
+
+def _sniff_format(head: bytes) -> str:
+    """The format of input without a name (stdin), from its first bytes."""
+    if head.startswith(_PARQUET_MAGIC):
+        return "parquet"
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text.startswith(b"["):
+        return "json"
+    if text.startswith(b"{"):
+        return "jsonl"
+    return "csv"
+
+
+def detect_encoding(head: bytes) -> str:
+    """The encoding of text whose first bytes are `head` (see the module docstring)."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def _checked_encoding(name: str) -> str:
+    try:
+        found = codecs.lookup(name).name
+    except LookupError:
+        raise InputFormatError(f"unknown encoding {name!r}") from None
+    return {"iso8859-1": "latin-1", "windows-1252": "cp1252"}.get(found, found)
+
+
+def detect_delimiter(header_line: str) -> str:
+    """The candidate delimiter the header line uses most, outside quotes (',' on a tie)."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for char in header_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])  # max keeps the first on a tie
+    return best if counts[best] else ","
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream that gives `head` again, then the rest of `stream`."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self._head = memoryview(head)
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        if self._head:
+            size = min(len(target), len(self._head))
+            target[:size] = self._head[:size]
+            self._head = self._head[size:]
+            return size
+        data = self._stream.read(len(target))
+        target[: len(data)] = data
+        return len(data)
+
+
+@dataclass
+class _Input:
+    """An input's binary stream (decompressed), its first bytes, and how far it is read."""
+
+    path: Path
+    raw: IO[bytes]  # what is closed, and whose position is progress
+    stream: IO[bytes]  # what is read: head first
+    head: bytes
+    size: int
+
+    def position(self) -> int:
+        try:
+            return self.raw.tell()
+        except (OSError, ValueError):
+            return 0
+
+
+def _open_input(path: Path) -> _Input:
+    if str(path) == STDIN:
+        raw: IO[bytes] = sys.stdin.buffer
+        size = 0
+    else:
+        if not path.is_file():
+            raise InputFormatError(f"no such file: {path}")
+        raw = open(path, "rb")  # noqa: SIM115 - closed by the caller's reader
+        size = path.stat().st_size
+    stream: IO[bytes] = raw
+    try:
+        peek = getattr(raw, "peek", None)
+        if peek is not None and peek(2)[:2] == _GZIP_MAGIC:
+            stream = gzip.GzipFile(fileobj=raw)  # type: ignore[assignment]
+        head = stream.read(SAMPLE_BYTES)
+    except (OSError, EOFError) as error:
         raw.close()
-        raise InputFormatError(f"{file_path.name}: not UTF-8 text") from error
+        raise InputFormatError(f"{path.name}: cannot be read ({error})") from error
+    prefixed = io.BufferedReader(_Prefixed(head, stream), buffer_size=SAMPLE_BYTES)
+    return _Input(path, raw, prefixed, head, size)
+
+
+def open_rows(
+    path: str | os.PathLike[str],
+    kind: str,
+    *,
+    mapping: ColumnMapping | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    fmt: str | None = None,
+) -> RowSource:
+    """Open a records or interactions input for streaming: a file, or '-' for stdin.
+
+    Args:
+        mapping: column names and vocabulary (default: recognition of common names).
+        delimiter, encoding: force them (else `mapping`'s, else detected).
+        fmt: 'csv', 'jsonl', 'json' or 'parquet' (default: from the name, or sniffed).
+
+    Raises:
+        InputFormatError: no such file, an unknown format, an unreadable file.
+        SchemaError: the input lacks required columns (nothing has been read past them).
+    """
+    file_path = Path(path)
+    mapping = mapping or ColumnMapping()
+    if fmt is not None and fmt not in FORMATS:
+        raise InputFormatError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if fmt is None and str(file_path) != STDIN:
+        fmt = detect_format(file_path)
+    source = _open_input(file_path)
+    try:
+        fmt = fmt or _sniff_format(source.head)
+        if fmt == "parquet":
+            return _parquet_rows(source, kind, mapping)
+        chosen = encoding or mapping.encoding
+        text_encoding = _checked_encoding(chosen) if chosen else detect_encoding(source.head)
+        text = io.TextIOWrapper(
+            source.stream, encoding=text_encoding, errors=FALLBACK_ERRORS, newline=""
+        )
+        if fmt == "csv":
+            return _csv_source(source, text, kind, mapping, delimiter, text_encoding)
+        return _json_source(source, text, kind, mapping, fmt, text_encoding)
     except BaseException:
-        raw.close()
+        source.raw.close()
         raise
+
+
+def _reading(source: _Input, kind: str, fmt: str, rows: Iterator[Any]) -> RowSource:
+    """A RowSource over `rows` that closes the input when they end."""
 
     def chained() -> Iterator[tuple[int, dict[str, Any] | MalformedRow]]:
         try:
-            if first is not None:
-                yield first
             yield from rows
         finally:
-            raw.close()
+            source.raw.close()
 
-    return RowSource(file_path, kind, fmt, size, chained(), progress.position, close=raw.close)
-
-
-def _csv_rows(
-    text: IO[str], path: Path, kind: str
-) -> Iterator[tuple[int, dict[str, Any] | MalformedRow]]:
-    sample = text.readline()
-    dialect = (
-        "excel-tab"
-        if path.suffix.lower() == ".tsv" or ("\t" in sample and "," not in sample)
-        else "excel"
+    return RowSource(
+        source.path, kind, fmt, source.size, chained(), source.position, close=source.raw.close
     )
-    header_rows = list(csv.reader([sample], dialect=dialect))
+
+
+def _origin(path: Path) -> str:
+    return "stdin" if str(path) == STDIN else path.name
+
+
+def _checked_plan(header: list[str], kind: str, mapping: ColumnMapping, origin: str) -> HeaderPlan:
+    plan = plan_header(header, kind, mapping, origin)
+    check_plan(plan, kind, origin, source_given=mapping.source is not None)
+    return plan
+
+
+# -- CSV, row by row -------------------------------------------------------------------
+
+
+def _csv_source(
+    source: _Input,
+    text: IO[str],
+    kind: str,
+    mapping: ColumnMapping,
+    delimiter: str | None,
+    encoding: str,
+) -> RowSource:
+    origin = _origin(source.path)
+    line = text.readline()
+    suffix = source.path.suffix.lower()
+    chosen = delimiter or mapping.delimiter or ("\t" if suffix == ".tsv" else None)
+    if chosen is not None and len(chosen) != 1:
+        raise InputFormatError(f"a delimiter is one character, not {chosen!r}")
+    found = chosen or detect_delimiter(line)
+    header_rows = list(csv.reader([line], delimiter=found))
     if not header_rows or not any(h.strip() for h in header_rows[0]):
-        raise SchemaError(f"{path.name}: empty file or no header row")
-    header = normalize_header(header_rows[0], kind)
-    check_columns(header, kind, path.name)
-    yield from csv_rows_from_fields(csv.reader(text, dialect=dialect), header)
+        raise SchemaError(f"{origin}: empty input or no header row")
+    plan = _checked_plan(header_rows[0], kind, mapping, origin)
+    layout = CsvLayout(found, encoding, plan.names, _key_positions(plan.names, kind))
+    rows = csv_rows_from_fields(csv.reader(text, delimiter=found), layout)
+    reading = _reading(source, kind, "csv", rows)
+    reading.mapping = plan.used.model_copy(
+        update={"format": "csv", "encoding": encoding, "delimiter": found}
+    )
+    reading.csv = layout
+    return reading
+
+
+def _key_positions(header: list[str], kind: str) -> tuple[int | None, int | None]:
+    second = "interaction_id" if kind == "interactions" else "source_record_id"
+    return (
+        header.index("source") if "source" in header else None,
+        header.index(second) if second in header else None,
+    )
 
 
 def csv_rows_from_fields(
-    reader: Iterable[list[str]], header: list[str], start: int = 0
+    reader: Iterable[list[str]], layout: CsvLayout, start: int = 0
 ) -> Iterator[tuple[int, dict[str, Any] | MalformedRow]]:
     """Rows (numbered from `start` + 1) from parsed CSV fields; blank lines are not rows."""
+    header = layout.header
     width = len(header)
     number = start
     for fields in reader:
@@ -176,51 +365,187 @@ def csv_rows_from_fields(
         elif not fields or (len(fields) == 1 and not fields[0].strip()):
             number -= 1  # a blank line is not a row
         else:
-            yield (
-                number,
-                MalformedRow(
-                    f"{len(fields)} fields where the header has {width}", ",".join(fields)
-                ),
-            )
+            yield number, _malformed(fields, layout)
 
 
-def _jsonl_rows(
-    text: IO[str], path: Path, kind: str
-) -> Iterator[tuple[int, dict[str, Any] | MalformedRow]]:
-    checked = False
-    number = 0
-    for line in text:
-        if not line.strip():
+def _malformed(fields: list[str], layout: CsvLayout) -> MalformedRow:
+    def at(position: int | None) -> str | None:
+        if position is None or position >= len(fields):
+            return None
+        return fields[position].strip() or None
+
+    source_at, id_at = layout.key_positions
+    return MalformedRow(
+        f"{len(fields)} fields where the header has {len(layout.header)}",
+        layout.delimiter.join(fields),
+        (at(source_at), at(id_at)),
+    )
+
+
+# -- JSON Lines and JSON arrays ----------------------------------------------------------
+
+
+class _Plans:
+    """Header plans of JSON objects, one per key layout (objects of one input may differ:
+    an API leaves out empty fields). The first layout is checked and reported."""
+
+    def __init__(self, kind: str, mapping: ColumnMapping, origin: str) -> None:
+        self.kind = kind
+        self.mapping = mapping
+        self.origin = origin
+        self.first: HeaderPlan | None = None
+        self._plans: dict[tuple[str, ...], HeaderPlan] = {}
+
+    def row(self, value: Mapping[str, Any]) -> dict[str, Any]:
+        keys = tuple(value)
+        plan = self._plans.get(keys)
+        if plan is None:
+            if self.first is None:
+                plan = self.first = _checked_plan(list(keys), self.kind, self.mapping, self.origin)
+            else:
+                plan = plan_header(list(keys), self.kind, self.mapping, strict=False)
+            if len(self._plans) < 1024:
+                self._plans[keys] = plan
+        if plan.identity:
+            return value if isinstance(value, dict) else dict(value)
+        return dict(zip(plan.names, value.values(), strict=True))
+
+
+def _json_source(
+    source: _Input, text: IO[str], kind: str, mapping: ColumnMapping, fmt: str, encoding: str
+) -> RowSource:
+    origin = _origin(source.path)
+    plans = _Plans(kind, mapping, origin)
+    first = text.read(1)
+    while first.isspace():
+        first = text.read(1)
+    if fmt == "json" and first != "[":
+        fmt = "jsonl"  # a .json file of one object per line
+    lines = _json_array(text, origin) if first == "[" else _json_lines(first, text)
+    rows = _json_rows(lines, plans, origin)
+    first_row = next(rows, None)  # reads the first object: bad columns fail before writes
+
+    def all_rows() -> Iterator[tuple[int, dict[str, Any] | MalformedRow]]:
+        if first_row is not None:
+            yield first_row
+        yield from rows
+
+    reading = _reading(source, kind, "json" if first == "[" else "jsonl", all_rows())
+    used = plans.first.used if plans.first is not None else MappingUsed(format="")
+    reading.mapping = used.model_copy(update={"format": reading.fmt, "encoding": encoding})
+    return reading
+
+
+def _json_lines(first: str, text: IO[str]) -> Iterator[str | MalformedRow]:
+    """The lines of JSON Lines text whose first character was already read."""
+    line = first + text.readline()
+    while line:
+        if line.strip():
+            yield line
+        line = text.readline()
+
+
+_DECODER: Final = json.JSONDecoder()
+_ARRAY_CHUNK: Final = 1 << 16
+_MAX_ELEMENT: Final = 64 << 20
+
+
+def _json_array(text: IO[str], origin: str) -> Iterator[str | MalformedRow | Any]:
+    """The elements of a JSON array (its '[' already read), parsed one by one as the text
+    streams in; a syntax error stops the input (nothing after it can be told apart)."""
+    buffer = ""
+    position = 0
+    done = False
+    while True:
+        stripped = _skip(buffer, position)
+        if stripped >= len(buffer) and not done:
+            more = text.read(_ARRAY_CHUNK)
+            buffer, position, done = buffer[position:] + more, 0, not more
             continue
-        number += 1
+        position = stripped
+        if position < len(buffer) and buffer[position] == "]":
+            return
+        if position >= len(buffer):
+            raise InputFormatError(f"{origin}: the JSON array is not closed")
         try:
-            value = json.loads(line)
-        except json.JSONDecodeError:
-            yield number, MalformedRow("not a JSON object", line.rstrip("\n"))
+            value, end = _DECODER.raw_decode(buffer, position)
+        except json.JSONDecodeError as error:
+            if not done and _cut_short(error, buffer, position):
+                more = text.read(_ARRAY_CHUNK)
+                buffer, position, done = buffer[position:] + more, 0, not more
+                continue
+            raise InputFormatError(
+                f"{origin}: not valid JSON ({error.msg}); the rows before it were read"
+            ) from None
+        if end >= len(buffer) and not done:  # a number may go on in the next chunk
+            more = text.read(_ARRAY_CHUNK)
+            buffer, position, done = buffer[position:] + more, 0, not more
             continue
+        yield _Parsed(value)
+        position = end
+
+
+def _cut_short(error: json.JSONDecodeError, buffer: str, position: int) -> bool:
+    """Whether the element may only be cut by the chunk's end: the error is at the end
+    (or in a string still open there), and the element is not past the size limit."""
+    if len(buffer) - position > _MAX_ELEMENT:
+        return False
+    return error.pos >= len(buffer) - 1 or error.msg.startswith("Unterminated string")
+
+
+def _skip(buffer: str, position: int) -> int:
+    """Past whitespace and one separating comma."""
+    length = len(buffer)
+    while position < length and (buffer[position].isspace() or buffer[position] == ","):
+        position += 1
+    return position
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    value: Any
+
+
+def _json_rows(
+    items: Iterator[Any], plans: _Plans, origin: str
+) -> Iterator[tuple[int, dict[str, Any] | MalformedRow]]:
+    number = 0
+    for item in items:
+        number += 1
+        if isinstance(item, _Parsed):
+            value, text = item.value, None
+        else:
+            text = item.rstrip("\n")
+            try:
+                value = json.loads(item)
+            except json.JSONDecodeError:
+                yield number, MalformedRow("not a JSON object", text)
+                continue
         if not isinstance(value, dict):
-            yield number, MalformedRow("not a JSON object", line.rstrip("\n"))
+            yield number, MalformedRow("not a JSON object", text or json.dumps(value)[:1000])
             continue
-        row = dict(zip(normalize_header(list(value), kind), value.values(), strict=True))
-        if not checked:
-            check_columns(list(row), kind, path.name)
-            checked = True
-        yield number, row
-    if not checked:
-        raise SchemaError(f"{path.name}: no rows")
+        yield number, plans.row(value)
+    if plans.first is None:
+        raise SchemaError(f"{origin}: no rows")
 
 
-def _parquet_rows(path: Path, kind: str, size: int) -> RowSource:
+# -- Parquet -----------------------------------------------------------------------------
+
+
+def _parquet_rows(source: _Input, kind: str, mapping: ColumnMapping) -> RowSource:
     try:
         import pyarrow.parquet as pq
     except ImportError as error:  # pragma: no cover - pyarrow is a required dependency
         raise MissingDependencyError("pyarrow", "parquet") from error
+    origin = _origin(source.path)
+    target: Any = source.path
+    if str(source.path) == STDIN:
+        target = io.BytesIO(source.stream.read())  # Parquet's footer is at the end
     try:
-        parquet = pq.ParquetFile(path)
+        parquet = pq.ParquetFile(target)
     except Exception as error:  # pyarrow raises its own ArrowInvalid / OSError
-        raise InputFormatError(f"{path.name}: not a readable Parquet file") from error
-    header = normalize_header(list(parquet.schema_arrow.names), kind)
-    check_columns(header, kind, path.name)
+        raise InputFormatError(f"{origin}: not a readable Parquet file") from error
+    plan = _checked_plan(list(parquet.schema_arrow.names), kind, mapping, origin)
     total = parquet.metadata.num_rows
     done = [0]
 
@@ -231,13 +556,24 @@ def _parquet_rows(path: Path, kind: str, size: int) -> RowSource:
                 columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
                 for values in zip(*columns, strict=True):
                     number += 1
-                    yield number, dict(zip(header, values, strict=True))
+                    yield number, dict(zip(plan.names, values, strict=True))
                 done[0] = number
         finally:
             parquet.close()
+            source.raw.close()
 
     # progress for Parquet is counted in rows, not bytes
-    return RowSource(path, kind, "parquet", size, rows(), lambda: done[0], total_rows=total)
+    return RowSource(
+        source.path,
+        kind,
+        "parquet",
+        source.size,
+        rows(),
+        lambda: done[0],
+        total_rows=total,
+        close=source.raw.close,
+        mapping=plan.used.model_copy(update={"format": "parquet"}),
+    )
 
 
 # -- CSV in blocks, for worker processes ------------------------------------------------
@@ -275,13 +611,11 @@ class CsvBlocks:
         self,
         raw: IO[bytes],
         stream: IO[bytes],
-        header: list[str],
-        dialect: str,
+        layout: CsvLayout,
         block_bytes: int = BLOCK_BYTES,
         max_block_bytes: int = MAX_BLOCK_BYTES,
     ) -> None:
-        self.header = header
-        self.dialect = dialect
+        self.layout = layout
         self._raw = raw
         self._stream = stream
         self._block_bytes = block_bytes
@@ -330,9 +664,13 @@ class CsvBlocks:
                 yield data
 
         text = io.TextIOWrapper(
-            io.BufferedReader(_IterStream(chunks())), encoding="utf-8", newline=""
+            io.BufferedReader(_IterStream(chunks())),
+            encoding=self.layout.block_encoding,
+            errors=FALLBACK_ERRORS,
+            newline="",
         )
-        return csv_rows_from_fields(csv.reader(text, dialect=self.dialect), self.header, start)
+        reader = csv.reader(text, delimiter=self.layout.delimiter)
+        return csv_rows_from_fields(reader, self.layout, start)
 
 
 def _last_row_end(buffer: bytes) -> int:
@@ -372,54 +710,46 @@ class _IterStream(io.RawIOBase):
         return size
 
 
-def open_csv_blocks(path: str | os.PathLike[str], kind: str) -> CsvBlocks | None:
-    """A CSV file's rows as blocks for worker processes; None when the file is not CSV or
-    its header line is one the row reader would split differently (then read it by row).
+def open_csv_blocks(source: RowSource) -> CsvBlocks | None:
+    """A CSV file's rows as blocks for worker processes; None when the input is not a CSV
+    file (stdin, JSON, Parquet), its encoding is not ASCII-compatible (UTF-16), or its
+    header line is one the row reader would split differently (then read it by row).
 
-    Call after `open_rows` has checked the file: this only re-reads its header.
+    Call with the `open_rows` source of the file: this only re-reads its header line.
     """
-    file_path = Path(path)
-    if detect_format(file_path) != "csv":
+    layout = source.csv
+    if layout is None or source.is_stdin or not layout.ascii_compatible:
         return None
-    raw, stream = _open_binary(file_path)
+    opened = _open_input(source.path)
+    raw, stream = opened.raw, opened.stream
     try:
         line = stream.readline()
-        # the row reader's header is the first line ending in \n, \r\n or \r: refuse a
-        # lone \r before the end, where the two readings would differ
-        body = line[:-2] if line.endswith(b"\r\n") else line[:-1]
-        if not line.endswith(b"\n") or b"\r" in body:
-            raw.close()
-            return None
-        sample = line.decode("utf-8-sig")
-    except (UnicodeDecodeError, OSError):
+    except OSError:
         raw.close()
         return None
-    dialect = (
-        "excel-tab"
-        if file_path.suffix.lower() == ".tsv" or ("\t" in sample and "," not in sample)
-        else "excel"
-    )
-    header_rows = list(csv.reader([sample], dialect=dialect))
-    if not header_rows:
+    # the row reader's header is the first line ending in \n, \r\n or \r: refuse a
+    # lone \r before the end, where the two readings would differ
+    body = line[:-2] if line.endswith(b"\r\n") else line[:-1]
+    if not line.endswith(b"\n") or b"\r" in body:
         raw.close()
         return None
-    return CsvBlocks(raw, stream, normalize_header(header_rows[0], kind), dialect)
+    return CsvBlocks(raw, stream, layout)
 
 
 def parse_csv_block(
-    data: bytes, header: list[str], dialect: str
+    data: bytes, layout: CsvLayout
 ) -> tuple[list[tuple[int, dict[str, Any] | MalformedRow]], bool]:
     """The rows of one block (numbered from 1), and whether it ended where a row ends.
 
     A block that does not end with a newline is the file's last: it always counts as ended.
     """
-    text = data.decode("utf-8")
+    text = data.decode(layout.block_encoding, FALLBACK_ERRORS)
     checked = text.endswith("\n")
     if checked:
         text += _END_OF_BLOCK
-    fields = list(csv.reader(io.StringIO(text, newline=""), dialect=dialect))
+    fields = list(csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter))
     ended = not checked
     if checked and fields and fields[-1] == [_END_OF_BLOCK]:
         fields.pop()
         ended = True
-    return list(csv_rows_from_fields(fields, header)), ended
+    return list(csv_rows_from_fields(fields, layout)), ended

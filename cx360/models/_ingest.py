@@ -6,22 +6,26 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from cx360.models._mapping import MappingUsed
+
 
 class QuarantineReason(StrEnum):
     """Why a row was quarantined instead of stored. Stored in the quarantine table."""
 
     MISSING_KEY = "missing_key"
     """`source`, `source_record_id` (or `interaction_id`) is empty."""
-    UNPARSEABLE_TIMESTAMP = "unparseable_timestamp"
-    """`observed_at` / `occurred_at` is not a date-time we can read."""
     WRONG_TYPE = "wrong_type"
-    """A value is not text (e.g. a float phone number that lost its leading zeros)."""
+    """A key is not text (a float, a list); elsewhere a wrong type is a value issue for
+    ingest, and refused by real time."""
     MALFORMED_ROW = "malformed_row"
     """The row itself cannot be read (bad JSON line, wrong number of CSV fields)."""
     VALUE_TOO_LONG = "value_too_long"
-    """A key or value exceeds the store's limits."""
+    """A key exceeds the store's limits (or, in real time, an interaction's short text)."""
+    UNPARSEABLE_TIMESTAMP = "unparseable_timestamp"
+    """Real time only: `observed_at` / `occurred_at` cannot be read (ingest keeps the row
+    with the time unknown, a value issue)."""
     INVALID_COUNTRY = "invalid_country"
-    """`country` is not an ISO 3166 alpha-2 code."""
+    """Real time only: `country` names no country (ingest keeps the row, a value issue)."""
 
 
 class IngestReport(BaseModel):
@@ -35,7 +39,27 @@ class IngestReport(BaseModel):
     unchanged: int = 0
     quarantined: int = 0
     quarantine_reasons: dict[str, int] = Field(default_factory=dict)
+    value_issues: dict[str, int] = Field(
+        default_factory=dict,
+        description="Stored rows with a bad value, by `<column>:<issue>` (e.g. "
+        "'observed_at:unparseable', 'phone:invalid', 'phone:extra_values'): the row is kept "
+        "with that field unknown and its raw value; each row lists its own in `issues`.",
+    )
+    quarantine_forgotten: int = Field(
+        default=0,
+        description="Quarantine entries of earlier ingests dropped: their rows were stored "
+        "now, or their file was ingested again (the rows still bad are listed again).",
+    )
+    mapping: MappingUsed | None = Field(
+        default=None, description="How the input was read and its columns mapped."
+    )
     seconds: float = 0.0
+
+    @property
+    def mostly_set_aside(self) -> bool:
+        """More than half of the rows were quarantined: most likely the input is not
+        what it was taken for (another delimiter, another kind of file)."""
+        return self.rows > 0 and self.quarantined * 2 > self.rows
 
     @property
     def stored(self) -> int:

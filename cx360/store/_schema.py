@@ -191,6 +191,8 @@ interactions = Table(
     Column("batch_id", Id, ForeignKey("ingest_batches.id")),
     Column("ingested_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+    # value problems found at ingest, space-separated codes (`occurred_at:unparseable`)
+    Column("issues", Text),
     Index(None, "source", "source_record_id"),
     Index(None, "case_id"),
 )
@@ -219,6 +221,9 @@ quarantine = Table(
     Column("row_number", Integer),
     Column("reason", String(32), nullable=False),
     Column("column_name", String(64)),
+    # the row's key, when it has one: a later ingest that stores the key forgets the row
+    Column("source", String(64)),
+    Column("record_key", String(255)),  # source_record_id, or interaction_id
     Column("raw", JSON, nullable=False),
     Column("created_at", Timestamp, nullable=False),
     Index(None, "batch_id"),

@@ -37,7 +37,7 @@ def _by_rows(path: Path) -> Rows:
 def _by_blocks(path: Path, block_bytes: int, max_block_bytes: int = 1 << 20) -> Rows:
     """Rows as the pipeline assembles them: block by block, row numbers made file-wide, and
     the rest row by row from the first block that did not end on a row."""
-    blocks = open_csv_blocks(path, "records")
+    blocks = open_csv_blocks(open_rows_(path, "records"))
     assert blocks is not None
     blocks._block_bytes = block_bytes
     blocks._max_block_bytes = max_block_bytes
@@ -50,7 +50,7 @@ def _by_blocks(path: Path, block_bytes: int, max_block_bytes: int = 1 << 20) -> 
     except BlockReadError:  # the rest is read row by row
         pass
     for index, data in enumerate(handed):
-        rows, ended = parse_csv_block(data, blocks.header, blocks.dialect)
+        rows, ended = parse_csv_block(data, blocks.layout)
         if not ended:
             redo = handed[index:]
             break
@@ -150,8 +150,10 @@ def test_last_line_without_newline(tmp_path: Path) -> None:
 def test_header_with_a_lone_carriage_return_is_not_read_in_blocks(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_bytes(b"source,source_record_id,phone\rweb,1,300\r")
-    assert open_csv_blocks(path, "records") is None
-    assert open_csv_blocks(tmp_path / "x.jsonl", "records") is None
+    assert open_csv_blocks(open_rows_(path, "records")) is None
+    jsonl = tmp_path / "x.jsonl"
+    jsonl.write_text('{"source": "web", "source_record_id": "1", "phone": "300"}\n')
+    assert open_csv_blocks(open_rows_(jsonl, "records")) is None
 
 
 _FIELD = st.text(alphabet=st.sampled_from(list('ab ,"\n\r\té🌸')), max_size=8)
@@ -192,7 +194,7 @@ def _stored(store: Store) -> tuple[list[Any], list[Any]]:
 
 
 def _tiny_blocks(path: Path) -> Iterator[CsvBlocks]:
-    blocks = open_csv_blocks(path, "records")
+    blocks = open_csv_blocks(open_rows_(path, "records"))
     assert blocks is not None
     blocks._block_bytes = 300
     try:

@@ -96,27 +96,36 @@ def test_csv_bad_rows_are_quarantined_and_counted(tmp_path: Path, store: Store) 
     assert report is not None
     assert report.rows == 5
     assert report.stored + report.quarantined == report.rows
-    assert report.quarantine_reasons == {
-        "missing_key": 1,
-        "malformed_row": 1,
-        "unparseable_timestamp": 1,
-    }
+    assert report.quarantine_reasons == {"missing_key": 1, "malformed_row": 1}
+    # a bad date is a value issue: the row is stored with the field unknown
+    assert report.value_issues == {"observed_at:unparseable": 1}
     with store.connection() as conn:
         rows = conn.execute(
-            select(quarantine.c.row_number, quarantine.c.reason, quarantine.c.raw).order_by(
-                quarantine.c.row_number
-            )
+            select(
+                quarantine.c.row_number,
+                quarantine.c.reason,
+                quarantine.c.raw,
+                quarantine.c.source,
+                quarantine.c.record_key,
+            ).order_by(quarantine.c.row_number)
         ).all()
         kept = conn.execute(
             select(records.c.raw).where(records.c.source_record_id == "1")
         ).scalar_one()
-    assert [(r.row_number, r.reason) for r in rows] == [
-        (2, "missing_key"),
-        (3, "malformed_row"),
-        (4, "unparseable_timestamp"),
-    ]
+        late = conn.execute(
+            select(records.c.observed_at, records.c.issues, records.c.raw).where(
+                records.c.source_record_id == "4"
+            )
+        ).one()
+    assert [(r.row_number, r.reason) for r in rows] == [(2, "missing_key"), (3, "malformed_row")]
+    assert (rows[0].source, rows[0].record_key) == ("web", None)
     assert "Too" in rows[1].raw["line"]  # the line as given is kept
+    assert rows[1].raw["problem"] == "9 fields where the header has 7"
+    assert (rows[1].source, rows[1].record_key) == ("web", "3")  # as far as it can be told
     assert kept["favourite_colour"] == "blue"
+    assert late.observed_at is None
+    assert late.issues == "observed_at:unparseable"
+    assert late.raw["observed_at"] == "not a date"
 
 
 def test_jsonl_bad_lines_are_quarantined(tmp_path: Path, store: Store) -> None:
@@ -146,11 +155,13 @@ def test_file_without_required_columns_is_refused_before_writing(
     tmp_path: Path, store: Store
 ) -> None:
     path = tmp_path / "records.csv"
-    path.write_text("channel,id,name\nweb,1,Ana\n", encoding="utf-8")
+    path.write_text("channel,ref,pet\nweb,1,Ana\n", encoding="utf-8")
     with pytest.raises(SchemaError) as caught:
         Hub(store).ingest_files(path)
     assert caught.value.column == "source"
-    assert "source_record_id" in str(caught.value)
+    message = str(caught.value)
+    assert "source_record_id" in message
+    assert "--source NAME" in message and "--id-column" in message  # how to fix it
     assert _count(store, records) == 0
 
 

@@ -55,7 +55,8 @@ _ROWS: list[dict[str, Any]] = [
     },
     {"source": "web", "source_record_id": "w-2", "phone": "300 123 4567"},  # default country
     {"source": "web", "source_record_id": "", "phone": "1"},  # quarantined
-    {"source": "web", "source_record_id": "w-3", "phone": 3.5},  # quarantined: float
+    {"source": "web", "source_record_id": "w-3", "phone": 3.5},  # a float: a value issue
+    {"source": "web", "source_record_id": 4.5, "phone": "1"},  # quarantined: a float key
 ]
 
 
@@ -67,7 +68,7 @@ def test_values_are_the_prepared_record_in_column_order() -> None:
     countries = {"web": "CO"}
     for number, row in enumerate(_ROWS, 1):
         values = prepare_record_values(row, number, countries)
-        record = prepare_record(row, number, countries)
+        record = prepare_record(row, number, countries, strict=False)
         if isinstance(record, Quarantined):
             assert values == record
             continue
@@ -94,7 +95,7 @@ _TEXT = st.one_of(st.none(), st.text(max_size=30), st.sampled_from(["", " ", "0"
 )
 def test_values_and_record_agree_on_any_row(row: dict[str, Any]) -> None:
     values = prepare_record_values(row, 1, {"app": "MX"})
-    record = prepare_record(row, 1, {"app": "MX"})
+    record = prepare_record(row, 1, {"app": "MX"}, strict=False)
     if isinstance(record, Quarantined):
         assert values == record
     else:
@@ -102,6 +103,29 @@ def test_values_and_record_agree_on_any_row(row: dict[str, Any]) -> None:
         assert dict(zip(RECORD_VALUE_COLUMNS, values, strict=True)) == record
         codec = codec_for("records", True)
         assert codec.encode_values(values) == codec.encode(record)
+
+
+def test_strict_preparation_refuses_unreadable_values_and_names_the_column() -> None:
+    """Real time refuses what ingest keeps as a value issue: its caller can fix it."""
+    base = {"source": "web", "source_record_id": "w-9"}
+    cases = [
+        ({"observed_at": "yesterday-ish"}, "unparseable_timestamp", "observed_at"),
+        ({"phone": 3.5}, "wrong_type", "phone"),
+        ({"country": "Narnia"}, "invalid_country", "country"),
+    ]
+    for changes, reason, column in cases:
+        refused = prepare_record({**base, **changes}, None)
+        assert isinstance(refused, Quarantined)
+        assert (refused.reason.value, refused.column) == (reason, column)
+        kept = prepare_record({**base, **changes}, None, strict=False)
+        assert not isinstance(kept, Quarantined)
+        assert column in kept["issues"]
+    # what is readable is accepted by both: a country's name, a day-first time
+    row = {**base, "country": "Colombia", "observed_at": "14/06/2024 10:50", "phone": "300"}
+    for strict in (True, False):
+        record = prepare_record(row, None, strict=strict)
+        assert not isinstance(record, Quarantined)
+        assert record["country"] == "CO" and record["observed_at"].hour == 10
 
 
 def _by_fields(value: datetime) -> str:
