@@ -15,6 +15,13 @@ frequency, and last by the value itself (so the outcome never depends on row ord
 - ``mobile`` (phones): mobile beats "fixed line or mobile" beats the rest.
 
 The golden value's provenance is the record that best supports it under the same chain.
+
+Values written by people (a name, an address, a city) are grouped on a folded key, so
+``Londoño`` and ``LONDONO`` are one value. The golden one is shown in its best form
+attested on the customer's records (`_best_written`): the one keeping the most accented
+letters (they cannot be put back once lost), then mixed case over all capitals or all
+lower case, then the form most records write; its provenance is the best record writing
+it that way.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ _ANY_ATTRIBUTE: Final = frozenset({"source_priority", "most_recent", "most_frequ
 _ONLY_FOR: Final = {"most_complete": "name", "valid": "national_id", "mobile": "phone"}
 _OLDEST: Final = datetime.min.replace(tzinfo=UTC)
 _MOBILE_RANK: Final = {"mobile": 2, "fixed_line_or_mobile": 1}
+# Attributes whose display is written by people, in forms the key does not tell apart.
+_WRITTEN: Final = frozenset({"name", "address", "city"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,11 +238,34 @@ def _measure(value: _Value, chain: Sequence[str]) -> None:
     )
 
 
-def _best_holder(value: _Value) -> tuple[_Held, _Reading]:
+def _best_holder(value: _Value, among: Sequence[int] | None = None) -> tuple[_Held, _Reading]:
     metrics, holders = value.holder_metrics, value.holders
     assert metrics is not None
-    best = max(range(len(holders)), key=lambda i: (*metrics[i], holders[i][0].row["id"]))
+    candidates = range(len(holders)) if among is None else among
+    best = max(candidates, key=lambda i: (*metrics[i], holders[i][0].row["id"]))
     return holders[best]
+
+
+def written_quality(text: str) -> tuple[int, bool]:
+    """How much of a written form survives: accented letters, and mixed case."""
+    accents = sum(1 for ch in text if not ch.isascii() and ch.isalpha())
+    return accents, any(ch.isupper() for ch in text) and any(ch.islower() for ch in text)
+
+
+def _best_written(value: _Value) -> tuple[_Held, _Reading]:
+    """The holder of the value's best written form (see the module docstring); the best
+    holder of all when every record writes it alike."""
+    best = _best_holder(value)
+    forms: dict[str, list[int]] = {}
+    for i, (_, reading) in enumerate(value.holders):
+        forms.setdefault(reading.display, []).append(i)
+    if len(forms) == 1:
+        return best
+    chosen = max(
+        forms,
+        key=lambda d: (written_quality(d), len(forms[d]), d == best[1].display, d),
+    )
+    return best if chosen == best[1].display else _best_holder(value, forms[chosen])
 
 
 def golden_value(
@@ -267,7 +299,7 @@ def _golden_value(
             (r for r, a, b in zip(full, winner.metrics, runner_up.metrics, strict=True) if a != b),
             "tie",
         )
-    held, reading = _best_holder(winner)
+    held, reading = _best_written(winner) if attribute in _WRITTEN else _best_holder(winner)
     row = held.row
     return GoldenValue(
         value=reading.display,
