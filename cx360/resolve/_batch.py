@@ -3,25 +3,31 @@
 Steps: load the normalized features → train the model once (or reuse the stored one) →
 score candidate pairs (Splink on DuckDB, or on Spark with `engine="spark"`) → cluster
 strongest-first under the guards → give clusters stable customer IDs → write all of it in
-one transaction.
+one transaction (through `store/_customers.py`, the one writer of customers and links).
+
+A full run and an incremental one take these same steps (`_Run`); their scope decides
+which records are loaded and scored and which are clustered again: every record
+(`_FullScope`), or the records new or changed since the last run with the components
+they touch (`_IncrementalScope`, see `_incremental`).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import duckdb
 import numpy as np
 import pyarrow as pa
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select
 
 from cx360._errors import ConfigurationError
 from cx360.models import ResolveReport
@@ -39,7 +45,9 @@ from cx360.resolve._features import FEATURE_COLUMNS, TF_COLUMNS
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._ids import Assignment, assign_ids
 from cx360.resolve._incremental import (
-    chunks,
+    Component,
+    Features,
+    ScoringScope,
     dirty_records,
     features_table,
     load_rows,
@@ -48,6 +56,7 @@ from cx360.resolve._incremental import (
     touched_component,
 )
 from cx360.resolve._overrides import ActiveOverrides, active_overrides
+from cx360.resolve._run_state import FinishedRun, RunState, last_finished_run
 from cx360.resolve._spark import SparkEngine, SparkOptions
 from cx360.resolve._splink import (
     SplinkRun,
@@ -57,9 +66,16 @@ from cx360.resolve._splink import (
 )
 from cx360.resolve._training import train
 from cx360.store import Store, utcnow
+from cx360.store._customers import (
+    add_links,
+    alias_customers,
+    assign_records,
+    create_customers,
+    delete_links,
+    link_rows,
+    replace_pairs,
+)
 from cx360.store._schema import (
-    customers,
-    match_edges,
     models,
     record_customers,
     record_links,
@@ -163,41 +179,6 @@ def _positions(
     return [pairs[k][0] for k in kept], [(int(found[k, 0]), int(found[k, 1])) for k in kept]
 
 
-@dataclass(frozen=True, slots=True)
-class _LastRun:
-    model_id: int
-    match_weight: float
-    name_only_match_weight: float
-    sole_holder_match_weight: float | None
-    limits: dict[str, Any]
-    max_batch_id: int
-    overrides: list[int] | None  # active override ids (None: runs before they were noted)
-
-
-def _last_run(conn: Connection) -> _LastRun | None:
-    """The latest finished run, if it left what an incremental run builds on."""
-    row = conn.execute(
-        select(resolution_runs.c.model_id, resolution_runs.c.stats)
-        .where(resolution_runs.c.status == "done")
-        .order_by(resolution_runs.c.id.desc())
-        .limit(1)
-    ).first()
-    state = (row.stats or {}).get("incremental_state") if row else None
-    if row is None or row.model_id is None or not state:
-        return None
-    return _LastRun(
-        int(row.model_id),
-        state["match_weight"],
-        # runs before name-only pairs had their own weight used one for every pair
-        state.get("name_only_match_weight", state["match_weight"]),
-        # runs before sole-holder links kept no pairs below the link weight
-        state.get("sole_holder_match_weight"),
-        state["limits"],
-        state["max_batch_id"],
-        state.get("overrides"),
-    )
-
-
 def _frozen_frequencies(conn: Connection, model_id: int) -> dict[str, pa.Table] | None:
     tables: dict[str, pa.Table] = {}
     for column in TF_COLUMNS:
@@ -216,6 +197,34 @@ def _frozen_frequencies(conn: Connection, model_id: int) -> dict[str, pa.Table] 
     return tables
 
 
+@dataclass(slots=True)
+class _Model:
+    """The matching model a run scores with: the stored one (its id, parameters and the
+    term frequencies frozen with it), or what this run trains and computes."""
+
+    id: int | None = None
+    params: dict[str, Any] | None = None
+    frequencies: dict[str, pa.Table] | None = None
+    new_frequencies: bool = False  # computed by this run: stored with the model
+
+    @classmethod
+    def stored(cls, conn: Connection) -> _Model:
+        latest = _latest_model(conn)
+        if latest is None:
+            return cls()
+        model_id, params = latest
+        return cls(model_id, params, _frozen_frequencies(conn, model_id))
+
+    def builds_on(self, last: FinishedRun | None, options: ResolveOptions) -> RunState | None:
+        """The last run's state when this run can be incremental: same model (with its
+        frequencies), link rule and guard limits as the last run, and `full` not asked."""
+        if options.full or self.id is None or self.params is None or self.frequencies is None:
+            return None
+        if last is None or last.state is None or last.model_id != self.id:
+            return None
+        return last.state if last.state.settings_match(options.rule, options.limits) else None
+
+
 def resolve_store(store: Store, options: ResolveOptions | None = None) -> ResolveReport:
     """Resolve every record in the store into customers (see module docstring).
 
@@ -232,24 +241,13 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
         )
     started = time.perf_counter()
     with store.connection() as conn:
-        stored_model = None if options.retrain else _latest_model(conn)
-        last = _last_run(conn)
-        model_id, model = stored_model if stored_model else (None, None)
-        frequencies = _frozen_frequencies(conn, model_id) if model_id is not None else None
-    if (
-        not options.full
-        and model_id is not None
-        and model is not None
-        and frequencies is not None
-        and last is not None
-        and last.model_id == model_id
-        and last.match_weight == options.match_weight
-        and last.name_only_match_weight == options.name_only_match_weight
-        and last.sole_holder_match_weight == options.sole_holder_match_weight
-        and last.limits == asdict(options.limits)
-    ):
-        return _resolve_increment(store, options, last, model_id, model, frequencies, started)
-    return _resolve_all(store, options, model_id, model, frequencies, started)
+        model = _Model() if options.retrain else _Model.stored(conn)
+        last = last_finished_run(conn)
+    state = model.builds_on(last, options)
+    load: Callable[[Connection], _Scope] = (
+        _FullScope.load if state is None else functools.partial(_IncrementalScope.load, state)
+    )
+    return _Run(store, options, model, started).resolve(load)
 
 
 def _duckdb(spill: str) -> duckdb.DuckDBPyConnection:
@@ -282,209 +280,317 @@ def _engine(
             con.close()
 
 
-def _resolve_all(
-    store: Store,
-    options: ResolveOptions,
-    model_id: int | None,
-    model: dict[str, Any] | None,
-    frequencies: dict[str, pa.Table] | None,
-    started: float,
-) -> ResolveReport:
-    """A full run: score every candidate pair, cluster every record."""
-    seconds: dict[str, float] = {}
-    options.stage("load")
-    with store.connection() as conn:
-        max_batch_id = conn.execute(select(func.max(records.c.batch_id))).scalar() or 0
+@dataclass(slots=True)
+class _Clustering:
+    """What a run clusters: records (ordered by id) with their features, the scored pairs
+    among them, and their customers before the run."""
+
+    table: pa.Table
+    rows: Sequence[dict[str, Any]]
+    edges: pa.Table
+    previous: dict[int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Totals:
+    """What the store holds after a run's writes: records, customers, and the links
+    (by kind) of the records the run did not cluster again."""
+
+    records: int
+    customers: int
+    kept_links: Mapping[str, int]
+
+
+class _Scope(Protocol):
+    """Which records a run scores and clusters again: all (`_FullScope`), or those new or
+    changed since the last run and the components they touch (`_IncrementalScope`)."""
+
+    @property
+    def mode(self) -> Literal["full", "incremental"]: ...
+
+    @property
+    def records_scored(self) -> int: ...
+
+    @property
+    def rescored(self) -> Sequence[int] | None:
+        """Whose kept pairs the scored ones replace (None: every record's)."""
+        ...
+
+    def score(self, run: _Run) -> pa.Table:
+        """The scored pairs that can link (`linking_pairs`)."""
+        ...
+
+    def clustering(self, run: _Run, scored: pa.Table) -> _Clustering: ...
+
+    def reclustered(self, record_ids: list[int]) -> list[int] | None:
+        """Whose links the run replaces (None: every record's)."""
+        ...
+
+    def totals(self, conn: Connection, record_ids: list[int], labels: list[int]) -> _Totals: ...
+
+
+@dataclass(slots=True)
+class _Run:
+    """One resolution run: load, score, cluster, write, the same steps whatever its scope."""
+
+    store: Store
+    options: ResolveOptions
+    model: _Model
+    started: float
+    seconds: dict[str, float] = field(default_factory=dict)
+    splink: SplinkRun = field(default_factory=SplinkRun)
+    steward: ActiveOverrides = field(default_factory=ActiveOverrides)
+    max_batch_id: int = 0
+
+    def resolve(self, load: Callable[[Connection], _Scope]) -> ResolveReport:
+        options, seconds = self.options, self.seconds
+        options.stage("load")
+        with self.store.connection() as conn:
+            self.max_batch_id = int(
+                conn.execute(select(func.max(records.c.batch_id))).scalar() or 0
+            )
+            self.steward = active_overrides(conn)
+            scope = load(conn)
+        seconds["load"] = time.perf_counter() - self.started
+        scored = scope.score(self)
+        seconds.update(self.splink.seconds)
+        work = scope.clustering(self, scored)
+
+        step = time.perf_counter()
+        options.stage("cluster")
+        clustered, refused = _cluster(work.table, work.rows, work.edges, self.steward, options)
+        seconds["cluster"] = time.perf_counter() - step
+
+        step = time.perf_counter()
+        options.stage("write")
+        report = self._write(scope, scored, work, clustered, refused)
+        seconds["write"] = time.perf_counter() - step
+        seconds["total"] = time.perf_counter() - self.started
+        report.seconds = seconds
+        return report
+
+    def predict(self, session: SplinkSession) -> pa.Table:
+        """The pairs of the session's records scored with the model, down to the lowest
+        weight at which a pair can link."""
+        assert self.model.params is not None
+        assert self.model.frequencies is not None
+        return predict_edges(
+            session,
+            self.model.params,
+            min_match_weight=self.options.rule.scoring_floor,
+            frequencies=self.model.frequencies,
+            run=self.splink,
+        )
+
+    def _write(
+        self,
+        scope: _Scope,
+        scored: pa.Table,
+        work: _Clustering,
+        clustered: ClusterResult,
+        refused: list[int],
+    ) -> ResolveReport:
+        """Write the run's outcome in one transaction: the model if new, the kept pairs,
+        the customers, the links and the run itself; its report."""
+        record_ids = work.table.column("unique_id").to_numpy().tolist()
+        assignment = assign_ids(clustered.labels, record_ids, work.previous)
+        now = utcnow()
+        with self.store.transaction() as conn:
+            model_id = self._store_model(conn, len(record_ids), now)
+            replace_pairs(conn, model_id, _pairs(scored), scope.rescored)
+            changed = _write_customers(
+                conn, record_ids, clustered.labels, assignment, work.previous, now
+            )
+            delete_links(conn, scope.reclustered(record_ids))
+            totals = scope.totals(conn, record_ids, clustered.labels)
+            report = ResolveReport(
+                records=totals.records,
+                customers=totals.customers,
+                new_customers=len(assignment.created),
+                merged_customers=len(assignment.merged),
+                split_customers=len(assignment.split),
+                records_reassigned=changed,
+                mode=scope.mode,
+                records_scored=scope.records_scored,
+                candidate_pairs=scored.num_rows,
+                links=totals.kept_links.get("model", 0) + len(clustered.links),
+                sole_holder_links=(
+                    totals.kept_links.get("sole_holder", 0) + len(clustered.sole_holder)
+                ),
+                blocked_by_guards=dict(clustered.blocked),
+                override_links=len(clustered.forced),
+                overrides_refused=refused,
+                model_id=model_id,
+                seconds=self.seconds,
+            )
+            run_id = _finish_run(conn, report, self, now)
+            add_links(conn, _run_links(record_ids, clustered, run_id, now))
+        return report
+
+    def _store_model(self, conn: Connection, records_seen: int, now: datetime) -> int:
+        """The model's id, storing it (and the frequencies this run computed) when new."""
+        model = self.model
+        model_id = model.id
+        if model_id is None:
+            model_id = int(
+                conn.execute(
+                    insert(models)
+                    .values(
+                        kind="splink", params=model.params, trained_on=records_seen, created_at=now
+                    )
+                    .returning(models.c.id)
+                ).scalar_one()
+            )
+        if model.new_frequencies:
+            assert model.frequencies is not None
+            _write_frequencies(conn, model_id, model.frequencies)
+        return model_id
+
+
+@dataclass(slots=True)
+class _FullScope:
+    """Every record scored and clustered (a first run, another model or settings, or
+    `full` asked)."""
+
+    table: pa.Table
+    rows: _Rows
+    previous: dict[int, str]
+    mode: Literal["full", "incremental"] = "full"
+    rescored: Sequence[int] | None = None
+
+    @classmethod
+    def load(cls, conn: Connection) -> _FullScope:
         table = load_features(conn)
-        steward = active_overrides(conn)
         previous = {
             int(rid): cid
             for rid, cid in conn.execute(
                 select(record_customers.c.record_id, record_customers.c.customer_id)
             )
         }
-    seconds["load"] = time.perf_counter() - started
+        return cls(table, _rows_of(table), previous)
 
-    run = SplinkRun()
-    new_frequencies = None
-    with _engine(options, seconds) as engine:
-        step = time.perf_counter()
-        session = SplinkSession(engine, table)
-        seconds["session"] = time.perf_counter() - step
-        rows = _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS})
-        if model is None:
-            options.stage("train")
-            model = train(session, table, rows, limits=options.limits, run=run)
-        if frequencies is None:
-            frequencies = new_frequencies = term_frequency_tables(session)
-        options.stage("score")
-        edges = predict_edges(
-            session,
-            model,
-            min_match_weight=options.rule.scoring_floor,
-            frequencies=frequencies,
-            run=run,
-        )
-    edges = linking_pairs(edges, table, options.rule)
-    seconds.update(run.seconds)
+    @property
+    def records_scored(self) -> int:
+        return int(self.table.num_rows)
 
-    step = time.perf_counter()
-    options.stage("cluster")
-    ids = table.column("unique_id").to_numpy()
-    clustered, refused = _cluster(table, rows, edges, steward, options)
-    seconds["cluster"] = time.perf_counter() - step
+    def score(self, run: _Run) -> pa.Table:
+        """Score every candidate pair, training the model first when there is none."""
+        with _engine(run.options, run.seconds) as engine:
+            step = time.perf_counter()
+            session = SplinkSession(engine, self.table)
+            run.seconds["session"] = time.perf_counter() - step
+            model = run.model
+            if model.params is None:
+                run.options.stage("train")
+                model.params = train(
+                    session, self.table, self.rows, limits=run.options.limits, run=run.splink
+                )
+            if model.frequencies is None:
+                model.frequencies = term_frequency_tables(session)
+                model.new_frequencies = True
+            run.options.stage("score")
+            edges = run.predict(session)
+        return linking_pairs(edges, self.table, run.options.rule)
 
-    step = time.perf_counter()
-    options.stage("write")
-    record_ids = ids.tolist()
-    assignment = assign_ids(clustered.labels, record_ids, previous)
-    now = utcnow()
-    with store.transaction() as conn:
-        if model_id is None:
-            model_id = int(
-                conn.execute(
-                    insert(models)
-                    .values(kind="splink", params=model, trained_on=len(ids), created_at=now)
-                    .returning(models.c.id)
-                ).scalar_one()
-            )
-        if new_frequencies is not None:
-            _write_frequencies(conn, model_id, new_frequencies)
-        _write_edges(conn, model_id, edges, None)
-        changed = _write_customers(conn, record_ids, clustered.labels, assignment, previous, now)
-        report = ResolveReport(
-            records=len(record_ids),
-            customers=len(set(clustered.labels)),
-            new_customers=len(assignment.created),
-            merged_customers=len(assignment.merged),
-            split_customers=len(assignment.split),
-            records_reassigned=changed,
-            mode="full",
-            records_scored=len(record_ids),
-            candidate_pairs=edges.num_rows,
-            links=len(clustered.links),
-            sole_holder_links=len(clustered.sole_holder),
-            blocked_by_guards=dict(clustered.blocked),
-            override_links=len(clustered.forced),
-            overrides_refused=refused,
-            model_id=model_id,
-            seconds=seconds,
-        )
-        run_id = _finish_run(conn, report, options, int(max_batch_id), steward, now)
-        _write_links(conn, _run_links(record_ids, clustered, run_id, now))
-    seconds["write"] = time.perf_counter() - step
-    seconds["total"] = time.perf_counter() - started
-    report.seconds = seconds
-    return report
+    def clustering(self, run: _Run, scored: pa.Table) -> _Clustering:
+        return _Clustering(self.table, self.rows, scored, self.previous)
+
+    def reclustered(self, record_ids: list[int]) -> list[int] | None:
+        return None
+
+    def totals(self, conn: Connection, record_ids: list[int], labels: list[int]) -> _Totals:
+        return _Totals(len(record_ids), len(set(labels)), {})
 
 
-def _resolve_increment(
-    store: Store,
-    options: ResolveOptions,
-    last: _LastRun,
-    model_id: int,
-    model: dict[str, Any],
-    frequencies: dict[str, pa.Table],
-    started: float,
-) -> ResolveReport:
-    """An incremental run (see `_incremental`): score the pairs of the dirty records,
-    re-cluster the components they touch, leave every other customer as it is."""
-    seconds: dict[str, float] = {}
-    options.stage("load")
-    with store.connection() as conn:
-        max_batch_id = conn.execute(select(func.max(records.c.batch_id))).scalar() or 0
-        steward = active_overrides(conn)
-        scope = scoring_scope(conn, dirty_records(conn, last.max_batch_id))
-    seconds["load"] = time.perf_counter() - started
+@dataclass(slots=True)
+class _IncrementalScope:
+    """The records new or changed since the last run (and their candidates) scored, the
+    components they touch clustered again (see `_incremental`)."""
 
-    run = SplinkRun()
-    options.stage("score")
-    if scope.dirty:
-        with _engine(options, seconds) as engine:
-            scoped = scope.table()
+    last: RunState
+    scoring: ScoringScope
+    mode: Literal["full", "incremental"] = "incremental"
+
+    @classmethod
+    def load(cls, last: RunState, conn: Connection) -> _IncrementalScope:
+        return cls(last, scoring_scope(conn, dirty_records(conn, last.max_batch_id)))
+
+    @property
+    def records_scored(self) -> int:
+        return len(self.scoring.dirty)
+
+    @property
+    def rescored(self) -> Sequence[int] | None:
+        return self.scoring.dirty
+
+    def score(self, run: _Run) -> pa.Table:
+        """Score the pairs of the dirty records (with the name blocks' sizes in the whole
+        store, so that Splink blocks them as a full run would)."""
+        run.options.stage("score")
+        if not self.scoring.dirty:
+            return _edges_schema().empty_table()
+        with _engine(run.options, run.seconds) as engine:
+            scoped = self.scoring.table()
             session = SplinkSession(
                 engine,
                 scoped,
-                pa.array(scope.dirty, pa.int64()),
-                block_sizes=scope.block_sizes,
+                pa.array(self.scoring.dirty, pa.int64()),
+                block_sizes=self.scoring.block_sizes,
             )
-            scored = linking_pairs(
-                predict_edges(
-                    session,
-                    model,
-                    min_match_weight=options.rule.scoring_floor,
-                    frequencies=frequencies,
-                    run=run,
-                ),
-                scoped,
-                options.rule,
-            )
-    else:
-        scored = _edges_schema().empty_table()
-    seconds.update(run.seconds)
+            return linking_pairs(run.predict(session), scoped, run.options.rule)
 
-    step = time.perf_counter()
-    options.stage("components")
-    new_edges = list(
-        zip(
-            scored.column("unique_id_l").to_pylist(),
-            scored.column("unique_id_r").to_pylist(),
-            scored.column("match_weight").to_pylist(),
-            strict=True,
-        )
-    )
-    active = [i for i, _, _ in (*steward.links, *steward.separations)]
-    with store.connection() as conn:
-        seeds = set(scope.dirty) | override_seeds(conn, active, last.overrides)
-        component = touched_component(
-            conn,
-            seeds,
-            [(left, right) for left, right, _ in new_edges],
-            [(left, right) for _, left, right in steward.links],
-        )
-        rows = {i: scope.rows[i] for i in component.ids if i in scope.rows}
-        load_rows(conn, component.ids, rows)
-    seconds["components"] = time.perf_counter() - step
-
-    step = time.perf_counter()
-    options.stage("cluster")
-    # pairs kept from earlier runs still hold unless they touch a record scored again
-    rescored = set(scope.dirty)
-    weights = {
-        pair: weight
-        for pair, weight in component.kept.items()
-        if pair[0] not in rescored and pair[1] not in rescored
-    }
-    weights.update({(left, right): weight for left, right, weight in new_edges})
-    pairs = [(pair, w) for pair, w in weights.items() if pair[0] in rows and pair[1] in rows]
-    edges = pa.table(
-        {
-            "unique_id_l": pa.array([p[0] for p, _ in pairs], pa.int64()),
-            "unique_id_r": pa.array([p[1] for p, _ in pairs], pa.int64()),
-            "match_weight": pa.array([w for _, w in pairs], pa.float64()),
+    def clustering(self, run: _Run, scored: pa.Table) -> _Clustering:
+        """The components the dirty records (and overrides changed since) touch, with
+        the pairs among their records: kept ones unless rescored, and the new ones."""
+        step = time.perf_counter()
+        run.options.stage("components")
+        new_edges = list(_pairs(scored))
+        component, rows = self._component(run, new_edges)
+        run.seconds["components"] = time.perf_counter() - step
+        # pairs kept from earlier runs still hold unless they touch a record scored again
+        rescored = set(self.scoring.dirty)
+        weights = {
+            pair: weight
+            for pair, weight in component.kept.items()
+            if pair[0] not in rescored and pair[1] not in rescored
         }
-    )
-    table = features_table(rows)
-    ids = table.column("unique_id").to_numpy()
-    clustered, refused = _cluster(
-        table,
-        _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS}),
-        edges,
-        steward,
-        options,
-    )
-    seconds["cluster"] = time.perf_counter() - step
+        weights.update({(left, right): weight for left, right, weight in new_edges})
+        pairs = [(pair, w) for pair, w in weights.items() if pair[0] in rows and pair[1] in rows]
+        edges = pa.table(
+            {
+                "unique_id_l": pa.array([p[0] for p, _ in pairs], pa.int64()),
+                "unique_id_r": pa.array([p[1] for p, _ in pairs], pa.int64()),
+                "match_weight": pa.array([w for _, w in pairs], pa.float64()),
+            }
+        )
+        table = features_table(rows)
+        previous = {i: component.previous[i] for i in sorted(rows) if i in component.previous}
+        return _Clustering(table, _rows_of(table), edges, previous)
 
-    step = time.perf_counter()
-    options.stage("write")
-    record_ids = ids.tolist()
-    previous = {i: component.previous[i] for i in record_ids if i in component.previous}
-    assignment = assign_ids(clustered.labels, record_ids, previous)
-    now = utcnow()
-    with store.transaction() as conn:
-        _write_edges(conn, model_id, scored, scope.dirty)
-        changed = _write_customers(conn, record_ids, clustered.labels, assignment, previous, now)
-        _delete_links(conn, record_ids)
+    def _component(
+        self, run: _Run, new_edges: list[tuple[int, int, float]]
+    ) -> tuple[Component, dict[int, Features]]:
+        """The records whose customers may change, and their features."""
+        steward = run.steward
+        active = [i for i, _, _ in (*steward.links, *steward.separations)]
+        noted = None if self.last.overrides is None else list(self.last.overrides)
+        with run.store.connection() as conn:
+            seeds = set(self.scoring.dirty) | override_seeds(conn, active, noted)
+            component = touched_component(
+                conn,
+                seeds,
+                [(left, right) for left, right, _ in new_edges],
+                [(left, right) for _, left, right in steward.links],
+            )
+            rows = {i: self.scoring.rows[i] for i in component.ids if i in self.scoring.rows}
+            load_rows(conn, component.ids, rows)
+        return component, rows
+
+    def reclustered(self, record_ids: list[int]) -> list[int] | None:
+        return record_ids
+
+    def totals(self, conn: Connection, record_ids: list[int], labels: list[int]) -> _Totals:
+        """Counted in the store, where the other components' customers and links are."""
         total = conn.execute(select(func.count()).select_from(records)).scalar_one()
         distinct = func.count(func.distinct(record_customers.c.customer_id))
         kept_links: dict[str, int] = dict(
@@ -494,30 +600,21 @@ def _resolve_increment(
                 .group_by(record_links.c.kind)
             ).all()
         )
-        report = ResolveReport(
-            records=int(total),
-            customers=int(conn.execute(select(distinct)).scalar_one()),
-            new_customers=len(assignment.created),
-            merged_customers=len(assignment.merged),
-            split_customers=len(assignment.split),
-            records_reassigned=changed,
-            mode="incremental",
-            records_scored=len(scope.dirty),
-            candidate_pairs=scored.num_rows,
-            links=int(kept_links.get("model", 0)) + len(clustered.links),
-            sole_holder_links=int(kept_links.get("sole_holder", 0)) + len(clustered.sole_holder),
-            blocked_by_guards=dict(clustered.blocked),
-            override_links=len(clustered.forced),
-            overrides_refused=refused,
-            model_id=model_id,
-            seconds=seconds,
-        )
-        run_id = _finish_run(conn, report, options, int(max_batch_id), steward, now)
-        insert_many(conn, record_links, _run_links(record_ids, clustered, run_id, now))
-    seconds["write"] = time.perf_counter() - step
-    seconds["total"] = time.perf_counter() - started
-    report.seconds = seconds
-    return report
+        return _Totals(int(total), int(conn.execute(select(distinct)).scalar_one()), kept_links)
+
+
+def _rows_of(table: pa.Table) -> _Rows:
+    return _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS})
+
+
+def _pairs(scored: pa.Table) -> Iterator[tuple[int, int, float]]:
+    """Scored pairs as (record_id_l, record_id_r, match_weight)."""
+    return zip(
+        scored.column("unique_id_l").to_pylist(),
+        scored.column("unique_id_r").to_pylist(),
+        scored.column("match_weight").to_pylist(),
+        strict=True,
+    )
 
 
 def _cluster(
@@ -561,23 +658,17 @@ def _cluster(
     return clustered, refused
 
 
-def _finish_run(
-    conn: Connection,
-    report: ResolveReport,
-    options: ResolveOptions,
-    max_batch_id: int,
-    steward: ActiveOverrides,
-    now: datetime,
-) -> int:
-    """Record the run, with what the next incremental run builds on; its id."""
-    state = {
-        "match_weight": options.match_weight,
-        "name_only_match_weight": options.name_only_match_weight,
-        "sole_holder_match_weight": options.sole_holder_match_weight,
-        "limits": asdict(options.limits),
-        "max_batch_id": max_batch_id,
-        "overrides": sorted(i for i, _, _ in (*steward.links, *steward.separations)),
-    }
+def _finish_run(conn: Connection, report: ResolveReport, run: _Run, now: datetime) -> int:
+    """Record the run, with what the next runs and real time build on; its id."""
+    steward, options = run.steward, run.options
+    state = RunState(
+        match_weight=options.match_weight,
+        name_only_match_weight=options.name_only_match_weight,
+        sole_holder_match_weight=options.sole_holder_match_weight,
+        limits=options.limits,
+        max_batch_id=run.max_batch_id,
+        overrides=tuple(sorted(i for i, _, _ in (*steward.links, *steward.separations))),
+    )
     return int(
         conn.execute(
             insert(resolution_runs)
@@ -586,7 +677,7 @@ def _finish_run(
                 status="done",
                 started_at=now,
                 finished_at=utcnow(),
-                stats={**report.model_dump(mode="json"), "incremental_state": state},
+                stats={**report.model_dump(mode="json"), **state.to_stats()},
             )
             .returning(resolution_runs.c.id)
         ).scalar_one()
@@ -630,37 +721,6 @@ def _write_frequencies(conn: Connection, model_id: int, tables: dict[str, pa.Tab
         )
 
 
-def _write_edges(
-    conn: Connection, model_id: int, scored: pa.Table, dirty_ids: Sequence[int] | None
-) -> None:
-    """Keep the scored pairs for later incremental runs: a full run replaces them all, an
-    incremental one replaces those touching the records it scored again."""
-    if dirty_ids is None:
-        conn.execute(delete(match_edges))
-    else:
-        for part in chunks(dirty_ids):
-            conn.execute(delete(match_edges).where(match_edges.c.record_id_l.in_(part)))
-            conn.execute(delete(match_edges).where(match_edges.c.record_id_r.in_(part)))
-    insert_many(
-        conn,
-        match_edges,
-        [
-            {
-                "record_id_l": left,
-                "record_id_r": right,
-                "match_weight": weight,
-                "model_id": model_id,
-            }
-            for left, right, weight in zip(
-                scored.column("unique_id_l").to_pylist(),
-                scored.column("unique_id_r").to_pylist(),
-                scored.column("match_weight").to_pylist(),
-                strict=True,
-            )
-        ],
-    )
-
-
 def _run_links(
     record_ids: Sequence[int], clustered: ClusterResult, run_id: int, now: datetime
 ) -> list[dict[str, Any]]:
@@ -673,47 +733,6 @@ def _run_links(
     )
 
 
-def link_rows(
-    record_ids: Sequence[int],
-    links: Sequence[tuple[int, int, float | None]],
-    *,
-    kind: str,
-    run_id: int | None,
-    now: datetime,
-) -> list[dict[str, Any]]:
-    """`record_links` rows for links given by record position (as `cluster` returns them)."""
-    return [
-        {
-            "record_id_l": record_ids[left],
-            "record_id_r": record_ids[right],
-            "match_weight": weight,
-            "kind": kind,
-            "run_id": run_id,
-            "created_at": now,
-        }
-        for left, right, weight in links
-    ]
-
-
-def _write_links(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Replace the stored links with `rows`, every kind at once (model, override).
-
-    The links are those of the latest run only: together they join each customer's
-    records, which is what explanations walk; older runs' links would join records that
-    have since been split apart.
-    """
-    conn.execute(delete(record_links))
-    insert_many(conn, record_links, rows)
-
-
-def _delete_links(conn: Connection, touched: Sequence[int]) -> None:
-    """Delete the stored links of some records (whole components: a link never leaves
-    one), for an incremental run to write theirs again."""
-    for part in chunks(touched):
-        conn.execute(delete(record_links).where(record_links.c.record_id_l.in_(part)))
-        conn.execute(delete(record_links).where(record_links.c.record_id_r.in_(part)))
-
-
 def _write_customers(
     conn: Connection,
     record_ids: list[int],
@@ -724,44 +743,12 @@ def _write_customers(
 ) -> int:
     """Apply an assignment: new customers, aliases, and changed memberships."""
     customer_of = assignment.customer_of_label
-    if assignment.created:
-        insert_many(
-            conn,
-            customers,
-            [
-                {
-                    "customer_id": cid,
-                    "status": "active",
-                    "merged_into": None,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for cid in assignment.created
-            ],
-        )
-    for old, survivor in assignment.merged.items():
-        conn.execute(
-            update(customers)
-            .where(customers.c.customer_id == old)
-            .values(status="merged", merged_into=survivor, updated_at=now)
-        )
-        # earlier aliases of the merged id now point at the survivor too
-        conn.execute(
-            update(customers)
-            .where(customers.c.merged_into == old)
-            .values(merged_into=survivor, updated_at=now)
-        )
+    create_customers(conn, assignment.created, now)
+    alias_customers(conn, assignment.merged, now)
     moved = [
         (rid, customer_of[label])
         for rid, label in zip(record_ids, labels, strict=True)
         if previous.get(rid) != customer_of[label]
     ]
-    stale = [rid for rid, _ in moved if rid in previous]
-    for part in chunks(stale):
-        conn.execute(delete(record_customers).where(record_customers.c.record_id.in_(part)))
-    insert_many(
-        conn,
-        record_customers,
-        [{"record_id": rid, "customer_id": cid, "assigned_at": now} for rid, cid in moved],
-    )
+    assign_records(conn, moved, [rid for rid, _ in moved if rid in previous], now)
     return len(moved)
