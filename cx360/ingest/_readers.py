@@ -150,16 +150,26 @@ def _sniff_format(head: bytes) -> str:
 
 
 def detect_encoding(head: bytes) -> str:
-    """The encoding of text whose first bytes are `head` (see the module docstring)."""
+    """The encoding of text whose first bytes are `head` (see the module docstring).
+
+    UTF-8 unless bytes that are not UTF-8 outnumber the non-ASCII characters read as
+    UTF-8: cp1252 text almost never forms valid UTF-8 sequences ('Ã©'), while a UTF-8
+    export with a line pasted from a Latin-1 one has far more valid ones than stray bytes.
+    """
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8"
+    if head.isascii():
+        return "utf-8"
+    text = head.decode("utf-8", errors="surrogateescape")
+    stray = sum(1 for ch in text if "\udc80" <= ch <= "\udcff")
+    if stray <= 3 and len(head) == SAMPLE_BYTES:  # maybe only a character cut at the end
+        stray = sum(1 for ch in text[:-3] if "\udc80" <= ch <= "\udcff")
+    if not stray:
+        return "utf-8"
+    readable = sum(1 for ch in text if not ch.isascii() and not "\udc80" <= ch <= "\udcff")
+    return "utf-8" if readable >= stray else "cp1252"
 
 
 def _checked_encoding(name: str) -> str:
