@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cx360.resolve._blocking import email_user as email_user  # a derived key, with the rules
 from cx360.resolve._guards import DEFAULT_LIKE_BIRTH_DATES
 from cx360.resolve._similarity import levenshtein, within
 
@@ -152,12 +153,6 @@ def _dob_swapped(a: Record, b: Record) -> bool:
 
 def _same_year(a: Record, b: Record) -> bool:
     return bool(a["birth_date"][:4] == b["birth_date"][:4])
-
-
-def email_user(record: Record) -> str | None:
-    """The user-name part of a record's e-mail match key."""
-    key = record.get("email_key")
-    return key.split("@", 1)[0] if key else None
 
 
 COMPARISONS: tuple[Comparison, ...] = (

@@ -7,10 +7,10 @@ A run after a new batch therefore:
 
 1. finds the dirty records (new or changed since the last run, or never resolved) and
    adds the records of name blocks that have just outgrown the block limit;
-2. loads them and every stored record that shares a blocking key with one of them
-   (`_splink.PREDICTION_BLOCKS` and `CROSS_BLOCKS`, each an index lookup as in real-time
-   resolution), with the name blocks' sizes counted in the store, so that Splink scores
-   exactly the pairs with a dirty record that a full run would score;
+2. loads them and every stored record that a blocking rule pairs with one of them
+   (`_blocking.RULES`, each an index lookup as in real-time resolution), with the name
+   blocks' sizes counted in the store, so that Splink scores exactly the pairs with a
+   dirty record that a full run would score;
 3. after scoring, walks from the dirty records (and the records of overrides added or
    revoked since) over kept pairs, new pairs, steward links and the previous customers'
    memberships to the closed set of records whose customers may change, with the kept
@@ -20,7 +20,7 @@ A run after a new batch therefore:
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
@@ -28,23 +28,16 @@ from typing import Any, Final, TypeVar
 import pyarrow as pa
 from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
+from cx360.resolve._blocking import NAME, NAME_BLOCK_MAX_RECORDS, RULES, Key, name_of
 from cx360.resolve._features import FEATURE_COLUMNS
-from cx360.resolve._splink import NAME_BLOCK_MAX_RECORDS
-from cx360.store._schema import (
-    address_prefix,
-    match_edges,
-    overrides,
-    record_customers,
-    records,
-)
-from cx360.store._schema import email_user as sql_email_user
+from cx360.store._schema import match_edges, overrides, record_customers, records
 
 GUARD_COLUMNS: Final = (*FEATURE_COLUMNS, "national_id_kind")
 IN_CHUNK: Final = 900  # values per IN (...) list, under SQLite's bound-parameter limit
-_PAIR_CHUNK: Final = IN_CHUNK // 2
 _R = records.c
 _FEATURES = (_R.id, *(_R[c] for c in GUARD_COLUMNS))
 _COLUMN = {name: index for index, name in enumerate(GUARD_COLUMNS)}
+_CAPPED = tuple(rule for rule in RULES if rule.capped)
 
 Features = tuple[Any, ...]  # a record's GUARD_COLUMNS, in order
 T = TypeVar("T")
@@ -108,51 +101,46 @@ class ScoringScope:
         return features_table(self.rows)
 
 
-def _values(rows: Iterable[Features], *columns: str) -> list[Any]:
-    """The distinct non-null values (tuples for several columns) of some columns."""
-    found: set[Any] = set()
-    indexes = [_COLUMN[c] for c in columns]
-    for row in rows:
-        values = tuple(row[i] for i in indexes)
-        if all(v is not None for v in values):
-            found.add(values if len(values) > 1 else values[0])
-    return sorted(found)
-
-
 @functools.cache
-def _pairs_condition(first: str, second: str, size: int) -> Any:
-    """`(first, second) IN (...size pairs...)` spelled as ORs of equalities with bound
-    parameters `a<i>`, `b<i>`: each one an index lookup, where SQLite plans a row-value IN
-    over many values as a scan of the table. Cached: building it costs more than running it."""
+def _keys_condition(keys: tuple[Key, ...], size: int) -> Any:
+    """`(keys) IN (...size tuples...)` spelled as ORs of equalities with bound parameters
+    `k<i>_<j>` (tuple i, key j): each one an index lookup, where SQLite plans a row-value
+    IN over many values as a scan of the table. Cached: building it costs more than
+    running it."""
     return or_(
         *(
-            and_(_R[first] == bindparam(f"a{i}"), _R[second] == bindparam(f"b{i}"))
+            and_(*(key.sql() == bindparam(f"k{i}_{j}") for j, key in enumerate(keys)))
             for i in range(size)
         )
     )
 
 
-def _pairs_rows(
+def _keys_rows(
     conn: Connection,
     columns: Sequence[Any],
-    first: str,
-    second: str,
-    pairs: Sequence[tuple[Any, Any]],
+    keys: tuple[Key, ...],
+    values: Sequence[tuple[Any, ...]],
     group: bool = False,
 ) -> Iterator[Any]:
-    """Rows of `columns` from records whose (first, second) is one of `pairs`."""
-    for part in chunks(pairs, _PAIR_CHUNK):
-        query = select(*columns).where(_pairs_condition(first, second, len(part)))
+    """Rows of `columns` from records whose `keys` are one of `values` (grouped by them)."""
+    if len(keys) == 1 and not group:
+        for part in chunks([value for (value,) in values]):
+            yield from conn.execute(select(*columns).where(keys[0].sql().in_(part)))
+        return
+    for part in chunks(values, IN_CHUNK // len(keys)):
+        query = select(*columns).where(_keys_condition(keys, len(part)))
         if group:
-            query = query.group_by(_R[first], _R[second])
-        params = {f"a{i}": a for i, (a, _) in enumerate(part)}
-        params.update({f"b{i}": b for i, (_, b) in enumerate(part)})
+            query = query.group_by(*(key.sql() for key in keys))
+        params = {f"k{i}_{j}": v for i, value in enumerate(part) for j, v in enumerate(value)}
         yield from conn.execute(query, params)
 
 
-def _name_keys(row: Features) -> tuple[str, str] | None:
-    given, surname = row[_COLUMN["given_canonical"]], row[_COLUMN["surname_key"]]
-    return (given, surname) if given is not None and surname is not None else None
+def _record(row: Features) -> dict[str, Any]:
+    return dict(zip(GUARD_COLUMNS, row, strict=True))
+
+
+def _small(sizes: dict[tuple[Any, ...], int], name: tuple[Any, ...]) -> bool:
+    return sizes.get(name, 0) <= NAME_BLOCK_MAX_RECORDS
 
 
 def scoring_scope(conn: Connection, dirty: list[int]) -> ScoringScope:
@@ -161,44 +149,32 @@ def scoring_scope(conn: Connection, dirty: list[int]) -> ScoringScope:
     rows: dict[int, Features] = {}
     load_rows(conn, dirty, rows)
     dirty_set = set(rows)  # records gone from the store are not scored
-    # name blocks: their sizes in the whole store, and those of the names swapped (the
-    # swapped-names block counts only where both blocks are small)
-    names = _values(rows.values(), "given_canonical", "surname_key")
-    names = sorted({*names, *((s, g) for g, s in names)})
-    counted = _pairs_rows(
-        conn,
-        (_R.given_canonical, _R.surname_key, func.count()),
-        "surname_key",
-        "given_canonical",
-        [(s, g) for g, s in names],
-        group=True,
-    )
-    sizes = {(g, s): int(n) for g, s, n in counted}
-    dirty_in_block: dict[tuple[str, str], int] = defaultdict(int)
-    for row in rows.values():
-        key = _name_keys(row)
-        if key is not None:
-            dirty_in_block[key] += 1
+    # name blocks' sizes in the whole store: the dirty records' own, and those their
+    # capped rules' candidates have (such a rule counts only where both are small)
+    loaded = [_record(row) for row in rows.values()]
+    names = {name_of(record) for record in loaded}
+    names.update(rule.candidates_name(record) for rule in _CAPPED for record in loaded)
+    wanted = sorted(name for name in names if None not in name)
+    counted = _keys_rows(conn, (*(key.sql() for key in NAME), func.count()), NAME, wanted, True)
+    sizes = {tuple(name): int(n) for *name, n in counted}
+    dirty_in_block = Counter(name_of(record) for record in loaded)
     # a block just grown past the limit: its pairs from the name block alone are gone in
     # a full run, so its records are scored again (their old pairs dropped)
     grown = [
-        key
-        for key, size in sizes.items()
-        if size > NAME_BLOCK_MAX_RECORDS and size - dirty_in_block[key] <= NAME_BLOCK_MAX_RECORDS
+        name
+        for name, size in sizes.items()
+        if size > NAME_BLOCK_MAX_RECORDS and size - dirty_in_block[name] <= NAME_BLOCK_MAX_RECORDS
     ]
-    small = [key for key, size in sizes.items() if size <= NAME_BLOCK_MAX_RECORDS]
-    for key_list, is_dirty in ((grown, True), (small, False)):
-        keys = [(s, g) for g, s in key_list]
-        for row in _pairs_rows(conn, _FEATURES, "surname_key", "given_canonical", keys):
-            rows[int(row[0])] = tuple(row[1:])
-            if is_dirty:
-                dirty_set.add(int(row[0]))
-    dirty_rows = [rows[i] for i in dirty_set]
-    _load_candidates(conn, dirty_rows, rows)
+    for row in _keys_rows(conn, _FEATURES, NAME, grown):
+        rows[int(row[0])] = tuple(row[1:])
+        dirty_set.add(int(row[0]))
+    _load_candidates(conn, [_record(rows[i]) for i in dirty_set], sizes, rows)
     block_sizes = pa.table(
         {
-            "given_canonical": pa.array([g for g, _ in sizes], pa.string()),
-            "surname_key": pa.array([s for _, s in sizes], pa.string()),
+            **{
+                key.column: pa.array([name[n] for name in sizes], pa.string())
+                for n, key in enumerate(NAME)
+            },
             "records": pa.array(list(sizes.values()), pa.int64()),
         }
     )
@@ -206,41 +182,32 @@ def scoring_scope(conn: Connection, dirty: list[int]) -> ScoringScope:
 
 
 def _load_candidates(
-    conn: Connection, dirty: Sequence[Features], rows: dict[int, Features]
+    conn: Connection,
+    dirty: Sequence[dict[str, Any]],
+    sizes: dict[tuple[Any, ...], int],
+    rows: dict[int, Features],
 ) -> None:
-    """Every record sharing a prediction block key with a dirty record (the name block is
-    loaded by the caller), as the real-time candidate lookups find them."""
-
-    def fetch(condition: Any) -> None:
-        for row in conn.execute(select(*_FEATURES).where(condition)):
-            rows[int(row[0])] = tuple(row[1:])
-
-    for column in ("phone_key", "email_key", "national_id_key", "handle_key"):
-        for part in chunks(_values(dirty, column)):
-            fetch(_R[column].in_(part))
-    for column in ("surname_key", "given_canonical"):
-        keys = _values(dirty, "birth_date", column)
-        for row in _pairs_rows(conn, _FEATURES, "birth_date", column, keys):
-            rows[int(row[0])] = tuple(row[1:])
-    # surname + address: by the indexed address prefix, then the whole key in Python
-    wanted = set(_values(dirty, "surname_key", "address_key"))
-    prefixes = sorted({address[:100] for _, address in wanted})
-    surname, address = _COLUMN["surname_key"], _COLUMN["address_key"]
-    for part in chunks(prefixes):
-        query = select(*_FEATURES).where(address_prefix(_R.address_key).in_(part))
-        for row in conn.execute(query):
-            if (row[1 + surname], row[1 + address]) in wanted:
-                rows[int(row[0])] = tuple(row[1:])
-    # a name with its fields swapped: the candidate's surname is this given name, and so on
-    swapped = [(g, s) for s, g in _values(dirty, "surname_key", "given_canonical")]
-    for row in _pairs_rows(conn, _FEATURES, "surname_key", "given_canonical", swapped):
-        rows[int(row[0])] = tuple(row[1:])
-    # a handle that is someone's e-mail user name, both ways
-    users = sorted({key.split("@", 1)[0] for key in _values(dirty, "email_key")})
-    for part in chunks(users):
-        fetch(_R.handle_key.in_(part))
-    for part in chunks(_values(dirty, "handle_key")):
-        fetch(sql_email_user(_R.email_key).in_(part))
+    """Every record that a blocking rule pairs with a dirty record, found by the rule's
+    lookup as real time finds it (and checked where the lookup finds more)."""
+    for rule in RULES:
+        probes = dirty
+        if rule.capped:
+            probes = [
+                record
+                for record in dirty
+                if _small(sizes, name_of(record)) and _small(sizes, rule.candidates_name(record))
+            ]
+        looked_up = {tuple(theirs.of(record) for _, theirs in rule.lookup) for record in probes}
+        values = sorted(value for value in looked_up if None not in value)
+        checked = {tuple(theirs.of(record) for _, theirs in rule.checks) for record in probes}
+        checked = {value for value in checked if None not in value}
+        at = [(_COLUMN[mine.column], mine) for mine, _ in rule.checks]
+        keys = tuple(mine for mine, _ in rule.lookup)
+        for row in _keys_rows(conn, _FEATURES, keys, values):
+            features = tuple(row[1:])
+            if at and tuple(mine.from_column(features[i]) for i, mine in at) not in checked:
+                continue  # found by a coarser key, not a pair under the rule
+            rows[int(row[0])] = features
 
 
 @dataclass(slots=True)

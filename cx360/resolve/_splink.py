@@ -27,6 +27,14 @@ import duckdb
 import pyarrow as pa
 
 from cx360._errors import ResolutionError
+from cx360.resolve._blocking import (
+    NAME,
+    NAME_BLOCK_COLUMN,
+    NAME_BLOCK_MAX_RECORDS,
+    RULES,
+    SPLINK_KEYS,
+    name_block_sql,
+)
 from cx360.resolve._features import COMPARISONS, TF_COLUMNS, splink_comparisons
 
 if TYPE_CHECKING:
@@ -34,36 +42,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cx360.resolve")
 
-# Pairs worth scoring: records that share an identifier, or a name with something else.
-# Each rule is a list of columns that must be equal (and not NULL).
-PREDICTION_BLOCKS: tuple[tuple[str, ...], ...] = (
-    ("phone_key",),
-    ("email_key",),
-    ("national_id_key",),
-    ("handle_key",),
-    ("surname_key", "birth_date"),
-    ("given_canonical", "birth_date"),
-    ("name_block",),
-    ("surname_key", "address_key"),
-)
-# A social handle that is someone's e-mail user name ("mariamedina09" / mariamedina09@...),
-# and a name typed with its fields swapped ("Bruhn Thomas" / "Thomas Bruhn"): FEBRL's
-# duplicates often are, and then share no other blocking key when the birth date carries
-# a typo too. The swapped name is a block only where both names are (neither name more
-# common than the name block allows): "Luna María" against every "María Luna" of a
-# million records cost real-time calls 5.5 candidates on average, up to a thousand.
-SWAPPED_NAMES_BLOCK = (
-    'l."given_canonical" = r."surname_key" AND l."surname_key" = r."given_canonical"'
-    ' AND l."name_block" IS NOT NULL AND r."name_block" IS NOT NULL'
-)
-CROSS_BLOCKS: tuple[str, ...] = (
-    'l."handle_key" = r."email_user"',
-    'l."email_user" = r."handle_key"',
-    SWAPPED_NAMES_BLOCK,
-)
-# Given name + surname is a useful block only for names that are not too common: a block
-# of n records costs n²/2 comparisons, and a very common name says little anyway.
-NAME_BLOCK_MAX_RECORDS = 50
 # EM sessions: each one fixes the compared columns it blocks on, so together they
 # estimate every comparison's m probabilities.
 TRAINING_BLOCKS: tuple[tuple[str, ...], ...] = (
@@ -116,19 +94,21 @@ class _Backend(Protocol):
 
 def _records_sql(block_size: str, source: str, dirty: str) -> str:
     """The session's records: the features plus the columns blocking needs (DuckDB SQL)."""
+    keys = "".join(f'{key.duckdb("i")} AS "{key.name}", ' for key in SPLINK_KEYS)
     return f"""
-        SELECT i.*,
-            CASE WHEN {block_size} <= {NAME_BLOCK_MAX_RECORDS}
-                 THEN i.given_canonical || ' ' || i.surname_key END AS name_block,
-            split_part(i.email_key, '@', 1) AS email_user,
+        SELECT i.*, {name_block_sql(block_size, "i")} AS "{NAME_BLOCK_COLUMN}", {keys}
             {dirty} AS is_dirty
         FROM {source}
         """
 
 
-_WINDOW_BLOCK_SIZE = "count(*) OVER (PARTITION BY i.given_canonical, i.surname_key)"
-_JOINED_BLOCK_SIZES = """cx360_input i LEFT JOIN cx360_block_sizes b
-    ON i.given_canonical = b.given_canonical AND i.surname_key = b.surname_key"""
+# The name block's columns, and its size: counted over the session's records, or read
+# from the store's counts (`cx360_block_sizes`) when the session holds only some records.
+_NAME_COLUMNS = ", ".join(key.column for key in NAME)
+_WINDOW_BLOCK_SIZE = f"count(*) OVER (PARTITION BY {', '.join(f'i.{c.column}' for c in NAME)})"
+_JOINED_BLOCK_SIZES = "cx360_input i LEFT JOIN cx360_block_sizes b ON " + " AND ".join(
+    f"i.{key.column} = b.{key.column}" for key in NAME
+)
 
 
 class _DuckDB:
@@ -160,9 +140,9 @@ class _DuckDB:
             con.execute(
                 f"""
                 UPDATE cx360_records SET is_dirty = TRUE
-                WHERE (given_canonical, surname_key) IN (
-                    SELECT given_canonical, surname_key FROM cx360_records
-                    WHERE given_canonical IS NOT NULL AND surname_key IS NOT NULL
+                WHERE ({_NAME_COLUMNS}) IN (
+                    SELECT {_NAME_COLUMNS} FROM cx360_records
+                    WHERE {" AND ".join(f"{key.column} IS NOT NULL" for key in NAME)}
                     GROUP BY ALL
                     HAVING count(*) > {NAME_BLOCK_MAX_RECORDS}
                        AND count(*) FILTER (WHERE NOT is_dirty) <= {NAME_BLOCK_MAX_RECORDS}
@@ -338,15 +318,14 @@ def _canonical(trained: dict[str, Any], template: dict[str, Any]) -> dict[str, A
 
 
 def _settings() -> dict[str, Any]:
-    from splink import SettingsCreator, block_on
+    from splink import SettingsCreator
 
     creator = SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=list[Any](splink_comparisons()),
         blocking_rules_to_generate_predictions=[
-            *(block_on(*cols) for cols in PREDICTION_BLOCKS),
-            *({"blocking_rule": rule} for rule in CROSS_BLOCKS),
+            {"blocking_rule": rule.splink_sql()} for rule in RULES
         ],
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,

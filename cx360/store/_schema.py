@@ -34,6 +34,12 @@ Id = BigInteger().with_variant(Integer(), "sqlite")
 Timestamp = DateTime(timezone=True)
 
 
+# Match keys derived from a column, which blocking rules compare (`resolve/_blocking.py`
+# builds its rules on them) and the store indexes: each is written here once as SQL
+# (compiled for SQLite and PostgreSQL; DuckDB reads PostgreSQL's spelling) and once in
+# Python beside it, and `tests/resolve/test_blocking.py` checks that all of them agree.
+
+
 class email_user(FunctionElement[str]):  # noqa: N801 (an SQL function, named like one)
     """The user-name part of an e-mail match key (before the '@'; all of it without one),
     as SQL: `split_part` on PostgreSQL, `substr`/`instr` on SQLite, so one index
@@ -56,6 +62,11 @@ def _email_user_sqlite(element: email_user, compiler: SQLCompiler, **kw: object)
     return f"CASE WHEN instr({key}, '@') > 0 THEN {user} ELSE {key} END"
 
 
+def email_user_value(email_key: str) -> str:
+    """`email_user` of one e-mail match key, in Python."""
+    return email_key.split("@", 1)[0]
+
+
 # Addresses are unbounded text: their index holds a prefix (PostgreSQL refuses b-tree
 # entries over ~2.7 kB). Literal arguments: an expression index is used only by queries
 # that spell the same expression, and bound parameters would not.
@@ -65,6 +76,11 @@ ADDRESS_PREFIX_CHARS = 100
 def address_prefix(column: ColumnElement[str]) -> ColumnElement[str]:
     """The indexed prefix of an address key (see `ADDRESS_PREFIX_CHARS`)."""
     return func.substr(column, literal_column("1"), literal_column(str(ADDRESS_PREFIX_CHARS)))
+
+
+def address_prefix_value(address_key: str) -> str:
+    """`address_prefix` of one address key, in Python."""
+    return address_key[:ADDRESS_PREFIX_CHARS]
 
 
 metadata = MetaData(

@@ -21,17 +21,11 @@ from cx360 import ChannelRecord, Hub, SchemaError
 from cx360.ingest._prepare import Quarantined, prepare_record
 from cx360.resolve._features import email_user
 from cx360.resolve._guards import GuardLimits
-from cx360.resolve._splink import CROSS_BLOCKS, NAME_BLOCK_MAX_RECORDS, PREDICTION_BLOCKS
 from cx360.resolve.realtime._candidates import (
-    _BRANCHES,
     _CANDIDATES,
     _CANDIDATES_LOCKING_CUSTOMERS,
     _GUARD_COLUMNS,
     _PG_CANDIDATES,
-    _RULES,
-    BRANCH_LIMIT,
-    NAME_BLOCK,
-    SWAPPED_NAMES,
     _kept,
     _query_params,
 )
@@ -148,32 +142,6 @@ def _new_people(trained: Trained) -> list[dict[str, str]]:
         and r["date_of_birth"]
         and r["first_name"]
     ]
-
-
-def test_candidate_lookups_mirror_the_batch_blocking_rules() -> None:
-    # a rule added to batch blocking must get its real-time lookup too
-    assert set(_BRANCHES) == set(PREDICTION_BLOCKS) | {(rule,) for rule in CROSS_BLOCKS}
-    assert BRANCH_LIMIT >= 100
-
-
-def test_a_swapped_name_is_a_block_only_where_both_names_are_uncommon() -> None:
-    # as batch's rule (both records' name_block set): "Luna María" is compared with every
-    # "María Luna" only while neither name has more than NAME_BLOCK_MAX_RECORDS records
-    record = {"given_canonical": "luna", "surname_key": "maria", "address_key": None}
-    swapped, name_block = _RULES.index(SWAPPED_NAMES), _RULES.index(NAME_BLOCK)
-
-    def rows(rule: int, count: int, first: int) -> list[tuple[Any, ...]]:
-        return [
-            (rule, first + i, "web", str(first + i), *([None] * len(_GUARD_COLUMNS)), None)
-            for i in range(count)
-        ]
-
-    few, many = NAME_BLOCK_MAX_RECORDS, NAME_BLOCK_MAX_RECORDS + 1
-    assert len(_kept(record, rows(swapped, few, 0))) == few
-    assert _kept(record, rows(swapped, many, 0)) == []
-    # the record's own name too common: no swapped block either
-    assert _kept(record, rows(name_block, many, 0) + rows(swapped, 3, 1000)) == []
-    assert len(_kept(record, rows(name_block, 2, 0) + rows(swapped, 3, 1000))) == 5
 
 
 def test_records_with_their_names_swapped_share_a_lock_name() -> None:

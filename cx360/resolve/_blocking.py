@@ -1,0 +1,297 @@
+"""The blocking rules: which pairs of records are worth scoring, each written once.
+
+A rule is a few terms "the candidate's key equals the record's key", with neither
+unknown; a key is a stored column or a key derived from one (the e-mail user name, the
+address prefix). Every path derives its part from the rules:
+
+- batch (`_splink.py`): each rule as a Splink blocking rule, DuckDB SQL over the records
+  `l` and `r` (`BlockingRule.splink_sql`), with the derived keys and the name block as
+  columns of the records Splink reads (`SPLINK_KEYS`, `name_block_sql`);
+- real time (`realtime/_candidates.py`): each rule as an index lookup of the stored
+  records that pair with one record (`lookup_sql`) and the terms the index cannot check
+  (`checks_sql`, `checks`), and the lock names two calls share when their records could
+  pair (`lock_names`);
+- incremental runs (`_incremental.py`): the same lookups, for many records at once;
+- the store: the derived keys' SQL and the indexes the lookups read are in
+  `store/_schema.py`, since the store does not import resolution; the keys here are built
+  on them, and `tests/store/test_indexes.py` checks that every lookup uses an index.
+
+`BlockingRule.blocks` is the reference: `tests/resolve/test_blocking.py` checks on
+generated records that DuckDB blocks a pair, the real-time statements and the incremental
+loader find it exactly when it says so, and that two records it pairs share a lock name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any, Final
+
+from sqlalchemy import ColumnElement, bindparam, column, table
+from sqlalchemy.dialects.postgresql.base import PGDialect
+
+from cx360.store._schema import (
+    address_prefix,
+    address_prefix_value,
+    email_user_value,
+    records,
+)
+from cx360.store._schema import email_user as sql_email_user
+
+Record = Mapping[str, Any]
+
+# Given name + surname is a useful block only for names that are not too common: a block
+# of n records costs n²/2 comparisons, and a very common name says little anyway. Rules
+# marked `capped` count only where the name blocks of both records hold at most this many
+# records (of the whole store).
+NAME_BLOCK_MAX_RECORDS: Final = 50
+# Splink's records carry the name block under this name: NULL where it is too common
+# (models keep their blocking rules, and older ones compare this column).
+NAME_BLOCK_COLUMN: Final = "name_block"
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A value rules compare: a stored `column`, or a key derived from it by `sql_of` (the
+    store's SQL, the expression its index holds) and `value_of` (its Python twin)."""
+
+    name: str  # the column of Splink's records and the bound parameter that carry it
+    column: str
+    sql_of: Callable[[ColumnElement[Any]], ColumnElement[Any]] | None = None
+    value_of: Callable[[str], str] | None = None
+
+    @property
+    def derived(self) -> bool:
+        return self.sql_of is not None
+
+    def of(self, record: Record) -> Any:
+        """The key of a record (its features by column name)."""
+        return self.from_column(record.get(self.column))
+
+    def from_column(self, value: Any) -> Any:
+        """The key of a record whose `column` holds `value`."""
+        if value is None or self.value_of is None:
+            return value
+        return self.value_of(value)
+
+    def sql(self) -> ColumnElement[Any]:
+        """The key of a stored record, in the store's SQL."""
+        stored = records.c[self.column]
+        return stored if self.sql_of is None else self.sql_of(stored)
+
+    def duckdb(self, alias: str) -> str:
+        """The key of the records `alias` in DuckDB SQL: PostgreSQL's spelling, which DuckDB
+        shares for these functions (the property test runs both)."""
+        of = table(alias, column(self.column)).c[self.column]
+        expression = of if self.sql_of is None else self.sql_of(of)
+        dialect = PGDialect()  # type: ignore[no-untyped-call]
+        return str(expression.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _stored(name: str) -> Key:
+    return Key(name, name)
+
+
+PHONE: Final = _stored("phone_key")
+EMAIL: Final = _stored("email_key")
+NATIONAL_ID: Final = _stored("national_id_key")
+HANDLE: Final = _stored("handle_key")
+SURNAME: Final = _stored("surname_key")
+GIVEN: Final = _stored("given_canonical")
+BIRTH_DATE: Final = _stored("birth_date")
+ADDRESS: Final = _stored("address_key")
+EMAIL_USER: Final = Key("email_user", "email_key", sql_email_user, email_user_value)
+ADDRESS_PREFIX: Final = Key("address_prefix", "address_key", address_prefix, address_prefix_value)
+# A name block: the records sharing a given name and a surname.
+NAME: Final = (GIVEN, SURNAME)
+
+Term = tuple[Key, Key]  # (the candidate's key, the record's key): equal, neither unknown
+
+
+def _values_of(*names: str) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A function giving the values of `names` as a tuple (`itemgetter` gives one name's
+    value bare)."""
+    if len(names) == 1:
+        return lambda keys: (keys[names[0]],)
+    return itemgetter(*names)
+
+
+def _same(*keys: Key) -> tuple[Term, ...]:
+    return tuple((key, key) for key in keys)
+
+
+def name_of(record: Record) -> tuple[Any, ...]:
+    """The name block a record belongs to (a part unknown: none)."""
+    return tuple(key.of(record) for key in NAME)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockingRule:
+    """Records pair under a rule when every term holds: the candidate's key (Splink's `l`)
+    equals the record's (`r`), neither unknown. `lookup`: the terms real time and
+    incremental runs look candidates up by, when an index cannot take them all (each of
+    them implied by `terms`); the candidates found are then checked against every term.
+    A `capped` rule counts only where both records' name blocks are small; its candidates
+    all share one name, so the records a lookup finds are a whole block. Rules meeting in
+    one name space share a `lock` prefix (by default the rule's name)."""
+
+    name: str
+    terms: tuple[Term, ...]
+    lookup: tuple[Term, ...] = ()
+    capped: bool = False
+    lock: str = ""
+    symmetric: bool = field(init=False, repr=False, compare=False)
+    # the record's keys a lock name is made of: as the record looked up, and (unless the
+    # same) as a candidate; read from `key_values` (precomputed: real time locks per call)
+    _lock_sides: tuple[Callable[[Mapping[str, Any]], Any], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        if not self.lookup:
+            object.__setattr__(self, "lookup", self.terms)
+        if not self.lock:
+            object.__setattr__(self, "lock", self.name)
+        # a rule that pairs a with b whenever it pairs b with a: one lock name is enough
+        swapped = {(theirs, mine) for mine, theirs in self.terms}
+        object.__setattr__(self, "symmetric", swapped == set(self.terms))
+        as_record = tuple(theirs.name for _, theirs in self.terms)
+        as_candidate = tuple(mine.name for mine, _ in self.terms)
+        sides = (as_record,) if as_record == as_candidate else (as_record, as_candidate)
+        object.__setattr__(self, "_lock_sides", tuple(_values_of(*names) for names in sides))
+        if self.capped and (
+            self.lookup != self.terms or {mine for mine, _ in self.terms} != set(NAME)
+        ):
+            raise ValueError(f"{self.name}: a capped rule looks up one whole name block")
+
+    @property
+    def checks(self) -> tuple[Term, ...]:
+        """The terms checked on the candidates a lookup finds (none when it takes all)."""
+        return self.terms if self.lookup != self.terms else ()
+
+    def blocks(
+        self, candidate: Record, record: Record, block_sizes: Mapping[Any, int] | None = None
+    ) -> bool:
+        """Whether the rule pairs `candidate` with `record`. `block_sizes`: the records of
+        each name (`name_of`) in the whole store, for capped rules (a name not in it: small)."""
+        for mine, theirs in self.terms:
+            value = theirs.of(record)
+            if value is None or mine.of(candidate) != value:
+                return False
+        if not self.capped:
+            return True
+        sizes = block_sizes or {}
+        return all(sizes.get(name_of(r), 0) <= NAME_BLOCK_MAX_RECORDS for r in (candidate, record))
+
+    def candidates_name(self, record: Record) -> tuple[Any, ...]:
+        """A capped rule's candidates of `record` all have this name (`name_of`)."""
+        partner = dict(self.terms)
+        return tuple(partner[key].of(record) for key in NAME)
+
+    def splink_sql(self) -> str:
+        """The rule over Splink's records `l` and `r` (DuckDB SQL)."""
+        terms = [f'l."{mine.name}" = r."{theirs.name}"' for mine, theirs in self.terms]
+        if self.capped:
+            terms += [f'{side}."{NAME_BLOCK_COLUMN}" IS NOT NULL' for side in ("l", "r")]
+        return " AND ".join(terms)
+
+    def lookup_sql(self) -> tuple[ColumnElement[bool], ...]:
+        """The lookup of a record's candidates in the store: each candidate key (as its
+        index holds it) equal to a bound parameter named after the record's key."""
+        return tuple(mine.sql() == bindparam(theirs.name) for mine, theirs in self.lookup)
+
+    def checks_sql(self) -> tuple[ColumnElement[bool], ...]:
+        """`checks` in the store's SQL, with the parameters of `lookup_sql`."""
+        return tuple(mine.sql() == bindparam(theirs.name) for mine, theirs in self.checks)
+
+    def lock_names(self, record: Record) -> list[str]:
+        """Names such that two records this rule pairs (either way) share one: the record's
+        keys as the record looked up, and as a candidate."""
+        return self.lock_names_of(key_values(record))
+
+    def lock_names_of(self, keys: Mapping[str, Any]) -> list[str]:
+        """`lock_names` of a record whose `key_values` are `keys`."""
+        sides = []
+        for values_of in self._lock_sides:
+            values = values_of(keys)
+            if None not in values:
+                sides.append("\x1f".join(values))
+        if self.symmetric and len(sides) > 1:
+            # both sides are the same keys in another order, and so are the partner's
+            sides = [min(sides)]
+        return [f"{self.lock}:{side}" for side in sides]
+
+
+NAME_RULE: Final = BlockingRule("name", _same(*NAME), capped=True)
+
+# Pairs worth scoring: records that share an identifier, or a name with something else.
+RULES: Final = (
+    BlockingRule("phone_key", _same(PHONE)),
+    BlockingRule("email_key", _same(EMAIL)),
+    BlockingRule("national_id_key", _same(NATIONAL_ID)),
+    BlockingRule("handle_key", _same(HANDLE)),
+    BlockingRule("surname_dob", _same(SURNAME, BIRTH_DATE)),
+    BlockingRule("given_dob", _same(GIVEN, BIRTH_DATE)),
+    NAME_RULE,
+    # Looked up by the indexed address prefix alone. With the surname in the lookup, SQLite
+    # would either pick the surname index (and read every record with a common surname) or
+    # substitute the address value into the prefix expression, which then no longer matches
+    # the index: a scan either way.
+    BlockingRule("surname_address", _same(SURNAME, ADDRESS), lookup=_same(ADDRESS_PREFIX)),
+    # A social handle that is someone's e-mail user name ("mariamedina09" / mariamedina09@...),
+    # and a name typed with its fields swapped ("Bruhn Thomas" / "Thomas Bruhn"): FEBRL's
+    # duplicates often are, and then share no other blocking key when the birth date
+    # carries a typo too. The swapped name is a block only where both names are (neither
+    # more common than the name block allows): "Luna María" against every "María Luna" of
+    # a million records would cost real-time calls hundreds of candidates.
+    BlockingRule("handle_is_email_user", ((HANDLE, EMAIL_USER),), lock="user"),
+    BlockingRule("email_user_is_handle", ((EMAIL_USER, HANDLE),), lock="user"),
+    BlockingRule("swapped_names", ((GIVEN, SURNAME), (SURNAME, GIVEN)), capped=True, lock="names"),
+)
+
+# The derived keys Splink's records carry as columns, for the rules' SQL to compare.
+SPLINK_KEYS: Final = tuple(
+    dict.fromkeys(key for rule in RULES for term in rule.terms for key in term if key.derived)
+)
+
+
+def name_block_sql(block_size: str, alias: str) -> str:
+    """DuckDB: the name block of the records `alias`, NULL where more than
+    NAME_BLOCK_MAX_RECORDS records share it (`block_size`: an expression of their number)."""
+    name = " || ' ' || ".join(f"{alias}.{key.column}" for key in NAME)
+    return f"CASE WHEN {block_size} <= {NAME_BLOCK_MAX_RECORDS} THEN {name} END"
+
+
+# Every key the rules compare (those of lookups and checks included).
+KEYS: Final = tuple(
+    dict.fromkeys(
+        key
+        for rule in RULES
+        for terms in (rule.terms, rule.lookup)
+        for term in terms
+        for key in term
+    )
+)
+
+
+def key_values(record: Record) -> dict[str, Any]:
+    """A record's every key (`KEYS`), by key name: worked out once for all rules."""
+    values = {}
+    for key in KEYS:
+        value = record.get(key.column)
+        values[key.name] = value if value is None or key.value_of is None else key.value_of(value)
+    return values
+
+
+def lock_names(record: Record) -> list[str]:
+    """The lock names of a record under every rule: two records that some rule pairs share
+    one (caps aside: a name block's size changes as records arrive)."""
+    keys = key_values(record)
+    return list(dict.fromkeys(name for rule in RULES for name in rule.lock_names_of(keys)))
+
+
+def email_user(record: Record) -> str | None:
+    """The user-name part of a record's e-mail match key."""
+    value: str | None = EMAIL_USER.of(record)
+    return value

@@ -1,0 +1,314 @@
+"""Each blocking rule is defined once (`cx360.resolve._blocking`), and every path agrees
+with its Python predicate on generated records: the Splink SQL that DuckDB runs, the
+real-time candidate statements on SQLite and PostgreSQL, the incremental loader, and the
+lock names. The values come from small alphabets, so that records share keys often."""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from itertools import combinations
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Connection, delete, insert, select
+
+from cx360.resolve._blocking import (
+    ADDRESS_PREFIX,
+    EMAIL_USER,
+    NAME_BLOCK_MAX_RECORDS,
+    RULES,
+    lock_names,
+    name_of,
+)
+from cx360.resolve._incremental import scoring_scope
+from cx360.resolve._splink import (
+    _WINDOW_BLOCK_SIZE,
+    SplinkSession,
+    _records_sql,
+    _settings,
+)
+from cx360.resolve.realtime._candidates import (
+    _CANDIDATES,
+    _CANDIDATES_LOCKING_CUSTOMERS,
+    _GUARD_COLUMNS,
+    _PG_CANDIDATES,
+    _kept,
+    _query_params,
+)
+from cx360.store import Store
+from cx360.store._schema import record_customers, records
+
+Features = dict[str, Any]
+
+# Keys drawn from few values; names that are given names and surnames alike (swapped
+# names), e-mail user names that are handles, addresses sharing their indexed prefix.
+_LONG = "calle " + "x" * 100
+VALUES: dict[str, Sequence[str | None]] = {
+    "phone_key": (None, "+573001", "+573002"),
+    "email_key": (None, "ana@x.co", "ana@y.co", "bo@x.co", "bo", "@x.co", "cy@a@b"),
+    "national_id_key": (None, "11", "12"),
+    "handle_key": (None, "ana", "bo", "cy"),
+    "given_canonical": (None, "ana", "bo", "ruiz"),
+    "surname_key": (None, "ana", "bo", "ruiz"),
+    "birth_date": (None, "1990-01-01", "1985-03-07"),
+    "address_key": (None, "calle 1", _LONG + "1", _LONG + "2"),
+}
+_RECORD = st.fixed_dictionaries({c: st.sampled_from(v) for c, v in VALUES.items()})
+_RECORDS = st.lists(_RECORD, min_size=2, max_size=7)
+
+
+def _features(drawn: Features) -> Features:
+    """A record's features: the drawn keys, the other columns scoring reads unknown."""
+    return {**dict.fromkeys(_GUARD_COLUMNS), **drawn}
+
+
+def _sizes(people: Sequence[Features]) -> Counter[tuple[Any, ...]]:
+    return Counter(name_of(record) for record in people)
+
+
+def _expected(people: Sequence[Features], rule: Any, sizes: Any) -> set[tuple[int, int]]:
+    """The pairs (l, r) of indexes, l < r, that the rule's predicate blocks as Splink's
+    rule does: `l` the candidate."""
+    return {
+        (i, j)
+        for (i, left), (j, right) in combinations(enumerate(people), 2)
+        if rule.blocks(left, right, sizes)
+    }
+
+
+# -- batch: the rules Splink gets, run by DuckDB over Splink's records table ---------------
+
+
+@functools.cache
+def _splink_rules() -> list[str]:
+    """The prediction blocking rules in the Splink settings cx360 trains from."""
+    return [rule["blocking_rule"] for rule in _settings()["blocking_rules_to_generate_predictions"]]
+
+
+def _duckdb_blocked(people: Sequence[Features]) -> list[set[tuple[int, int]]]:
+    """Per prediction rule of the Splink settings, the pairs DuckDB blocks: each rule
+    over every pair of Splink's records table (one query: cheaper than a join per rule)."""
+    columns: dict[str, pa.Array] = {"unique_id": pa.array(range(len(people)), pa.int64())}
+    for column in _GUARD_COLUMNS:
+        columns[column] = pa.array([p[column] for p in people], pa.string())
+    rules = _splink_rules()
+    holds = ", ".join(f"coalesce(({rule}), FALSE)" for rule in rules)
+    con = _DUCKDB.cursor()
+    try:
+        con.register("cx360_input", pa.table(columns))
+        table = _records_sql(_WINDOW_BLOCK_SIZE, "cx360_input i", "FALSE")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE cx360_records AS {table}")
+        rows = con.execute(
+            f"SELECT l.unique_id, r.unique_id, {holds} FROM cx360_records l, cx360_records r"
+            " WHERE l.unique_id < r.unique_id"
+        ).fetchall()
+    finally:
+        con.close()
+    return [{(a, b) for a, b, *held in rows if held[n]} for n in range(len(rules))]
+
+
+_DUCKDB = duckdb.connect()
+
+
+@settings(max_examples=250, deadline=None)
+@given(drawn=_RECORDS)
+def test_duckdb_blocks_what_the_rules_say_and_records_paired_share_a_lock(
+    drawn: list[Features],
+) -> None:
+    people = [_features(d) for d in drawn]
+    sizes = _sizes(people)
+    blocked = _duckdb_blocked(people)
+    assert len(blocked) == len(RULES)
+    for rule, found in zip(RULES, blocked, strict=True):
+        assert found == _expected(people, rule, sizes), rule.name
+    for left, right in combinations(people, 2):
+        paired = [rule.blocks(left, right, sizes) for rule in RULES]
+        # the rules pair records whichever is looked up: real time finds both ways round
+        assert any(paired) == any(rule.blocks(right, left, sizes) for rule in RULES)
+        if any(paired):
+            assert set(lock_names(left)) & set(lock_names(right))
+        for rule in RULES:
+            shared = bool(set(rule.lock_names(left)) & set(rule.lock_names(right)))
+            either = rule.blocks(left, right) or rule.blocks(right, left)
+            if either:
+                assert shared, rule.name
+            if all(mine == theirs for mine, theirs in rule.terms):
+                assert shared == either, rule.name  # an equality rule's names are exact
+
+
+# -- the derived keys: Python, DuckDB, SQLite and PostgreSQL ------------------------------
+
+_TEXT = st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=120)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(values=st.lists(_TEXT, min_size=1, max_size=5))
+def test_derived_keys_agree_in_python_duckdb_and_the_store(store: Store, values: list[str]) -> None:
+    people = [_features({"email_key": v, "address_key": v}) for v in values]
+    with store.transaction() as conn:
+        _clear(conn)
+        ids = _insert(conn, people)
+    con = duckdb.connect()
+    try:
+        con.register(
+            "i", pa.table({"n": range(len(values)), "email_key": values, "address_key": values})
+        )
+        for key in (EMAIL_USER, ADDRESS_PREFIX):
+            in_python = [key.of(person) for person in people]
+            sql = f"SELECT {key.duckdb('i')} FROM i ORDER BY n"
+            in_duckdb = [value for (value,) in con.execute(sql).fetchall()]
+            with store.connection() as conn:
+                stored = {i: v for i, v in conn.execute(select(records.c.id, key.sql()))}
+            assert in_python == in_duckdb == [stored[i] for i in ids], key.name
+    finally:
+        con.close()
+
+
+# -- real time and incremental runs, on a real store --------------------------------------
+
+
+def _clear(conn: Connection) -> None:
+    conn.execute(delete(record_customers))
+    conn.execute(delete(records))
+
+
+def _insert(conn: Connection, people: Sequence[Features]) -> list[int]:
+    now = datetime.now(UTC)
+    ids = []
+    for n, person in enumerate(people):
+        row = {c: person[c] for c in _GUARD_COLUMNS}
+        values = {"source": "web", "source_record_id": str(n), "version": 1, "content_hash": "h"}
+        values |= {"raw": {}, "ingested_at": now, "updated_at": now, **row}
+        ids.append(
+            int(conn.execute(insert(records).values(values).returning(records.c.id)).scalar_one())
+        )
+    return ids
+
+
+def _found_in_real_time(conn: Connection, person: Features) -> Iterator[set[int]]:
+    """The candidates each real-time statement finds for `person` (stored already)."""
+    params = _query_params(person)
+    yield {int(row[0]) for row in _kept(person, conn.execute(_CANDIDATES, params).all())}
+    if conn.dialect.name == "postgresql":
+        yield {int(row[0]) for row in conn.execute(_PG_CANDIDATES, params).all()}
+        yield {int(row[0]) for row in conn.execute(_CANDIDATES_LOCKING_CUSTOMERS, params).all()}
+
+
+def _check_every_path(store: Store, people: Sequence[Features]) -> None:
+    """Store `people`; each one's real-time candidates and incremental scope are the
+    records some rule pairs with it (itself included, when a rule pairs it with itself)."""
+    sizes = _sizes(people)
+    with store.transaction() as conn:
+        _clear(conn)
+        ids = _insert(conn, people)
+    with store.connection() as conn:
+        for record_id, person in zip(ids, people, strict=True):
+            expected = {
+                other_id
+                for other_id, other in zip(ids, people, strict=True)
+                if any(rule.blocks(other, person, sizes) for rule in RULES)
+            }
+            for found in _found_in_real_time(conn, person):
+                assert found == expected
+            # an incremental run loads the same, and the records of a name block that
+            # has just outgrown the limit (scored again: its pairs are gone)
+            loaded = expected | {record_id}
+            if sizes[name_of(person)] == NAME_BLOCK_MAX_RECORDS + 1 and None not in name_of(person):
+                loaded |= {
+                    i for i, p in zip(ids, people, strict=True) if name_of(p) == name_of(person)
+                }
+            assert set(scoring_scope(conn, [record_id]).rows) == loaded
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(drawn=_RECORDS)
+def test_real_time_and_incremental_runs_find_what_the_rules_say(
+    store: Store, drawn: list[Features]
+) -> None:
+    _check_every_path(store, [_features(d) for d in drawn])
+
+
+# -- the name block's cap -----------------------------------------------------------------
+
+
+def _named(given: str, surname: str, count: int) -> list[Features]:
+    return [_features({"given_canonical": given, "surname_key": surname})] * count
+
+
+@pytest.mark.parametrize(
+    ("names", "swapped"),
+    [
+        (NAME_BLOCK_MAX_RECORDS, 2),
+        (NAME_BLOCK_MAX_RECORDS + 1, 2),
+        (2, NAME_BLOCK_MAX_RECORDS + 1),
+        (NAME_BLOCK_MAX_RECORDS, NAME_BLOCK_MAX_RECORDS),
+    ],
+    ids=["small", "own-too-common", "swapped-too-common", "both-at-the-limit"],
+)
+def test_a_name_shared_by_too_many_records_stops_blocking_in_every_path(
+    store: Store, names: int, swapped: int
+) -> None:
+    """ "Ana Ruiz" and its swapped form "Ruiz Ana": the name rule pairs the records of a
+    name only while at most NAME_BLOCK_MAX_RECORDS share it, and the swapped-names rule
+    only while both names are that uncommon; batch, real time and incremental runs agree.
+    Lock names take no count into account: they are shared all the same."""
+    people = _named("ana", "ruiz", names) + _named("ruiz", "ana", swapped)
+    sizes = _sizes(people)
+    small = {n: sizes[n] <= NAME_BLOCK_MAX_RECORDS for n in (("ana", "ruiz"), ("ruiz", "ana"))}
+    expected = {
+        (i, j)
+        for (i, left), (j, right) in combinations(enumerate(people), 2)
+        if any(rule.blocks(left, right, sizes) for rule in RULES)
+    }
+    same = small["ana", "ruiz"] * names * (names - 1) // 2
+    same += small["ruiz", "ana"] * swapped * (swapped - 1) // 2
+    assert len(expected) == same + all(small.values()) * names * swapped
+    assert set().union(*_duckdb_blocked(people)) == expected
+    _check_every_path(store, people)
+    # an incremental session: one record new, the block sizes counted in the store
+    with store.connection() as conn:
+        ids = [int(i) for (i,) in conn.execute(select(records.c.id).order_by(records.c.id))]
+        scope = scoring_scope(conn, [ids[0]])
+    assert _incremental_pairs(scope) == {(ids[i], ids[j]) for i, j in expected if 0 in (i, j)}
+    assert set(lock_names(people[0])) & set(lock_names(people[-1]))
+
+
+def _incremental_pairs(scope: Any) -> set[tuple[int, int]]:
+    """The pairs an incremental Splink session blocks (with a dirty record)."""
+    con = duckdb.connect()
+    try:
+        session = SplinkSession(
+            con, scope.table(), pa.array(scope.dirty, pa.int64()), scope.block_sizes
+        )
+        pairs: set[tuple[int, int]] = set()
+        for rule in _splink_rules():
+            table = session.query(
+                "SELECT l.unique_id AS a, r.unique_id AS b FROM cx360_records l"
+                f" JOIN cx360_records r ON {rule}"
+                " WHERE l.unique_id < r.unique_id AND (l.is_dirty OR r.is_dirty)"
+            )
+            pairs |= set(
+                zip(table.column("a").to_pylist(), table.column("b").to_pylist(), strict=True)
+            )
+        return pairs
+    finally:
+        con.close()
+
+
+def test_the_postgresql_statements_stay_short_enough_to_be_kept_parsed() -> None:
+    # psycopg keeps the parsed form of statement texts up to 4 KiB only
+    from sqlalchemy.dialects import postgresql
+
+    for statement in (_PG_CANDIDATES, _CANDIDATES_LOCKING_CUSTOMERS):
+        assert len(str(statement.compile(dialect=postgresql.dialect()))) < 4096
