@@ -25,6 +25,7 @@ from cx360.resolve._batch import _GUARD_COLUMNS, _Rows, load_features
 from cx360.resolve._cluster import cluster
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._splink import SplinkSession, predict_edges, train_model
+from cx360.store import Store
 from cx360.store._schema import records
 
 
@@ -42,9 +43,10 @@ def main() -> None:
     person_of = dict(zip(truth.source + "|" + truth.source_record_id, truth.person_id, strict=True))
 
     with tempfile.TemporaryDirectory() as tmp:
-        hub = cx360.connect(f"sqlite:///{tmp}/audit.db")
+        store = Store.open(f"sqlite:///{tmp}/audit.db")
+        hub = cx360.Hub(store)
         hub.ingest_files(args.data / f"records.{fmt}")
-        with hub.store.connection() as conn:
+        with store.connection() as conn:
             table = load_features(conn)
             keys = {
                 r.id: f"{r.source}|{r.source_record_id}"

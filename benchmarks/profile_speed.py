@@ -31,20 +31,20 @@ from _common import ensure_dataset, machine, timed
 
 import cx360
 from cx360.profile import _lookup
-from cx360.store import utcnow
+from cx360.store import Store, utcnow
 from cx360.store._schema import customers, record_customers, records
 
 _CHUNK = 20_000
 
 
-def assign_truth(hub: cx360.Hub, truth: Path) -> int:
+def assign_truth(store: Store, truth: Path) -> int:
     """One customer per true person; returns the customers written."""
     person_of: dict[tuple[str, str], str] = {}
     with truth.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             person_of[(row["source"], row["source_record_id"])] = row["person_id"]
     now = utcnow()
-    with hub.store.transaction() as conn:
+    with store.transaction() as conn:
         conn.execute(record_customers.delete())
         conn.execute(customers.delete())
         people = sorted(set(person_of.values()))
@@ -70,16 +70,16 @@ def assign_truth(hub: cx360.Hub, truth: Path) -> int:
                 batch = []
         if batch:
             conn.execute(insert(record_customers), batch)
-    if hub.store.dialect == "postgresql":
-        with hub.store.transaction() as conn:
+    if store.dialect == "postgresql":
+        with store.transaction() as conn:
             conn.execute(text("ANALYZE"))
     return len(people)
 
 
-def sample(hub: cx360.Hub, n: int, seed: int) -> dict[str, list[Any]]:
+def sample(store: Store, n: int, seed: int) -> dict[str, list[Any]]:
     """Random phones (as national digits + country), e-mails and customer ids."""
     rng = random.Random(seed)
-    with hub.store.connection() as conn:
+    with store.connection() as conn:
         top = conn.execute(select(records.c.id).order_by(records.c.id.desc()).limit(1)).scalar()
         ids = [rng.randint(1, int(top or 1)) for _ in range(n * 4)]
         rows = conn.execute(
@@ -122,18 +122,18 @@ def measure(label: str, calls: list[Callable[[], Any]]) -> None:
     )
 
 
-def plans(hub: cx360.Hub, phone: str, customer_id: str) -> None:
+def plans(store: Store, phone: str, customer_id: str) -> None:
     statements = {
         "holders by phone key": (_lookup._HOLDERS["phone"], {"key": phone}),
         "customer's records": (_lookup._CUSTOMER_RECORDS, {"customer_id": customer_id}),
         "customer's interactions": (_lookup._CUSTOMER_INTERACTIONS, {"customer_id": customer_id}),
     }
-    explain = "EXPLAIN QUERY PLAN " if hub.store.dialect == "sqlite" else "EXPLAIN "
-    with hub.store.connection() as conn:
+    explain = "EXPLAIN QUERY PLAN " if store.dialect == "sqlite" else "EXPLAIN "
+    with store.connection() as conn:
         for name, (statement, params) in statements.items():
             compiled = statement.compile(dialect=conn.dialect)
             bound = compiled.construct_params(params)
-            if hub.store.dialect == "sqlite":
+            if store.dialect == "sqlite":
                 args: Any = tuple(bound[k] for k in compiled.positiontup or ())
             else:
                 args = bound
@@ -145,17 +145,16 @@ def plans(hub: cx360.Hub, phone: str, customer_id: str) -> None:
 
 def run(url: str, paths: dict[str, Path], n: int, seed: int) -> None:
     print(f"store: {url.split('?')[0]}")
-    with cx360.connect(url) as hub:
-        if hub.store.count_records() == 0:
+    store = Store.open(url)
+    with cx360.Hub(store) as hub:
+        if store.count_records() == 0:
             with timed() as took:
                 hub.ingest_files(paths["records"], paths["interactions"])
             print(f"  ingested in {took[0]:.0f}s")
         with timed() as took:
-            made = assign_truth(hub, paths["truth"])
-        print(
-            f"  {hub.store.count_records()} records, {made} customers (from truth, {took[0]:.0f}s)"
-        )
-        picked = sample(hub, n, seed)
+            made = assign_truth(store, paths["truth"])
+        print(f"  {store.count_records()} records, {made} customers (from truth, {took[0]:.0f}s)")
+        picked = sample(store, n, seed)
         phones = picked["phone"]
         measure(
             "profile(phone=national, country=)",
@@ -170,7 +169,7 @@ def run(url: str, paths: dict[str, Path], n: int, seed: int) -> None:
             "context(phone=national, country=)",
             [lambda p=p: hub.context(phone=_national(*p), country=p[1]) for p in phones],
         )
-        plans(hub, phones[0][0], picked["customer_id"][0])
+        plans(store, phones[0][0], picked["customer_id"][0])
 
 
 def main() -> None:

@@ -236,12 +236,9 @@ def main() -> None:
     work = args.data / "work"
     work.mkdir(parents=True, exist_ok=True)
     url = args.store or f"sqlite:///{work / f'realtime-{uuid.uuid4().hex[:8]}.db'}"
-    hub = cx360.connect(url)
-    from cx360.store._schema import models
-
-    with hub.store.connection() as conn:
-        has_model = conn.execute(models.select().limit(1)).first() is not None
-    hub.close()
+    with cx360.connect(url) as hub:
+        last_run = hub.status().last_run
+    has_model = last_run is not None and last_run.matching_model is not None
     if has_model:
         print(f"reusing the resolved store {url.split('?')[0]}")
         held = read_rows(Path(paths["records"]))[-args.holdout :]
@@ -262,8 +259,9 @@ def main() -> None:
     os.sync()  # the store's pages on disk: the first checkpoint must not flush a whole copy
 
     hub = cx360.connect(url)
-    store_records = hub.store.count_records()
-    print(f"store: {hub.store.dialect}, {store_records:,} records")
+    status = hub.status()
+    store_records = status.records
+    print(f"store: {status.backend}, {store_records:,} records")
     tag = uuid.uuid4().hex[:6]
     arrivals = [dict(r, source_record_id=f"{r['source_record_id']}~{tag}") for r in held]
     # warm-up (not timed): model, caches, first statements compiled

@@ -28,6 +28,7 @@ from cx360.resolve._batch import _latest_model, load_features
 from cx360.resolve._features import email_user
 from cx360.resolve._scoring import Scorer, TermFrequencies
 from cx360.resolve._splink import SplinkSession, predict_details
+from cx360.store import Store
 
 
 def main() -> None:
@@ -42,10 +43,11 @@ def main() -> None:
     )
     print(machine())
     with tempfile.TemporaryDirectory() as tmp:
-        hub = cx360.connect(f"sqlite:///{tmp}/bench.db")
+        store = Store.open(f"sqlite:///{tmp}/bench.db")
+        hub = cx360.Hub(store)
         hub.ingest_files(paths["records"])
         hub.resolve()
-        with hub.store.connection() as conn:
+        with store.connection() as conn:
             table = load_features(conn)
             stored = _latest_model(conn)
             assert stored is not None

@@ -6,7 +6,16 @@ import cx360
 with cx360.connect("sqlite:///customers.db") as hub:
     hub.ingest(records=[{"source": "whatsapp", "source_record_id": "wa-1", "phone": "300 1234567"}])
 ```
+
+The names below are imported on first use (the errors excepted), so that `import cx360`
+and the `cx360` command start fast: the store, Splink, DuckDB and Arrow load only when a
+hub or a model is needed.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from cx360._errors import (
     ConfigurationError,
@@ -21,62 +30,144 @@ from cx360._errors import (
     StoreConnectionError,
     StoreError,
     StoreIntegrityError,
+    StoreNotFoundError,
     StoreVersionError,
 )
-from cx360._hub import Hub, connect
-from cx360.models import (
-    Candidate,
-    CaseMeasures,
-    ChannelContacts,
-    ChannelRecord,
-    ComparisonContribution,
-    Consent,
-    ContactMeasures,
-    ContextCard,
-    ContextLookup,
-    CxReport,
-    DurationStats,
-    GoldenRecord,
-    GoldenValue,
-    IngestReport,
-    IngestResult,
-    Interaction,
-    InteractionResult,
-    KnownIdentifier,
-    LinkHop,
-    Lookup,
-    Match,
-    MatchAlternative,
-    OpenCase,
-    Override,
-    PairExplanation,
-    Profile,
-    ProfileLookup,
-    QuarantineReason,
-    RecordExplanation,
-    RecordPath,
-    RecordRef,
-    ResolveReport,
-    TimelineItem,
-    UnresolvedInteractions,
-    VerifiedIdentifier,
-)
-from cx360.profile._survivorship import SurvivorshipRules
-from cx360.resolve import GuardLimits
+
+if TYPE_CHECKING:
+    from cx360._hub import Hub, connect
+    from cx360.models import (
+        Candidate,
+        CaseMeasures,
+        ChannelContacts,
+        ChannelRecord,
+        ColumnMapping,
+        ComparisonContribution,
+        Consent,
+        ContactMeasures,
+        ContextCard,
+        ContextLookup,
+        CustomerSummary,
+        CxReport,
+        DurationStats,
+        GoldenRecord,
+        GoldenValue,
+        IngestReport,
+        IngestResult,
+        Interaction,
+        InteractionResult,
+        KnownIdentifier,
+        LinkHop,
+        Lookup,
+        MappingUsed,
+        Match,
+        MatchAlternative,
+        MatchingModel,
+        OpenCase,
+        Override,
+        PairExplanation,
+        Profile,
+        ProfileLookup,
+        QuarantinedRow,
+        QuarantineReason,
+        RecordExplanation,
+        RecordPath,
+        RecordRef,
+        ResolutionRun,
+        ResolveReport,
+        StoreStatus,
+        TimelineItem,
+        UnresolvedInteractions,
+        VerifiedIdentifier,
+    )
+    from cx360.profile._survivorship import SurvivorshipRules
+    from cx360.resolve import GuardLimits
+    from cx360.resolve._spark import SparkOptions
 
 __version__ = "0.1.0"
+
+_MODELS = (
+    "Candidate",
+    "CaseMeasures",
+    "ChannelContacts",
+    "ChannelRecord",
+    "ColumnMapping",
+    "ComparisonContribution",
+    "Consent",
+    "ContactMeasures",
+    "ContextCard",
+    "ContextLookup",
+    "CustomerSummary",
+    "CxReport",
+    "DurationStats",
+    "GoldenRecord",
+    "GoldenValue",
+    "IngestReport",
+    "IngestResult",
+    "Interaction",
+    "InteractionResult",
+    "KnownIdentifier",
+    "LinkHop",
+    "Lookup",
+    "MappingUsed",
+    "Match",
+    "MatchAlternative",
+    "MatchingModel",
+    "OpenCase",
+    "Override",
+    "PairExplanation",
+    "Profile",
+    "ProfileLookup",
+    "QuarantineReason",
+    "QuarantinedRow",
+    "RecordExplanation",
+    "RecordPath",
+    "RecordRef",
+    "ResolutionRun",
+    "ResolveReport",
+    "StoreStatus",
+    "TimelineItem",
+    "UnresolvedInteractions",
+    "VerifiedIdentifier",
+)
+
+# where each lazily imported name lives
+_LAZY: dict[str, str] = {
+    "Hub": "cx360._hub",
+    "connect": "cx360._hub",
+    "GuardLimits": "cx360.resolve",
+    "SparkOptions": "cx360.resolve._spark",
+    "SurvivorshipRules": "cx360.profile._survivorship",
+    **dict.fromkeys(_MODELS, "cx360.models"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cx360' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # imported once: later lookups do not come here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "Candidate",
     "CaseMeasures",
     "ChannelContacts",
     "ChannelRecord",
+    "ColumnMapping",
     "ComparisonContribution",
     "ConfigurationError",
     "Consent",
     "ContactMeasures",
     "ContextCard",
     "ContextLookup",
+    "CustomerSummary",
     "Cx360Error",
     "CxReport",
     "DurationStats",
@@ -93,8 +184,10 @@ __all__ = [
     "KnownIdentifier",
     "LinkHop",
     "Lookup",
+    "MappingUsed",
     "Match",
     "MatchAlternative",
+    "MatchingModel",
     "MissingDependencyError",
     "NotFoundError",
     "OpenCase",
@@ -104,15 +197,20 @@ __all__ = [
     "Profile",
     "ProfileLookup",
     "QuarantineReason",
+    "QuarantinedRow",
     "RecordExplanation",
     "RecordPath",
     "RecordRef",
     "ResolutionError",
+    "ResolutionRun",
     "ResolveReport",
     "SchemaError",
+    "SparkOptions",
     "StoreConnectionError",
     "StoreError",
     "StoreIntegrityError",
+    "StoreNotFoundError",
+    "StoreStatus",
     "StoreVersionError",
     "SurvivorshipRules",
     "TimelineItem",

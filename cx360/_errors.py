@@ -9,6 +9,8 @@ Cx360Error
 │   └── SchemaError             a file or batch lacks required columns
 ├── StoreError                  the store failed; wraps the driver's error at the storage boundary
 │   ├── StoreIntegrityError     a constraint was violated
+│   ├── StoreConnectionError    the connection to the store was lost
+│   ├── StoreNotFoundError      no store at that URL, and the caller would not create one
 │   └── StoreVersionError       the store's schema is newer than this cx360 knows
 ├── NotFoundError               a lookup found nothing
 └── ResolutionError             identity resolution could not run
@@ -30,8 +32,10 @@ __all__ = [
     "OverrideConflictError",
     "ResolutionError",
     "SchemaError",
+    "StoreConnectionError",
     "StoreError",
     "StoreIntegrityError",
+    "StoreNotFoundError",
     "StoreVersionError",
     "mask",
 ]
@@ -98,6 +102,12 @@ class StoreConnectionError(StoreError):
     The connection pool has dropped its connections, so the next call opens new ones.
     Real-time calls and lookups are retried once on their own before this is raised.
     """
+
+
+class StoreNotFoundError(StoreError):
+    """No store at the URL (no SQLite file, or a database without cx360's schema), and the
+    caller asked not to create one: reading an empty store would answer "nothing found"
+    where the truth is a mistyped path."""
 
 
 class StoreVersionError(StoreError):

@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import closing
 from datetime import date, datetime
+from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
-from cx360._errors import ConfigurationError
+from cx360._errors import ConfigurationError, InputError, StoreNotFoundError
+from cx360._store_reads import (
+    channels,
+    has_channel,
+    quarantined_rows,
+    store_status,
+    top_customers,
+)
 from cx360.ingest import ingest_file, ingest_objects
 from cx360.ingest._readers import RowSource
 from cx360.models import (
     ContextLookup,
+    CustomerSummary,
     CxReport,
     IngestResult,
     InteractionResult,
@@ -23,9 +36,11 @@ from cx360.models import (
     Override,
     PairExplanation,
     ProfileLookup,
+    QuarantinedRow,
     RecordExplanation,
     RecordRef,
     ResolveReport,
+    StoreStatus,
 )
 from cx360.profile._lookup import lookup_context, lookup_profile, parse_query
 from cx360.profile._survivorship import DEFAULT_RULES, SurvivorshipRules
@@ -40,19 +55,19 @@ from cx360.resolve import (
     resolve_store,
 )
 from cx360.resolve._evidence import LinkRule
-from cx360.resolve.realtime import RealtimeResolver
 from cx360.resolve._spark import SparkOptions
-from cx360.store import Store, retry_on_lost_connection
-from cx360.store._schema import quarantine
-
-if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+from cx360.resolve.realtime import RealtimeResolver
+from cx360.store import Store, resolve_store_url, retry_on_lost_connection
+from cx360.store._engine import create_store_engine
 
 RecordLike = Mapping[str, Any] | BaseModel
 
 
 def connect(
-    url: str | os.PathLike[str] | None = None, *, survivorship: SurvivorshipRules | None = None
+    url: str | os.PathLike[str] | None = None,
+    *,
+    survivorship: SurvivorshipRules | None = None,
+    create: bool = True,
 ) -> Hub:
     """Open a hub on a store, creating and migrating it if needed.
 
@@ -60,17 +75,69 @@ def connect(
         url: a SQLAlchemy URL (`sqlite:///path.db`, `postgresql://user@host/db`) or a file
             path for SQLite. Defaults to `$CX360_STORE`, else `sqlite:///cx360.db`.
         survivorship: the golden-record rules of profiles (default: `SurvivorshipRules()`).
+        create: False to refuse a store that does not exist yet instead of creating an
+            empty one (for reads: a mistyped path would otherwise answer "nothing found").
+
+    Raises:
+        StoreNotFoundError: `create` is False and there is no SQLite file at the path, or
+            the database holds no cx360 schema.
     """
-    return Hub(Store.open(url), survivorship=survivorship)
+    resolved = resolve_store_url(url)
+    if not create:
+        _require_existing_store(resolved)
+    return Hub(Store(resolved), survivorship=survivorship)
+
+
+def shown_url(url: str) -> str:
+    """A store URL as it may be shown: its password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:  # an unparseable URL fails when opened, with its own error
+        return "(invalid URL)"
+
+
+def _require_existing_store(url: str) -> None:
+    """Raise `StoreNotFoundError` unless `url` names a database holding cx360's schema."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "").expanduser()
+        if parsed.database in (None, "", ":memory:") or not path.is_file():
+            raise StoreNotFoundError(
+                f"no store at {shown_url(url)}: the file does not exist (a store is "
+                "created when records are first ingested)"
+            )
+        # read-only: the store's engine would turn on WAL, i.e. write to the file
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            found = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            )
+            has_schema = found.fetchone() is not None
+    else:
+        engine = create_store_engine(url)
+        try:
+            with engine.connect() as conn:
+                has_schema = inspect(conn).has_table("alembic_version")
+        finally:
+            engine.dispose()
+    if not has_schema:
+        raise StoreNotFoundError(
+            f"no store at {shown_url(url)}: the database holds no cx360 schema (a store "
+            "is created when records are first ingested)"
+        )
 
 
 class Hub:
     """Customer 360 over one store: ingest channel records and interactions, and more."""
 
     def __init__(self, store: Store, *, survivorship: SurvivorshipRules | None = None) -> None:
-        self.store = store
+        self._store = store
         self.survivorship = survivorship or DEFAULT_RULES
         self._realtime: RealtimeResolver | None = None  # made on the first real-time call
+
+    @property
+    def url(self) -> str:
+        """The store's URL, its password hidden (for display)."""
+        return shown_url(self._store.url)
 
     def __enter__(self) -> Hub:
         return self
@@ -88,29 +155,29 @@ class Hub:
         if self._realtime is not None:
             self._realtime.close()
             self._realtime = None
-        self.store.close()
+        self._store.close()
 
     def configure_source(
         self, name: str, *, default_country: str | None = None, priority: int = 0
     ) -> None:
         """Set a source's default country and its priority for survivorship."""
-        self.store.configure_source(name, default_country=default_country, priority=priority)
+        self._store.configure_source(name, default_country=default_country, priority=priority)
 
     def ingest(
         self,
         records: Iterable[RecordLike] | None = None,
         interactions: Iterable[RecordLike] | None = None,
     ) -> IngestResult:
-        """Store channel records and interactions given as dicts or models.
+        """Store channel records and interactions given as dicts or pydantic objects.
 
         Idempotent: the same `(source, source_record_id)` or `interaction_id` again updates
         (keeping history) or changes nothing; bad rows are quarantined with a reason code.
         """
         result = IngestResult()
         if records is not None:
-            result.records = ingest_objects(self.store, "records", records)
+            result.records = ingest_objects(self._store, "records", records)
         if interactions is not None:
-            result.interactions = ingest_objects(self.store, "interactions", interactions)
+            result.interactions = ingest_objects(self._store, "interactions", interactions)
         return result
 
     def ingest_files(
@@ -125,11 +192,11 @@ class Hub:
         result = IngestResult()
         if records is not None:
             result.records = ingest_file(
-                self.store, records, "records", workers=workers, progress=progress
+                self._store, records, "records", workers=workers, progress=progress
             )
         if interactions is not None:
             result.interactions = ingest_file(
-                self.store, interactions, "interactions", workers=workers, progress=progress
+                self._store, interactions, "interactions", workers=workers, progress=progress
             )
         return result
 
@@ -143,15 +210,13 @@ class Hub:
         sole_holder_match_weight: float | None = DEFAULT_SOLE_HOLDER_MATCH_WEIGHT,
         limits: GuardLimits | None = None,
         engine: Literal["duckdb", "spark"] = "duckdb",
-        spark: SparkSession | None = None,
-        spark_master: str | None = None,
-        spark_work_dir: str | None = None,
-        spark_conf: Mapping[str, str] | None = None,
+        spark: SparkOptions | None = None,
         progress: Callable[[str], None] | None = None,
     ) -> ResolveReport:
         """Resolve every stored record into customers with stable IDs.
 
-        The matching model is trained on the store's own data the first time (and when
+        The matching model (Fellegi-Sunter: how much each kind of agreement between two
+        records weighs) is trained on the store's own data the first time (and when
         `retrain` is set), saved in the store, and reused afterwards. After the first run,
         a run scores only pairs involving records new or changed since the last one
         (`report.mode == "incremental"`) and gives the customers a full run would; `full`
@@ -166,11 +231,10 @@ class Hub:
         sole-holder links off.
 
         `engine="spark"` runs Splink's part (training, blocking, scoring) on Spark
-        (`pip install 'cx360[spark]'`, docs/spark.md): on `spark`, a SparkSession you
-        hold, or on one cx360 starts with `spark_master` (default `local[*]`) and
-        `spark_conf`; files go through `spark_work_dir`, which must be storage that this
-        process and the executors share when the master is a cluster. Models trained on
-        either engine are the same and serve both.
+        (`pip install 'cx360[spark]'`, docs/spark.md), as `spark` says (`SparkOptions`:
+        a SparkSession you hold, or the master, work directory and settings of one cx360
+        starts; default: `local[*]` and a local temporary directory). Matching models
+        trained on either engine are the same and serve both.
 
         `progress`, when given, is called with the name of each stage as it starts
         ("load", "train", "score", "components", "cluster", "write").
@@ -179,12 +243,9 @@ class Hub:
             ConfigurationError: Spark options without `engine="spark"`, or no Java.
             MissingDependencyError: `engine="spark"` without pyspark installed.
         """
-        spark_options = None
         if engine == "spark":
-            spark_options = SparkOptions(
-                master=spark_master, work_dir=spark_work_dir, session=spark, conf=spark_conf or {}
-            )
-        elif spark is not None or spark_master or spark_work_dir or spark_conf:
+            spark = spark or SparkOptions()
+        elif spark is not None:
             raise ConfigurationError("Spark options apply only with engine='spark'")
         options = ResolveOptions(
             match_weight=DEFAULT_MATCH_WEIGHT if match_weight is None else match_weight,
@@ -198,10 +259,10 @@ class Hub:
             full=full,
             limits=limits or GuardLimits(),
             engine=engine,
-            spark=spark_options,
+            spark=spark,
             progress=progress,
         )
-        return resolve_store(self.store, options)
+        return resolve_store(self._store, options)
 
     def resolve_record(self, record: RecordLike) -> Match:
         """Store one channel record and resolve it into a customer now, as batch would.
@@ -209,7 +270,7 @@ class Hub:
         The record is stored as `ingest` stores it (the same `(source, source_record_id)`
         again updates it, keeping history, or changes nothing) and, in the same
         transaction, matched against the records sharing a blocking key with it, scored
-        with the latest trained model, and put in the first candidate customer, strongest
+        with the latest matching model, and put in the first candidate customer, strongest
         pair first, that the over-merge guards allow, when that pair reaches the last
         run's link weight (further candidate customers that fit merge into it, as a batch
         run would merge customers the record bridges); else in a new customer. Concurrent
@@ -218,7 +279,7 @@ class Hub:
         Check `status`: 'matched', 'merged' (`merged_customers` are now aliases of
         `customer_id`), 'new', 'ambiguous' (pairs with two or more customers, some kept
         apart by the guards: see `alternatives`), 'unchanged' (the same record again), or
-        'unresolved' (stored, but no model yet: run `resolve()` once).
+        'unresolved' (stored, but no matching model yet: run `resolve()` once).
 
         Args:
             record: the record's input-contract columns, as a dict or `ChannelRecord`.
@@ -248,7 +309,7 @@ class Hub:
 
     def _realtime_calls(self) -> RealtimeResolver:
         if self._realtime is None:
-            self._realtime = RealtimeResolver(self.store)
+            self._realtime = RealtimeResolver(self._store)
         return self._realtime
 
     def link_records(
@@ -277,7 +338,7 @@ class Hub:
             InputError: the same record twice, or an empty reason or `by`.
             OverrideConflictError: a 'separate' is active on the same two records.
         """
-        return _overrides.add_override(self.store, "link", a, b, reason=reason, by=by)
+        return _overrides.add_override(self._store, "link", a, b, reason=reason, by=by)
 
     def separate_records(
         self,
@@ -300,10 +361,10 @@ class Hub:
             InputError: the same record twice, or an empty reason or `by`.
             OverrideConflictError: a 'link' is active on the same two records.
         """
-        return _overrides.add_override(self.store, "separate", a, b, reason=reason, by=by)
+        return _overrides.add_override(self._store, "separate", a, b, reason=reason, by=by)
 
     def revoke_override(self, override_id: int, *, reason: str, by: str) -> Override:
-        """Revoke a steward override; the next `resolve()` returns to the model's decision.
+        """Revoke a steward override; the next `resolve()` returns to the scores' decision.
 
         The override stays in the store with who revoked it, when and why.
 
@@ -311,11 +372,11 @@ class Hub:
             NotFoundError: no override has this id.
             InputError: it is already revoked, or the reason or `by` is empty.
         """
-        return _overrides.revoke_override(self.store, override_id, reason=reason, by=by)
+        return _overrides.revoke_override(self._store, override_id, reason=reason, by=by)
 
     def overrides(self, include_revoked: bool = False) -> list[Override]:
         """The steward overrides, oldest first: the active ones, or all with `include_revoked`."""
-        return _overrides.list_overrides(self.store, include_revoked=include_revoked)
+        return _overrides.list_overrides(self._store, include_revoked=include_revoked)
 
     def explain_pair(
         self,
@@ -324,7 +385,8 @@ class Hub:
         *,
         threshold: float | None = None,
     ) -> PairExplanation:
-        """Why two records score what they do: the model's waterfall and the guards' verdict.
+        """Why two records score what they do: the matching model's waterfall and the guards'
+        verdict.
 
         Args:
             a: a record as `(source, source_record_id)`.
@@ -334,10 +396,10 @@ class Hub:
 
         Raises:
             NotFoundError: a record is not in the store.
-            ResolutionError: no model has been trained yet (run `resolve` first).
+            ResolutionError: no matching model has been trained yet (run `resolve` first).
         """
         rule = LinkRule() if threshold is None else LinkRule(threshold, threshold)
-        return _explain.explain_pair(self.store, a, b, rule=rule)
+        return _explain.explain_pair(self._store, a, b, rule=rule)
 
     def explain_record(self, record: tuple[str, str] | RecordRef) -> RecordExplanation:
         """Why a record is in its customer: the chain of links to each of its other records.
@@ -346,7 +408,7 @@ class Hub:
             NotFoundError: the record is not in the store.
             ResolutionError: nothing has been resolved yet (run `resolve` first).
         """
-        return _explain.explain_record(self.store, record)
+        return _explain.explain_record(self._store, record)
 
     def report(
         self,
@@ -375,11 +437,16 @@ class Hub:
 
         Raises:
             NotFoundError: no customer has this ID.
-            InputError: `since` is not before `until`.
+            InputError: `since` is not before `until`, or no record or interaction comes
+                from `channel` (a misspelt channel would report zeros as if true).
         """
         from cx360.profile._measures import build_report
 
-        return build_report(self.store, customer_id, since=since, until=until, channel=channel)
+        if channel is not None and not has_channel(self._store, channel):
+            known = ", ".join(self.channels()) or "none yet"
+            raise InputError(f"unknown channel {channel!r}: the store knows {known}")
+
+        return build_report(self._store, customer_id, since=since, until=until, channel=channel)
 
     def profile(
         self,
@@ -430,7 +497,7 @@ class Hub:
             country=country,
         )
         chosen = rules or self.survivorship
-        return retry_on_lost_connection(lambda: lookup_profile(self.store, query, chosen, limit))
+        return retry_on_lost_connection(lambda: lookup_profile(self._store, query, chosen, limit))
 
     def context(
         self,
@@ -460,7 +527,7 @@ class Hub:
             country=country,
         )
         chosen = rules or self.survivorship
-        return retry_on_lost_connection(lambda: lookup_context(self.store, query, chosen))
+        return retry_on_lost_connection(lambda: lookup_context(self._store, query, chosen))
 
     def export(self, path: str | os.PathLike[str]) -> int:
         """Write one row per channel record: `source, source_record_id, customer_id`.
@@ -470,19 +537,26 @@ class Hub:
         """
         from cx360.profile._export import export_assignments
 
-        return export_assignments(self.store, path)
+        return export_assignments(self._store, path)
 
-    def quarantined(self, batch_id: int | None = None, limit: int = 1000) -> list[dict[str, Any]]:
-        """Quarantined rows (newest first): reason code, column, row number and the row as given."""
-        query = select(
-            quarantine.c.batch_id,
-            quarantine.c.kind,
-            quarantine.c.row_number,
-            quarantine.c.reason,
-            quarantine.c.column_name,
-            quarantine.c.raw,
-        ).order_by(quarantine.c.id.desc())
-        if batch_id is not None:
-            query = query.where(quarantine.c.batch_id == batch_id)
-        with self.store.connection() as conn:
-            return [dict(row._mapping) for row in conn.execute(query.limit(limit))]
+    def quarantined(self, batch_id: int | None = None, limit: int = 1000) -> list[QuarantinedRow]:
+        """Rows ingest set aside, newest first: reason code, column and its masked value.
+
+        Args:
+            batch_id: only this ingest batch (`IngestReport.batch_id`).
+            limit: at most this many rows (`status().quarantined` counts them all).
+        """
+        return quarantined_rows(self._store, batch_id, limit)
+
+    def status(self) -> StoreStatus:
+        """What the store holds: records, customers, interactions, quarantined rows, the
+        last resolution run and its matching model, and the schema revision."""
+        return store_status(self._store, self.url)
+
+    def channels(self) -> list[str]:
+        """The channels (sources) the store has records or interactions from, sorted."""
+        return channels(self._store)
+
+    def top_customers(self, limit: int = 10) -> list[CustomerSummary]:
+        """Customers seen on the most channels first, then those holding the most records."""
+        return top_customers(self._store, limit)

@@ -1,11 +1,26 @@
-"""Argument types and options shared by the commands."""
+"""Argument types, options and helpers shared by the commands.
+
+Kept light: the parser is built from these on every call, `--help` included, so nothing
+here imports the store, Splink or pydantic (commands import them when they run).
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from cx360.store import STORE_ENV_VAR
+if TYPE_CHECKING:
+    from cx360._hub import Hub
+
+# `cx360.store.STORE_ENV_VAR` (a test checks they agree): importing the store here would
+# load SQLAlchemy and Alembic for every `--help`
+STORE_ENV_VAR = "CX360_STORE"
+
+
+class UsageError(Exception):
+    """Arguments that do not fit together: reported like argparse's own errors (exit 2)."""
 
 
 def store_option(parser: argparse.ArgumentParser) -> None:
@@ -15,6 +30,25 @@ def store_option(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help=f"store URL or SQLite path (default: ${STORE_ENV_VAR}, else sqlite:///cx360.db)",
     )
+
+
+def json_option(parser: argparse.ArgumentParser, what: str = "the result") -> None:
+    """`--json`: the command's output as JSON (never input: that has flags of its own)."""
+    parser.add_argument("--json", action="store_true", help=f"print {what} as JSON")
+
+
+def open_hub(args: argparse.Namespace, *, create: bool = False) -> Hub:
+    """The hub on `--store`. Commands that only read (or need records already stored)
+    refuse a store that does not exist rather than create an empty one."""
+    from cx360._hub import connect
+
+    return connect(args.store, create=create)
+
+
+def show_progress(args: argparse.Namespace) -> bool:
+    """Whether to draw a progress bar: on a terminal, unless asked for quiet or JSON."""
+    quiet = getattr(args, "quiet", False) or getattr(args, "json", False)
+    return not quiet and not getattr(args, "no_progress", False) and sys.stderr.isatty()
 
 
 def when_arg(text: str) -> datetime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cx360.cli._args import record_arg, store_option
+from cx360.cli._args import json_option, open_hub, record_arg, store_option
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,17 +22,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="SOURCE:ID",
         help="a second record: explain the pair",
     )
-    explain.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    json_option(explain, "the explanation")
     explain.add_argument("--html", type=Path, metavar="FILE", help="also write an HTML page")
     store_option(explain)
     explain.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from cx360._hub import connect
     from cx360.cli import _render_explain
 
-    with connect(args.store) as hub:
+    with open_hub(args) as hub:
         if args.other is None:
             found = hub.explain_record(args.record)
             text = _render_explain.record_text(found)

@@ -18,7 +18,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     from cx360._hub import connect
 
-    with connect(args.store) as hub:
+    with connect(args.store, create=False) as hub:
         written = hub.export(args.out)
     print(f"{written} records written to {args.out}")
     return 0

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cx360.cli._args import store_option
+from cx360.cli._args import UsageError, show_progress, store_option
 
 if TYPE_CHECKING:
     from cx360._hub import Hub
@@ -94,7 +94,7 @@ def _configure_sources(hub: Hub, pairs: Sequence[str]) -> None:
     for pair in pairs:
         source, sep, country = pair.partition("=")
         if not sep or not source or len(country) != 2:
-            raise SystemExit(f"--source-country wants SOURCE=CC, got {pair!r}")
+            raise UsageError(f"--source-country wants SOURCE=CC, got {pair!r}")
         hub.configure_source(source, default_country=country)
 
 
@@ -102,9 +102,8 @@ def run(args: argparse.Namespace) -> int:
     from cx360._hub import connect
 
     if args.records is None and args.interactions is None:
-        raise SystemExit("cx360 ingest: give a records file and/or --interactions FILE")
-    show = not args.no_progress and not args.json and sys.stderr.isatty()
-    update, close = _progress_bar(show)
+        raise UsageError("give a records file and/or --interactions FILE")
+    update, close = _progress_bar(show_progress(args))
     with connect(args.store) as hub:
         _configure_sources(hub, args.source_country)
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cx360.cli._args import record_arg, store_option
+from cx360.cli._args import json_option, open_hub, record_arg, store_option
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
             lookup.add_argument(
                 "--limit", type=int, default=20, help="interactions to show (default 20)"
             )
-        lookup.add_argument("--json", action="store_true", help="print the lookup as JSON")
+        json_option(lookup, "the lookup")
         store_option(lookup)
         lookup.set_defaults(run=run_profile if name == "profile" else run_context)
 
@@ -48,20 +48,18 @@ def _lookup_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_profile(args: argparse.Namespace) -> int:
-    from cx360._hub import connect
     from cx360.profile._cards import profile_text
 
-    with connect(args.store) as hub:
+    with open_hub(args) as hub:
         found = hub.profile(**_lookup_args(args), limit=args.limit)
     print(found.model_dump_json(indent=2) if args.json else profile_text(found))
     return 0 if found.status == "found" else 1
 
 
 def run_context(args: argparse.Namespace) -> int:
-    from cx360._hub import connect
     from cx360.profile._cards import context_text
 
-    with connect(args.store) as hub:
+    with open_hub(args) as hub:
         found = hub.context(**_lookup_args(args))
     print(found.model_dump_json(indent=2) if args.json else context_text(found))
     return 0 if found.status == "found" else 1

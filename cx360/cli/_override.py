@@ -6,7 +6,7 @@ import argparse
 import getpass
 import json
 
-from cx360.cli._args import record_arg, store_option
+from cx360.cli._args import UsageError, json_option, open_hub, record_arg, store_option
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,7 +32,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     store_option(revoke)
     listing = actions.add_parser("list", help="list the active overrides")
     listing.add_argument("--all", action="store_true", help="revoked ones too")
-    listing.add_argument("--json", action="store_true", help="print them as JSON")
+    json_option(listing, "them")
     store_option(listing)
 
 
@@ -42,13 +42,11 @@ def _steward(args: argparse.Namespace) -> str:
     try:
         return getpass.getuser()
     except (OSError, KeyError):  # no user name in the environment (some containers)
-        raise SystemExit("cx360 override: give --by NAME (the OS user name is unknown)") from None
+        raise UsageError("give --by NAME (the OS user name is unknown)") from None
 
 
 def run(args: argparse.Namespace) -> int:
-    from cx360._hub import connect
-
-    with connect(args.store) as hub:
+    with open_hub(args) as hub:
         if args.action == "list":
             found = hub.overrides(include_revoked=args.all)
             if args.json:

@@ -18,12 +18,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     from cx360._hub import connect
 
-    with connect(args.store) as hub:
+    with connect(args.store, create=False) as hub:
         rows = hub.quarantined(batch_id=args.batch, limit=args.limit)
     for row in rows:
         print(
-            f"batch {row['batch_id']} {row['kind']} row {row['row_number']}: "
-            f"{row['reason']}" + (f" (column {row['column_name']})" if row["column_name"] else "")
+            f"batch {row.batch_id} {row.kind} row {row.row_number}: {row.reason.value}"
+            + (f" (column {row.column})" if row.column else "")
+            + (f" value {row.value}" if row.value is not None else "")
         )
     if not rows:
         print("no quarantined rows")

@@ -36,7 +36,7 @@ def _masked(values: dict[str, str | None]) -> str:
 def pair_text(pair: PairExplanation) -> str:
     """The waterfall as a table: prior, each comparison's level and weight, the total."""
     lines = [
-        f"{pair.left}  vs  {pair.right}  (model {pair.model_id})",
+        f"{pair.left}  vs  {pair.right}  (matching model #{pair.model_id})",
         "",
         f"{'comparison':<13} {'level':<28} {'left':<18} {'right':<18} {'weight':>8}  tf",
         f"{'prior':<13} {'':<28} {'':<18} {'':<18} {_signed(pair.prior_match_weight):>8}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cx360.cli._args import store_option, when_arg
+from cx360.cli._args import json_option, open_hub, store_option, when_arg
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -17,16 +17,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--until", type=when_arg, metavar="DATE", help="before this UTC date-time (exclusive)"
     )
     report.add_argument("--channel", help="only this channel (cases: those started on it)")
-    report.add_argument("--json", action="store_true", help="print the report as JSON")
+    json_option(report, "the report")
     store_option(report)
     report.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from cx360._hub import connect
     from cx360.cli._render_report import report_text
 
-    with connect(args.store) as hub:
+    with open_hub(args) as hub:
         found = hub.report(
             args.customer_id, since=args.since, until=args.until, channel=args.channel
         )

@@ -6,9 +6,13 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
-from cx360.cli._args import store_option
+from cx360.cli._args import UsageError, json_option, open_hub, show_progress, store_option
+
+if TYPE_CHECKING:
+    from cx360 import SparkOptions
+    from cx360.models import Match
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -65,21 +69,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         default=[],
         help="a Spark setting, e.g. spark.executor.memory=8g (repeatable)",
     )
-    resolve.add_argument("--json", action="store_true", help="print the report as JSON")
+    json_option(resolve, "the report")
     resolve.add_argument("--no-progress", action="store_true", help="no progress bar")
     store_option(resolve)
     resolve.set_defaults(run=run_resolve)
 
     realtime = sub.add_parser(
-        "resolve-record",
-        help="store one record and resolve it into a customer now; prints the match as JSON",
+        "resolve-record", help="store one record and resolve it into a customer now"
     )
     realtime.add_argument(
-        "--json",
-        dest="record_json",
+        "--record-json",
         metavar="OBJECT",
         help="the record as a JSON object (input-contract columns); default: read stdin",
     )
+    json_option(realtime, "the match (with the deciding pair's explanation)")
     store_option(realtime)
     realtime.set_defaults(run=run_resolve_record)
 
@@ -107,39 +110,48 @@ def _stage_bar(enabled: bool) -> tuple[Callable[[str], None] | None, Callable[[]
     return stage, close
 
 
-def run_resolve(args: argparse.Namespace) -> int:
-    from cx360._hub import connect
+def _spark_options(args: argparse.Namespace) -> SparkOptions | None:
+    """`--spark-*` as the Hub's `SparkOptions` (None for the DuckDB engine)."""
+    given = args.spark_master or args.spark_work_dir or args.spark_conf
+    if args.engine != "spark":
+        if given:
+            raise UsageError("--spark-* options need --engine spark")
+        return None
+    from cx360 import SparkOptions
+
+    conf: dict[str, str] = {}
+    for item in args.spark_conf:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--spark-conf wants KEY=VALUE, got {item!r}")
+        conf[key] = value
+    return SparkOptions(master=args.spark_master, work_dir=args.spark_work_dir, conf=conf)
+
+
+def _sole_holder_weight(args: argparse.Namespace) -> float | None:
     from cx360.resolve import DEFAULT_SOLE_HOLDER_MATCH_WEIGHT
 
-    spark: dict[str, Any] = {}
-    if args.engine == "spark":
-        conf = dict(item.partition("=")[::2] for item in args.spark_conf)
-        spark = {
-            "spark_master": args.spark_master,
-            "spark_work_dir": args.spark_work_dir,
-            "spark_conf": conf,
-        }
-    elif args.spark_master or args.spark_work_dir or args.spark_conf:
-        raise SystemExit("cx360 resolve: --spark-* options need --engine spark")
-    show = not args.no_progress and not args.json and sys.stderr.isatty()
-    stage, close = _stage_bar(show)
+    if args.no_sole_holder:
+        return None
+    if args.sole_holder_match_weight is None:
+        return DEFAULT_SOLE_HOLDER_MATCH_WEIGHT
+    return float(args.sole_holder_match_weight)
+
+
+def run_resolve(args: argparse.Namespace) -> int:
+    spark = _spark_options(args)
+    stage, close = _stage_bar(show_progress(args))
     try:
-        with connect(args.store) as hub:
+        with open_hub(args) as hub:
             report = hub.resolve(
                 retrain=args.retrain,
                 full=args.full,
                 match_weight=args.match_weight,
                 name_only_match_weight=args.name_only_match_weight,
-                sole_holder_match_weight=(
-                    None
-                    if args.no_sole_holder
-                    else DEFAULT_SOLE_HOLDER_MATCH_WEIGHT
-                    if args.sole_holder_match_weight is None
-                    else args.sole_holder_match_weight
-                ),
+                sole_holder_match_weight=_sole_holder_weight(args),
                 engine=args.engine,
+                spark=spark,
                 progress=stage,
-                **spark,
             )
     finally:
         close()
@@ -167,9 +179,32 @@ def run_resolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def match_text(match: Match) -> str:
+    """A real-time match in a few lines (`--json` has every field)."""
+    first = f"{match.record}: {match.status}"
+    if match.customer_id is not None:
+        first += f" -> customer {match.customer_id}" + (" (a new ID)" if match.created else "")
+    if match.stored != match.status:
+        first += f"; record {match.stored}"
+    lines = [first]
+    if match.match_weight is not None:
+        lines.append(
+            f"deciding pair: with {match.matched_record}, weight {match.match_weight:.2f} "
+            f"(link at {match.threshold:.2f}; {match.candidates} candidates scored)"
+        )
+    if match.merged_customers:
+        lines.append(f"merged into it: {', '.join(match.merged_customers)}")
+    for other in match.alternatives:
+        why = f" (kept apart: {other.reason})" if other.reason else ""
+        lines.append(
+            f"also scored: customer {other.customer_id} via {other.record}, "
+            f"weight {other.match_weight:.2f}{why}"
+        )
+    return "\n".join(lines)
+
+
 def run_resolve_record(args: argparse.Namespace) -> int:
     from cx360._errors import InputError
-    from cx360._hub import connect
 
     text = args.record_json if args.record_json is not None else sys.stdin.read()
     try:
@@ -179,7 +214,7 @@ def run_resolve_record(args: argparse.Namespace) -> int:
         raise InputError(f"the record is not valid JSON (at character {error.pos})") from None
     if not isinstance(record, dict):
         raise InputError("the record must be a JSON object of input-contract columns")
-    with connect(args.store) as hub:
+    with open_hub(args, create=True) as hub:
         match = hub.resolve_record(record)
-    print(match.model_dump_json(indent=2))
+    print(match.model_dump_json(indent=2) if args.json else match_text(match))
     return 0

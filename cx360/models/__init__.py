@@ -1,4 +1,10 @@
-"""Pydantic models: what goes in (records, interactions) and what comes out (reports)."""
+"""The API's inputs and results, as pydantic classes: what goes in (records, interactions)
+and what comes out (reports, profiles, matches).
+
+These are not the matching model that resolution trains and stores (Splink's
+Fellegi-Sunter parameters, described by `MatchingModel`): names say "matching model"
+wherever the two could be confused.
+"""
 
 from cx360.models._explain import (
     ComparisonContribution,
@@ -8,7 +14,14 @@ from cx360.models._explain import (
     RecordPath,
     RecordRef,
 )
-from cx360.models._ingest import IngestReport, IngestResult, QuarantineReason, ResolveReport
+from cx360.models._ingest import (
+    IngestReport,
+    IngestResult,
+    QuarantinedRow,
+    QuarantineReason,
+    ResolveReport,
+)
+from cx360.models._mapping import ColumnMapping, MappingUsed
 from cx360.models._measures import (
     CaseMeasures,
     ChannelContacts,
@@ -50,6 +63,7 @@ from cx360.models._records import (
     ChannelRecord,
     Interaction,
 )
+from cx360.models._status import CustomerSummary, MatchingModel, ResolutionRun, StoreStatus
 
 __all__ = [
     "INTERACTION_COLUMNS",
@@ -58,11 +72,13 @@ __all__ = [
     "CaseMeasures",
     "ChannelContacts",
     "ChannelRecord",
+    "ColumnMapping",
     "ComparisonContribution",
     "Consent",
     "ContactMeasures",
     "ContextCard",
     "ContextLookup",
+    "CustomerSummary",
     "CxReport",
     "DurationStats",
     "GoldenRecord",
@@ -77,9 +93,11 @@ __all__ = [
     "Lookup",
     "LookupReason",
     "LookupStatus",
+    "MappingUsed",
     "Match",
     "MatchAlternative",
     "MatchStatus",
+    "MatchingModel",
     "OpenCase",
     "Override",
     "OverrideKind",
@@ -87,10 +105,13 @@ __all__ = [
     "Profile",
     "ProfileLookup",
     "QuarantineReason",
+    "QuarantinedRow",
     "RecordExplanation",
     "RecordPath",
     "RecordRef",
+    "ResolutionRun",
     "ResolveReport",
+    "StoreStatus",
     "StoredAs",
     "SurvivorshipRule",
     "TimelineItem",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -26,6 +27,29 @@ class QuarantineReason(StrEnum):
     with the time unknown, a value issue)."""
     INVALID_COUNTRY = "invalid_country"
     """Real time only: `country` names no country (ingest keeps the row, a value issue)."""
+
+
+class QuarantinedRow(BaseModel):
+    """A row ingest set aside, and why (`Hub.quarantined`, `cx360 quarantine`).
+
+    The row itself stays in the store; only the value at fault is shown, masked
+    (`mask`), so a listing does not copy customers' personal data.
+    """
+
+    id: int
+    batch_id: int | None = Field(description="The ingest batch (`IngestReport.batch_id`).")
+    kind: str = Field(description="'records' or 'interactions'.")
+    row_number: int | None = Field(description="Row of the file or batch, from 1.")
+    source: str | None = Field(description="The row's `source`, when it has one.")
+    key: str | None = Field(
+        description="The row's `source_record_id` (records) or `interaction_id`, if any."
+    )
+    reason: QuarantineReason
+    column: str | None = Field(description="The column at fault, when one is.")
+    value: str | None = Field(
+        description="That column's value as given, masked: only its last 2 characters show."
+    )
+    quarantined_at: datetime
 
 
 class IngestReport(BaseModel):

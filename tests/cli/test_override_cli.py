@@ -73,5 +73,7 @@ def test_errors_are_clear(url: str, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_list_when_there_is_none(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["override", "list", "--store", f"sqlite:///{tmp_path / 'c.db'}"]) == 0
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    Store.open(url).close()  # an empty store
+    assert main(["override", "list", "--store", url]) == 0
     assert "no active overrides" in capsys.readouterr().out

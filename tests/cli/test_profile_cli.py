@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 import cx360
 from cx360.cli import main
+from cx360.store import Store
 from tests.profile._support import assign
 
 
@@ -35,8 +37,9 @@ def url(store_url: str) -> str:
                  "case_id": "C-7", "summary": "pedido sin llegar"},
             ],
         )  # fmt: skip
+    with closing(Store.open(store_url)) as store:
         assign(
-            hub,
+            store,
             {
                 "cus_ana": [("store", "s1"), ("whatsapp", "573001112233")],
                 "cus_pedro": [("store", "s2")],
@@ -92,6 +95,7 @@ def test_ambiguous_and_not_found_exit_1(url: str, capsys: pytest.CaptureFixture[
 
 def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     store = f"sqlite:///{tmp_path / 'c.db'}"
+    Store.open(store).close()  # an empty store
     with pytest.raises(SystemExit):  # argparse: exactly one identifier
         main(["profile", "--phone", "1", "--email", "a@b.co", "--store", store])
     assert "not allowed with argument" in capsys.readouterr().err

@@ -6,11 +6,9 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
 
 from cx360 import CxReport, connect
 from cx360.cli import main
-from cx360.store._schema import record_customers
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +66,8 @@ def test_customer_window_and_channel(url: str, capsys: pytest.CaptureFixture[str
 
 
 def _a_customer(url: str) -> str:
-    with connect(url) as hub, hub.store.connection() as conn:
-        return str(conn.execute(select(record_customers.c.customer_id).limit(1)).scalar_one())
+    with connect(url) as hub:
+        return hub.top_customers(limit=1)[0].customer_id
 
 
 def test_report_help_lists_the_filters(capsys: pytest.CaptureFixture[str]) -> None:

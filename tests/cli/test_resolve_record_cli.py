@@ -1,4 +1,4 @@
-"""`cx360 resolve-record`: one record from --json or stdin, resolved now, printed as JSON."""
+"""`cx360 resolve-record`: one record from --record-json or stdin, resolved now."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def test_a_record_given_as_json_is_resolved(
     original = next(r for r in rows if r["phone"] and r["email"] and r["date_of_birth"])
     copy = dict(original, source="app", source_record_id="cli-1")
     capsys.readouterr()
-    assert main(["resolve-record", "--json", json.dumps(copy), "--store", url]) == 0
+    argv = ["resolve-record", "--record-json", json.dumps(copy), "--store", url, "--json"]
+    assert main(argv) == 0
     match = json.loads(capsys.readouterr().out)
     assert match["record"] == {"source": "app", "source_record_id": "cli-1"}
     assert match["stored"] == "inserted"
@@ -50,10 +51,29 @@ def test_a_record_read_from_stdin(
         "sys.stdin", io.StringIO(json.dumps(dict(rows[-1], source_record_id="cli-2")))
     )
     capsys.readouterr()
-    assert main(["resolve-record", "--store", url]) == 0
+    assert main(["resolve-record", "--store", url, "--json"]) == 0
     match = json.loads(capsys.readouterr().out)
     assert match["record"]["source_record_id"] == "cli-2"
     assert match["status"] in ("matched", "merged", "new", "ambiguous")
+
+
+def test_the_match_as_text_by_default(
+    resolved: tuple[str, list[dict[str, str]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, rows = resolved
+    original = next(r for r in rows if r["phone"] and r["email"] and r["date_of_birth"])
+    copy = json.dumps(dict(original, source="app", source_record_id="cli-3"))
+    capsys.readouterr()
+    assert main(["resolve-record", "--record-json", copy, "--store", url]) == 0
+    out = capsys.readouterr().out
+    first = out.splitlines()[0]
+    assert first.startswith("app:cli-3: ") and first.endswith("; record inserted")
+    assert " -> customer cus_" in first
+    assert "deciding pair: with " in out
+    # the same record again: stored as it was, in the customer it joined
+    assert main(["resolve-record", "--record-json", copy, "--store", url]) == 0
+    again = capsys.readouterr().out.splitlines()[0]
+    assert again.startswith("app:cli-3: unchanged -> customer cus_")
 
 
 def test_bad_input_is_an_error_without_its_content(
@@ -61,10 +81,11 @@ def test_bad_input_is_an_error_without_its_content(
 ) -> None:
     url, _ = resolved
     capsys.readouterr()
-    assert main(["resolve-record", "--json", '{"phone": "+57 300 555 0199"', "--store", url]) == 2
+    bad = '{"phone": "+57 300 555 0199"'
+    assert main(["resolve-record", "--record-json", bad, "--store", url]) == 2
     err = capsys.readouterr().err
     assert "not valid JSON" in err and "0199" not in err
-    assert main(["resolve-record", "--json", '["a"]', "--store", url]) == 2
-    assert main(["resolve-record", "--json", '{"source": "web"}', "--store", url]) == 2
+    assert main(["resolve-record", "--record-json", '["a"]', "--store", url]) == 2
+    assert main(["resolve-record", "--record-json", '{"source": "web"}', "--store", url]) == 2
     assert "source_record_id" in capsys.readouterr().err
     assert Path(url.removeprefix("sqlite:///")).exists()

@@ -10,19 +10,18 @@ from collections.abc import Iterable, Mapping
 
 from sqlalchemy import insert, select
 
-from cx360 import Hub
-from cx360.store import utcnow
+from cx360.store import Store, utcnow
 from cx360.store._schema import customers, record_customers, records
 
 
 def assign(
-    hub: Hub,
+    store: Store,
     members: Mapping[str, Iterable[tuple[str, str]]],
     aliases: Mapping[str, str] | None = None,
 ) -> None:
     """Make each customer id own the given records; `aliases` maps merged-away ids."""
     now = utcnow()
-    with hub.store.transaction() as conn:
+    with store.transaction() as conn:
         for customer_id, refs in members.items():
             conn.execute(
                 insert(customers).values(

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-import cx360
 from cx360 import Hub
+from cx360.store import Store
 from cx360.synthetic import write_dataset
 
 N_RECORDS = 2_000
@@ -31,13 +31,14 @@ def _postgres_base() -> str:
 @pytest.fixture(
     scope="package", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
-def built(
+def built_store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Hub]:
-    """A hub on a store holding ~2,000 synthetic records and their interactions, resolved.
+) -> Iterator[Store]:
+    """A store holding ~2,000 synthetic records and their interactions, resolved.
 
     Built once per backend for the whole package (resolution takes seconds); tests only
-    add rows with ids of their own, never change the dataset's.
+    add rows with ids of their own, never change the dataset's. Tests read its tables to
+    check what the hub (`built`) answers.
     """
     folder = tmp_path_factory.mktemp("profile-data")
     admin = None
@@ -52,14 +53,23 @@ def built(
         separator = "&" if "?" in base else "?"
         url = f"{base}{separator}options=-csearch_path%3D{schema}"
     data = write_dataset(folder / "data", n_records=N_RECORDS, seed=SEED, fmt="csv")
-    hub = cx360.connect(url)
+    store = Store.open(url)
     try:
+        hub = Hub(store)
         hub.ingest_files(data.records_path, data.interactions_path)
         hub.resolve()
-        yield hub
+        yield store
     finally:
-        hub.close()
+        store.close()
         if admin is not None:
             with admin.begin() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
+
+
+@pytest.fixture(scope="package")
+def built(built_store: Store) -> Iterator[Hub]:
+    """A hub on `built_store`."""
+    hub = Hub(built_store)
+    yield hub
+    hub.close()

@@ -13,8 +13,8 @@ from cx360.store import Store
 from tests.profile._support import assign
 
 
-def test_card_agrees_with_the_profile(built: Hub) -> None:
-    with built.store.connection() as conn:
+def test_card_agrees_with_the_profile(built: Hub, built_store: Store) -> None:
+    with built_store.connection() as conn:
         customers = [
             row[0]
             for row in conn.execute(
@@ -90,7 +90,7 @@ def test_card_hand_built(store: Store) -> None:
                      summary="esperando repuesto"),
         ],
     )  # fmt: skip
-    assign(hub, {"cus_ana": [("store", "s1"), ("whatsapp", "w1"), ("web", "x1")]})
+    assign(store, {"cus_ana": [("store", "s1"), ("whatsapp", "w1"), ("web", "x1")]})
     found = hub.context(phone="+573001112233")
     assert (found.status, found.customer_id) == ("found", "cus_ana")
     card = found.context
@@ -132,7 +132,7 @@ def test_preferred_channel_ties_go_to_the_latest(store: Store) -> None:
             _contact("web:b", "4", "2024-01-04T00:00:00Z"),
         ],
     )
-    assign(hub, {"cus_t": [("app", "a"), ("web", "b")]})
+    assign(store, {"cus_t": [("app", "a"), ("web", "b")]})
     card = hub.context(record=("app", "a")).context
     assert card is not None
     assert (card.preferred_channel, card.last_channel) == ("web", "web")

@@ -24,13 +24,13 @@ _SINGLE_CUSTOMER = """
 """
 
 
-def _rows(hub: Hub, sql: str, **params: Any) -> list[Any]:
-    with hub.store.connection() as conn:
+def _rows(store: Store, sql: str, **params: Any) -> list[Any]:
+    with store.connection() as conn:
         return list(conn.execute(text(sql), params))
 
 
-def _single(hub: Hub, key: str, extra: str = "", n: int = 10) -> list[Any]:
-    rows = _rows(hub, _SINGLE_CUSTOMER.format(key=key, extra=extra, n=n))
+def _single(store: Store, key: str, extra: str = "", n: int = 10) -> list[Any]:
+    rows = _rows(store, _SINGLE_CUSTOMER.format(key=key, extra=extra, n=n))
     assert rows, f"the dataset has no {key} held by one customer"
     return rows
 
@@ -41,8 +41,10 @@ def _raw(row: Any) -> dict[str, Any]:
     return row.raw if isinstance(row.raw, dict) else json.loads(row.raw)
 
 
-def test_phone_typed_in_another_format_finds_the_records_customer(built: Hub) -> None:
-    for row in _single(built, "phone_key", "and r.phone_key like '+57%'"):
+def test_phone_typed_in_another_format_finds_the_records_customer(
+    built: Hub, built_store: Store
+) -> None:
+    for row in _single(built_store, "phone_key", "and r.phone_key like '+57%'"):
         national = row.key.removeprefix("+57")
         for typed in (f"{national[:3]} {national[3:6]} {national[6:]}", f"(57) {national}"):
             found = built.profile(phone=typed, country="CO")
@@ -55,16 +57,16 @@ def test_phone_typed_in_another_format_finds_the_records_customer(built: Hub) ->
             )
 
 
-def test_every_identifier_kind_finds_the_customer(built: Hub) -> None:
-    for row in _single(built, "email_key", n=5):
+def test_every_identifier_kind_finds_the_customer(built: Hub, built_store: Store) -> None:
+    for row in _single(built_store, "email_key", n=5):
         typed = f"  {_raw(row)['email'].upper()} "
         assert built.profile(email=typed).customer_id == row.customer_id
-    for row in _single(built, "handle_key", n=5):
+    for row in _single(built_store, "handle_key", n=5):
         assert built.profile(handle="@" + row.key.upper()).customer_id == row.customer_id
-    for row in _single(built, "national_id_key", n=5):
+    for row in _single(built_store, "national_id_key", n=5):
         found = built.profile(national_id=_raw(row)["national_id"], country=row.country)
         assert found.customer_id == row.customer_id
-    for row in _rows(built, _SINGLE_CUSTOMER.format(key="phone_key", extra="", n=3)):
+    for row in _rows(built_store, _SINGLE_CUSTOMER.format(key="phone_key", extra="", n=3)):
         found = built.profile(record=(row.source, row.source_record_id))
         assert (found.status, found.customer_id) == ("found", row.customer_id)
         by_id = built.profile(customer_id=row.customer_id)
@@ -73,9 +75,9 @@ def test_every_identifier_kind_finds_the_customer(built: Hub) -> None:
         assert by_id.alias is None
 
 
-def test_placeholders_are_never_one_profile(built: Hub) -> None:
+def test_placeholders_are_never_one_profile(built: Hub, built_store: Store) -> None:
     rows = _rows(
-        built,
+        built_store,
         "select raw, country from records where issues like '%phone:placeholder%' limit 10",
     )
     assert rows
@@ -90,9 +92,9 @@ def test_placeholders_are_never_one_profile(built: Hub) -> None:
     assert (context.status, context.reason, context.context) == ("ambiguous", "placeholder", None)
 
 
-def test_a_phone_shared_by_customers_lists_them_all(built: Hub) -> None:
+def test_a_phone_shared_by_customers_lists_them_all(built: Hub, built_store: Store) -> None:
     shared = _rows(
-        built,
+        built_store,
         """select r.phone_key, count(distinct rc.customer_id) as n
            from records r join record_customers rc on rc.record_id = r.id
            where r.phone_key is not null
@@ -103,7 +105,7 @@ def test_a_phone_shared_by_customers_lists_them_all(built: Hub) -> None:
         expected = {
             r.customer_id
             for r in _rows(
-                built,
+                built_store,
                 "select rc.customer_id from records r join record_customers rc "
                 "on rc.record_id = r.id where r.phone_key = :k",
                 k=key,
@@ -115,10 +117,10 @@ def test_a_phone_shared_by_customers_lists_them_all(built: Hub) -> None:
         assert {c.customer_id for c in found.candidates} == expected
 
 
-def test_a_merged_away_customer_id_resolves_to_the_survivor(built: Hub) -> None:
-    survivor = _single(built, "phone_key", n=1)[0].customer_id
+def test_a_merged_away_customer_id_resolves_to_the_survivor(built: Hub, built_store: Store) -> None:
+    survivor = _single(built_store, "phone_key", n=1)[0].customer_id
     alias = "cus_test_merged_away_0001"
-    with built.store.transaction() as conn:
+    with built_store.transaction() as conn:
         conn.execute(
             text(
                 "insert into customers (customer_id, status, merged_into, created_at, updated_at)"
@@ -183,7 +185,7 @@ def test_unresolved_records_are_provisional_or_reported(store: Store) -> None:
             {"source": "email", "source_record_id": "e1", "interaction_id": "i1", "type": "x"}
         ],
     )
-    assign(hub, {"cus_ana": [("store", "s1")]})
+    assign(store, {"cus_ana": [("store", "s1")]})
     # one customer and one record not resolved yet: found, the record reported
     found = hub.profile(phone="300 111 2233", country="CO")
     assert (found.status, found.customer_id) == ("found", "cus_ana")
@@ -221,7 +223,7 @@ def test_shared_phone_hand_built(store: Store) -> None:
             _person("store", "s2", first_name="Pedro", last_name="Gómez", phone="6012345678"),
         ]
     )
-    assign(hub, {"cus_ana": [("store", "s1"), ("web", "x1")], "cus_pedro": [("store", "s2")]})
+    assign(store, {"cus_ana": [("store", "s1"), ("web", "x1")], "cus_pedro": [("store", "s2")]})
     found = hub.context(phone="601 234 5678", country="CO")
     assert (found.status, found.reason, found.context) == ("ambiguous", "shared", None)
     assert [

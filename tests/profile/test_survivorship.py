@@ -85,7 +85,7 @@ def _hub(store: Store, priorities: bool = True) -> Hub:
         hub.configure_source("store", priority=10)
         hub.configure_source("call_center", priority=5)
         hub.configure_source("whatsapp", priority=1)
-    assign(hub, {"cus_ana": [(r["source"], r["source_record_id"]) for r in RECORDS]})
+    assign(store, {"cus_ana": [(r["source"], r["source_record_id"]) for r in RECORDS]})
     return hub
 
 
@@ -203,7 +203,7 @@ def test_a_tie_is_decided_by_value_and_says_so(store: Store) -> None:
             for key, handle in (("a", "@zeta"), ("b", "@alfa"))
         ]
     )
-    assign(hub, {"cus_t": [("social", "a"), ("social", "b")]})
+    assign(store, {"cus_t": [("social", "a"), ("social", "b")]})
     for _ in range(2):
         handle = hub.profile(customer_id="cus_t").profile.golden.handle  # type: ignore[union-attr]
         assert handle is not None

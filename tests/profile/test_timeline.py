@@ -22,9 +22,9 @@ def _aware(value: datetime | None) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _sample(hub: Hub) -> list[str]:
+def _sample(store: Store) -> list[str]:
     """The 15 customers with the most interactions, and 15 more spread over the rest."""
-    with hub.store.connection() as conn:
+    with store.connection() as conn:
         ranked = [
             row[0]
             for row in conn.execute(
@@ -41,7 +41,7 @@ def _sample(hub: Hub) -> list[str]:
     return ranked[:15] + ranked[15 :: len(ranked) // 15][:15]
 
 
-def _interactions_of(hub: Hub, customer_id: str) -> list[Any]:
+def _interactions_of(store: Store, customer_id: str) -> list[Any]:
     i, r, rc = interactions.c, records.c, record_customers.c
     query = (
         select(i.id, i.interaction_id, i.source, i.occurred_at, i.status, i.case_id)
@@ -49,7 +49,7 @@ def _interactions_of(hub: Hub, customer_id: str) -> list[Any]:
         .join(record_customers, rc.record_id == r.id)
         .where(rc.customer_id == customer_id)
     )
-    with hub.store.connection() as conn:
+    with store.connection() as conn:
         return list(conn.execute(query))
 
 
@@ -67,9 +67,9 @@ def _expected_open_cases(rows: list[Any]) -> dict[str, tuple[str, int, set[str]]
     return expected
 
 
-def test_timeline_holds_every_interaction_newest_first(built: Hub) -> None:
-    for customer_id in _sample(built):
-        rows = _interactions_of(built, customer_id)
+def test_timeline_holds_every_interaction_newest_first(built: Hub, built_store: Store) -> None:
+    for customer_id in _sample(built_store):
+        rows = _interactions_of(built_store, customer_id)
         found = built.profile(customer_id=customer_id, limit=10_000)
         assert found.profile is not None
         timeline = found.profile.interactions
@@ -84,10 +84,10 @@ def test_timeline_holds_every_interaction_newest_first(built: Hub) -> None:
         assert default.interaction_count == len(rows)
 
 
-def test_open_cases_match_a_direct_computation(built: Hub) -> None:
+def test_open_cases_match_a_direct_computation(built: Hub, built_store: Store) -> None:
     statuses: set[str] = set()
-    for customer_id in _sample(built):
-        expected = _expected_open_cases(_interactions_of(built, customer_id))
+    for customer_id in _sample(built_store):
+        expected = _expected_open_cases(_interactions_of(built_store, customer_id))
         found = built.profile(customer_id=customer_id, limit=0).profile
         assert found is not None
         assert found.interactions == []
@@ -135,7 +135,7 @@ def test_cases_hand_built(store: Store) -> None:
             _interaction("app:zz", "i9", "2024-04-01T09:00:00Z", case_id="C1", status="open"),
         ],
     )  # fmt: skip
-    assign(hub, {"cus_ana": [("whatsapp", "w1"), ("web", "x1")], "cus_otra": [("store", "s9")]})
+    assign(store, {"cus_ana": [("whatsapp", "w1"), ("web", "x1")], "cus_otra": [("store", "s9")]})
     profile = hub.profile(customer_id="cus_ana", limit=3).profile
     assert profile is not None
     assert profile.interaction_count == 7

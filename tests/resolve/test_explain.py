@@ -133,10 +133,11 @@ def test_explaining_before_any_resolution_is_a_clear_error(
 
 
 def test_guards_are_reported(dataset: dict[str, Path], tmp_path: Path) -> None:
-    hub = Hub(Store.open(f"sqlite:///{tmp_path / 'g.db'}"))
+    store = Store.open(f"sqlite:///{tmp_path / 'g.db'}")
+    hub = Hub(store)
     hub.ingest_files(dataset["records"])
     hub.resolve()
-    with hub.store.connection() as conn:
+    with store.connection() as conn:
         rows = conn.execute(
             select(records.c.source, records.c.source_record_id, records.c.birth_date).where(
                 records.c.birth_date.is_not(None), records.c.national_id_key.is_(None)
@@ -157,10 +158,11 @@ def test_the_guards_between_two_customers_are_reported(
     # two records that conflict on nothing themselves (neither gives a birth date, their
     # given names fit) but whose customers do: the pair says why they are not one (which
     # records those are depends on the run: customers are looked for, not assumed)
-    hub = Hub(Store.open(f"sqlite:///{tmp_path / 'c.db'}"))
+    store = Store.open(f"sqlite:///{tmp_path / 'c.db'}")
+    hub = Hub(store)
     hub.ingest_files(dataset["records"])
     hub.resolve()
-    with hub.store.connection() as conn:
+    with store.connection() as conn:
         rows = conn.execute(
             select(
                 records.c.source,

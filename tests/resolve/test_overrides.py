@@ -15,7 +15,6 @@ from cx360 import (
     NotFoundError,
     OverrideConflictError,
     ResolutionError,
-    connect,
 )
 from cx360.store import Store
 from cx360.store._schema import customers, overrides, record_links
@@ -52,8 +51,8 @@ def _merged_into(store: Store, customer_id: str) -> str | None:
 def test_overrides_change_customers_and_survive_later_resolves(
     dataset: dict[str, Path], store_url: str
 ) -> None:
-    hub = connect(store_url)
-    store = hub.store
+    store = Store.open(store_url)
+    hub = Hub(store)
     hub.ingest_files(dataset["records"])
     hub.resolve()
     original = assignments(store)
@@ -135,10 +134,11 @@ def test_overrides_change_customers_and_survive_later_resolves(
 def test_a_link_chaining_separated_records_is_refused_and_reported(
     dataset: dict[str, Path], tmp_path: Path
 ) -> None:
-    hub = connect(f"sqlite:///{tmp_path / 'c.db'}")
+    store = Store.open(f"sqlite:///{tmp_path / 'c.db'}")
+    hub = Hub(store)
     hub.ingest_files(dataset["records"])
     hub.resolve()
-    groups = sorted(_members(assignments(hub.store)).values(), key=len)
+    groups = sorted(_members(assignments(store)).values(), key=len)
     a, b, c = groups[0][0], groups[1][0], groups[2][0]
     first = hub.link_records(a, b, reason="r1", by="s")
     hub.separate_records(a, c, reason="r2", by="s")
@@ -146,7 +146,7 @@ def test_a_link_chaining_separated_records_is_refused_and_reported(
     report = hub.resolve()
     assert report.override_links == 1
     assert report.overrides_refused == [second]
-    assigned = assignments(hub.store)
+    assigned = assignments(store)
     assert assigned[a] == assigned[b] != assigned[c]
     assert first < second
     hub.close()

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-import cx360
 from cx360 import ChannelRecord, Hub, SchemaError
 from cx360.ingest._prepare import Quarantined, prepare_record
 from cx360.resolve._features import email_user
@@ -52,6 +51,7 @@ Key = tuple[str, str]
 @dataclass
 class Trained:
     hub: Hub
+    store: Store  # the hub's store, opened on its URL: the tests read its tables
     stored: list[dict[str, str]]  # the records resolved in batch
     held: list[dict[str, str]]  # generated records of the same dataset, not stored
     person: dict[Key, str]  # record key -> true person
@@ -87,11 +87,12 @@ def trained(
     data = write_dataset(folder / "data", n_records=1200, seed=42, fmt="csv")
     rows = _read(data.records_path)
     person = {_key(r): r["person_id"] for r in _read(data.truth_path)}
-    hub = cx360.connect(url)
+    store = Store.open(url)
+    hub = Hub(store)
     try:
         hub.ingest(records=rows[:900])
         hub.resolve()
-        yield Trained(hub, rows[:900], rows[900:], person)
+        yield Trained(hub, store, rows[:900], rows[900:], person)
     finally:
         hub.close()
         if admin is not None:
@@ -159,7 +160,7 @@ def test_records_with_their_names_swapped_share_a_lock_name() -> None:
 
 
 def test_a_record_of_a_known_person_joins_its_customer(trained: Trained) -> None:
-    hub, store = trained.hub, trained.hub.store
+    hub, store = trained.hub, trained.store
     original = next(r for r in trained.stored if r["phone"] and r["email"] and r["date_of_birth"])
     copy = dict(original, source="app", source_record_id="rt-known-1")
     match = hub.resolve_record(copy)
@@ -229,7 +230,7 @@ def test_a_record_of_a_known_person_joins_its_customer(trained: Trained) -> None
 
 
 def test_a_new_person_gets_a_customer_that_their_next_record_joins(trained: Trained) -> None:
-    hub, store = trained.hub, trained.hub.store
+    hub, store = trained.hub, trained.store
     first = _new_people(trained)[0]
     created = hub.resolve_record(dict(first, source_record_id="rt-new-1"))
     assert created.status == "new" and created.created
@@ -310,7 +311,7 @@ def test_an_overwhelming_pair_joins_across_a_guard_as_in_batch(trained: Trained)
 
 
 def test_a_record_that_bridges_two_customers_merges_them(trained: Trained) -> None:
-    hub, store = trained.hub, trained.hub.store
+    hub, store = trained.hub, trained.store
     person = _new_people(trained)[2]
     name = {"first_name": person["first_name"], "country": person["country"]}
     # two records of one person that share nothing a lookup can find: two customers
@@ -391,7 +392,7 @@ def test_a_weak_pair_bridges_two_customers_of_several_records_as_in_batch() -> N
 
 
 def test_bad_records_are_refused_and_nothing_is_stored(trained: Trained) -> None:
-    hub, store = trained.hub, trained.hub.store
+    hub, store = trained.hub, trained.store
     before = _count(store, records)
     with pytest.raises(SchemaError) as missing:
         hub.resolve_record({"source": "web", "source_record_id": " ", "phone": "3001234567"})
@@ -408,7 +409,7 @@ def test_bad_records_are_refused_and_nothing_is_stored(trained: Trained) -> None
 
 
 def test_interactions_in_real_time(trained: Trained) -> None:
-    hub, store = trained.hub, trained.hub.store
+    hub, store = trained.hub, trained.store
     owner = trained.stored[0]
     columns = {
         "source": owner["source"],
@@ -461,7 +462,7 @@ def test_the_candidates_statement_locks_their_customers_as_lock_customers_does(
     customers' advisory locks; they must be the very locks `lock_customers` takes (the
     path of updated records and of too many customers), or two calls could each hold a
     different lock for one customer."""
-    store = trained.hub.store
+    store = trained.store
     if store.dialect != "postgresql":
         pytest.skip("PostgreSQL only: SQLite's writers take turns on the whole file")
     held_locks = text(
@@ -488,7 +489,7 @@ def test_the_candidates_statement_locks_their_customers_as_lock_customers_does(
 def test_both_candidates_statements_find_the_same_records(trained: Trained) -> None:
     """PostgreSQL reads each candidate once, filtered in SQL (`_PG_CANDIDATES`); SQLite
     reads the rules' rows and filters them in Python (`_kept`): the same records."""
-    store = trained.hub.store
+    store = trained.store
     if store.dialect != "postgresql":
         pytest.skip("PostgreSQL only: SQLite reads `_CANDIDATES`")
     found = 0
@@ -512,7 +513,7 @@ def test_calls_survive_a_lost_postgresql_connection(
     """Pooled connections are not pinged before use: one the server has dropped (a
     restart, a failover) fails its first statement, and the call runs once more on a
     new connection. The caller sees nothing of it."""
-    hub, store = trained.hub, trained.hub.store
+    hub, store = trained.hub, trained.store
     if store.dialect != "postgresql":
         pytest.skip("PostgreSQL only: a SQLite file has no server to lose")
     killer = create_engine(store.engine.url)
@@ -566,7 +567,7 @@ def test_calls_survive_a_lost_postgresql_connection(
 
 def test_the_next_batch_run_rescores_real_time_records(trained: Trained) -> None:
     # runs last in this module: it re-resolves the shared store
-    hub, store = trained.hub, trained.hub.store
+    hub, store = trained.hub, trained.store
     streamed = [dict(r, source_record_id=f"rt-next-{i}") for i, r in enumerate(trained.held[:40])]
     for row in streamed:
         hub.resolve_record(row)
@@ -585,7 +586,7 @@ def test_the_next_batch_run_rescores_real_time_records(trained: Trained) -> None
 def test_a_record_resolved_after_a_batch_run_is_in_the_next_one(trained: Trained) -> None:
     # after the previous test's run: the resolver's batch is one that run has covered, so
     # the record must go to a newer batch for the next run to rescore it
-    hub, store = trained.hub, trained.hub.store
+    hub, store = trained.hub, trained.store
     row = dict(trained.held[50], source_record_id="rt-after-run")
     assert hub.resolve_record(row).stored == "inserted"
     with store.connection() as conn:
@@ -617,23 +618,25 @@ def test_streaming_agrees_with_batch(tmp_path: Path) -> None:
     truth = {_key(r): r["person_id"] for r in _read(data.truth_path)}
     half = len(rows) // 2
 
-    streamed = cx360.connect(f"sqlite:///{tmp_path / 'stream.db'}")
+    stream_store = Store.open(f"sqlite:///{tmp_path / 'stream.db'}")
+    streamed = Hub(stream_store)
     streamed.ingest(records=rows[:half])
     streamed.resolve()
     for row in rows[half:]:
         streamed.resolve_record(row)
-    stream_f1 = pairwise_f1(assignments(streamed.store), truth)
-    assert len(assignments(streamed.store)) == len(rows)
+    stream_f1 = pairwise_f1(assignments(stream_store), truth)
+    assert len(assignments(stream_store)) == len(rows)
 
-    batch = cx360.connect(f"sqlite:///{tmp_path / 'batch.db'}")
+    batch_store = Store.open(f"sqlite:///{tmp_path / 'batch.db'}")
+    batch = Hub(batch_store)
     batch.ingest(records=rows)
     batch.resolve()
-    batch_f1 = pairwise_f1(assignments(batch.store), truth)
+    batch_f1 = pairwise_f1(assignments(batch_store), truth)
     assert abs(stream_f1 - batch_f1) <= 0.01, (stream_f1, batch_f1)
 
     # with the same model (trained on the first half), batch and real-time decide alike
     streamed.resolve(full=True)
-    same_model_f1 = pairwise_f1(assignments(streamed.store), truth)
+    same_model_f1 = pairwise_f1(assignments(stream_store), truth)
     assert abs(stream_f1 - same_model_f1) <= 0.005, (stream_f1, same_model_f1)
     streamed.close()
     batch.close()

@@ -84,11 +84,13 @@ def test_two_processes_lose_nothing_and_make_one_customer_per_person(
     hub = cx360.connect(store_url)
     hub.ingest(records=base)
     hub.resolve()
-    with hub.store.connection() as conn:
+    hub.close()
+    store = Store.open(store_url)
+    with store.connection() as conn:
         stored = _latest_model(conn)
         assert stored is not None
         scorer = Scorer(stored[1], TermFrequencies.from_model(conn, stored[0]))
-    hub.close()
+    store.close()
 
     def links_to_a_copy(row: dict[str, str]) -> bool:
         # a record with only a nickname and a phone is too weak to link even to itself

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from cx360 import Hub
+from cx360 import Hub, SparkOptions
 from cx360.resolve._spark import java_available
 from cx360.resolve._splink import _canonical, _settings, _to_dialect_settings
 from cx360.store import Store
@@ -123,7 +123,9 @@ def test_spark_scores_and_clusters_as_duckdb_with_the_same_model(
     duckdb_edges, duckdb_customers = _edges(store), _partition(store)
 
     on_spark = hub.resolve(
-        engine="spark", spark=spark, full=True, spark_work_dir=str(tmp_path / "work")
+        engine="spark",
+        spark=SparkOptions(session=spark, work_dir=str(tmp_path / "work")),
+        full=True,
     )
     assert on_spark.mode == "full"
     assert on_spark.model_id == on_duckdb.model_id
@@ -139,7 +141,9 @@ def test_spark_scores_and_clusters_as_duckdb_with_the_same_model(
     # an incremental run on Spark (dirty records with their candidates) gives what a
     # full run gives
     hub.ingest(records=records[1900:])
-    step = hub.resolve(engine="spark", spark=spark, spark_work_dir=str(tmp_path / "work"))
+    step = hub.resolve(
+        engine="spark", spark=SparkOptions(session=spark, work_dir=str(tmp_path / "work"))
+    )
     assert step.mode == "incremental"
     assert 100 <= step.records_scored < 1000
     after_increment = _partition(store)
@@ -153,7 +157,7 @@ def test_a_model_trained_on_spark_resolves_well_and_serves_duckdb(
 ) -> None:
     records = _rows(dataset["records"])
     store, hub = _store_with(records[:1900], tmp_path)
-    trained = hub.resolve(engine="spark", spark=spark)
+    trained = hub.resolve(engine="spark", spark=SparkOptions(session=spark))
     assert trained.mode == "full"
     assert trained.customers < trained.records
 

@@ -9,11 +9,12 @@ import pyarrow as pa
 import pytest
 from sqlalchemy import select
 
-import cx360
+from cx360 import Hub
 from cx360.resolve._batch import _GUARD_COLUMNS, _Rows, load_features
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._splink import SplinkSession, _settings, refine_u, train_model
 from cx360.resolve._training import train
+from cx360.store import Store
 from cx360.store._schema import models
 from cx360.synthetic import write_dataset
 
@@ -55,11 +56,11 @@ def test_counted_u_makes_strong_identifiers_stronger(
 ) -> None:
     # Random pairs of records hold true matches at about the rate at which two people
     # share an e-mail, so sampled u undervalues it; counted u does not.
-    hub = cx360.connect(f"sqlite:///{tmp_path / 'training.db'}")
-    hub.ingest_files(dataset["records"])
-    with hub.store.connection() as conn:
+    store = Store.open(f"sqlite:///{tmp_path / 'training.db'}")
+    Hub(store).ingest_files(dataset["records"])
+    with store.connection() as conn:
         table = load_features(conn)
-    hub.close()
+    store.close()
     session = SplinkSession(duckdb.connect(), table)
     sampled = train_model(session)
     rows = _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS})
@@ -82,10 +83,11 @@ def test_a_column_nobody_filled_keeps_its_comparison(tmp_path: Path) -> None:
         {**row, "email": "", "phone": ""}
         for row in csv.DictReader(data.records_path.open(encoding="utf-8"))
     ]
-    hub = cx360.connect(f"sqlite:///{tmp_path / 'no-contacts.db'}")
+    store = Store.open(f"sqlite:///{tmp_path / 'no-contacts.db'}")
+    hub = Hub(store)
     hub.ingest(records)
     hub.resolve()
-    with hub.store.connection() as conn:
+    with store.connection() as conn:
         model = conn.execute(select(models.c.params)).scalar_one()
     names = [c["output_column_name"] for c in model["comparisons"]]
     assert names == [c["output_column_name"] for c in _settings()["comparisons"]]
