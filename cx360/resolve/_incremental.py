@@ -190,22 +190,25 @@ def _load_candidates(
     """Every record that a blocking rule pairs with a dirty record, found by the rule's
     lookup as real time finds it (and checked where the lookup finds more)."""
     for rule in RULES:
-        probes = dirty
-        if rule.capped:
-            probes = [
-                record
-                for record in dirty
-                if _small(sizes, name_of(record)) and _small(sizes, rule.candidates_name(record))
-            ]
-        looked_up = {tuple(theirs.of(record) for _, theirs in rule.lookup) for record in probes}
-        values = sorted(value for value in looked_up if None not in value)
-        checked = {tuple(theirs.of(record) for _, theirs in rule.checks) for record in probes}
-        checked = {value for value in checked if None not in value}
-        at = [(_COLUMN[mine.column], mine) for mine, _ in rule.checks]
-        keys = tuple(mine for mine, _ in rule.lookup)
-        for row in _keys_rows(conn, _FEATURES, keys, values):
+        looked_up: set[tuple[Any, ...]] = set()
+        compared: set[tuple[Any, ...]] = set()
+        for record in dirty:
+            if rule.capped and not (
+                _small(sizes, name_of(record)) and _small(sizes, rule.candidates_name(record))
+            ):
+                continue
+            keys = tuple(theirs.of(record) for _, theirs in rule.terms)
+            if None not in keys:  # a record lacking a key the rule compares: no pair under it
+                compared.add(keys)
+                looked_up.add(tuple(theirs.of(record) for _, theirs in rule.lookup))
+        at = [(_COLUMN[mine.column], mine) for mine, _ in rule.terms]
+        lookup = tuple(mine for mine, _ in rule.lookup)
+        for row in _keys_rows(conn, _FEATURES, lookup, sorted(looked_up)):
             features = tuple(row[1:])
-            if at and tuple(mine.from_column(features[i]) for i, mine in at) not in checked:
+            if (
+                rule.checks
+                and tuple(mine.from_column(features[i]) for i, mine in at) not in compared
+            ):
                 continue  # found by a coarser key, not a pair under the rule
             rows[int(row[0])] = features
 

@@ -155,9 +155,11 @@ records = Table(
     Column("ingested_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
     UniqueConstraint("source", "source_record_id"),
+    # The candidate lookups of the blocking rules (`resolve/_blocking.py`, one lookup per
+    # rule; `tests/store/test_indexes.py` checks that each uses an index): the name and the
+    # swapped name, surname or given name + birth date (migration 0005), and after the
+    # table the identifiers, the address prefix and the e-mail user name.
     Index(None, "surname_key", "given_canonical"),
-    # real-time candidates (migration 0005), like batch blocking: surname or given name
-    # + birth date (the address and e-mail user name ones follow the table)
     Index(None, "birth_date", "surname_key", "given_canonical"),
 )
 # Identifier lookups: partial indexes over the records that have the key (migration 0006;
