@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, ConfigDict, Field
+
+
+class GuardReason(StrEnum):
+    """Why two groups of records were not joined: one of the over-merge guards, a steward's
+    'separate', or a weak bridge. The values are stored and serialized as they are."""
+
+    NATIONAL_ID = "national_id"
+    """Two different valid national IDs of one kind."""
+    BIRTH_DATE = "birth_date"
+    """Two clearly different birth dates."""
+    GIVEN_NAME = "given_name"
+    """Given names that cannot be one person's."""
+    SURNAME = "surname"
+    """Clearly different surnames."""
+    SECOND_SURNAME = "second_surname"
+    """The same first surname and different second ones (a parent and child, cousins)."""
+    OVERRIDE_SEPARATE = "override_separate"
+    """A steward's 'separate' between records of the two groups."""
+    WEAK_BRIDGE = "weak_bridge"
+    """One weak pair between two customers of several records each, and no other."""
 
 
 class RecordRef(BaseModel):
@@ -61,14 +83,14 @@ class PairExplanation(BaseModel):
         description="Whether the two records share an identifier (not only names)."
     )
     above_threshold: bool
-    guard_conflict: str | None = Field(
+    guard_conflict: GuardReason | None = Field(
         default=None,
         description="Why the over-merge guards keep these two apart ('birth_date', ...).",
     )
     left_customer_id: str | None = None
     right_customer_id: str | None = None
     same_customer: bool
-    customer_conflict: str | None = Field(
+    customer_conflict: GuardReason | None = Field(
         default=None,
         description=(
             "When the two records are in different customers: why the over-merge guards "

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from cx360.models._explain import PairExplanation, RecordRef
+from cx360.models._explain import GuardReason, PairExplanation, RecordRef
 
 # matched: joined an existing customer; merged: its pairs joined two or more customers,
 # now one (`merged_customers` became aliases of `customer_id`), as a batch run would;
@@ -29,10 +29,11 @@ class MatchAlternative(BaseModel):
     record: RecordRef = Field(description="That customer's record of the strongest pair.")
     match_weight: float
     match_probability: float
-    reason: str | None = Field(
+    reason: GuardReason | None = Field(
         default=None,
-        description="Why not: a guard ('birth_date', 'national_id', 'given_name', ...) or "
-        "'override_separate' (a steward's decision).",
+        description="Why not: a guard ('birth_date', 'national_id', 'given_name', ...), "
+        "'override_separate' (a steward's decision) or 'weak_bridge' (one weak pair into a "
+        "customer of several records).",
     )
 
 

@@ -23,6 +23,7 @@ from cx360.models import (
     RecordPath,
     RecordRef,
 )
+from cx360.models._explain import GuardReason
 from cx360.resolve._batch import _latest_model
 from cx360.resolve._evidence import LinkRule, identifiers_agree
 from cx360.resolve._features import FEATURE_COLUMNS, email_user
@@ -125,7 +126,7 @@ def pair_explanation(
     *,
     rule: LinkRule,
     limits: GuardLimits,
-    customer_conflict: str | None = None,
+    customer_conflict: GuardReason | None = None,
 ) -> PairExplanation:
     """A pair's waterfall; each side is (its key, its features, its customer or None);
     `customer_conflict`: the guards' reason between the two customers, when known."""

@@ -4,6 +4,7 @@ Shared identifiers (a household phone, a family email, an address) are evidence,
 proof. Whatever the match weights say, two groups are never merged when, between them,
 they hold two clearly different birth dates, two different valid national IDs of the
 same kind, given names that cannot be the same person's, or clearly different surnames.
+Each guard names itself with a `GuardReason` when it finds a conflict.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
+from cx360.models._explain import GuardReason
 from cx360.normalize import given_name_variants, is_given_name
 from cx360.resolve._similarity import levenshtein, transposition_distance
 
@@ -221,18 +223,18 @@ def surnames_compatible(a: tuple[str, str | None], b: tuple[str, str | None]) ->
     return min(len(first_a), len(first_b)) >= 4 and levenshtein(first_a, first_b) <= 1
 
 
-def conflict(a: Profile, b: Profile, limits: GuardLimits) -> str | None:
+def conflict(a: Profile, b: Profile, limits: GuardLimits) -> GuardReason | None:
     """Why `a` and `b` cannot be one person, or None when they can."""
     for kind, values in a.national_ids.items():
         other = b.national_ids.get(kind)
         if other:
             merged = values | other
             if len(merged) > limits.max_national_ids_per_kind and not _typos_only(merged):
-                return "national_id"
+                return GuardReason.NATIONAL_ID
     if limits.check_birth_dates and not _all_pairs(
         a.birth_dates, b.birth_dates, birth_dates_compatible
     ):
-        return "birth_date"
+        return GuardReason.BIRTH_DATE
     if limits.check_given_names and a.givens and b.givens:
         # every name one side goes by must fit some name the other side goes by
         # (a group holds "María", "María Fernanda", "Fernanda": all one person's)
@@ -240,15 +242,15 @@ def conflict(a: Profile, b: Profile, limits: GuardLimits) -> str | None:
         if not a_fits and not all(
             any(given_names_compatible(y, x) for x in a.givens) for y in b.givens
         ):
-            return "given_name"
+            return GuardReason.GIVEN_NAME
         if _full_givens_differ(a.givens, b.givens):
-            return "given_name"
+            return GuardReason.GIVEN_NAME
     if limits.check_surnames and not _all_pairs(a.surnames, b.surnames, surnames_compatible):
-        return "surname"
+        return GuardReason.SURNAME
     if limits.check_full_surnames and _full_surnames_differ(a, b):
-        return "surname"
+        return GuardReason.SURNAME
     if limits.check_second_surnames and _second_surnames_differ(a.surnames, b.surnames):
-        return "second_surname"
+        return GuardReason.SECOND_SURNAME
     return None
 
 
@@ -301,7 +303,9 @@ def _second_surnames_differ(a: set[tuple[str, str | None]], b: set[tuple[str, st
     return any(s1 == t1 and levenshtein(s2, t2) > 1 for s1, s2 in a if s2 for t1, t2 in b if t2)
 
 
-def corroborated(left: dict[str, Any], right: dict[str, Any], reason: str) -> bool:
+def corroborated(
+    left: Mapping[str, Any], right: Mapping[str, Any], reason: GuardReason | None
+) -> bool:
     """Whether the two records of a pair agree exactly on both other personal attributes
     (of national ID, birth date, full name) than the one a guard found in conflict: then
     the conflict is a typing error in one record (a wrong date, a neighbour's name), not
@@ -312,10 +316,7 @@ def corroborated(left: dict[str, Any], right: dict[str, Any], reason: str) -> bo
     do share a common name and a birth date. At a million generated records, joins that
     name and date let through a conflict of IDs put 1,266 pairs of records of different
     people together, and 53 of one person."""
-    # an ID one keystroke or two swapped digits apart is the same ID typed twice (two
-    # valid IDs of a kind with a check digit never differ by so little)
-    id_l, id_r = left.get("national_id_key"), right.get("national_id_key")
-    same_id = id_l is not None and id_r is not None and transposition_distance(id_l, id_r) <= 1
+    same_id = _same_id(left, right)
     same_date = bool(left.get("birth_date")) and left.get("birth_date") == right.get("birth_date")
     # the name may carry a typo: the given names must fit (as the guard has them) and
     # the surnames be one keystroke apart at most, or the two fields swapped
@@ -327,17 +328,21 @@ def corroborated(left: dict[str, Any], right: dict[str, Any], reason: str) -> bo
         same_name = given_names_compatible(name_l, name_r) and (
             swapped or levenshtein(left["surname_key"], right["surname_key"]) <= 1
         )
-    if reason == "given_name":
+    if reason == GuardReason.GIVEN_NAME:
         return same_id and same_date
-    if reason == "birth_date":
+    if reason == GuardReason.BIRTH_DATE:
         return same_id and same_name
-    if reason in ("second_surname", "surname"):
+    if reason in (GuardReason.SECOND_SURNAME, GuardReason.SURNAME):
         return same_id and same_date
     return False
 
 
 def overridden(
-    left: dict[str, Any], right: dict[str, Any], weight: float, reason: str, limits: GuardLimits
+    left: Mapping[str, Any],
+    right: Mapping[str, Any],
+    weight: float,
+    reason: GuardReason,
+    limits: GuardLimits,
 ) -> bool:
     """Whether a pair's own evidence overrides a guard's conflict (`reason`) between its
     records' groups: it is `corroborated` or `overwhelming`."""
@@ -347,11 +352,11 @@ def overridden(
 
 
 def overwhelming(
-    left: dict[str, Any],
-    right: dict[str, Any],
+    left: Mapping[str, Any],
+    right: Mapping[str, Any],
     weight: float,
     limits: GuardLimits,
-    reason: str | None = None,
+    reason: GuardReason | None = None,
 ) -> bool:
     """Whether a pair's evidence overrides a guard's conflict on its own: a match weight of
     at least `limits.overwhelming_match_weight` and a personal identifier in common (one
@@ -363,25 +368,42 @@ def overwhelming(
     million generated records household members sharing a phone and an address scored
     above 25 (625 false links; precision 0.984 instead of 0.990).
 
-    Against a conflict of national IDs (`reason` "national_id") only the shared ID counts:
+    Against a conflict of national IDs (`reason` NATIONAL_ID) only the shared ID counts:
     twins share a birth date, a family its e-mail; at a million generated records, joins
     they let through a conflict of IDs put 239 pairs of records of different people
     together, and 150 of one person.
     """
-    # one keystroke or two swapped digits apart counts: the duplicate typed it wrong too
-    id_l, id_r = left.get("national_id_key"), right.get("national_id_key")
-    same_id = id_l is not None and id_r is not None and transposition_distance(id_l, id_r) <= 1
+    same_id = _same_id(left, right)
     id_threshold = limits.overwhelming_id_match_weight
     if same_id and id_threshold is not None and weight >= id_threshold:
         return True
     threshold = limits.overwhelming_match_weight
-    if threshold is None or weight < threshold or reason == "national_id":
+    if threshold is None or weight < threshold or reason == GuardReason.NATIONAL_ID:
         return False
     email = left.get("email_key")
     if same_id or (email is not None and email == right.get("email_key")):
         return True
     date_l, date_r = left.get("birth_date"), right.get("birth_date")
     return date_l is not None and date_r is not None and birth_dates_compatible(date_l, date_r)
+
+
+def may_override(
+    left: Mapping[str, Any], right: Mapping[str, Any], weight: float, limits: GuardLimits
+) -> bool:
+    """Whether a pair's evidence could override some guard's conflict (`overridden` for
+    some reason): both ways need the national ID in common or an overwhelming weight.
+    A join made on a pair that fails this cheap test fitted the guards, so it can be
+    replayed without asking them again."""
+    if not limits.corroboration:
+        return False
+    return _same_id(left, right) or overwhelming(left, right, weight, limits)
+
+
+def _same_id(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
+    # an ID one keystroke or two swapped digits apart is the same ID typed twice (two
+    # valid IDs of a kind with a check digit never differ by so little)
+    id_l, id_r = left.get("national_id_key"), right.get("national_id_key")
+    return id_l is not None and id_r is not None and transposition_distance(id_l, id_r) <= 1
 
 
 def _all_pairs(xs: Iterable[T], ys: Iterable[T], compatible: Callable[[T, T], bool]) -> bool:

@@ -1,9 +1,10 @@
 """Stable customer IDs across resolution runs.
 
-A new cluster keeps the ID that most of its records already had; an ID goes to one
-cluster only (the one holding most of its records: when a customer splits, the larger
-part keeps the ID); an ID whose records all joined another customer is kept as an alias
-of it (`merged_into`); a cluster of records never seen before gets a new opaque ID.
+A new cluster keeps the ID that most of its records already had (`survivor_rank`: batch
+runs and real time merge customers by this one rule); an ID goes to one cluster only (the
+one holding most of its records: when a customer splits, the larger part keeps the ID);
+an ID whose records all joined another customer is kept as an alias of it
+(`merged_into`); a cluster of records never seen before gets a new opaque ID.
 """
 
 from __future__ import annotations
@@ -17,6 +18,19 @@ from dataclasses import dataclass, field
 def new_customer_id() -> str:
     """An opaque, random customer ID (never a row number)."""
     return f"cus_{uuid.uuid4().hex[:24]}"
+
+
+def survivor_rank(records_holding: int, customer_id: str) -> tuple[int, str]:
+    """How an ID ranks to be the ID of a customer made of several (lower first): by the
+    records of it that already have the ID, the most first, so the fewest records change
+    ID; ties to the lowest ID, so that the same data gives the same IDs."""
+    return (-records_holding, customer_id)
+
+
+def survivor(votes: Mapping[str, int]) -> str:
+    """Of the IDs of customers that merge (each with its records that have it), the one
+    the merged customer keeps."""
+    return min(votes, key=lambda customer_id: survivor_rank(votes[customer_id], customer_id))
 
 
 @dataclass(slots=True)
@@ -48,8 +62,9 @@ def assign_ids(
                 spread[old][label] += 1
     chosen: dict[int, str] = {}
     taken: set[str] = set()
-    # most shared records first; ties broken by ID and label so runs are reproducible
-    for (label, old), _count in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0][1], kv[0][0])):
+    # the strongest claims first (ties: by label, so runs are reproducible)
+    claims = sorted(votes.items(), key=lambda kv: (*survivor_rank(kv[1], kv[0][1]), kv[0][0]))
+    for (label, old), _count in claims:
         if label in chosen or old in taken:
             continue
         chosen[label] = old

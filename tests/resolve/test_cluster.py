@@ -5,8 +5,11 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from cx360.resolve._cluster import SEPARATED, WEAK_BRIDGE, cluster
+from cx360.models._explain import GuardReason
+from cx360.resolve._cluster import cluster
 from cx360.resolve._guards import GuardLimits
+
+SEPARATED, WEAK_BRIDGE = GuardReason.OVERRIDE_SEPARATE, GuardReason.WEAK_BRIDGE
 
 LIMITS = GuardLimits()
 

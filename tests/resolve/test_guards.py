@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import random
+
+from cx360.models._explain import GuardReason
 from cx360.resolve._guards import (
     GivenName,
     GuardLimits,
@@ -8,6 +11,8 @@ from cx360.resolve._guards import (
     conflict,
     corroborated,
     given_names_compatible,
+    may_override,
+    overridden,
     overwhelming,
 )
 
@@ -306,3 +311,26 @@ def test_swapped_fields_are_read_back_whole_before_they_fit() -> None:
     for other in (sister, cousin):
         assert not given_names_compatible(swapped, other)
         assert not given_names_compatible(other, swapped)
+
+
+def test_only_a_pair_that_may_override_a_guard_ever_does() -> None:
+    # `may_override` lets real time replay a stored join without asking the guards again:
+    # it must hold for every pair that overrides any guard, whatever the weight
+    rng = random.Random(3)
+    values = {
+        "national_id_key": ["1095147176", "1095147167", "1071905268", None],
+        "birth_date": ["1990-01-29", "1990-01-28", "1972-04-08", None],
+        "email_key": ["a@x.co", "b@x.co", None],
+        "given_key": ["laura", "noah", None],
+        "surname_key": ["sounness", "sounnes", None],
+    }
+    limits, overrides = GuardLimits(), 0
+    for _ in range(3000):
+        left = {column: rng.choice(options) for column, options in values.items()}
+        right = {column: rng.choice(options) for column, options in values.items()}
+        weight = rng.choice([rng.uniform(-10, 40), 12.0, 25.0])
+        if any(overridden(left, right, weight, reason, limits) for reason in GuardReason):
+            overrides += 1
+            assert may_override(left, right, weight, limits)
+        assert not may_override(left, right, weight, GuardLimits(corroboration=False))
+    assert overrides > 100

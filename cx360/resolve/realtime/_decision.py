@@ -12,14 +12,14 @@ from sqlalchemy import Connection, String, any_, bindparam, delete, insert, or_,
 from sqlalchemy.dialects import postgresql
 
 from cx360.models import Match, MatchAlternative, RecordRef
+from cx360.models._explain import GuardReason
 from cx360.models._realtime import MatchStatus
-from cx360.resolve._cluster import WEAK_BRIDGE
 from cx360.resolve._evidence import contacts_agree, identifiers_agree
 from cx360.resolve._explain import pair_explanation
 from cx360.resolve._features import email_user
 from cx360.resolve._guards import Profile as GuardProfile
 from cx360.resolve._guards import conflict, overridden
-from cx360.resolve._ids import new_customer_id
+from cx360.resolve._ids import new_customer_id, survivor
 from cx360.resolve._scoring import TermFrequencies, match_probability
 from cx360.resolve.realtime._candidates import (
     _CANDIDATES,
@@ -193,23 +193,23 @@ class _Decision:
         apart: dict[str, set[str]] | None = None  # separations between candidate customers
         alternatives: list[MatchAlternative] = []
         for customer_id, strongest_pair in strongest.items():
-            reason: str | None = None
+            reason: GuardReason | None = None
             if forced is not None and customer_id == forced[0]:
                 pass  # a steward's link: joined across the guards, as in batch
             elif customer_id in separated:
-                reason = "override_separate"
+                reason = GuardReason.OVERRIDE_SEPARATE
             elif self._weak_bridge(customer_id, strongest_pair, joined, members, kept):
-                reason = WEAK_BRIDGE
+                reason = GuardReason.WEAK_BRIDGE
             else:
                 if joined:
                     apart = apart if apart is not None else self._separations(members)
                     if apart.get(customer_id, set()) & joined.keys():
-                        reason = "override_separate"
+                        reason = GuardReason.OVERRIDE_SEPARATE
                 reason = reason or conflict(
                     group, profiles.get(customer_id, GuardProfile()), state.limits
                 )
                 if (
-                    reason not in (None, "override_separate")
+                    reason not in (None, GuardReason.OVERRIDE_SEPARATE)
                     and strongest_pair is not None
                     and overridden(
                         self.record,
@@ -427,9 +427,8 @@ class _Decision:
         created = False
         merged: list[str] = []
         if joined:
-            # the ID most records already have survives (batch's rule; ties: lowest ID)
-            votes = {cid: sizes.get(cid, 0) + (cid == previous) for cid in joined}
-            target = min(joined, key=lambda cid: (-votes[cid], cid))
+            # batch's rule: the ID most of the records already have survives
+            target = survivor({cid: sizes.get(cid, 0) + (cid == previous) for cid in joined})
             merged = [cid for cid in joined if cid != target]
             for old in merged:
                 params = {"b_old": old, "b_new": target, "b_now": now}
