@@ -423,8 +423,11 @@ def prepare_record_values(
         source = given if given is not None else _key(row, "source")
         source_record_id = _key(row, "source_record_id")
     except _RejectedRowError as problem:
-        source, key = _row_key(row, plan, "source_record_id")
-        return Quarantined(row_number, problem.reason, problem.column, dict(row), source, key)
+        # other names than the key's: compiled, `source` is typed str
+        known_source, known_key = _row_key(row, plan, "source_record_id")
+        return Quarantined(
+            row_number, problem.reason, problem.column, dict(row), known_source, known_key
+        )
     issues: list[str] = []
     country = _country(row, (source_countries or {}).get(source), issues)
     observed_at = _timestamp(row, "observed_at", country, issues)
@@ -529,8 +532,8 @@ def prepare_interaction(
         source_record_id = _key(row, "source_record_id")
         interaction_id = _key(row, "interaction_id")
     except _RejectedRowError as problem:
-        source, key = _row_key(row, plan, "interaction_id")
-        return Quarantined(row_number, problem.reason, problem.column, raw, source, key)
+        known_source, known_key = _row_key(row, plan, "interaction_id")
+        return Quarantined(row_number, problem.reason, problem.column, raw, known_source, known_key)
     issues: list[str] = []
     country = (source_countries or {}).get(source)
     status = _short(row, "status", issues)
