@@ -22,12 +22,12 @@ from cx360.models import (
 from cx360.store import Store
 from cx360.store._schema import (
     interactions,
+    matching_models,
     quarantine,
     record_customers,
     records,
     resolution_runs,
 )
-from cx360.store._schema import models as matching_models
 
 
 def _count(conn: Connection, query: Any) -> int:

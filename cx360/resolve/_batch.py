@@ -76,7 +76,7 @@ from cx360.store._customers import (
     replace_pairs,
 )
 from cx360.store._schema import (
-    models,
+    matching_models,
     record_customers,
     record_links,
     records,
@@ -158,7 +158,9 @@ def load_features(conn: Connection) -> pa.Table:
 
 def _latest_model(conn: Connection) -> tuple[int, dict[str, Any]] | None:
     row = conn.execute(
-        select(models.c.id, models.c.params).order_by(models.c.id.desc()).limit(1)
+        select(matching_models.c.id, matching_models.c.params)
+        .order_by(matching_models.c.id.desc())
+        .limit(1)
     ).first()
     return (int(row.id), dict(row.params)) if row else None
 
@@ -434,11 +436,11 @@ class _Run:
         if model_id is None:
             model_id = int(
                 conn.execute(
-                    insert(models)
+                    insert(matching_models)
                     .values(
                         kind="splink", params=model.params, trained_on=records_seen, created_at=now
                     )
-                    .returning(models.c.id)
+                    .returning(matching_models.c.id)
                 ).scalar_one()
             )
         if model.new_frequencies:

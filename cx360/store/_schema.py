@@ -273,7 +273,9 @@ record_customers = Table(
 )
 
 # Trained matching models, versioned: resolution reuses the latest unless told to retrain.
-models = Table(
+# (The table is "models"; in code it is `matching_models`, apart from cx360.models, the
+# pydantic results.)
+matching_models = Table(
     "models",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),

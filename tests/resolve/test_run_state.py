@@ -17,7 +17,7 @@ from cx360.resolve._evidence import (
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._run_state import RunState, last_finished_run
 from cx360.store import Store, utcnow
-from cx360.store._schema import models, resolution_runs
+from cx360.store._schema import matching_models, resolution_runs
 
 _CURRENT = RunState(
     match_weight=3.0,
@@ -126,9 +126,9 @@ def test_the_latest_finished_run_and_a_runs_state_are_read_from_the_store(store:
     with store.transaction() as conn:
         assert last_finished_run(conn) is None
         model_id = conn.execute(
-            insert(models)
+            insert(matching_models)
             .values(kind="splink", params={}, trained_on=1, created_at=now)
-            .returning(models.c.id)
+            .returning(matching_models.c.id)
         ).scalar_one()
         run_ids = []
         for status, stats in (

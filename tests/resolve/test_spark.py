@@ -21,7 +21,7 @@ from cx360 import Hub, SparkOptions
 from cx360.resolve._spark import java_available
 from cx360.resolve._splink import _canonical, _settings, _to_dialect_settings
 from cx360.store import Store
-from cx360.store._schema import match_edges, models
+from cx360.store._schema import match_edges, matching_models
 from cx360.synthetic import write_dataset
 from tests.resolve._support import assignments, pairwise, truth
 
@@ -164,7 +164,7 @@ def test_a_model_trained_on_spark_resolves_well_and_serves_duckdb(
     # the model is stored as DuckDB-trained ones are, so DuckDB runs (incremental here)
     # and real-time resolution use it
     with store.connection() as conn:
-        (params,) = conn.execute(select(models.c.params)).one()
+        (params,) = conn.execute(select(matching_models.c.params)).one()
     assert params["sql_dialect"] == "duckdb"
     assert all(
         "`" not in level["sql_condition"]

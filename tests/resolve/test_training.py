@@ -15,7 +15,7 @@ from cx360.resolve._guards import GuardLimits
 from cx360.resolve._splink import SplinkSession, _settings, refine_u, train_model
 from cx360.resolve._training import train
 from cx360.store import Store
-from cx360.store._schema import models
+from cx360.store._schema import matching_models
 from cx360.synthetic import write_dataset
 
 
@@ -88,7 +88,7 @@ def test_a_column_nobody_filled_keeps_its_comparison(tmp_path: Path) -> None:
     hub.ingest(records)
     hub.resolve()
     with store.connection() as conn:
-        model = conn.execute(select(models.c.params)).scalar_one()
+        model = conn.execute(select(matching_models.c.params)).scalar_one()
     names = [c["output_column_name"] for c in model["comparisons"]]
     assert names == [c["output_column_name"] for c in _settings()["comparisons"]]
     assert model["probability_two_random_records_match"] < 0.01

@@ -80,7 +80,7 @@ from cx360.store._realtime import (
     write_interaction,
     write_record,
 )
-from cx360.store._schema import models, records
+from cx360.store._schema import matching_models, records
 
 _R = records.c
 _P = bindparam
@@ -231,7 +231,9 @@ class RealtimeResolver:
             return None
         if state is not None and (state.model_id, state.run_id) == (model_id, run_id):
             return state
-        params = conn.execute(select(models.c.params).where(models.c.id == model_id)).scalar_one()
+        params = conn.execute(
+            select(matching_models.c.params).where(matching_models.c.id == model_id)
+        ).scalar_one()
         # before any run (or a run that noted no state): the defaults
         run = (RunState.read(conn, int(run_id)) if run_id is not None else None) or RunState()
         if state is not None and state.model_id == model_id:

@@ -13,7 +13,7 @@ from cx360.resolve._evidence import LinkRule
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._scoring import Scorer, TermFrequencies
 from cx360.store._realtime import with_generic_plans, with_locks, with_new_record
-from cx360.store._schema import models, resolution_runs, term_frequencies
+from cx360.store._schema import matching_models, resolution_runs, term_frequencies
 
 _P = bindparam
 
@@ -22,7 +22,7 @@ _MAX_PRELOADED_FREQUENCIES = 200_000
 _UNKNOWN: Any = object()
 
 _STATE = select(
-    select(func.max(models.c.id)).scalar_subquery(),
+    select(func.max(matching_models.c.id)).scalar_subquery(),
     select(resolution_runs.c.id)
     .where(resolution_runs.c.status == "done")
     .order_by(resolution_runs.c.id.desc())
