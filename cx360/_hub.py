@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing
 from datetime import date, datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from cx360._store_reads import (
 from cx360.ingest import ingest_file, ingest_objects
 from cx360.ingest._readers import RowSource
 from cx360.models import (
+    ColumnMapping,
     ContextLookup,
     CustomerSummary,
     CxReport,
@@ -36,6 +37,7 @@ from cx360.models import (
     Override,
     PairExplanation,
     ProfileLookup,
+    ProfileRow,
     QuarantinedRow,
     RecordExplanation,
     RecordRef,
@@ -167,17 +169,30 @@ class Hub:
         self,
         records: Iterable[RecordLike] | None = None,
         interactions: Iterable[RecordLike] | None = None,
+        *,
+        mapping: ColumnMapping | Mapping[str, str | list[str]] | None = None,
     ) -> IngestResult:
         """Store channel records and interactions given as dicts or pydantic objects.
 
         Idempotent: the same `(source, source_record_id)` or `interaction_id` again updates
-        (keeping history) or changes nothing; bad rows are quarantined with a reason code.
+        (keeping history) or changes nothing. A row without its key is quarantined with a
+        reason code; a bad value elsewhere keeps the row with that field unknown, listed
+        in its `issues` and counted in `IngestReport.value_issues` (docs/input-contract.md).
+
+        Args:
+            records: channel records; keys are read as a file's header is: the contract's
+                names in any case, and common English and Spanish names.
+            interactions: interactions, likewise.
+            mapping: which key holds which contract column, a source for every row, more
+                case-status words (`ColumnMapping`, or a `{column: key}` dict).
         """
         result = IngestResult()
         if records is not None:
-            result.records = ingest_objects(self._store, "records", records)
+            result.records = ingest_objects(self._store, "records", records, mapping=mapping)
         if interactions is not None:
-            result.interactions = ingest_objects(self._store, "interactions", interactions)
+            result.interactions = ingest_objects(
+                self._store, "interactions", interactions, mapping=mapping
+            )
         return result
 
     def ingest_files(
@@ -187,17 +202,42 @@ class Hub:
         *,
         workers: int | None = None,
         progress: Callable[[RowSource, int], None] | None = None,
+        mapping: ColumnMapping | Mapping[str, str | list[str]] | None = None,
+        delimiter: str | None = None,
+        encoding: str | None = None,
+        format: str | None = None,
     ) -> IngestResult:
-        """Stream CSV, JSON Lines or Parquet files of records and interactions into the store."""
+        """Stream CSV, JSON Lines, JSON or Parquet files of records and interactions into
+        the store; '-' reads standard input.
+
+        The delimiter (`,` `;` tab `|`) and the encoding (UTF-8 with or without a BOM,
+        UTF-16, cp1252) are detected, and columns are mapped as `ingest` maps keys; the
+        report's `mapping` says what was used (docs/input-contract.md).
+
+        Args:
+            mapping: which column holds which contract column, a source for every row,
+                vocabulary (`ColumnMapping`, or a `{contract column: input column}` dict).
+            delimiter, encoding: force them.
+            format: 'csv', 'jsonl', 'json' or 'parquet' (else from the file name; for
+                standard input, from its first bytes).
+
+        Raises:
+            SchemaError: a file lacks required columns (nothing is written).
+            InputFormatError: no such file, an unknown format, an unreadable file.
+        """
+        options: dict[str, Any] = {
+            "workers": workers,
+            "progress": progress,
+            "mapping": mapping,
+            "delimiter": delimiter,
+            "encoding": encoding,
+            "fmt": format,
+        }
         result = IngestResult()
         if records is not None:
-            result.records = ingest_file(
-                self._store, records, "records", workers=workers, progress=progress
-            )
+            result.records = ingest_file(self._store, records, "records", **options)
         if interactions is not None:
-            result.interactions = ingest_file(
-                self._store, interactions, "interactions", workers=workers, progress=progress
-            )
+            result.interactions = ingest_file(self._store, interactions, "interactions", **options)
         return result
 
     def resolve(
@@ -529,15 +569,51 @@ class Hub:
         chosen = rules or self.survivorship
         return retry_on_lost_connection(lambda: lookup_context(self._store, query, chosen))
 
-    def export(self, path: str | os.PathLike[str]) -> int:
+    def export(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        format: str | None = None,
+    ) -> int:
         """Write one row per channel record: `source, source_record_id, customer_id`.
 
-        CSV, or Parquet when the file name ends in `.parquet`; returns the rows written.
-        Records not resolved yet have an empty customer_id.
+        The format follows the file name (`.csv`, `.parquet`, `.jsonl`, `.json`) unless
+        `format` names it; '-' writes to standard output (CSV by default). Records not
+        resolved yet have an empty customer_id. Returns the rows written.
+
+        Raises:
+            InputError: a file name that says no known format, or an unknown `format`.
         """
         from cx360.profile._export import export_assignments
 
-        return export_assignments(self._store, path)
+        return export_assignments(self._store, path, format)
+
+    def export_profiles(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        format: str | None = None,
+        rules: SurvivorshipRules | None = None,
+    ) -> int:
+        """Write one row per customer: its golden values and the channel each came from,
+        valid identifiers, channels, counts and open cases (`ProfileRow`'s columns).
+
+        Streamed: customers are read in chunks, memory stays flat. The format follows the
+        file name as for `export`; '-' writes to standard output. Returns the rows written.
+
+        Raises:
+            InputError: a file name that says no known format, or an unknown `format`.
+        """
+        from cx360.profile._export import export_profiles
+
+        return export_profiles(self._store, path, rules or self.survivorship, format)
+
+    def iter_profiles(self, *, rules: SurvivorshipRules | None = None) -> Iterator[ProfileRow]:
+        """Yield one `ProfileRow` per customer, in customer-id order, streamed (what
+        `export_profiles` writes). Records not resolved yet belong to no customer."""
+        from cx360.profile._export import iter_profile_rows
+
+        yield from iter_profile_rows(self._store, rules or self.survivorship)
 
     def quarantined(self, batch_id: int | None = None, limit: int = 1000) -> list[QuarantinedRow]:
         """Rows ingest set aside, newest first: reason code, column and its masked value.

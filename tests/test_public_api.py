@@ -50,6 +50,7 @@ EXPECTED = [
     "PairExplanation",
     "Profile",
     "ProfileLookup",
+    "ProfileRow",
     "QuarantineReason",
     "QuarantinedRow",
     "RecordExplanation",

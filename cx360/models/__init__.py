@@ -14,6 +14,7 @@ from cx360.models._explain import (
     RecordPath,
     RecordRef,
 )
+from cx360.models._export import ProfileRow
 from cx360.models._ingest import (
     IngestReport,
     IngestResult,
@@ -104,6 +105,7 @@ __all__ = [
     "PairExplanation",
     "Profile",
     "ProfileLookup",
+    "ProfileRow",
     "QuarantineReason",
     "QuarantinedRow",
     "RecordExplanation",

@@ -219,3 +219,17 @@ def test_an_empty_store_exports_a_header_only(store: Store, tmp_path: Path) -> N
     assert json.loads((tmp_path / "none.json").read_text(encoding="utf-8")) == []
     assert export_profiles(store, tmp_path / "none.parquet", DEFAULT_RULES) == 0
     assert pq.read_table(tmp_path / "none.parquet").num_rows == 0
+
+
+def test_the_hub_streams_profiles_and_writes_them(filled: Store, tmp_path: Path) -> None:
+    hub = Hub(filled)
+    rows = hub.iter_profiles()
+    first = next(rows)  # a generator: rows come one at a time
+    assert first.customer_id == "cus_carlos" and first.name == "Carlos Londoño Pérez"
+    assert [r.customer_id for r in rows] == ["cus_lucia"]
+    assert hub.export_profiles(tmp_path / "p.jsonl") == 2
+    assert hub.export_profiles(tmp_path / "p.data", format="csv") == 2
+    assert (tmp_path / "p.data").read_text(encoding="utf-8").startswith("customer_id,name,")
+    assert hub.export(tmp_path / "a.jsonl") == 4
+    with pytest.raises(InputError):
+        hub.export(tmp_path / "a.xml")
