@@ -1,14 +1,27 @@
-"""The group engine: rebuilt from stored links it is the group batch made."""
+"""The group engine: rebuilt from stored links it is the group batch made, and real time,
+which decides with it, accepts what batch accepts (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import csv
+import os
 import random
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import pytest
+from sqlalchemy import create_engine, text
+
+import cx360
+from cx360 import Hub
 from cx360.models._explain import GuardReason
 from cx360.resolve._cluster import _must_links, _sole_holder_links, _weighted_links
 from cx360.resolve._groups import Groups, PairsByRecord, replay_order
 from cx360.resolve._guards import GuardLimits
+from cx360.synthetic import write_dataset
 
 LIMITS = GuardLimits()
 
@@ -81,3 +94,126 @@ def test_a_group_joined_across_a_guard_takes_in_what_fits_one_side() -> None:
     assert len(groups.facets(0)) == 2
     assert groups.link(0, 2, 9.0, born[0], born[2]) is None  # fits the first side
     assert groups.link(0, 3, 9.0, born[0], born[3]) == GuardReason.BIRTH_DATE
+
+
+# -- real time accepts what batch accepts ----------------------------------------------------
+
+SPECIAL = "facets"  # the source of the test's own records
+
+
+def _person(key: str, given: str, born: str, **more: str) -> dict[str, str]:
+    return {
+        "source": SPECIAL,
+        "source_record_id": key,
+        "first_name": given,
+        "last_name": "Quintanilla Ortuño",
+        "date_of_birth": born,
+        "country": "CO",
+        **more,
+    }
+
+
+# A customer a steward joined across the guards: Leocadia (x) and Maximiliano (y), born
+# 1979 and 1958; and one whose own pair joined it across one guard: Bartolomé (b), whose
+# second record carries a mistyped birth date but his ID and name.
+BATCH = [
+    _person(
+        "x1", "Leocadia", "1979-04-12", email="leo.quintanilla@example.org", phone="3105550101"
+    ),
+    _person("x2", "Leocadia", "1979-04-12", email="leo.quintanilla@example.org"),
+    _person("y1", "Maximiliano", "1958-11-03", email="maxq@example.net", phone="3155550177"),
+    _person("y2", "Maximiliano", "1958-11-03", phone="3155550177"),
+    _person("b1", "Bartolomé", "1966-02-21", national_id="79456123", phone="3005550142"),
+    _person("b2", "Bartolomé", "1969-08-30", national_id="79456123", email="bq@example.com"),
+]
+# Streamed: each fits one side of its customer, and only its name and birth date say so
+# (no identifier that would let its own pair override the guard the other side raises).
+STREAMED = [
+    _person("x3", "Leocadia", "1979-04-12"),
+    _person("y3", "Maximiliano", "1958-11-03"),
+    _person("b3", "Bartolomé", "1966-02-21"),
+    _person("z1", "Leocadia", "1958-11-03"),  # fits neither side: Leocadia, born in 1958
+]
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@contextmanager
+def _store_url(backend: str, folder: Path) -> Iterator[str]:
+    """A SQLite file, or a fresh PostgreSQL schema dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'cx360.db'}"
+        return
+    base = os.environ.get("CX360_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("set CX360_TEST_POSTGRES_URL to run PostgreSQL tests")
+    base = "postgresql+psycopg://" + base.split("://", 1)[1]
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{base}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def joined_across(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Hub]:
+    """A store resolved in batch from generated records and `BATCH`, x1 and y1 linked by a
+    steward."""
+    folder = tmp_path_factory.mktemp("groups")
+    data = write_dataset(folder / "data", n_records=900, seed=11, fmt="csv")
+    with _store_url(request.param, folder) as url:
+        hub = cx360.connect(url)
+        try:
+            hub.ingest(records=[*_read(data.records_path), *BATCH])
+            hub.link_records((SPECIAL, "x1"), (SPECIAL, "y1"), reason="one customer", by="steward")
+            hub.resolve()
+            yield hub
+        finally:
+            hub.close()
+
+
+def _customer(hub: Hub, key: str) -> str | None:
+    return hub.explain_record((SPECIAL, key)).customer_id
+
+
+def _partition(hub: Hub, keys: list[str]) -> set[frozenset[str]]:
+    by_customer: dict[str | None, set[str]] = {}
+    for key in keys:
+        by_customer.setdefault(_customer(hub, key), set()).add(key)
+    return {frozenset(keys) for keys in by_customer.values()}
+
+
+def test_real_time_joins_a_record_to_the_side_of_a_customer_it_fits_as_batch(
+    joined_across: Hub,
+) -> None:
+    hub = joined_across
+    steward_joined, pair_joined = _customer(hub, "x1"), _customer(hub, "b1")
+    assert {_customer(hub, k) for k in ("x1", "x2", "y1", "y2")} == {steward_joined}
+    assert _customer(hub, "b2") == pair_joined != steward_joined
+    streamed = {row["source_record_id"]: hub.resolve_record(row) for row in STREAMED}
+    assert streamed["x3"].customer_id == steward_joined, streamed["x3"]
+    assert streamed["y3"].customer_id == steward_joined, streamed["y3"]
+    assert streamed["b3"].customer_id == pair_joined, streamed["b3"]
+    # each joined on a pair the guards object to for the other side's records, and that
+    # could not have overridden them on its own
+    for key in ("x3", "y3", "b3"):
+        match = streamed[key]
+        assert match.status == "matched" and match.match_weight is not None
+        assert match.match_weight < LIMITS.overwhelming_match_weight  # type: ignore[operator]
+    assert streamed["z1"].customer_id not in (steward_joined, pair_joined)
+    keys = [row["source_record_id"] for row in (*BATCH, *STREAMED)]
+    stream = _partition(hub, keys)
+    hub.resolve(full=True)  # batch, on the same records with the same model
+    assert _partition(hub, keys) == stream

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from cx360 import ChannelRecord, Hub, SchemaError
 from cx360.ingest._prepare import Quarantined, prepare_record
+from cx360.models._explain import GuardReason
 from cx360.resolve._features import email_user
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve.realtime._candidates import (
@@ -28,7 +28,7 @@ from cx360.resolve.realtime._candidates import (
     _kept,
     _query_params,
 )
-from cx360.resolve.realtime._decision import _Candidate, _Decision
+from cx360.resolve.realtime._decision import _Candidate, _CustomerGroups, _Stored
 from cx360.store import Store
 from cx360.store._realtime import lock_customers
 from cx360.store._schema import (
@@ -362,33 +362,25 @@ def test_a_weak_pair_bridges_two_customers_of_several_records_as_in_batch() -> N
     # the decision's rule alone (a model that scores a linking pair below 5 on purpose is
     # hard to come by): once the record is in one customer, a weak pair joins a second
     # customer of several records only when another kept pair of the record leads there
-    decision = SimpleNamespace(state=SimpleNamespace(limits=GuardLimits()))
-
     def pair(record_id: int, weight: float, customer_id: str) -> _Candidate:
         return _Candidate(record_id, weight, {}, ("web", str(record_id)), customer_id)
 
-    weak, other = pair(1, 4.0, "B"), pair(2, 3.0, "B")
-    members = {"A": [{}, {}], "B": [{}, {}]}
-    joined = {"A": pair(9, 20.0, "A")}
+    weak, other, first = pair(3, 4.0, "B"), pair(4, 3.0, "B"), pair(1, 20.0, "A")
+    customers = {"A": {1: {}, 2: {}}, "B": {3: {}, 4: {}}}
 
     def bridge(candidate: _Candidate, kept: list[_Candidate], **more: Any) -> bool:
-        state = {"joined": joined, "members": members} | more
-        return bool(
-            _Decision._weak_bridge(
-                decision,  # type: ignore[arg-type]
-                "B",
-                candidate,
-                state["joined"],
-                state["members"],
-                {c.record_id: c for c in kept},
-            )
-        )
+        stored = _Stored(more.get("customers", customers))
+        found = _CustomerGroups.rebuild(9, {}, stored, [first, *kept], GuardLimits())
+        if more.get("joined", True):
+            assert found.link("A", first, {}) is None
+        return found.link("B", candidate, {}) == GuardReason.WEAK_BRIDGE
 
     assert bridge(weak, [weak])
     assert not bridge(weak, [weak, other])  # another pair leads there
-    assert not bridge(pair(1, 5.0, "B"), [pair(1, 5.0, "B")])  # strong enough
-    assert not bridge(weak, [weak], joined={})  # the record's first customer
-    assert not bridge(weak, [weak], members={"A": [{}], "B": [{}]})  # a record of its own
+    assert not bridge(pair(3, 5.0, "B"), [pair(3, 5.0, "B")])  # strong enough
+    assert not bridge(weak, [weak], joined=False)  # the record's first customer
+    lone = {"A": {1: {}}, "B": {3: {}}}
+    assert not bridge(weak, [weak], customers=lone)  # a record of its own
 
 
 def test_bad_records_are_refused_and_nothing_is_stored(trained: Trained) -> None:

@@ -1,11 +1,18 @@
-"""One record's real-time decision, inside the call's transaction: score its candidates, join
-the customers the guards allow, write the assignment and the pairs."""
+"""One record's real-time decision, inside the call's transaction: score its candidates,
+rebuild their customers' groups from what is stored, join the customers the group engine
+allows (`_groups.Groups`, as batch clustering does), write the assignment and the pairs.
+
+A candidate customer's group is rebuilt from its records and the links that joined them
+(`record_links`), read with them in one statement: replayed through the engine, they give
+back the facets and waived guards batch kept for a customer joined across a guard, so a
+record that fits one side of such a customer joins it, as the next batch run would have.
+"""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, String, any_, bindparam, delete, insert, or_, select, update
@@ -17,8 +24,8 @@ from cx360.models._realtime import MatchStatus
 from cx360.resolve._evidence import contacts_agree, identifiers_agree
 from cx360.resolve._explain import pair_explanation
 from cx360.resolve._features import email_user
-from cx360.resolve._guards import Profile as GuardProfile
-from cx360.resolve._guards import conflict, overridden
+from cx360.resolve._groups import FewPairs, Groups, replay_order
+from cx360.resolve._guards import GuardLimits
 from cx360.resolve._ids import new_customer_id, survivor
 from cx360.resolve._scoring import TermFrequencies, match_probability
 from cx360.resolve.realtime._candidates import (
@@ -41,26 +48,38 @@ from cx360.store._schema import (
 )
 
 _R = records.c
+_L = record_links.c
 _P = bindparam
 
-_MEMBERS = (
-    select(record_customers.c.customer_id, _R.id, *(_R[c] for c in _GUARD_COLUMNS))
-    .select_from(record_customers.join(records, _R.id == record_customers.c.record_id))
-    .where(
-        record_customers.c.customer_id.in_(_P("customers", expanding=True)),
-        record_customers.c.record_id != _P("record_id"),
+
+def _members_and_links(of_customers: Any) -> Any:
+    """Every record (but this one) of some customers, by customer, each with the stored
+    links it is the left end of (one row per link; None's when it has none): the links
+    come with the records at the cost of a join on an index, not of a statement."""
+    return (
+        select(
+            record_customers.c.customer_id,
+            _R.id,
+            *(_R[c] for c in _GUARD_COLUMNS),
+            _L.record_id_r,
+            _L.match_weight,
+            _L.kind,
+            _L.run_id,
+            _L.id.label("link_id"),
+        )
+        .select_from(
+            record_customers.join(records, _R.id == record_customers.c.record_id).outerjoin(
+                record_links, _L.record_id_l == _R.id
+            )
+        )
+        .where(of_customers, record_customers.c.record_id != _P("record_id"))
     )
-)
 
 
+_MEMBERS = _members_and_links(record_customers.c.customer_id.in_(_P("customers", expanding=True)))
 # PostgreSQL: an array parameter, one statement text whatever the number of customers
-_PG_MEMBERS = (
-    select(record_customers.c.customer_id, _R.id, *(_R[c] for c in _GUARD_COLUMNS))
-    .select_from(record_customers.join(records, _R.id == record_customers.c.record_id))
-    .where(
-        record_customers.c.customer_id == any_(_P("customers", type_=postgresql.ARRAY(String))),
-        record_customers.c.record_id != _P("record_id"),
-    )
+_PG_MEMBERS = _members_and_links(
+    record_customers.c.customer_id == any_(_P("customers", type_=postgresql.ARRAY(String)))
 )
 
 _OTHER_MEMBER = (
@@ -132,6 +151,150 @@ class _Candidate:
         return RecordRef(source=self.key[0], source_record_id=self.key[1])
 
 
+@dataclass(frozen=True, slots=True)
+class _StoredLink:
+    """A `record_links` row: the join it made is made again when its customer is rebuilt."""
+
+    left: int
+    right: int
+    weight: float | None
+    kind: str
+    run_id: int | None
+    link_id: int
+
+
+@dataclass(slots=True)
+class _Stored:
+    """What is stored of some customers: their records' features (but the deciding
+    record's), by customer and record id, and the links that joined them."""
+
+    members: dict[str, dict[int, dict[str, Any]]]
+    links: list[_StoredLink] = field(default_factory=list)
+
+    @classmethod
+    def of_rows(cls, customer_ids: Iterable[str], rows: Iterable[Sequence[Any]]) -> _Stored:
+        """From `_MEMBERS` rows."""
+        found = cls({cid: {} for cid in customer_ids})
+        names = ("customer_id", "id", *_GUARD_COLUMNS)
+        width = len(names)
+        for row in rows:
+            features = found.members[row[0]]
+            if row[1] not in features:
+                features[row[1]] = dict(zip(names, row[:width], strict=True))
+            right, weight, kind, run_id, link_id = row[width:]
+            if right is not None:
+                found.links.append(_StoredLink(row[1], right, weight, kind, run_id, link_id))
+        return found
+
+
+class _CustomerGroups:
+    """The deciding record and its candidate customers in the group engine, each customer
+    one group rebuilt from what is stored (`rebuild`)."""
+
+    def __init__(
+        self,
+        groups: Groups,
+        record: int,
+        anchors: dict[str, int],
+        members: dict[int, int],
+        sizes: dict[str, int],
+    ) -> None:
+        self.groups = groups
+        self.record = record  # the record's position
+        self.anchors = anchors  # a position in each customer's group
+        self.members = members  # the customers' records: id -> position
+        self.sizes = sizes  # each customer's records (but the deciding one)
+        self.separations_read = False  # those between the customers' records
+
+    @classmethod
+    def rebuild(
+        cls,
+        record_id: int,
+        record: Mapping[str, Any],
+        stored: _Stored,
+        kept: Iterable[_Candidate],
+        limits: GuardLimits,
+    ) -> _CustomerGroups:
+        """The groups of the stored customers, as batch joined them, and the record alone;
+        `kept`: the record's pairs batch keeps (for the weak-bridge rule). Positions go by
+        record id, as in batch, so each join keeps batch's root and facet order."""
+        features: dict[int, Mapping[str, Any]] = {record_id: record}
+        for rows in stored.members.values():
+            features.update(rows)
+        ids = sorted(features)
+        position = {rid: at for at, rid in enumerate(ids)}
+        nodes: list[Mapping[str, Any]] = [features[rid] for rid in ids]
+        anchors: dict[str, int] = {}
+        for customer_id, rows in stored.members.items():
+            if rows:
+                anchors[customer_id] = position[min(rows)]
+            else:  # its records moved on since the candidates were read: seen empty
+                anchors[customer_id] = len(nodes)
+                nodes.append({})
+        # each pair's other end: its record, or (moved on) the customer it was read with
+        ends = [position.get(c.record_id, anchors.get(c.customer_id or "", -1)) for c in kept]
+        pairs = FewPairs((position[record_id], end) for end in ends if end >= 0)
+        groups = Groups(nodes, limits, pairs=pairs)
+        _replay(groups, stored, position)
+        sizes = {cid: len(rows) for cid, rows in stored.members.items()}
+        members = {rid: position[rid] for rows in stored.members.values() for rid in rows}
+        return cls(groups, position[record_id], anchors, members, sizes)
+
+    def forbid(self, customer_id: str) -> None:
+        """A steward's 'separate' between the record and a record of this customer."""
+        if customer_id in self.anchors:
+            self.groups.forbid(self.record, self.anchors[customer_id])
+
+    def sides(self, customer_id: str) -> tuple[int, int]:
+        """The record's group and the customer's, by root."""
+        groups = self.groups
+        return groups.find(self.record), groups.find(self.anchors[customer_id])
+
+    def must_link(self, customer_id: str) -> None:
+        """A steward's link from the record to a record of this customer."""
+        mine, theirs = self.sides(customer_id)
+        if mine != theirs:
+            self.groups.must_link(mine, theirs)
+
+    def link(
+        self, customer_id: str, pair: _Candidate, record: Mapping[str, Any]
+    ) -> GuardReason | None:
+        """Join the customer on the record's strongest pair with it, as batch would."""
+        mine, theirs = self.sides(customer_id)
+        if mine == theirs:
+            return None
+        return self.groups.link(mine, theirs, pair.weight, record, pair.features)
+
+    def attach(self, customer_id: str) -> GuardReason | None:
+        """Join the customer on a sole-holder link, as batch would."""
+        mine, theirs = self.sides(customer_id)
+        return None if mine == theirs else self.groups.attach(mine, theirs)
+
+
+def _replay(groups: Groups, stored: _Stored, position: Mapping[int, int]) -> None:
+    """Join each stored customer's records again as its links joined them, in the order
+    they were made; then whatever no link joined, as one customer (as stored)."""
+    customer_of = {rid: cid for cid, rows in stored.members.items() for rid in rows}
+    for link in sorted(stored.links, key=lambda k: replay_order(k.kind, k.run_id, k.link_id)):
+        # a link to a record outside the customer (the deciding one's old links) joins none
+        home = customer_of.get(link.left)
+        if home is not None and home == customer_of.get(link.right):
+            groups.rejoin(position[link.left], position[link.right], link.kind, link.weight)
+    for rows in stored.members.values():
+        groups.join_all(position[rid] for rid in rows)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pairs:
+    """The record's scored pairs as batch keeps them: `links` at the link weight and
+    `contacts` down to the sole-holder weight for sharing a contact identifier (see
+    `_evidence`), strongest first; `kept`: either, by record."""
+
+    links: list[_Candidate]
+    contacts: list[_Candidate]
+    kept: dict[int, _Candidate]
+
+
 class _Decision:
     """One record's decision, inside the call's transaction (see the module docstring)."""
 
@@ -156,97 +319,29 @@ class _Decision:
         self.scorer = state.scorer  # with this call's term frequencies once scored
 
     def run(self) -> Match:
-        state, written = self.state, self.written
+        """Decide as batch clustering does with the record's pairs: the record's group
+        takes in each candidate customer in turn, strongest pair first (a steward's link
+        first of all), unless the engine refuses it; failing any, the one customer holding
+        its contact identifiers."""
         scored = self._scored()
-        record = self.record
-        links = [
-            c for c in scored if state.rule.links(c.weight, identifiers_agree(record, c.features))
-        ]
-        previous = written.customer_id
-        if written.stored in ("unchanged", "late") and previous is not None:
+        previous = self.written.customer_id
+        if self.written.stored in ("unchanged", "late") and previous is not None:
             # the same record again (or an older observation of it): nothing to decide
             deciding = next((c for c in scored if c.customer_id == previous), None)
             return self._match("unchanged", previous, False, deciding, scored)
-
-        separated, forced = self._overrides() if written.stored != "inserted" else (set(), None)
-        # candidate customers, each by its strongest pair, strongest first
-        strongest: dict[str, _Candidate | None] = {}
-        for candidate in links:
-            if candidate.customer_id is not None:
-                strongest.setdefault(candidate.customer_id, candidate)
-        if forced is not None:
-            strongest = {forced[0]: strongest.get(forced[0]), **strongest}
-        # calls that touch the same customer take turns (its guard profile must hold both)
-        # (locked already when the candidates statement took them: only for a new record,
-        # which has no steward overrides, so `forced` is then None)
-        if not self.customers_locked:
-            lock_customers(self.conn, strongest)
-        members = self._members(strongest)
-        profiles = {cid: GuardProfile.of_records(rows) for cid, rows in members.items()}
-        # as batch clustering does with the record's pairs: the record's group takes in
-        # each candidate customer in turn, strongest pair first, unless the guards (or a
-        # steward's 'separate') object to everything the group holds so far
-        group = GuardProfile.of(self.record)
-        contact_pairs = [c for c in scored if self._contact_pair(c)]  # strongest first
-        kept = {c.record_id: c for c in (*links, *contact_pairs)}  # the pairs batch keeps
-        joined: dict[str, _Candidate | None] = {}
-        apart: dict[str, set[str]] | None = None  # separations between candidate customers
-        alternatives: list[MatchAlternative] = []
-        for customer_id, strongest_pair in strongest.items():
-            reason: GuardReason | None = None
-            if forced is not None and customer_id == forced[0]:
-                pass  # a steward's link: joined across the guards, as in batch
-            elif customer_id in separated:
-                reason = GuardReason.OVERRIDE_SEPARATE
-            elif self._weak_bridge(customer_id, strongest_pair, joined, members, kept):
-                reason = GuardReason.WEAK_BRIDGE
-            else:
-                if joined:
-                    apart = apart if apart is not None else self._separations(members)
-                    if apart.get(customer_id, set()) & joined.keys():
-                        reason = GuardReason.OVERRIDE_SEPARATE
-                reason = reason or conflict(
-                    group, profiles.get(customer_id, GuardProfile()), state.limits
-                )
-                if (
-                    reason not in (None, GuardReason.OVERRIDE_SEPARATE)
-                    and strongest_pair is not None
-                    and overridden(
-                        self.record,
-                        strongest_pair.features,
-                        strongest_pair.weight,
-                        reason,
-                        state.limits,
-                    )
-                ):
-                    reason = None  # as in batch: a corroborated or overwhelming pair
-            if reason is None:
-                joined[customer_id] = strongest_pair
-                group.absorb(profiles.get(customer_id, GuardProfile()))
-            elif strongest_pair is not None:
-                alternatives.append(
-                    MatchAlternative(
-                        customer_id=customer_id,
-                        record=strongest_pair.ref,
-                        match_weight=strongest_pair.weight,
-                        match_probability=match_probability(strongest_pair.weight),
-                        reason=reason,
-                    )
-                )
+        pairs = self._pairs(scored)
+        separated, forced = (
+            self._overrides() if self.written.stored != "inserted" else (set(), None)
+        )
+        strongest = _strongest_by_customer(pairs.links, forced)
+        holder = _sole_holder(pairs.contacts) if forced is None else None
+        found = self._customer_groups(strongest, holder, pairs, separated)
+        joined, alternatives = self._join_customers(found, strongest, forced)
         sole_holder = None
-        if not joined and forced is None:
-            sole_holder = self._sole_holder(contact_pairs, separated, group, members, profiles)
-            if sole_holder is not None and sole_holder.customer_id is not None:
-                joined[sole_holder.customer_id] = sole_holder
-        sizes = {cid: len(rows) for cid, rows in members.items()}
-        customer_id, created, merged = self._assign(list(joined), sizes)
-        self._write_pairs([c for c in scored if c.record_id in kept])
-        for joined_customer, pair in joined.items():
-            if forced is not None and joined_customer == forced[0]:
-                self._write_link(forced[1], None, "override")
-            elif pair is not None:
-                kind = "sole_holder" if pair is sole_holder else "model"
-                self._write_link(pair.record_id, pair.weight, kind)
+        if not joined and holder is not None and found.attach(holder[0]) is None:
+            sole_holder = joined[holder[0]] = holder[1]
+        customer_id, created, merged = self._assign(list(joined), found)
+        self._write(scored, pairs, joined, forced, sole_holder)
         status: MatchStatus = "new"
         if alternatives and len(strongest) > 1:
             status = "ambiguous"
@@ -257,63 +352,73 @@ class _Decision:
         deciding = next((c for c in joined.values() if c is not None), None)
         return self._match(status, customer_id, created, deciding, scored, alternatives, merged)
 
-    def _weak_bridge(
-        self,
-        customer_id: str,
-        pair: _Candidate | None,
-        joined: Mapping[str, _Candidate | None],
-        members: Mapping[str, Sequence[Any]],
-        kept: Mapping[int, _Candidate],
-    ) -> bool:
-        """As batch clustering decides (`GuardLimits.bridge_match_weight`): once the record
-        is in a customer, a pair below the bridge weight joins a second customer of several
-        records only when another kept pair leads there too. A call sees its record's own
-        pairs; batch also counts pairs between the two customers' other records, so the
-        next batch run may join what a call left apart."""
-        bridge = self.state.limits.bridge_match_weight
-        if bridge is None or pair is None or pair.weight >= bridge or not joined:
-            return False
-        if len(members.get(customer_id, ())) < 2:
-            return False
-        return sum(1 for c in kept.values() if c.customer_id == customer_id) < 2
+    def _pairs(self, scored: list[_Candidate]) -> _Pairs:
+        rule, record = self.state.rule, self.record
+        links = [c for c in scored if rule.links(c.weight, identifiers_agree(record, c.features))]
+        floor = rule.sole_holder_match_weight
+        contacts = [
+            c
+            for c in scored
+            if floor is not None and c.weight >= floor and contacts_agree(record, c.features)
+        ]
+        return _Pairs(links, contacts, {c.record_id: c for c in (*links, *contacts)})
 
-    def _contact_pair(self, candidate: _Candidate) -> bool:
-        """Whether batch keeps this pair as a sole-holder candidate (see `_evidence`)."""
-        floor = self.state.rule.sole_holder_match_weight
-        return (
-            floor is not None
-            and candidate.weight >= floor
-            and contacts_agree(self.record, candidate.features)
-        )
-
-    def _sole_holder(
+    def _customer_groups(
         self,
-        contact_pairs: list[_Candidate],
+        strongest: Mapping[str, _Candidate | None],
+        holder: tuple[str, _Candidate] | None,
+        pairs: _Pairs,
         separated: set[str],
-        group: GuardProfile,
-        members: dict[str, list[dict[str, Any]]],
-        profiles: dict[str, GuardProfile],
-    ) -> _Candidate | None:
-        """As batch's sole-holder links: a record that joined no one on weight joins the
-        one customer holding its contact identifiers (`contact_pairs`: its pairs kept for
-        sharing one), if the guards allow; its pair."""
-        holders: dict[str, _Candidate] = {}
-        for candidate in contact_pairs:  # strongest first
-            if candidate.customer_id is not None:
-                holders.setdefault(candidate.customer_id, candidate)
-        if len(holders) != 1:
-            return None  # no one holds them, or a household does
-        customer_id, pair = next(iter(holders.items()))
-        if customer_id in separated:
-            return None
-        if customer_id not in members:
-            if not self.customers_locked:
-                lock_customers(self.conn, [customer_id])
-            members.update(self._members({customer_id: pair}))
-            profiles[customer_id] = GuardProfile.of_records(members[customer_id])
-        if conflict(group, profiles[customer_id], self.state.limits) is not None:
-            return None
-        return pair
+    ) -> _CustomerGroups:
+        """The candidate customers' groups (and the sole holder's), rebuilt from what is
+        stored once their locks are held: calls that touch the same customer take turns
+        (its groups must hold both records). Locked already when the candidates statement
+        took them."""
+        wanted = list(strongest)
+        if holder is not None and holder[0] not in strongest:
+            wanted.append(holder[0])
+        if not self.customers_locked:
+            lock_customers(self.conn, wanted)
+        stored = self._stored(wanted)
+        found = _CustomerGroups.rebuild(
+            self.record_id, self.record, stored, pairs.kept.values(), self.state.limits
+        )
+        for customer_id in separated:
+            found.forbid(customer_id)
+        return found
+
+    def _join_customers(
+        self,
+        found: _CustomerGroups,
+        strongest: Mapping[str, _Candidate | None],
+        forced: tuple[str, int] | None,
+    ) -> tuple[dict[str, _Candidate | None], list[MatchAlternative]]:
+        """The customers the record joins, each with its strongest pair (None: a steward's
+        link), and those it reaches at the link weight but does not join, with why."""
+        joined: dict[str, _Candidate | None] = {}
+        alternatives: list[MatchAlternative] = []
+        if forced is not None:  # a steward's link: joined across the guards, as in batch
+            found.must_link(forced[0])
+            joined[forced[0]] = strongest[forced[0]]
+        for customer_id, pair in strongest.items():
+            if customer_id in joined or pair is None:
+                continue
+            if joined and not found.separations_read:
+                self._read_separations(found)
+            reason = found.link(customer_id, pair, self.record)
+            if reason is None:
+                joined[customer_id] = pair
+                continue
+            alternatives.append(
+                MatchAlternative(
+                    customer_id=customer_id,
+                    record=pair.ref,
+                    match_weight=pair.weight,
+                    match_probability=match_probability(pair.weight),
+                    reason=reason,
+                )
+            )
+        return joined, alternatives
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -360,37 +465,27 @@ class _Decision:
         candidates.sort(key=lambda c: (-c.weight, c.record_id))  # batch's order of pairs
         return candidates
 
-    def _members(
-        self, strongest: Mapping[str, _Candidate | None]
-    ) -> dict[str, list[dict[str, Any]]]:
-        """Every record (but this one) of the candidate customers, by customer."""
-        found: dict[str, list[dict[str, Any]]] = {cid: [] for cid in strongest}
-        if not strongest:
-            return found
-        params = {"customers": sorted(strongest), "record_id": self.record_id}
+    def _stored(self, customer_ids: Sequence[str]) -> _Stored:
+        """What is stored of these customers (`_MEMBERS`)."""
+        if not customer_ids:
+            return _Stored({})
+        params = {"customers": sorted(customer_ids), "record_id": self.record_id}
         rows: Iterable[Sequence[Any]]
         if self.conn.dialect.name == "postgresql":
             rows = execute_on_driver(self.conn, _PG_MEMBERS, params)
         else:
             rows = self.conn.execute(_MEMBERS, params)
-        names = ("customer_id", "id", *_GUARD_COLUMNS)
-        for row in rows:
-            found[row[0]].append(dict(zip(names, row, strict=True)))
-        return found
+        return _Stored.of_rows(customer_ids, rows)
 
-    def _separations(self, members: Mapping[str, list[dict[str, Any]]]) -> dict[str, set[str]]:
-        """Customers a steward's 'separate' keeps apart, among the candidate ones."""
-        customer_of = {m["id"]: cid for cid, rows in members.items() for m in rows}
-        apart: dict[str, set[str]] = {}
-        if len(members) < 2:
-            return apart
-        found = self.conn.execute(_SEPARATIONS, {"ids": sorted(customer_of)})
-        for left, right in found:
-            a, b = customer_of[left], customer_of[right]
-            if a != b:
-                apart.setdefault(a, set()).add(b)
-                apart.setdefault(b, set()).add(a)
-        return apart
+    def _read_separations(self, found: _CustomerGroups) -> None:
+        """A steward's 'separate's between the candidate customers' records (read once the
+        record has joined one customer and may join another)."""
+        found.separations_read = True
+        if len(found.anchors) < 2:
+            return
+        ids = sorted(found.members)
+        for left, right in self.conn.execute(_SEPARATIONS, {"ids": ids}):
+            found.groups.forbid(found.members[left], found.members[right])
 
     def _overrides(self) -> tuple[set[str], tuple[str, int] | None]:
         """A steward's decisions on this (already stored) record: the customers it must
@@ -420,7 +515,7 @@ class _Decision:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def _assign(self, joined: list[str], sizes: Mapping[str, int]) -> tuple[str, bool, list[str]]:
+    def _assign(self, joined: list[str], found: _CustomerGroups) -> tuple[str, bool, list[str]]:
         """Put the record in the customers it joined, made one (none: a customer of its
         own); returns (its customer, whether that ID is new, the IDs merged into it)."""
         conn, now, previous = self.conn, self.now, self.written.customer_id
@@ -428,7 +523,7 @@ class _Decision:
         merged: list[str] = []
         if joined:
             # batch's rule: the ID most of the records already have survives
-            target = survivor({cid: sizes.get(cid, 0) + (cid == previous) for cid in joined})
+            target = survivor({cid: found.sizes.get(cid, 0) + (cid == previous) for cid in joined})
             merged = [cid for cid in joined if cid != target]
             for old in merged:
                 params = {"b_old": old, "b_new": target, "b_now": now}
@@ -473,6 +568,23 @@ class _Decision:
             _OTHER_MEMBER, {"customer_id": customer_id, "record_id": self.record_id}
         ).first()
         return found is not None
+
+    def _write(
+        self,
+        scored: list[_Candidate],
+        pairs: _Pairs,
+        joined: Mapping[str, _Candidate | None],
+        forced: tuple[str, int] | None,
+        sole_holder: _Candidate | None,
+    ) -> None:
+        """The pairs batch keeps, and the links that put the record in its customer."""
+        self._write_pairs([c for c in scored if c.record_id in pairs.kept])
+        for customer_id, pair in joined.items():
+            if forced is not None and customer_id == forced[0]:
+                self._write_link(forced[1], None, "override")
+            elif pair is not None:
+                kind = "sole_holder" if pair is sole_holder else "model"
+                self._write_link(pair.record_id, pair.weight, kind)
 
     def _write_pairs(self, links: list[_Candidate]) -> None:
         conn, record_id = self.conn, self.record_id
@@ -530,3 +642,28 @@ class _Decision:
             explanation=explanation,
             model_id=self.state.model_id,
         )
+
+
+def _strongest_by_customer(
+    links: Iterable[_Candidate], forced: tuple[str, int] | None
+) -> dict[str, _Candidate | None]:
+    """The candidate customers, each by its strongest pair, strongest first; the customer
+    of a steward's link first of all (its pair None when it has none at the link weight)."""
+    strongest: dict[str, _Candidate | None] = {}
+    for candidate in links:  # strongest first
+        if candidate.customer_id is not None:
+            strongest.setdefault(candidate.customer_id, candidate)
+    if forced is not None:
+        strongest = {forced[0]: strongest.get(forced[0]), **strongest}
+    return strongest
+
+
+def _sole_holder(contacts: Iterable[_Candidate]) -> tuple[str, _Candidate] | None:
+    """The one customer holding the record's contact identifiers, with the strongest pair
+    to it, as batch's sole-holder links find it; None when no one does or several (a
+    household's identifier)."""
+    holders: dict[str, _Candidate] = {}
+    for candidate in contacts:  # strongest first
+        if candidate.customer_id is not None:
+            holders.setdefault(candidate.customer_id, candidate)
+    return next(iter(holders.items())) if len(holders) == 1 else None
