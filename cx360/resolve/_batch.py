@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 import duckdb
 import numpy as np
@@ -455,10 +455,10 @@ class _FullScope:
     `full` asked)."""
 
     table: pa.Table
-    rows: _Rows
     previous: dict[int, str]
-    mode: Literal["full", "incremental"] = "full"
-    rescored: Sequence[int] | None = None
+    rows: _Rows | None = None  # the records' features, read from `table` when scoring
+    mode: ClassVar[Literal["full", "incremental"]] = "full"
+    rescored: ClassVar[Sequence[int] | None] = None  # the scored pairs replace every kept pair
 
     @classmethod
     def load(cls, conn: Connection) -> _FullScope:
@@ -469,7 +469,7 @@ class _FullScope:
                 select(record_customers.c.record_id, record_customers.c.customer_id)
             )
         }
-        return cls(table, _rows_of(table), previous)
+        return cls(table, previous)
 
     @property
     def records_scored(self) -> int:
@@ -481,11 +481,12 @@ class _FullScope:
             step = time.perf_counter()
             session = SplinkSession(engine, self.table)
             run.seconds["session"] = time.perf_counter() - step
+            self.rows = rows = _rows_of(self.table)
             model = run.model
             if model.params is None:
                 run.options.stage("train")
                 model.params = train(
-                    session, self.table, self.rows, limits=run.options.limits, run=run.splink
+                    session, self.table, rows, limits=run.options.limits, run=run.splink
                 )
             if model.frequencies is None:
                 model.frequencies = term_frequency_tables(session)
@@ -495,6 +496,7 @@ class _FullScope:
         return linking_pairs(edges, self.table, run.options.rule)
 
     def clustering(self, run: _Run, scored: pa.Table) -> _Clustering:
+        assert self.rows is not None  # read when scoring
         return _Clustering(self.table, self.rows, scored, self.previous)
 
     def reclustered(self, record_ids: list[int]) -> list[int] | None:
@@ -511,7 +513,7 @@ class _IncrementalScope:
 
     last: RunState
     scoring: ScoringScope
-    mode: Literal["full", "incremental"] = "incremental"
+    mode: ClassVar[Literal["full", "incremental"]] = "incremental"
 
     @classmethod
     def load(cls, last: RunState, conn: Connection) -> _IncrementalScope:
