@@ -314,6 +314,7 @@ class HeaderPlan:
     used: MappingUsed
     identity: bool = False  # every name unchanged: rows need no renaming
     targets: dict[str, list[int]] = field(default_factory=dict)
+    given: list[str] = field(default_factory=list)  # the header as given (names unique)
 
     def rename(self, values: Iterable[object]) -> dict[str, object]:
         return dict(zip(self.names, values, strict=True))
@@ -449,7 +450,7 @@ def plan_header(
         consents=consents,
         extra=[names[i] for i in range(len(names)) if i not in mapped],
     )
-    return HeaderPlan(stored, used, stored == [str(h) for h in header], targets)
+    return HeaderPlan(stored, used, stored == [str(h) for h in header], targets, names)
 
 
 def _ordered(targets: dict[str, list[int]], kind: str) -> list[str]:
@@ -480,7 +481,11 @@ def check_plan(plan: HeaderPlan, kind: str, origin: str, source_given: bool) -> 
     if missing:
         hints = []
         if "source" in missing:
-            hints.append("give every row's source with --source NAME (source=...)")
+            hints.append(
+                "give every row's source (cx360 ingest --source NAME, ColumnMapping(source=NAME))"
+            )
+        if len(plan.given) == 1 and any(d in plan.given[0] for d in ",;\t|"):
+            hints.append("the header reads as one column: another delimiter (--delimiter)?")
         others = [c for c in missing if c != "source"]
         if others:
             hints.append(
@@ -490,11 +495,19 @@ def check_plan(plan: HeaderPlan, kind: str, origin: str, source_given: bool) -> 
             )
         raise SchemaError(
             f"{origin}: missing required column(s) {', '.join(missing)} for {kind}; found "
-            f"{', '.join(plan.used.extra[:20]) or 'no other column'}; " + "; ".join(hints),
+            f"{_found(plan)}; " + "; ".join(hints),
             column=missing[0],
         )
     if kind == "records" and not IDENTITY & present:
         raise SchemaError(
             f"{origin}: no identity column (e.g. email, phone, full_name) in a records "
-            f"input; found {', '.join(plan.used.extra[:20]) or 'no other column'}"
+            f"input; found {_found(plan)}"
         )
+
+
+def _found(plan: HeaderPlan) -> str:
+    """The header as read, and what was recognized in it (a wrong delimiter shows as one
+    long column name)."""
+    shown = ", ".join(repr(name) for name in plan.given[:20]) or "no column"
+    recognized = [t for t, columns in plan.used.columns.items() if columns]
+    return shown + (f" (read as {', '.join(recognized)})" if recognized else "")
