@@ -69,3 +69,55 @@ def test_a_mapping_file(tmp_path: Path) -> None:
     assert mapping.source == "crm" and mapping.delimiter == ";"
     assert mapping.columns == {"source_record_id": "Código", "phone": ["Celular", "Teléfono"]}
     assert mapping.statuses == {"En revisión": "open"} and mapping.consents == ["Acepta SMS"]
+
+
+def test_consent_columns_in_spanish_and_english_reach_the_profile(store: Store) -> None:
+    from sqlalchemy import insert
+
+    from cx360.store import utcnow
+    from cx360.store._schema import customers, record_customers
+
+    hub = Hub(store)
+    hub.ingest(
+        records=[
+            {
+                "source": "web",
+                "source_record_id": "w1",
+                "email": "ana.ruiz@proton.me",
+                "acepta_comunicaciones": "Sí",
+                "opt-in email": "yes",
+                "observed_at": "2024-01-01T00:00:00Z",
+            },
+            {
+                "source": "tienda",
+                "source_record_id": "t1",
+                "email": "ana.ruiz@proton.me",
+                "Autoriza tratamiento de datos": "No",
+                "Recibir SMS": "x",
+                "observed_at": "2024-02-01T00:00:00Z",
+            },
+        ],
+        mapping=ColumnMapping(consents=["Recibir SMS"]),  # not a known name
+    )
+    now = utcnow()
+    with store.transaction() as conn:
+        conn.execute(
+            insert(customers).values(
+                customer_id="cus_a", status="active", created_at=now, updated_at=now
+            )
+        )
+        for record_id in conn.execute(select(records.c.id)).scalars():
+            conn.execute(
+                insert(record_customers).values(
+                    record_id=record_id, customer_id="cus_a", assigned_at=now
+                )
+            )
+    card = hub.context(customer_id="cus_a").context
+    assert card is not None
+    granted = {c.name: c.granted for c in card.consents}
+    assert granted == {
+        "consent_acepta_comunicaciones": True,
+        "consent_opt_in_email": True,
+        "consent_autoriza_tratamiento_de_datos": False,
+        "consent_recibir_sms": True,
+    }
