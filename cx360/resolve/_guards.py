@@ -396,7 +396,12 @@ def may_override(
     replayed without asking them again."""
     if not limits.corroboration:
         return False
-    return _same_id(left, right) or overwhelming(left, right, weight, limits)
+    if _same_id(left, right):
+        return True
+    threshold = limits.overwhelming_match_weight
+    return (
+        threshold is not None and weight >= threshold and overwhelming(left, right, weight, limits)
+    )
 
 
 def _same_id(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, String, any_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql
@@ -151,8 +151,7 @@ class _Candidate:
         return RecordRef(source=self.key[0], source_record_id=self.key[1])
 
 
-@dataclass(frozen=True, slots=True)
-class _StoredLink:
+class _StoredLink(NamedTuple):
     """A `record_links` row: the join it made is made again when its customer is rebuilt."""
 
     left: int
@@ -181,9 +180,8 @@ class _Stored:
             features = found.members[row[0]]
             if row[1] not in features:
                 features[row[1]] = dict(zip(names, row[:width], strict=True))
-            right, weight, kind, run_id, link_id = row[width:]
-            if right is not None:
-                found.links.append(_StoredLink(row[1], right, weight, kind, run_id, link_id))
+            if row[width] is not None:
+                found.links.append(_StoredLink(row[1], *row[width:]))
         return found
 
 
