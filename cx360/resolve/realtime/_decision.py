@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, String, any_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import Connection, String, any_, bindparam, or_, select
 from sqlalchemy.dialects import postgresql
 
 from cx360.models import Match, MatchAlternative, RecordRef
@@ -37,10 +37,15 @@ from cx360.resolve.realtime._candidates import (
     _query_params,
 )
 from cx360.resolve.realtime._state import _ModelState
+from cx360.store._customers import (
+    alias_customer,
+    create_customer,
+    forget_record_pairs,
+    merge_customer,
+    reassign_record,
+)
 from cx360.store._realtime import Appends, RecordWrite, execute_on_driver, lock_customers
 from cx360.store._schema import (
-    customers,
-    match_edges,
     overrides,
     record_customers,
     record_links,
@@ -107,34 +112,6 @@ _SEPARATIONS = select(overrides.c.record_id_l, overrides.c.record_id_r).where(
 )
 _CUSTOMERS_OF = select(record_customers.c.record_id, record_customers.c.customer_id).where(
     record_customers.c.record_id.in_(_P("ids", expanding=True))
-)
-_NEW_CUSTOMER = insert(customers)
-_REASSIGN = (
-    update(record_customers)
-    .where(record_customers.c.record_id == _P("b_record_id"))
-    .values(customer_id=_P("b_customer_id"), assigned_at=_P("b_now"), run_id=None)
-)
-_ALIAS = (
-    update(customers)
-    .where(customers.c.customer_id == _P("b_old"))
-    .values(status="merged", merged_into=_P("b_new"), updated_at=_P("b_now"))
-)
-# a merged customer's records, and the aliases that pointed at it, go to the survivor
-_MOVE_MEMBERS = (
-    update(record_customers)
-    .where(record_customers.c.customer_id == _P("b_old"))
-    .values(customer_id=_P("b_new"), assigned_at=_P("b_now"), run_id=None)
-)
-_MOVE_ALIASES = (
-    update(customers)
-    .where(customers.c.merged_into == _P("b_old"))
-    .values(merged_into=_P("b_new"), updated_at=_P("b_now"))
-)
-_STALE = (
-    delete(match_edges).where(match_edges.c.record_id_l == _P("record_id")),
-    delete(match_edges).where(match_edges.c.record_id_r == _P("record_id")),
-    delete(record_links).where(record_links.c.record_id_l == _P("record_id")),
-    delete(record_links).where(record_links.c.record_id_r == _P("record_id")),
 )
 
 
@@ -523,11 +500,8 @@ class _Decision:
             # batch's rule: the ID most of the records already have survives
             target = survivor({cid: found.sizes.get(cid, 0) + (cid == previous) for cid in joined})
             merged = [cid for cid in joined if cid != target]
-            for old in merged:
-                params = {"b_old": old, "b_new": target, "b_now": now}
-                conn.execute(_MOVE_MEMBERS, params)
-                conn.execute(_ALIAS, params)
-                conn.execute(_MOVE_ALIASES, params)
+            for old in merged:  # its records, and the aliases that pointed at it, too
+                merge_customer(conn, old, target, now)
         elif previous is not None and not self._has_others(previous):
             target = previous  # already a customer of its own
         else:
@@ -536,28 +510,14 @@ class _Decision:
             if previous is None:  # written with the record's assignment, at the end
                 self.appends.new_customer = target
             else:  # now: the record is moved to it below
-                conn.execute(
-                    _NEW_CUSTOMER,
-                    {
-                        "customer_id": target,
-                        "status": "active",
-                        "merged_into": None,
-                        "created_at": now,
-                        "updated_at": now,
-                    },
-                )
+                create_customer(conn, target, now)
         if previous is None:
             self.appends.assignment = (self.record_id, target)
         elif previous != target and previous not in merged:
-            conn.execute(
-                _REASSIGN,
-                {"b_record_id": self.record_id, "b_customer_id": target, "b_now": now},
-            )
+            reassign_record(conn, self.record_id, target, now)
             if not self._has_others(previous):
                 # its only record moved: the old ID lives on as an alias, as in batch
-                params = {"b_old": previous, "b_new": target, "b_now": now}
-                conn.execute(_ALIAS, params)
-                conn.execute(_MOVE_ALIASES, params)
+                alias_customer(conn, previous, target, now)
                 merged.append(previous)
         return target, created, merged
 
@@ -585,10 +545,9 @@ class _Decision:
                 self._write_link(pair.record_id, pair.weight, kind)
 
     def _write_pairs(self, links: list[_Candidate]) -> None:
-        conn, record_id = self.conn, self.record_id
-        if self.written.stored != "inserted":
-            for statement in _STALE:  # pairs and links scored from its old content
-                conn.execute(statement, {"record_id": record_id})
+        record_id = self.record_id
+        if self.written.stored != "inserted":  # pairs and links scored from its old content
+            forget_record_pairs(self.conn, record_id)
         self.appends.edges.extend(
             (min(record_id, c.record_id), max(record_id, c.record_id), c.weight) for c in links
         )
