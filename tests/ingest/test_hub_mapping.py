@@ -121,3 +121,22 @@ def test_consent_columns_in_spanish_and_english_reach_the_profile(store: Store) 
         "consent_autoriza_tratamiento_de_datos": False,
         "consent_recibir_sms": True,
     }
+
+
+def test_a_wrong_mapping_file_is_a_clear_error(tmp_path: Path) -> None:
+    import pytest
+
+    from cx360 import ConfigurationError
+
+    path = tmp_path / "bad.toml"
+    path.write_text('sorce = "crm"\n', encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"bad\.toml: sorce"):
+        ColumnMapping.from_toml(path)
+    path.write_text("[columns\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="not a TOML file"):
+        ColumnMapping.from_toml(path)
+    path.write_text('[statuses]\n"Hecho" = "done"\n', encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=r"statuses\.Hecho"):
+        ColumnMapping.from_toml(path)
+    with pytest.raises(ConfigurationError, match="no mapping file"):
+        ColumnMapping.from_toml(tmp_path / "missing.toml")
