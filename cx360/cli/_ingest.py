@@ -88,9 +88,13 @@ def _progress_bar(
         key = f"{source.kind} {source.path}"
         bar = bars.get(key)
         by_rows = source.total_rows is not None or not source.total_bytes
+        value = done if by_rows else source.position()
         if bar is None:
+            # the first call comes after a first chunk (and, with workers, blocks read
+            # ahead): counted as the start, so that the rate is not that chunk over no time
             bar = tqdm(
                 total=source.total_rows if by_rows else source.total_bytes,
+                initial=value,
                 unit="row" if by_rows else "B",
                 unit_scale=True,
                 unit_divisor=1000 if by_rows else 1024,
@@ -98,9 +102,8 @@ def _progress_bar(
                 file=sys.stderr,
             )
             bars[key] = bar
-        bar.n = done if by_rows else source.position()
         bar.set_postfix_str(f"{done:,} rows", refresh=False)
-        bar.refresh()
+        bar.update(max(value - bar.n, 0))
 
     def close() -> None:
         for bar in bars.values():
