@@ -331,3 +331,14 @@ def test_quarantine_forgets_rows_a_later_ingest_stores(store: Store, tmp_path: P
     third = ingest_file(store, path, "records")
     assert (third.quarantined, third.quarantine_forgotten) == (0, 1)
     assert entries() == []
+
+
+def test_excel_unicode_text_utf16_with_tabs(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "export.txt"  # Excel's "Unicode Text": UTF-16 with a BOM, tabs
+    path.write_bytes(
+        "Código\tNombre completo\tCorreo\nU1\tÑandú Pérez\tnandu.p@proton.me\n".encode("utf-16")
+    )
+    report = ingest_file(store, path, "records", mapping=ColumnMapping(source="excel"), workers=2)
+    assert report.inserted == 1 and report.mapping is not None
+    assert (report.mapping.encoding, report.mapping.delimiter) == ("utf-16", "\t")
+    assert _rows(store)["U1"].surnames == "Pérez"
