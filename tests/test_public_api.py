@@ -28,6 +28,7 @@ EXPECTED = [
     "GoldenRecord",
     "GoldenValue",
     "GuardLimits",
+    "GuardReason",
     "Hub",
     "IngestReport",
     "IngestResult",

@@ -8,6 +8,7 @@ wherever the two could be confused.
 
 from cx360.models._explain import (
     ComparisonContribution,
+    GuardReason,
     LinkHop,
     PairExplanation,
     RecordExplanation,
@@ -84,6 +85,7 @@ __all__ = [
     "DurationStats",
     "GoldenRecord",
     "GoldenValue",
+    "GuardReason",
     "IdentifierKind",
     "IngestReport",
     "IngestResult",

@@ -9,17 +9,18 @@ the way a batch run would have:
    PostgreSQL advisory locks on the record's blocking keys) stores the record (insert, or
    update keeping history, as ingest does) and, seeing everything written before it under
    the same locks:
-3. finds candidates with one query whose branches mirror the batch blocking rules
-   (`_splink.PREDICTION_BLOCKS` and `CROSS_BLOCKS`, pinned by a test), each an index
-   lookup (migration 0005);
+3. finds candidates with one query, a branch per blocking rule of `resolve/_blocking.py`
+   (the rules batch runs block on), each an index lookup (`tests/store/test_indexes.py`);
 4. scores them with the latest model in pure Python (`Scorer`, with the term
    frequencies frozen with the model: the very weights batch runs compute);
-5. decides like batch clustering over the record's pairs at or above the last run's link
-   weight: candidate customers strongest pair first, the record joining the first whose
-   guard profile (built from all its records) has no conflict with it, and each further
-   one that fits everything joined so far merging in (a record that bridges two
-   customers makes them one, as a batch run would, unless its only pair into the second
-   is weak: `GuardLimits.bridge_match_weight`); else a customer of its own;
+5. decides with batch clustering's group engine (`resolve/_groups.py`) over the record's
+   pairs at or above the last run's link weight: each candidate customer's groups are
+   rebuilt from its records and stored links (so a customer joined across a guard keeps
+   its facets, and a record that fits one of them joins it as a batch run would), then
+   the record joins candidate customers strongest pair first, each one that fits
+   everything joined so far merging in (a record that bridges two customers makes them
+   one, unless its only pair into the second is weak: `GuardLimits.bridge_match_weight`);
+   else a customer of its own;
 6. writes the assignment (`record_customers`), the links that decided it (`record_links`,
    kind 'model') and every pair at or above the link weight (`match_edges`, l < r), which
    the next incremental batch run clusters over.
