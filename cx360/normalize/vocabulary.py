@@ -1,10 +1,13 @@
 """Words channels use for the same thing: case statuses and consent columns.
 
 Case statuses: help desks and CRMs write a case's state in their own words and language
-(``Resuelto``, ``Cerrado``, ``Pendiente``, ``In Progress``). Ingest stores the three
-states every report agrees on: ``open``, ``resolved`` and ``closed`` (`case_status`);
-a status not in the vocabulary is kept as the channel wrote it, and counts as open
-(a case ends only on a word known to end it). The raw row keeps the original word.
+(``Resuelto``, ``Cerrado``, ``Abierto``, ``Pendiente``, ``In Progress``). A word that
+names one of the three states every report counts by is stored as that state: ``open``,
+``resolved``, ``closed`` (`case_status`). Words of a case still in progress
+(``Pendiente``, ``En proceso``, ``Escalado``) are open too, and kept as written: an
+agent sees that the case is pending or escalated. Any other word is kept as written
+and counts as open (a case ends only on a word known to end it); `case_state` tells the
+state of any word. The raw row keeps the original word.
 
 Consent columns: exports name them ``acepta_comunicaciones``, ``Autoriza tratamiento de
 datos``, ``opt-in email``, ``Newsletter``. `is_consent_column` recognizes such names;
@@ -27,7 +30,9 @@ from cx360.normalize.text import fold
 __all__ = [
     "CASE_STATUSES",
     "CONSENT_WORDS",
+    "IN_PROGRESS",
     "NOT_CONSENT_WORDS",
+    "case_state",
     "case_status",
     "consent_column_name",
     "is_consent_column",
@@ -37,38 +42,10 @@ OPEN: Final = "open"
 RESOLVED: Final = "resolved"
 CLOSED: Final = "closed"
 
-# folded word -> the state it means
+# Words that name a state outright (folded word -> the state): stored as that state.
 CASE_STATUSES: Final[dict[str, str]] = {
     **dict.fromkeys(
-        (
-            "open",
-            "opened",
-            "reopened",
-            "new",
-            "pending",
-            "in progress",
-            "on hold",
-            "waiting",
-            "escalated",
-            "assigned",
-            "abierto",
-            "abierta",
-            "reabierto",
-            "reabierta",
-            "nuevo",
-            "nueva",
-            "pendiente",
-            "en proceso",
-            "en progreso",
-            "en curso",
-            "en espera",
-            "en tramite",
-            "escalado",
-            "escalada",
-            "asignado",
-            "asignada",
-        ),
-        OPEN,
+        ("open", "opened", "reopened", "abierto", "abierta", "reabierto", "reabierta"), OPEN
     ),
     **dict.fromkeys(
         (
@@ -108,6 +85,31 @@ CASE_STATUSES: Final[dict[str, str]] = {
         CLOSED,
     ),
 }
+# Words of cases still in progress: open, but kept as the channel wrote them, because an
+# agent looking at an open case needs to see that it is pending or escalated.
+IN_PROGRESS: Final = frozenset(
+    {
+        "new",
+        "pending",
+        "in progress",
+        "on hold",
+        "waiting",
+        "escalated",
+        "assigned",
+        "nuevo",
+        "nueva",
+        "pendiente",
+        "en proceso",
+        "en progreso",
+        "en curso",
+        "en espera",
+        "en tramite",
+        "escalado",
+        "escalada",
+        "asignado",
+        "asignada",
+    }
+)
 STATES: Final = frozenset({OPEN, RESOLVED, CLOSED})
 
 # Words in a column name that make it a consent (folded, matched as whole words).
@@ -163,7 +165,8 @@ def _folded_status(text: str) -> str:
 
 
 def case_status(raw: str, extra: Mapping[str, str] | None = None) -> str:
-    """``open``, ``resolved`` or ``closed`` for a known word; else `raw` as given.
+    """What a status is stored as: ``open``, ``resolved`` or ``closed`` for a word that
+    names the state; else `raw` as given (in-progress words included).
 
     Args:
         raw: the status as the channel wrote it (stripped, not empty).
@@ -175,6 +178,17 @@ def case_status(raw: str, extra: Mapping[str, str] | None = None) -> str:
         if found is not None:
             return found
     return CASE_STATUSES.get(folded, raw)
+
+
+def case_state(raw: str, extra: Mapping[str, str] | None = None) -> str | None:
+    """The state a status word means: ``open`` (in-progress words too), ``resolved`` or
+    ``closed``; None for a word not in the vocabulary (which counts as open)."""
+    folded = _folded_status(raw)
+    if extra and folded in extra:
+        return extra[folded]
+    if folded in IN_PROGRESS:
+        return OPEN
+    return CASE_STATUSES.get(folded)
 
 
 def is_consent_column(name: str) -> bool:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from cx360.normalize.vocabulary import case_status, consent_column_name, is_consent_column
+from cx360.normalize.vocabulary import (
+    case_state,
+    case_status,
+    consent_column_name,
+    is_consent_column,
+)
 
 
 @pytest.mark.parametrize(
@@ -21,21 +26,27 @@ from cx360.normalize.vocabulary import case_status, consent_column_name, is_cons
         ("Completed", "closed"),
         ("Cancelado", "closed"),
         ("Abierto", "open"),
-        ("Pendiente", "open"),
-        ("En proceso", "open"),
-        ("EN PROCESO", "open"),
-        ("Escalado", "open"),
-        ("In Progress", "open"),
+        ("abierta", "open"),
         ("open", "open"),
         ("OPEN", "open"),
     ],
 )
-def test_known_statuses_fold_to_three_states(raw: str, state: str) -> None:
+def test_words_naming_a_state_are_stored_as_it(raw: str, state: str) -> None:
     assert case_status(raw) == state
+    assert case_state(raw) == state
+
+
+@pytest.mark.parametrize(
+    "raw", ["Pendiente", "En proceso", "EN PROCESO", "Escalado", "In Progress", "pending"]
+)
+def test_cases_in_progress_are_open_and_kept_as_written(raw: str) -> None:
+    assert case_status(raw) == raw  # an agent sees "Escalado", not "open"
+    assert case_state(raw) == "open"
 
 
 def test_unknown_statuses_are_kept_as_written_and_extra_words_win() -> None:
     assert case_status("Waiting on customer") == "Waiting on customer"
+    assert case_state("Waiting on customer") is None
     assert case_status("En revisión", {"en revision": "open"}) == "open"
     assert case_status("Resuelto", {"resuelto": "closed"}) == "closed"
 
