@@ -54,6 +54,9 @@ TRAINING_BLOCKS: tuple[tuple[str, ...], ...] = (
 # Name and birth date may carry one typo in one of the three: where no identifier is
 # shared (RLdata10000, whose every duplicate has one field typed wrong), exact agreement
 # on all three finds almost no duplicates, and the prior came out a hundred times too low.
+# Where those rules find no pair, the prior supposes this share of records has one
+# duplicate; see `_estimate_prior`.
+FALLBACK_DUPLICATED_SHARE = 0.1
 DETERMINISTIC_RULES: tuple[str, ...] = (
     'l."national_id_key" = r."national_id_key" AND l."given_canonical" = r."given_canonical"',
     'l."email_key" = r."email_key" AND l."given_canonical" = r."given_canonical"',
@@ -345,8 +348,8 @@ def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[st
     settings = _settings()
     linker = session.linker(settings)
     training = linker.training
-    rules = [_to_dialect(rule, session.dialect) for rule in DETERMINISTIC_RULES]
-    training.estimate_probability_two_random_records_match(rules, recall=0.7)
+    linker = _estimate_prior(session, linker)
+    training = linker.training
     max_pairs = min(5e6, max(1e5, session.num_rows * 20.0))
     # DuckDB samples in chunks to bound its memory; Spark spreads one sample over its
     # executors, where every chunk would be a round of jobs (11 rounds: 55 s of 2,000 records)
@@ -378,6 +381,32 @@ def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[st
     if run is not None:
         run.seconds["train"] = time.perf_counter() - started
     return model
+
+
+def _estimate_prior(session: SplinkSession, linker: Any) -> Any:
+    """The linker with the prior match probability estimated from the pairs the
+    deterministic rules find; where they find none, a fallback prior, said in the log.
+
+    Splink then sets the prior to 0, and every later step fails on log2(0): a store whose
+    records share no identifier with a name (few duplicates, or none yet) must still
+    resolve. The fallback supposes one record in ten has a duplicate (a pair in twenty
+    records): weak enough that the comparisons, not the prior, decide.
+    """
+    rules = [_to_dialect(rule, session.dialect) for rule in DETERMINISTIC_RULES]
+    linker.training.estimate_probability_two_random_records_match(rules, recall=0.7)
+    model = linker.misc.save_model_to_json()
+    if model.get("probability_two_random_records_match", 0.0) > 0.0:
+        return linker
+    # share × n / 2 pairs of the n(n-1)/2
+    fallback = FALLBACK_DUPLICATED_SHARE / max(session.num_rows - 1, 1)
+    log.warning(
+        "the deterministic training rules found no matching pair among %d records: "
+        "prior match probability set to %.3g (one record in %d with a duplicate)",
+        session.num_rows,
+        fallback,
+        round(1 / FALLBACK_DUPLICATED_SHARE),
+    )
+    return session.linker({**model, "probability_two_random_records_match": fallback})
 
 
 def _block_has_pairs(session: SplinkSession, columns: Sequence[str]) -> bool:

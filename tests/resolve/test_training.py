@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 from sqlalchemy import select
 
+import cx360
 from cx360 import Hub
 from cx360.resolve._batch import _GUARD_COLUMNS, _Rows, load_features
 from cx360.resolve._guards import GuardLimits
@@ -99,3 +100,27 @@ def test_a_column_nobody_filled_keeps_its_comparison(tmp_path: Path) -> None:
     assert {c.comparison for c in pair.comparisons} >= {"email", "phone"}
     assert hub.resolve_record({**first, "source_record_id": "again-1"}).customer_id
     hub.close()
+
+
+def test_a_store_without_any_pair_the_training_rules_find_resolves(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 80 synthetic people sharing nothing: the deterministic rules find no pair, and the
+    # prior falls back instead of being 0 (log2(0) failed every later step)
+    people = [
+        {
+            "source": "web",
+            "source_record_id": f"r{i}",
+            "full_name": f"Zaida{chr(97 + i % 26)}{i} Quiroga{i * 7}x",
+            "email": f"user{i}.x{i * 13}@mail{i}.example.co",
+            "phone": f"+57 300 {1_000_000 + i * 7919:07d}",
+        }
+        for i in range(80)
+    ]
+    with cx360.connect(f"sqlite:///{tmp_path / 'apart.db'}") as hub:
+        hub.ingest(records=people)
+        with caplog.at_level("WARNING", logger="cx360.resolve"):
+            report = hub.resolve()
+    assert report.records == 80 and report.customers == 80
+    assert any("found no matching pair" in r.getMessage() for r in caplog.records)
+    assert not any("Zaida" in r.getMessage() for r in caplog.records)  # no personal data
