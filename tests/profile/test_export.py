@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
-from sqlalchemy import insert, select
 
 from cx360 import Hub, InputError
 from cx360.profile._export import (
@@ -21,8 +19,8 @@ from cx360.profile._export import (
     iter_profile_rows,
 )
 from cx360.profile._survivorship import DEFAULT_RULES
-from cx360.store import Store, utcnow
-from cx360.store._schema import customers, record_customers, records
+from cx360.store import Store
+from tests.profile._support import assign
 
 RECORDS: list[dict[str, Any]] = [
     {
@@ -77,35 +75,12 @@ INTERACTIONS: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
-def _assign(store: Store, members: Mapping[str, Iterable[tuple[str, str]]]) -> None:
-    """Customers written straight into the store (resolution needs more records)."""
-    now = utcnow()
-    with store.transaction() as conn:
-        for customer_id, refs in members.items():
-            conn.execute(
-                insert(customers).values(
-                    customer_id=customer_id, status="active", created_at=now, updated_at=now
-                )
-            )
-            for source, key in refs:
-                record_id = conn.execute(
-                    select(records.c.id).where(
-                        records.c.source == source, records.c.source_record_id == key
-                    )
-                ).scalar_one()
-                conn.execute(
-                    insert(record_customers).values(
-                        record_id=record_id, customer_id=customer_id, assigned_at=now
-                    )
-                )
-
-
 @pytest.fixture
 def filled(store: Store) -> Store:
     hub = Hub(store)
     result = hub.ingest(records=RECORDS, interactions=INTERACTIONS)
     assert result.records is not None and result.records.inserted == 4
-    _assign(
+    assign(
         store,
         {
             "cus_carlos": [("tienda", "t-1"), ("whatsapp", "w-1"), ("web", "x-1")],
