@@ -6,6 +6,11 @@ does not say. `-` writes to stdout (CSV unless a format is given). Lists (a cust
 phones, channels) are JSON arrays in JSON, list columns in Parquet, and `; `-separated in
 CSV; times are ISO 8601 in UTC.
 
+A CSV cell that a spreadsheet would run as a formula (text starting with `=`, `+`, `-`,
+`@`, a tab or a carriage return) is written with a leading `'`, which spreadsheets show
+as text; a cell that is a plain number (an E.164 phone, `-3`) stays as it is, since a
+spreadsheet reads it as a number, not a formula. JSON and Parquet are written as stored.
+
 Profiles are built as `Hub.profile` builds them (the same golden record, identifiers and
 open cases), customers read in chunks, so memory stays flat whatever the store holds.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -54,6 +60,8 @@ _LIST_COLUMNS: Final = frozenset({"emails", "phones", "national_ids", "handles",
 _COUNT_COLUMNS: Final = frozenset({"records", "interactions", "open_cases"})
 _TIME_COLUMNS: Final = frozenset({"first_seen", "last_seen", "last_contact"})
 PROFILE_COLUMNS: Final = tuple(ProfileRow.model_fields)
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER: Final = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
 
 def export_format(out: str | os.PathLike[str], fmt: str | None = None) -> str:
@@ -106,10 +114,19 @@ def _text(value: Any) -> Any:
 
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, list):
-        return "; ".join(value)
+        value = "; ".join(value)
     if value is None:
         return ""
+    if isinstance(value, str):
+        return neutralized(value)
     return _text(value)
+
+
+def neutralized(cell: str) -> str:
+    """`cell` as a spreadsheet will show it rather than run it (see the module docstring)."""
+    if cell.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
 
 
 def write_rows(

@@ -208,3 +208,31 @@ def test_the_hub_streams_profiles_and_writes_them(filled: Store, tmp_path: Path)
     assert hub.export(tmp_path / "a.jsonl") == 4
     with pytest.raises(InputError):
         hub.export(tmp_path / "a.xml")
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_written_as_text(
+    store: Store, tmp_path: Path
+) -> None:
+    hub = Hub(store)
+    formulas = ['=HYPERLINK("http://x")', "+SUM(1)", "-2+3", "@cmd"]
+    rows = [
+        {"source": "web", "source_record_id": key, "phone": "+57 300 123 4567"} for key in formulas
+    ]
+    assert hub.ingest(records=rows).records is not None
+    assert hub.export(tmp_path / "a.csv") == len(formulas)
+    with (tmp_path / "a.csv").open(encoding="utf-8", newline="") as handle:
+        written = [row["source_record_id"] for row in csv.DictReader(handle)]
+    assert sorted(written) == sorted("'" + key for key in formulas)
+    assert hub.export(tmp_path / "a.jsonl") == len(formulas)  # JSON keeps what was given
+    lines = (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()
+    assert sorted(json.loads(line)["source_record_id"] for line in lines) == sorted(formulas)
+
+
+def test_plain_numbers_and_phones_stay_as_they_are_in_csv() -> None:
+    from cx360.profile._export import neutralized
+
+    for cell in ("+573001234567", "-3", "12.5", "Londoño", "a=b", ""):
+        assert neutralized(cell) == cell
+    assert neutralized("+57 300 123") == "'+57 300 123"
+    assert neutralized("\t=1") == "'\t=1" and neutralized("\r=1") == "'\r=1"
+    assert neutralized("+573001234567; +573101234567") == "'+573001234567; +573101234567"
