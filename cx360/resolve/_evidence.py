@@ -3,26 +3,19 @@
 Two records that agree on an identifier (an e-mail, a phone, a national ID, a handle, an
 address or a birth date, the last up to one typo or day and month swapped, and not one
 of the dates typed for an unknown one) link at the ordinary link weight. An address
-identifies a household: it counts for two records only when their given names have as
-many words ("Juan" and "Juan Carlos" at one address are father and son as often as one
-man). Two records that agree on nothing but their names (and perhaps a city) need far
-more: in omnichannel data, two
-"María López" with different phones and e-mails are as often two people as one. On
-generated data (seed 11, 15,000 records) name-only pairs at match weight ≥ 2 were 90%
-true against 95% for identifier-backed ones, and once clustered they added 0.3% recall
-for a tenth of all false pairs. The name-only weight (14) is where FEBRL4's name-only
-false links (namesakes with different social security numbers) ended, at no cost in
-recall there or on generated data.
+identifies a household: it counts only when the two given names have as many words.
+Two records that agree on nothing but their names (and perhaps a city) need far more: in
+omnichannel data two "María López" with different phones and e-mails are as often two
+people as one, and namesakes with different national IDs must stay apart.
 
 A record that shares a contact identifier (an e-mail, a phone, a national ID, a handle)
 with the records of one customer only, and with nobody else's, joins that customer even
 below the link weight, when the guards allow (a *sole-holder* link, made by
 `cx360.resolve._cluster`). The model weighs an e-mail alone at the odds of all shared
-e-mails, family ones included, and the prior falls as the data grows: a record holding
-nothing but an e-mail or a phone scored just under the link weight at 100,000 generated
-records and further below at a million, and such sparse records were most of the
-recall lost at scale. Pairs sharing a contact identifier are kept down to
-`sole_holder_match_weight`, so that the clustering sees every other holder too.
+e-mails, family ones included, and the prior falls as the data grows, so a sparse record
+(an e-mail or a phone and nothing else) scores under the link weight. Pairs sharing a
+contact identifier are kept down to `sole_holder_match_weight`, so that the clustering
+sees every other holder too.
 
 One definition serves batch resolution (vectorised over Arrow columns), real-time
 resolution and explanations (record by record); a test checks both agree.
@@ -91,11 +84,10 @@ class LinkRule:
 def identifiers_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
     """Whether two records' features share an identifier (see `IDENTIFIER_COLUMNS`).
 
-    A handle equal to the other record's e-mail user name does not count: such user
-    names are mostly the person's name ("jose_ruiz"); counting them let namesakes link
-    at 50,000 generated records. A birth date one typo away counts: where records hold
-    only names and birth dates (RLdata10000), a typo in the date made the pair name-only
-    and F1 fell from 0.92 to 0.73.
+    A handle equal to the other record's e-mail user name does not count: such user names
+    are mostly the person's name ("jose_ruiz"). A birth date one typo away counts: where
+    records hold only names and birth dates, a typo in the date would make the pair
+    name-only.
     """
     for column in IDENTIFIER_COLUMNS:
         value = left.get(column)
@@ -109,8 +101,7 @@ def identifiers_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool
 
 def _given_word_counts_differ(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
     # "Juan" and "Juan Carlos" at one address are as often father and son as one man: an
-    # address identifies a household, and its members by their whole given names. At a
-    # million generated records, such pairs with no other identifier were a fifth false.
+    # address identifies a household, and its members by their whole given names
     given_l, given_r = left.get("given_keys"), right.get("given_keys")
     return bool(given_l and given_r and given_l.count(" ") != given_r.count(" "))
 
@@ -122,18 +113,16 @@ def _known_date(record: Mapping[str, Any]) -> str | None:
 
 def contacts_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
     """Whether two records' features share a contact identifier (`CONTACT_COLUMNS`)."""
-    for column in CONTACT_COLUMNS:
-        value = left.get(column)
-        if value is not None and value == right.get(column):
-            return True
-    return False
-
-
-def _equal(left: pa.Array, right: pa.Array) -> np.ndarray[Any, Any]:
-    mask: np.ndarray[Any, Any] = pc.fill_null(pc.equal(left, right), False).to_numpy(
-        zero_copy_only=False
+    return any(
+        left.get(column) is not None and left.get(column) == right.get(column)
+        for column in CONTACT_COLUMNS
     )
-    return mask
+
+
+def _flags(condition: pa.Array) -> np.ndarray[Any, Any]:
+    """A boolean array as numpy, NULL (a side unknown) as False."""
+    found: np.ndarray[Any, Any] = pc.fill_null(condition, False).to_numpy(zero_copy_only=False)
+    return found
 
 
 def identified_mask(
@@ -152,7 +141,7 @@ def identified_mask(
         values = features.column(column).combine_chunks()
         if column == "birth_date":
             values = dates = _known_dates(values)
-        agree = _equal(values.take(positions_l), values.take(positions_r))
+        agree = _flags(pc.equal(values.take(positions_l), values.take(positions_r)))
         if column == "address_key" and agree.any():
             agree &= ~_word_counts_differ(features, positions_l, positions_r)
         mask |= agree
@@ -169,9 +158,7 @@ def _word_counts_differ(
 ) -> np.ndarray[Any, Any]:
     # `_given_word_counts_differ` for arrays (spaces counted; NULL where a name is missing)
     spaces = pc.count_substring(features.column("given_keys").combine_chunks(), " ")
-    differ = pc.not_equal(spaces.take(left), spaces.take(right))
-    found: np.ndarray[Any, Any] = pc.fill_null(differ, False).to_numpy(zero_copy_only=False)
-    return found
+    return _flags(pc.not_equal(spaces.take(left), spaces.take(right)))
 
 
 def _known_dates(dates: pa.Array) -> pa.Array:

@@ -33,35 +33,27 @@ class GuardLimits:
     max_national_ids_per_kind: int = 1
     check_given_names: bool = True
     check_birth_dates: bool = True
-    # Off by default: on generated omnichannel data it blocked ~60 true merges for every
-    # false one (swapped fields, partial and compound surnames); given names and birth
-    # dates carry the household distinction.
+    # Off by default: swapped fields and partial or compound surnames make it block far
+    # more true merges than false ones; given names and birth dates tell a household apart.
     check_surnames: bool = False
-    # Full surnames (first and second) on both sides with no surname in common, not even
-    # mistyped or moved to the given name: two people who share a given name and often a
-    # birth date by chance. At a million generated records this refused joins holding
-    # 292 pairs of records of different people and 1 of one person.
+    # Two full surnames on both sides with none in common, not even mistyped or moved to
+    # the given name: two people who share a given name (and a birth date) by chance.
     check_full_surnames: bool = True
-    # Same first surname, different second surnames (both given): in Hispanic naming the
-    # second surname is the mother's, so these are a parent and child or cousins, not
-    # one person. On generated data it blocked one true merge for every ten false ones.
+    # Same first surname, different second ones: in Hispanic naming the second surname is
+    # the mother's, so these are a parent and child or cousins, not one person.
     check_second_surnames: bool = True
     # A pair agreeing exactly on the two other personal attributes overrides a guard's
     # conflict on the third (see `corroborated`).
     corroboration: bool = True
-    # So does a pair whose match weight is at least this (odds of 2^25, 33 million to
-    # one) and that shares a personal identifier (see `overwhelming`): it agrees on so
-    # much that the conflicting value is a typing error. On FEBRL3, whose duplicates often
-    # carry a replaced given name or birth date, 1,200 true pairs scored above 25.
+    # So does a pair of at least this weight (odds of 2^25) sharing a personal identifier
+    # (see `overwhelming`): it agrees on so much that the conflicting value is a typo.
     overwhelming_match_weight: float | None = 25.0
-    # A pair sharing its national ID (up to a typo) needs less: FEBRL duplicates with a
-    # replaced birth date or name share it at weights of 12 to 25. On generated data,
-    # where household members never share an ID, this cost no precision.
+    # A pair sharing its national ID (up to a typo) needs less: household members never
+    # share one, and a replaced birth date or name leaves such a pair well below 25.
     overwhelming_id_match_weight: float | None = 12.0
-    # Two groups of several records each (two customers already) joined by a single pair
-    # below this weight are the chain single linkage builds between a household's
-    # customers (a shared birth date, a family phone): such a pair joins them only when
-    # another scored pair runs between them too. None: no such check.
+    # A single pair below this weight between two groups of several records each is the
+    # chain single linkage builds between a household's customers (a shared birth date, a
+    # family phone): it joins them only when another scored pair runs between them too.
     bridge_match_weight: float | None = 5.0
 
 
@@ -100,10 +92,8 @@ class Profile:
         if record.get("birth_date") and record["birth_date"] not in DEFAULT_LIKE_BIRTH_DATES:
             profile.birth_dates.add(record["birth_date"])
         kind = record.get("national_id_kind")
-        # An ID of a country without known rules (no check digit) cannot tell a typo from
-        # another person: the model weighs it. (Long unvalidated numbers differing in 3+
-        # places were a conflict; with a correctly trained model that only blocked FEBRL
-        # duplicates whose number was replaced: F1 0.9832 -> 0.9861 on FEBRL3 without.)
+        # an ID without known rules (no check digit) cannot tell a typo from another
+        # person: the model weighs it
         if record.get("national_id_key") and kind and kind != "generic":
             profile.national_ids.setdefault(kind, set()).add(record["national_id_key"])
         return profile
@@ -310,12 +300,8 @@ def corroborated(
     (of national ID, birth date, full name) than the one a guard found in conflict: then
     the conflict is a typing error in one record (a wrong date, a neighbour's name), not
     two people. Household members share a phone, an address, a surname, even a birth date
-    (twins) or a name (Jr.), but not two of these three.
-
-    Two national IDs that are not one typo apart are never corroborated away: strangers
-    do share a common name and a birth date. At a million generated records, joins that
-    name and date let through a conflict of IDs put 1,266 pairs of records of different
-    people together, and 53 of one person."""
+    (twins) or a name (Jr.), but not two of these three. Two national IDs that are not
+    one typo apart are never corroborated away: strangers share a name and a birth date."""
     same_id = _same_id(left, right)
     same_date = bool(left.get("birth_date")) and left.get("birth_date") == right.get("birth_date")
     # the name may carry a typo: the given names must fit (as the guard has them) and
@@ -328,13 +314,9 @@ def corroborated(
         same_name = given_names_compatible(name_l, name_r) and (
             swapped or levenshtein(left["surname_key"], right["surname_key"]) <= 1
         )
-    if reason == GuardReason.GIVEN_NAME:
+    if reason in (GuardReason.GIVEN_NAME, GuardReason.SURNAME, GuardReason.SECOND_SURNAME):
         return same_id and same_date
-    if reason == GuardReason.BIRTH_DATE:
-        return same_id and same_name
-    if reason in (GuardReason.SECOND_SURNAME, GuardReason.SURNAME):
-        return same_id and same_date
-    return False
+    return reason == GuardReason.BIRTH_DATE and same_id and same_name
 
 
 def overridden(
@@ -364,14 +346,10 @@ def overwhelming(
     surname): the e-mail, or the national ID or birth date up to a typing error; or the
     national ID and `limits.overwhelming_id_match_weight`.
 
-    Weight alone is not enough: identifiers' Bayes factors grow with the data, so at a
-    million generated records household members sharing a phone and an address scored
-    above 25 (625 false links; precision 0.984 instead of 0.990).
-
-    Against a conflict of national IDs (`reason` NATIONAL_ID) only the shared ID counts:
-    twins share a birth date, a family its e-mail; at a million generated records, joins
-    they let through a conflict of IDs put 239 pairs of records of different people
-    together, and 150 of one person.
+    Weight alone is not enough: identifiers' Bayes factors grow with the data, until
+    household members sharing a phone and an address score above the threshold. Against
+    a conflict of national IDs only the shared ID counts: twins share a birth date, a
+    family its e-mail.
     """
     same_id = _same_id(left, right)
     id_threshold = limits.overwhelming_id_match_weight

@@ -340,17 +340,11 @@ def _levels(comparison: Comparison, spec: Mapping[str, Any]) -> tuple[LevelParam
         )
     num_levels = sum(1 for s in stored if not s.get("is_null_level"))
     default_m, default_u = _default_m(num_levels), _default_u(num_levels)
-    gammas: list[int] = []
-    counter = num_levels - 1
-    for s in stored:
-        if s.get("is_null_level"):
-            gammas.append(-1)
-        else:
-            gammas.append(counter)
-            counter -= 1
+    countdown = iter(range(num_levels - 1, -1, -1))
+    gammas = [-1 if s.get("is_null_level") else next(countdown) for s in stored]
     m_u: list[tuple[float, float] | None] = [
         None
-        if s.get("is_null_level")
+        if gamma == -1
         else (
             _probability(s.get("m_probability"), default_m[gamma]),
             _probability(s.get("u_probability"), default_u[gamma]),
@@ -358,38 +352,34 @@ def _levels(comparison: Comparison, spec: Mapping[str, Any]) -> tuple[LevelParam
         for s, gamma in zip(stored, gammas, strict=True)
     ]
     out: list[LevelParams] = []
-    for index, (s, level) in enumerate(zip(stored, comparison.levels, strict=True)):
-        probabilities = m_u[index]
+    for s, level, gamma, probabilities in zip(stored, comparison.levels, gammas, m_u, strict=True):
         if probabilities is None:
             m = u = None
             log2_bf = 0.0
         else:
             m, u = probabilities
             log2_bf = math.log2(max(m, _M_U_CLAMP_MIN) / max(u, _M_U_CLAMP_MIN))
-        tf = None
-        tf_column = s.get("tf_adjustment_column")
-        tf_weight = float(s.get("tf_adjustment_weight", 1.0))
-        is_else = str(s.get("sql_condition", "")).strip().upper() == "ELSE"
-        if tf_column and tf_weight != 0 and gammas[index] != -1 and not is_else:
-            u_exact = _u_of_exact_match(s, u, stored, m_u, tf_column)
-            tf = _TfParams(
-                column=tf_column,
-                weight=tf_weight,
-                log2_u_exact=math.log2(u_exact),
-                minimum_u=float(s.get("tf_minimum_u_value", 0.0)),
-            )
-        out.append(
-            LevelParams(
-                label=str(s.get("label_for_charts") or level.label),
-                gamma=gammas[index],
-                is_null=level.is_null,
-                m=m,
-                u=u,
-                log2_bayes_factor=log2_bf,
-                tf=tf,
-            )
-        )
+        label = str(s.get("label_for_charts") or level.label)
+        tf = None if gamma == -1 else _tf_params(s, u, stored, m_u)
+        out.append(LevelParams(label, gamma, level.is_null, m, u, log2_bf, tf))
     return tuple(out)
+
+
+def _tf_params(
+    level: Mapping[str, Any],
+    u: float | None,
+    stored: Sequence[Mapping[str, Any]],
+    m_u: Sequence[tuple[float, float] | None],
+) -> _TfParams | None:
+    """A level's term-frequency adjustment, if it has one (never on the 'else' level)."""
+    column = level.get("tf_adjustment_column")
+    weight = float(level.get("tf_adjustment_weight", 1.0))
+    is_else = str(level.get("sql_condition", "")).strip().upper() == "ELSE"
+    if not column or weight == 0 or is_else:
+        return None
+    u_exact = _u_of_exact_match(level, u, stored, m_u, column)
+    minimum_u = float(level.get("tf_minimum_u_value", 0.0))
+    return _TfParams(column, weight, math.log2(u_exact), minimum_u)
 
 
 def _u_of_exact_match(
@@ -413,8 +403,6 @@ def _u_of_exact_match(
 
 def _columns_of(spec: Mapping[str, Any]) -> tuple[str, ...]:
     """The record columns a comparison's SQL conditions read, in order of appearance."""
-    seen: dict[str, None] = {}
-    for level in spec.get("comparison_levels") or []:
-        for name in _COLUMN.findall(str(level.get("sql_condition", ""))):
-            seen.setdefault(name, None)
-    return tuple(seen)
+    levels = spec.get("comparison_levels") or []
+    conditions = (str(level.get("sql_condition", "")) for level in levels)
+    return tuple(dict.fromkeys(name for sql in conditions for name in _COLUMN.findall(sql)))
