@@ -2,6 +2,7 @@
 
     python benchmarks/generate.py --records 1000000 --seed 7 --out bench-data/1m
     python benchmarks/generate.py --records 15000 --out bench-data/15k --format parquet --summary
+    python benchmarks/generate.py --records 15000 --profile multi_contact --out bench-data/mc15k
 
 Writes records.<ext>, interactions.<ext> and truth.<ext> (see cx360.synthetic) and prints
 counts, timing and file sizes (as JSON with --json).
@@ -38,6 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--format", choices=synthetic.FORMATS, default="csv")
     parser.add_argument("--noise", type=float, default=1.0, help="error-rate multiplier")
     parser.add_argument(
+        "--profile",
+        choices=synthetic.PROFILES,
+        default="today",
+        help="the population's habits (default: today)",
+    )
+    parser.add_argument(
         "--countries", type=_countries, default=None, help="market weights, e.g. CO=0.5,MX=0.5"
     )
     parser.add_argument(
@@ -56,7 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     ds = synthetic.generate(
-        args.records, seed=args.seed, countries=args.countries, noise=args.noise
+        args.records,
+        seed=args.seed,
+        countries=args.countries,
+        noise=args.noise,
+        profile=args.profile,
     )
     written = synthetic.write_dataset(
         ds,
@@ -69,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, object] = {
         "directory": str(written.directory),
         "format": written.format,
+        "profile": args.profile,
         "records": st.records,
         "interactions": st.interactions,
         "people": st.people,

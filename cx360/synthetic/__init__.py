@@ -25,6 +25,14 @@ Quick use::
     print(written.stats.people, written.records_path)
     write_dataset(generate(1_000_000, seed=7), "bench-data/1m", workers=2)  # 2 processes
     print(summarize(ds)["fill_rate"]["call_center"])
+    generate(15_000, seed=7, profile="multi_contact")  # see PROFILES
+
+Profiles (``generate(..., profile=...)``) change the population's habits so that an
+evaluation is not ruled by one set of assumptions: ``today`` (the default, unchanged
+output for a seed), ``multi_contact`` (several e-mails and phones per person, changed over
+time and given to different channels), ``sparse`` (thin channels: a first name and a phone;
+very common names) and ``households`` (members sharing phones, addresses and e-mails; more
+juniors). The truth is a person id per record whatever the profile.
 
 Scale: generation streams in constant memory (a bounded shuffle buffer decorrelates the
 output order from people; uniqueness of ids, phones, emails and handles needs no growing
@@ -66,6 +74,7 @@ from cx360.synthetic._generator import (
     SyntheticDataset,
     generate,
 )
+from cx360.synthetic._profiles import PROFILES, Profile
 from cx360.synthetic._summary import summarize
 from cx360.synthetic._writer import FORMATS, DatasetFormat, WrittenDataset, write_dataset
 
@@ -74,6 +83,7 @@ __all__ = [
     "FORMATS",
     "INTERACTION_COLUMNS",
     "LANES",
+    "PROFILES",
     "RECORD_COLUMNS",
     "SOURCES",
     "SUPPORTED_COUNTRIES",
@@ -83,6 +93,7 @@ __all__ = [
     "DatasetFormat",
     "DatasetStream",
     "GenerationStats",
+    "Profile",
     "SyntheticConfig",
     "SyntheticDataset",
     "WrittenDataset",

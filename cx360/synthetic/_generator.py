@@ -28,8 +28,12 @@ from cx360._errors import ConfigurationError
 from cx360.models import INTERACTION_COLUMNS, RECORD_COLUMNS
 from cx360.synthetic import _data as ref
 from cx360.synthetic._people import People, Person, Phone
+from cx360.synthetic._profiles import PROFILES, Profile, knobs_for
 from cx360.synthetic._render import (
+    F_COUNTRY,
     F_EMAIL,
+    F_FIRST,
+    F_FULL,
     F_HANDLE,
     F_NID,
     F_PHONE,
@@ -165,6 +169,8 @@ class SyntheticConfig:
     - `start`/`end`: the window in which records and interactions are observed.
     - `interactions_per_record`: mean of the per-record interaction count (before cases).
     - `shuffle_buffer`: records held back to decorrelate output order from people.
+    - `profile`: the population's habits (see PROFILES): "today", "multi_contact",
+      "sparse" or "households".
     """
 
     n_records: int = 10_000
@@ -175,8 +181,13 @@ class SyntheticConfig:
     end: datetime = datetime(2025, 6, 30, 23, 59, 59, tzinfo=UTC)
     interactions_per_record: float = 1.2
     shuffle_buffer: int = 8192
+    profile: Profile = "today"
 
     def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ConfigurationError(
+                f"unknown profile {self.profile!r}; choose among {', '.join(PROFILES)}"
+            )
         if self.n_records < 0:
             raise ConfigurationError("n_records must be >= 0")
         if not (self.noise >= 0 and math.isfinite(self.noise)):
@@ -356,6 +367,7 @@ class _Engine:
         self, config: SyntheticConfig, stats: GenerationStats, lane: int, lanes: int
     ) -> None:
         self.cfg = config
+        self.knobs = knobs_for(config.profile)
         self.stats = stats
         self.lane = lane
         self.lanes = lanes
@@ -378,8 +390,9 @@ class _Engine:
             config.noise,
             lane,
             lanes,
+            knobs=self.knobs,
         )
-        self.renderer = Renderer(config.noise)
+        self.renderer = Renderer(config.noise, self.knobs)
         self.record_count = Picker(_RECORD_COUNTS, _RECORD_COUNT_WEIGHTS)
         self.case_perm = AffinePermutation(10**9, f"{config.seed}:case")
         self.case_counter = 0
@@ -430,6 +443,8 @@ class _Engine:
         times = sorted(rr(rng, first_seen, self.end_ts) for _ in range(n))
         recs = self._plan(p, times)
         self._link(p, recs)
+        if self.knobs.sparse_rate:
+            self._sparsify(recs)
         self._interactions(p, recs)
         return recs
 
@@ -448,10 +463,10 @@ class _Engine:
         wa_numbers: list[Phone] = []
         if p.origin_mobile is not None:
             wa_numbers.append(p.origin_mobile)
-        for ph in (p.mobile, p.old_mobile):
+        for ph in (p.mobile, p.old_mobile, p.alt_mobile):
             if ph is not None:
                 wa_numbers.append(ph)
-        email_values = [e for e in (p.email, p.old_email, p.family_email) if e]
+        email_values = [e for e in (p.email, p.old_email, p.family_email, p.alt_email) if e]
         social_accounts: list[tuple[str, str]] = []
         if p.handles:
             platforms = ["instagram", "twitter", "facebook"]
@@ -499,8 +514,10 @@ class _Engine:
 
     def _wa_record(self, p: Person, ts: int, numbers: list[Phone]) -> Rec:
         rng = self.rng
+        if p.alt_mobile in numbers and "whatsapp" in p.alt_sources:
+            ph = p.alt_mobile
         # Migrants often keep WhatsApp on their home-country number.
-        if p.origin_mobile is not None and p.origin_mobile in numbers and rng.random() < 0.65:
+        elif p.origin_mobile is not None and p.origin_mobile in numbers and rng.random() < 0.65:
             ph = p.origin_mobile
         else:
             current = p.mobile if (p.old_mobile is None or ts >= p.mobile_change) else p.old_mobile
@@ -510,11 +527,29 @@ class _Engine:
 
     def _pick_email(self, p: Person, ts: int, values: list[str]) -> str:
         current = p.email if (not p.old_email or ts >= p.email_change) else p.old_email
+        if p.alt_email in values and "email" in p.alt_sources:
+            current = p.alt_email
         value = current if current in values else values[0]
         if p.family_email in values and value != p.family_email and self.rng.random() < 0.1:
             value = p.family_email
         values.remove(value)
         return value
+
+    def _sparsify(self, recs: list[Rec]) -> None:
+        """sparse profile: records of thin channels keep only a first name and a phone
+        (done after the linkability repair, as such channels capture no more)."""
+        knobs = self.knobs
+        rng = self.rng
+        for rec in recs:
+            if rec.source not in knobs.sparse_sources or not rec.f[F_PHONE]:
+                continue
+            if rng.random() >= knobs.sparse_rate:
+                continue
+            name = rec.f[F_FIRST] or rec.f[F_FULL]
+            first = name.split(" ")[0] if name else ""
+            kept = {F_PHONE: rec.f[F_PHONE], F_FIRST: first, F_COUNTRY: rec.f[F_COUNTRY]}
+            rec.f = [kept.get(i, "") for i in range(len(rec.f))]
+            rec.fkeys = {F_PHONE: rec.fkeys[F_PHONE]} if F_PHONE in rec.fkeys else {}
 
     # ------------------------------------------------------------------ linkability
     def _link(self, p: Person, recs: list[Rec]) -> None:
@@ -826,7 +861,10 @@ class SyntheticDataset:
 
     def __repr__(self) -> str:
         c = self.config
-        return f"SyntheticDataset(n_records={c.n_records}, seed={c.seed}, noise={c.noise})"
+        return (
+            f"SyntheticDataset(n_records={c.n_records}, seed={c.seed}, noise={c.noise}, "
+            f"profile={c.profile!r})"
+        )
 
     def stream(self) -> DatasetStream:
         """One generation pass: an iterator of `Bundle`s with running `stats`."""
@@ -885,8 +923,12 @@ def generate(
     start: datetime | None = None,
     end: datetime | None = None,
     interactions_per_record: float = 1.2,
+    profile: Profile = "today",
 ) -> SyntheticDataset:
     """Describe a synthetic omnichannel dataset with ground truth (generation is lazy).
+
+    `profile` picks the population's habits (PROFILES); "today" is the historical
+    generator, unchanged for a given seed.
 
     >>> ds = generate(1_000, seed=7)
     >>> first = next(iter(ds))
@@ -902,5 +944,6 @@ def generate(
         start=start or defaults.start,
         end=end or defaults.end,
         interactions_per_record=interactions_per_record,
+        profile=profile,
     )
     return SyntheticDataset(config)

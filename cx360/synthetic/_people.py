@@ -12,6 +12,7 @@ import zlib
 from datetime import date
 
 from cx360.synthetic import _data as ref
+from cx360.synthetic._profiles import ProfileKnobs
 from cx360.synthetic._util import (
     AffinePermutation,
     BloomFilter,
@@ -57,6 +58,9 @@ class Person:
 
     __slots__ = (
         "age",
+        "alt_email",
+        "alt_mobile",
+        "alt_sources",
         "dob",
         "email",
         "email_change",
@@ -111,6 +115,10 @@ class Person:
         self.family_email = ""
         self.handles: list[str] = []
         self.household: Household | None = None
+        # A second mobile / e-mail (multi_contact profile) and the channels given it.
+        self.alt_mobile: Phone | None = None
+        self.alt_email = ""
+        self.alt_sources: frozenset[str] = frozenset()
 
     @property
     def given_tokens(self) -> list[str]:
@@ -264,7 +272,9 @@ class People:
         noise: float,
         lane: int = 0,
         lanes: int = 1,
+        knobs: ProfileKnobs | None = None,
     ) -> None:
+        self.knobs = k = knobs or ProfileKnobs()
         self.seed = seed
         self.lane = lane
         self.lanes = lanes
@@ -291,22 +301,23 @@ class People:
         for c in ("CO", "MX", "ES", "US"):
             m = ref.MALE_NAMES[c]
             f = ref.FEMALE_NAMES[c]
-            self.male_single[c] = Picker(m, zipf_weights(len(m), 0.85))
-            self.female_single[c] = Picker(f, zipf_weights(len(f), 0.85))
+            self.male_single[c] = Picker(m, zipf_weights(len(m), k.given_name_zipf))
+            self.female_single[c] = Picker(f, zipf_weights(len(f), k.given_name_zipf))
             if c in HISPANIC:
                 cm = ref.COMPOUND_MALE[c]
                 cf = ref.COMPOUND_FEMALE[c]
-                self.male_compound[c] = Picker(cm, zipf_weights(len(cm), 0.9))
-                self.female_compound[c] = Picker(cf, zipf_weights(len(cf), 0.9))
+                self.male_compound[c] = Picker(cm, zipf_weights(len(cm), k.compound_name_zipf))
+                self.female_compound[c] = Picker(cf, zipf_weights(len(cf), k.compound_name_zipf))
             s = ref.SURNAMES[c]
-            self.surname[c] = Picker(s, zipf_weights(len(s), 0.62 if c in HISPANIC else 0.7))
+            exponent = k.hispanic_surname_zipf if c in HISPANIC else k.us_surname_zipf
+            self.surname[c] = Picker(s, zipf_weights(len(s), exponent))
             cities = ref.CITIES[c]
             self.city[c] = Picker(cities, [ct.weight for ct in cities])
             doms = ref.EMAIL_DOMAINS[c]
             self.domain[c] = Picker([d for d, _ in doms], [w for _, w in doms])
         self.us_mid_m = Picker(ref.US_MIDDLE_MALE, zipf_weights(len(ref.US_MIDDLE_MALE), 0.5))
         self.us_mid_f = Picker(ref.US_MIDDLE_FEMALE, zipf_weights(len(ref.US_MIDDLE_FEMALE), 0.5))
-        self.household_size = Picker((1, 2, 3, 4, 5, 6), (34, 28, 17, 12, 6, 3))
+        self.household_size = Picker((1, 2, 3, 4, 5, 6), k.household_size_weights)
         self.es_mobile = Picker(("6", "71", "72", "73", "74"), (82, 5, 5, 4, 4))
 
     # ------------------------------------------------------------------ numbering
@@ -509,10 +520,10 @@ class People:
 
         landline_p = {"CO": 0.25, "MX": 0.2, "ES": 0.4, "US": 0.12}[m]
         if size >= 2:
-            landline_p += 0.1
+            landline_p += 0.1 + self.knobs.extra_landline_rate
         if rng.random() < landline_p:
             h.landline = self.landline(m, h.city, rng)
-        if size >= 2 and rng.random() < 0.13:
+        if size >= 2 and rng.random() < self.knobs.family_email_rate:
             h.family_email = self._family_email(h, members, rng)
 
         adults = [p for p in members if p.age >= 25] or members
@@ -524,7 +535,9 @@ class People:
                 others = [o for o in adults if o is not p and o.mobile is not None]
                 if others:
                     p.shared_phone = others[0].mobile
-            if h.family_email and (not p.email or rng.random() < 0.35):
+            if h.family_email and (
+                not p.email or rng.random() < self.knobs.family_email_member_share
+            ):
                 p.family_email = h.family_email
         return h
 
@@ -582,7 +595,12 @@ class People:
             else:
                 kid.surnames = (father or mother or head).surnames
             # Junior: a son named after his father.
-            if sex == "M" and father is not None and k == 0 and rng.random() < 0.12:
+            if (
+                sex == "M"
+                and father is not None
+                and k == 0
+                and rng.random() < self.knobs.junior_rate
+            ):
                 kid.given = father.given
                 kid.middle = father.middle
                 if not hispanic or h.market == "US":
@@ -669,6 +687,29 @@ class People:
             p.handles.append(self._handle(p, rng))
             if rng.random() < 0.12:
                 p.handles.append(self._handle(p, rng))
+        if self.knobs.second_mobile_rate or self.knobs.second_email_rate:
+            self._more_contacts(h, p, rng)
+
+    def _more_contacts(self, h: Household, p: Person, rng: random.Random) -> None:
+        """multi_contact: a second mobile and e-mail, more changes over time, and which
+        channels are given the second contact (a work e-mail at the store, a second SIM
+        on WhatsApp)."""
+        k = self.knobs
+        if p.mobile is not None and rng.random() < k.second_mobile_rate:
+            p.alt_mobile = self.mobile(p.market, h.city, rng)
+        changes = k.extra_phone_change_rate
+        if p.mobile is not None and p.old_mobile is None and rng.random() < changes:
+            p.old_mobile = self.mobile(p.market, h.city, rng)
+            p.mobile_change = rr(rng, self.start_ts + 86_400 * 30, self.end_ts - 86_400)
+        if p.email and rng.random() < k.second_email_rate:
+            p.alt_email = self._email(p, rng)
+        if p.email and not p.old_email and rng.random() < k.extra_email_change_rate:
+            p.old_email = self._email(p, rng)
+            p.email_change = rr(rng, self.start_ts + 86_400 * 30, self.end_ts - 86_400)
+        if p.alt_mobile is not None or p.alt_email:
+            sources = ("whatsapp", "call_center", "email", "web", "app", "store", "social")
+            share = k.second_contact_channel_share
+            p.alt_sources = frozenset(s for s in sources if rng.random() < share)
 
     # ------------------------------------------------------------------ contact points
     def _email(self, p: Person, rng: random.Random) -> str:

@@ -15,6 +15,7 @@ from datetime import date
 
 from cx360.synthetic import _data as ref
 from cx360.synthetic._people import Address, Person, Phone
+from cx360.synthetic._profiles import ProfileKnobs
 from cx360.synthetic._util import Picker, rr, strip_accents, typo
 
 __all__ = ["FIELD_NAMES", "Rec", "Renderer"]
@@ -84,8 +85,11 @@ class Renderer:
     names, swaps, wrong dates, lost accents, case changes, Gmail variants) are scaled by
     `noise`; format variety (how a phone or a date is written) is not an error and stays."""
 
-    def __init__(self, noise: float) -> None:
+    def __init__(self, noise: float, knobs: ProfileKnobs | None = None) -> None:
         n = noise
+        knobs = knobs or ProfileKnobs()
+        self.shared_phone_factor = knobs.shared_phone_factor
+        self.family_email_factor = knobs.family_email_factor
         self.p_typo_agent = _p(n, 0.07)
         self.p_typo_self = _p(n, 0.02)
         self.p_typo_header = _p(n, 0.012)
@@ -347,7 +351,11 @@ class Renderer:
         surname_ok: bool = False,
     ) -> None:
         own = p.mobile if (p.old_mobile is None or rec.ts >= p.mobile_change) else p.old_mobile
+        if p.alt_mobile is not None and source in p.alt_sources:
+            own = p.alt_mobile
         shared = p.shared_phone
+        if self.shared_phone_factor != 1.0:
+            own_share = max(0.0, 1.0 - (1.0 - own_share) * self.shared_phone_factor)
         use_own = own is not None and (shared is None or rng.random() < own_share)
         ph = own if use_own else shared
         if placeholder and rng.random() < self.p_ph_placeholder:
@@ -403,7 +411,11 @@ class Renderer:
         upper: bool = False,
     ) -> None:
         own = p.email if (not p.old_email or rec.ts >= p.email_change) else p.old_email
+        if p.alt_email and rec.source in p.alt_sources:
+            own = p.alt_email
         family = p.family_email
+        if self.family_email_factor != 1.0:
+            family_share = min(0.9, family_share * self.family_email_factor)
         use_family = bool(family) and (not own or rng.random() < family_share)
         if agent and rng.random() < self.p_em_placeholder:
             rec.f[F_EMAIL] = ref.EMAIL_PLACEHOLDERS[rr(rng, len(ref.EMAIL_PLACEHOLDERS))]
@@ -717,7 +729,12 @@ class Renderer:
             f[F_EMAIL] = text
             _, _, full, g_ok, s_ok = self.name(p, "header", rng)
             f[F_FULL] = full
-            if value == p.family_email and value != p.email and value != p.old_email:
+            if (
+                value == p.family_email
+                and value != p.email
+                and value != p.old_email
+                and value != p.alt_email
+            ):
                 if g_ok and s_ok:
                     rec.add_key(F_EMAIL, "nf:" + value)
             else:
@@ -970,7 +987,7 @@ def _safe_date(year: int, month: int, day: int) -> date:
 
 
 def _phone_from_key(p: Person, digits: str) -> Phone | None:
-    for ph in (p.mobile, p.old_mobile, p.origin_mobile):
+    for ph in (p.mobile, p.old_mobile, p.origin_mobile, p.alt_mobile):
         if ph is not None and ph[0] + ph[1] == digits:
             return ph
     return None

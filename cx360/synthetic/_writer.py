@@ -32,6 +32,7 @@ from cx360.synthetic._generator import (
     SyntheticConfig,
     SyntheticDataset,
 )
+from cx360.synthetic._profiles import Profile
 
 __all__ = ["FORMATS", "DatasetFormat", "WrittenDataset", "write_dataset"]
 
@@ -240,6 +241,7 @@ def write_dataset(
     seed: int = 0,
     noise: float = 1.0,
     fmt: DatasetFormat | None = None,
+    profile: Profile = "today",
 ) -> WrittenDataset:
     """Generate `dataset` straight to `directory` as records/interactions/truth files.
 
@@ -250,15 +252,19 @@ def write_dataset(
     byte-identical whatever the number of workers, and hold the rows in the order
     `SyntheticDataset.stream()` yields them.
 
-    Shorthand: ``write_dataset(directory, n_records=..., seed=..., noise=..., fmt=...)``
-    generates ``generate(n_records, seed=seed, noise=noise)`` (`fmt` = `format`).
+    Shorthand: ``write_dataset(directory, n_records=..., seed=..., noise=..., fmt=...,
+    profile=...)`` generates ``generate(n_records, seed=seed, noise=noise, profile=profile)``
+    (`fmt` = `format`).
     """
     if isinstance(dataset, str | os.PathLike):
         if directory is not None:
             raise ConfigurationError("write_dataset: give a dataset and a directory")
         directory = dataset
         dataset = SyntheticConfig(
-            n_records=10_000 if n_records is None else n_records, seed=seed, noise=noise
+            n_records=10_000 if n_records is None else n_records,
+            seed=seed,
+            noise=noise,
+            profile=profile,
         )
     elif directory is None:
         raise ConfigurationError("write_dataset: the output directory is missing")
