@@ -161,6 +161,10 @@ def quarantined_rows(store: Store, batch_id: int | None, limit: int) -> list[Qua
                 reason=QuarantineReason(row.reason),
                 column=row.column_name,
                 value=None if value is None else mask(value),
+                # a row that could not be read is kept as {"line": text, "problem": why}
+                detail=_text(raw, "problem")
+                if row.reason == QuarantineReason.MALFORMED_ROW
+                else None,
                 quarantined_at=row.created_at,
             )
         )

@@ -35,6 +35,8 @@ def _line(row: QuarantinedRow) -> str:
         line += f" value {row.value}"
     if row.source or row.key:
         line += f" record {row.source or '?'}:{row.key or '?'}"
+    if row.detail:
+        line += f" ({row.detail})"
     return line
 
 

@@ -2,7 +2,8 @@
 
 Each reader yields `(row_number, row)` where `row` is a dict keyed by the names the column
 mapping stores (`_mapping.plan_header`), or a `MalformedRow` when the line itself cannot
-be read; nothing is loaded whole into memory (but Parquet from stdin).
+be read (its detail says why and on which line of the file, so that the quarantine
+listing points at it); nothing is loaded whole into memory (but Parquet from stdin).
 
 Text is read as exports are written: the encoding is UTF-8 (with or without a BOM),
 UTF-16 with a BOM, or else cp1252 (Excel's "CSV" on Windows in Spanish and English;
@@ -24,7 +25,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, Final, NamedTuple
 
 from cx360._errors import InputFormatError, MissingDependencyError, SchemaError
 from cx360.ingest._mapping import HeaderPlan, check_plan, plan_header
@@ -65,12 +66,18 @@ codecs.register_error(FALLBACK_ERRORS, _cp1252_fallback)
 
 @dataclass(frozen=True, slots=True)
 class MalformedRow:
-    """A line that could not be read as a row; `text` is what was there (for quarantine),
-    `key` the (source, id) the line seems to hold, when its fields can be told."""
+    """A line that could not be read as a row; `detail` says why (and on which line of
+    the file it starts, when the reader knows: `at_line`), `text` is what was there (for
+    quarantine), `key` the (source, id) the line seems to hold, when its fields can be told."""
 
     detail: str
     text: str
     key: tuple[str | None, str | None] = (None, None)
+
+
+def at_line(line: int | None, detail: str) -> str:
+    """A malformed row's detail with the file line it starts on, when known."""
+    return detail if line is None else f"line {line}: {detail}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,7 +351,7 @@ def _csv_source(
         raise SchemaError(f"{origin}: empty input or no header row")
     plan = _checked_plan(header_rows[0], kind, mapping, origin)
     layout = CsvLayout(found, encoding, plan.names, _key_positions(plan.names, kind))
-    rows = csv_rows_from_fields(csv.reader(text, delimiter=found), layout)
+    rows = csv_rows_from_fields(_numbered(csv.reader(text, delimiter=found), 2), layout)
     reading = _reading(source, kind, "csv", rows)
     reading.mapping = plan.used.model_copy(
         update={"format": "csv", "encoding": encoding, "delimiter": found}
@@ -361,24 +368,38 @@ def _key_positions(header: list[str], kind: str) -> tuple[int | None, int | None
     )
 
 
+def _numbered(reader: Any, first_line: int | None) -> Iterator[tuple[list[str], int | None]]:
+    """A `csv.reader`'s rows, each with the file line it starts on (`first_line` is the
+    line the reader starts at; None: unknown, as for a block read on its own)."""
+    if first_line is None:
+        for fields in reader:
+            yield fields, None
+        return
+    before = 0
+    for fields in reader:
+        yield fields, first_line + before
+        before = reader.line_num  # lines read so far: a quoted field may span several
+
+
 def csv_rows_from_fields(
-    reader: Iterable[list[str]], layout: CsvLayout, start: int = 0
+    reader: Iterable[tuple[list[str], int | None]], layout: CsvLayout, start: int = 0
 ) -> Iterator[tuple[int, dict[str, Any] | MalformedRow]]:
-    """Rows (numbered from `start` + 1) from parsed CSV fields; blank lines are not rows."""
+    """Rows (numbered from `start` + 1) from parsed CSV fields and the line each starts
+    on (`_numbered`); blank lines are not rows."""
     header = layout.header
     width = len(header)
     number = start
-    for fields in reader:
+    for fields, line in reader:
         number += 1
         if len(fields) == width:
             yield number, dict(zip(header, fields, strict=True))
         elif not fields or (len(fields) == 1 and not fields[0].strip()):
             number -= 1  # a blank line is not a row
         else:
-            yield number, _malformed(fields, layout)
+            yield number, _malformed(fields, layout, line)
 
 
-def _malformed(fields: list[str], layout: CsvLayout) -> MalformedRow:
+def _malformed(fields: list[str], layout: CsvLayout, line: int | None) -> MalformedRow:
     def at(position: int | None) -> str | None:
         if position is None or position >= len(fields):
             return None
@@ -386,7 +407,7 @@ def _malformed(fields: list[str], layout: CsvLayout) -> MalformedRow:
 
     source_at, id_at = layout.key_positions
     return MalformedRow(
-        f"{len(fields)} fields where the header has {len(layout.header)}",
+        at_line(line, f"{len(fields)} fields where the header has {len(layout.header)}"),
         layout.delimiter.join(fields),
         (at(source_at), at(id_at)),
     )
@@ -446,13 +467,24 @@ def _json_source(
     return reading
 
 
-def _json_lines(first: str, text: IO[str]) -> Iterator[str | MalformedRow]:
-    """The lines of JSON Lines text whose first character was already read."""
+_JSON_TYPES: Final = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+
+
+class _Line(NamedTuple):
+    text: str
+    number: int  # in the file, from 1
+
+
+def _json_lines(first: str, text: IO[str]) -> Iterator[_Line]:
+    """The lines of JSON Lines text whose first character was already read (blank lines
+    are skipped, but counted)."""
     line = first + text.readline()
+    number = 1
     while line:
         if line.strip():
-            yield line
+            yield _Line(line, number)
         line = text.readline()
+        number += 1
 
 
 _DECODER: Final = json.JSONDecoder()
@@ -460,7 +492,7 @@ _ARRAY_CHUNK: Final = 1 << 16
 _MAX_ELEMENT: Final = 64 << 20
 
 
-def _json_array(text: IO[str], origin: str) -> Iterator[str | MalformedRow | Any]:
+def _json_array(text: IO[str], origin: str) -> Iterator[_Parsed]:
     """The elements of a JSON array (its '[' already read), parsed one by one as the text
     streams in; a syntax error stops the input (nothing after it can be told apart)."""
     buffer = ""
@@ -523,16 +555,19 @@ def _json_rows(
     for item in items:
         number += 1
         if isinstance(item, _Parsed):
-            value, text = item.value, None
+            value, text, line = item.value, None, None
         else:
-            text = item.rstrip("\n")
+            text, line = item.text.rstrip("\n"), item.number
             try:
-                value = json.loads(item)
-            except json.JSONDecodeError:
-                yield number, MalformedRow("not a JSON object", text)
+                value = json.loads(text)
+            except json.JSONDecodeError as error:
+                # the parser's message and column, never the text (it holds personal data)
+                why = f"not valid JSON ({error.msg} at column {error.colno})"
+                yield number, MalformedRow(at_line(line, why), text)
                 continue
         if not isinstance(value, dict):
-            yield number, MalformedRow("not a JSON object", text or json.dumps(value)[:1000])
+            why = f"a JSON {_JSON_TYPES.get(type(value), 'value')}, not an object"
+            yield number, MalformedRow(at_line(line, why), text or json.dumps(value)[:1000])
             continue
         yield number, plans.row(value)
     if plans.first is None:
@@ -609,6 +644,19 @@ class BlockReadError(Exception):
     """Block reading cannot go on: the rest of the file must be read row by row."""
 
 
+class CsvBlock(bytes):
+    """A block of a CSV file's data lines, and the file line it starts on (so that a
+    worker parsing it alone can say on which line a malformed row is)."""
+
+    first_line: int | None = None
+
+    @classmethod
+    def starting_at(cls, data: bytes, first_line: int) -> CsvBlock:
+        block = cls(data)
+        block.first_line = first_line
+        return block
+
+
 class CsvBlocks:
     """The data lines of a CSV file (after its header) as blocks of whole rows.
 
@@ -631,6 +679,7 @@ class CsvBlocks:
         self._block_bytes = block_bytes
         self._max_block_bytes = max_block_bytes
         self._carry = b""
+        self._next_line = 2  # the file line the next block starts on (the header is line 1)
 
     def position(self) -> int:
         try:
@@ -647,7 +696,7 @@ class CsvBlocks:
             if not data:
                 if self._carry:
                     block, self._carry = self._carry, b""
-                    yield block
+                    yield self._numbered(block)
                 return
             buffer = self._carry + data if self._carry else data
             cut = _last_row_end(buffer)
@@ -658,12 +707,20 @@ class CsvBlocks:
                 self._carry = buffer
                 continue
             self._carry = buffer[cut:]
-            yield buffer[:cut]
+            yield self._numbered(buffer[:cut])
+
+    def _numbered(self, data: bytes) -> CsvBlock:
+        block = CsvBlock.starting_at(data, self._next_line)
+        # lines as the row reader counts them: \r\n, \n and a lone \r each end one
+        self._next_line += data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+        return block
 
     def rest(
         self, blocks: Iterable[bytes], start: int = 0
     ) -> Iterator[tuple[int, dict[str, Any] | MalformedRow]]:
         """Rows (numbered from `start` + 1) of `blocks`, then of all not yet handed out."""
+        blocks = list(blocks)
+        first_line = getattr(blocks[0], "first_line", None) if blocks else self._next_line
 
         def chunks() -> Iterator[bytes]:
             yield from blocks
@@ -680,7 +737,7 @@ class CsvBlocks:
             newline="",
         )
         reader = csv.reader(text, delimiter=self.layout.delimiter)
-        return csv_rows_from_fields(reader, self.layout, start)
+        return csv_rows_from_fields(_numbered(reader, first_line), self.layout, start)
 
 
 def _last_row_end(buffer: bytes) -> int:
@@ -752,14 +809,16 @@ def parse_csv_block(
     """The rows of one block (numbered from 1), and whether it ended where a row ends.
 
     A block that does not end with a newline is the file's last: it always counts as ended.
+    A `CsvBlock` knows its first line, so its malformed rows say their line in the file.
     """
     text = data.decode(layout.block_encoding, FALLBACK_ERRORS)
     checked = text.endswith("\n")
     if checked:
         text += _END_OF_BLOCK
-    fields = list(csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=layout.delimiter)
+    fields = list(_numbered(reader, getattr(data, "first_line", None)))
     ended = not checked
-    if checked and fields and fields[-1] == [_END_OF_BLOCK]:
+    if checked and fields and fields[-1][0] == [_END_OF_BLOCK]:
         fields.pop()
         ended = True
     return list(csv_rows_from_fields(fields, layout)), ended

@@ -49,6 +49,11 @@ class QuarantinedRow(BaseModel):
     value: str | None = Field(
         description="That column's value as given, masked: only its last 2 characters show."
     )
+    detail: str | None = Field(
+        default=None,
+        description="Why a row could not be read at all (reason 'malformed_row'), and the "
+        "line of the file it starts on: 'line 12: 9 fields where the header has 7'.",
+    )
     quarantined_at: datetime
 
 

@@ -120,7 +120,7 @@ def test_csv_bad_rows_are_quarantined_and_counted(tmp_path: Path, store: Store) 
     assert [(r.row_number, r.reason) for r in rows] == [(2, "missing_key"), (3, "malformed_row")]
     assert (rows[0].source, rows[0].record_key) == ("web", None)
     assert "Too" in rows[1].raw["line"]  # the line as given is kept
-    assert rows[1].raw["problem"] == "9 fields where the header has 7"
+    assert rows[1].raw["problem"] == "line 4: 9 fields where the header has 7"
     assert (rows[1].source, rows[1].record_key) == ("web", "3")  # as far as it can be told
     assert kept["favourite_colour"] == "blue"
     assert late.observed_at is None
@@ -261,3 +261,44 @@ def test_killed_ingest_leaves_rows_whole_and_rerun_completes(
         assert _count(store, records) == n
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("workers", [0, 2], ids=["by-rows", "blocks"])
+def test_a_malformed_line_is_listed_with_why_and_its_line(
+    tmp_path: Path, store_url: str, workers: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cx360 import connect
+    from cx360.cli import main
+
+    path = tmp_path / "records.csv"
+    path.write_text(
+        "source,source_record_id,full_name,address\n"  # line 1
+        'web,1,Ana Pérez,"Calle 5\nApto 3"\n'  # lines 2-3: a quoted field on two lines
+        "\n"  # line 4: blank, not a row
+        "web,2,Luis Gómez,Calle 9,extra\n"  # line 5: one field too many (row 2)
+        "web,3,Marta Ruiz,Calle 7\n",
+        encoding="utf-8",
+    )
+    bad_json = tmp_path / "records.jsonl"
+    bad_json.write_text(
+        '{"source": "app", "source_record_id": "a1", "full_name": "Eva Soto"}\n\n'
+        '{"source": "app", "source_record_id": "a2", "full_name": \n'  # line 3, cut short
+        "[1, 2]\n",  # line 4
+        encoding="utf-8",
+    )
+    with connect(store_url, create=True) as hub:
+        assert hub.ingest_files(path, workers=workers).records.quarantined == 1  # type: ignore[union-attr]
+        hub.ingest_files(bad_json)
+        listed = hub.quarantined()
+    assert [(r.row_number, r.reason.value, r.detail) for r in listed] == [
+        (3, "malformed_row", "line 4: a JSON array, not an object"),
+        (2, "malformed_row", "line 3: not valid JSON (Expecting value at column 58)"),
+        (2, "malformed_row", "line 5: 5 fields where the header has 4"),
+    ]
+    assert "Luis" not in str(listed[2].model_dump())  # why, never the personal data
+
+    capsys.readouterr()
+    assert main(["quarantine", "--store", store_url]) == 0
+    out = capsys.readouterr().out
+    assert "row 2: malformed_row record web:2 (line 5: 5 fields where the header has 4)" in out
+    assert "row 3: malformed_row (line 4: a JSON array, not an object)" in out
