@@ -644,3 +644,346 @@ def plain_splink(
         "columns": available,
     }
     return MethodResult(clusters, seconds, info)
+
+
+# --------------------------------------------------------------------------------------
+# Baseline 3: Splink 5 configured as its own documentation configures each kind of data
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocsModel:
+    """One Splink model as a documentation example writes it: comparisons, prediction
+    blocking, the deterministic rules and recall of the prior, u sampling, EM sessions
+    and the clustering threshold."""
+
+    example: str
+    comparisons: list[Any]
+    blocking_rules: list[Any]
+    deterministic_rules: list[Any]
+    recall: float
+    u_max_pairs: float
+    em_rules: list[Any]
+    threshold: float = 0.9
+    u_seed: int | None = None
+    em_without_term_frequencies: bool = False
+
+
+def _febrl_dedupe_model() -> DocsModel:
+    """docs/demos/examples/duckdb/febrl3 (FEBRL1-3): names, yyyymmdd birth date, social
+    security id, street number and postcode (TF); blocking on each of id, given name,
+    surname, birth date, postcode; prior from id / names+dob / swapped names+dob at
+    recall 0.9; u from 1e6 pairs (seed 2); EM on birth date then postcode. The example
+    predicts at 0.2 and does not cluster; clusters here at 0.9."""
+    import splink.comparison_library as cl
+    from splink import block_on
+
+    return DocsModel(
+        example="febrl3",
+        comparisons=[
+            cl.NameComparison("given_name"),
+            cl.NameComparison("surname"),
+            cl.DateOfBirthComparison(
+                "date_of_birth", input_is_string=True, datetime_format="%Y%m%d"
+            ),
+            cl.DamerauLevenshteinAtThresholds("soc_sec_id", [2]),
+            cl.ExactMatch("street_number").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("postcode").configure(term_frequency_adjustments=True),
+        ],
+        blocking_rules=[
+            block_on("soc_sec_id"),
+            block_on("given_name"),
+            block_on("surname"),
+            block_on("date_of_birth"),
+            block_on("postcode"),
+        ],
+        deterministic_rules=[
+            block_on("soc_sec_id"),
+            block_on("given_name", "surname", "date_of_birth"),
+            "l.given_name = r.surname and l.surname = r.given_name "
+            "and l.date_of_birth = r.date_of_birth",
+        ],
+        recall=0.9,
+        u_max_pairs=1e6,
+        u_seed=2,
+        em_rules=[block_on("date_of_birth"), block_on("postcode")],
+    )
+
+
+def _febrl_link_model() -> DocsModel:
+    """docs/demos/examples/duckdb/febrl4, the detailed model: TF names, birth date (invalid
+    dates null), Damerau-Levenshtein ≤ 1, 2 on the id and the postcode (TF), street number
+    (TF); seven blocking rules (names, swapped names, dob, id, state+address_1,
+    street_number+address_1, postcode); prior from id / names+dob at recall 0.8; u from
+    1e6 pairs; EM on dob then postcode without TF; clusters at 0.99 as the example does."""
+    import splink.comparison_library as cl
+    from splink import block_on
+
+    return DocsModel(
+        example="febrl4",
+        comparisons=[
+            cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+            cl.DateOfBirthComparison(
+                "date_of_birth",
+                input_is_string=True,
+                datetime_format="%Y%m%d",
+                invalid_dates_as_null=True,
+            ),
+            cl.DamerauLevenshteinAtThresholds("soc_sec_id", [1, 2]),
+            cl.ExactMatch("street_number").configure(term_frequency_adjustments=True),
+            cl.DamerauLevenshteinAtThresholds("postcode", [1, 2]).configure(
+                term_frequency_adjustments=True
+            ),
+        ],
+        blocking_rules=[
+            block_on("given_name", "surname"),
+            "l.given_name = r.surname and l.surname = r.given_name",
+            block_on("date_of_birth"),
+            block_on("soc_sec_id"),
+            block_on("state", "address_1"),
+            block_on("street_number", "address_1"),
+            block_on("postcode"),
+        ],
+        deterministic_rules=[
+            block_on("soc_sec_id"),
+            block_on("given_name", "surname", "date_of_birth"),
+        ],
+        recall=0.8,
+        u_max_pairs=1e6,
+        em_rules=[block_on("date_of_birth"), block_on("postcode")],
+        em_without_term_frequencies=True,
+        threshold=0.99,
+    )
+
+
+def _names_dob_model() -> DocsModel:
+    """docs/demos/examples/duckdb/deduplicate_50k_synthetic (historical_50k), keeping what
+    a names + birth date set has: ForenameSurnameComparison (TF on the concatenation),
+    DateOfBirthComparison; the example's blocking rules on names and dob; prior from
+    names+dob at recall 0.6; u from 1e7 pairs; EM on names then dob without TF; clusters
+    at 0.95 as the example does."""
+    import splink.comparison_library as cl
+    from splink import block_on
+
+    return DocsModel(
+        example="historical_50k",
+        comparisons=[
+            cl.ForenameSurnameComparison(
+                "first_name",
+                "surname",
+                forename_surname_concat_col_name="first_name_surname_concat",
+            ),
+            cl.DateOfBirthComparison("dob", input_is_string=True),
+        ],
+        blocking_rules=[
+            block_on("substr(first_name,1,3)", "substr(surname,1,4)"),
+            block_on("surname", "dob"),
+            block_on("first_name", "dob"),
+            block_on("substr(first_name,1,2)", "substr(surname,1,2)", "substr(dob,1,4)"),
+        ],
+        deterministic_rules=[block_on("first_name", "surname", "dob")],
+        recall=0.6,
+        u_max_pairs=1e7,
+        em_rules=[block_on("first_name", "surname"), block_on("dob")],
+        em_without_term_frequencies=True,
+        threshold=0.95,
+    )
+
+
+def _fake_1000_model() -> DocsModel:
+    """docs/demos/tutorials/04_Estimating_model_parameters (fake_1000): NameComparison on
+    first name and surname, Levenshtein ≤ 1 on the dob text, exact city (TF),
+    EmailComparison; blocking on first_name+city and surname; prior from first_name+dob,
+    first name + surname within 2 edits, e-mail at recall 0.7; u from 2e6 pairs; EM on
+    first_name+surname then dob; clusters at 0.2 as tutorial 05 does."""
+    import splink.comparison_library as cl
+    from splink import ColumnExpression, block_on
+
+    return DocsModel(
+        example="tutorial fake_1000",
+        comparisons=[
+            cl.NameComparison("first_name"),
+            cl.NameComparison("surname"),
+            cl.LevenshteinAtThresholds(ColumnExpression("dob").cast_to_string(), 1),
+            cl.ExactMatch("city").configure(term_frequency_adjustments=True),
+            cl.EmailComparison("email"),
+        ],
+        blocking_rules=[block_on("first_name", "city"), block_on("surname")],
+        deterministic_rules=[
+            block_on("first_name", "dob"),
+            "l.first_name = r.first_name and levenshtein(r.surname, l.surname) <= 2",
+            block_on("email"),
+        ],
+        recall=0.7,
+        u_max_pairs=2e6,
+        em_rules=[block_on("first_name", "surname"), block_on("dob")],
+        threshold=0.2,
+    )
+
+
+#: Columns of the normalized frame the omnichannel model reads.
+OMNICHANNEL_COLUMNS = (
+    "given_key",
+    "surname_key",
+    "birth_date",
+    "email_key",
+    "phone_key",
+    "national_id_key",
+    "city_key",
+    "handle_key",
+)
+
+
+def _omnichannel_model(available: Sequence[str]) -> DocsModel:
+    """Omnichannel records (cx360's normalized columns) modelled the way the fake_1000
+    tutorial models person data, with the identifiers the docs treat as ids: NameComparison
+    on given name and surname, DateOfBirthComparison, EmailComparison, exact phone (TF),
+    Damerau-Levenshtein ≤ 1, 2 on the national id (as FEBRL4's id), exact city (TF), exact
+    handle. Blocking: each identifier, given+surname, surname+dob, given+dob (the 50k
+    example's name/dob rules). Prior from given+surname+dob, e-mail, phone+given name,
+    national id at recall 0.7; u from 1e7 pairs; EM on given+surname then dob (as the
+    tutorial), without TF as the larger examples do. Columns no two records share are
+    left out."""
+    import splink.comparison_library as cl
+    from splink import block_on
+
+    has = set(available)
+    comparisons = {
+        "given_key": lambda: cl.NameComparison("given_key"),
+        "surname_key": lambda: cl.NameComparison("surname_key"),
+        "birth_date": lambda: cl.DateOfBirthComparison("birth_date", input_is_string=True),
+        "email_key": lambda: cl.EmailComparison("email_key"),
+        "phone_key": lambda: cl.ExactMatch("phone_key").configure(term_frequency_adjustments=True),
+        "national_id_key": lambda: cl.DamerauLevenshteinAtThresholds("national_id_key", [1, 2]),
+        "city_key": lambda: cl.ExactMatch("city_key").configure(term_frequency_adjustments=True),
+        "handle_key": lambda: cl.ExactMatch("handle_key"),
+    }
+
+    def rules(*groups: tuple[str, ...]) -> list[Any]:
+        return [block_on(*cols) for cols in groups if has.issuperset(cols)]
+
+    return DocsModel(
+        example="tutorial fake_1000 + identifiers",
+        comparisons=[make() for column, make in comparisons.items() if column in has],
+        blocking_rules=rules(
+            ("phone_key",),
+            ("email_key",),
+            ("national_id_key",),
+            ("handle_key",),
+            ("given_key", "surname_key"),
+            ("surname_key", "birth_date"),
+            ("given_key", "birth_date"),
+        ),
+        deterministic_rules=rules(
+            ("given_key", "surname_key", "birth_date"),
+            ("email_key",),
+            ("phone_key", "given_key"),
+            ("national_id_key",),
+        ),
+        recall=0.7,
+        u_max_pairs=1e7,
+        em_rules=rules(("given_key", "surname_key"), ("birth_date",)),
+        em_without_term_frequencies=True,
+    )
+
+
+#: Data kind → the documentation model it gets (omnichannel takes its columns).
+DOCS_MODELS = {
+    "febrl": _febrl_dedupe_model,
+    "febrl_link": _febrl_link_model,
+    "names_dob": _names_dob_model,
+    "fake_1000": _fake_1000_model,
+}
+
+
+def _arrow_text(df: pd.DataFrame) -> Any:
+    import pyarrow as pa
+
+    return pa.table(
+        {c: pa.array(df[c].astype(object), type=pa.string(), from_pandas=True) for c in df}
+    )
+
+
+def splink_docs(
+    table: pd.DataFrame,
+    kind: str,
+    *,
+    link_type: str = "dedupe_only",
+    threshold: float | None = None,
+    log_level: int | str = logging.WARNING,
+) -> MethodResult:
+    """Splink 5 (DuckDB) as its documentation configures `kind` of data; see DocsModel.
+
+    `table` holds ``unique_id`` and the columns the model reads: a public set's own
+    columns (benchmarks._datasets, `raw`) for "febrl", "febrl_link", "names_dob",
+    "fake_1000"; cx360's normalized frame for "omnichannel". With
+    ``link_type="link_only"`` the table's ``source_dataset`` column splits it into the
+    inputs to link. `threshold` overrides the example's clustering threshold.
+
+    Returns a MethodResult (cluster per unique_id in table order; train, predict and
+    cluster seconds; info: the example followed, the threshold, the columns used).
+    """
+    import duckdb
+    from splink import DuckDBAPI, Linker, SettingsCreator
+
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    if kind == "omnichannel":
+        columns = [c for c in OMNICHANNEL_COLUMNS if _usable(table, c)]
+        model = _omnichannel_model(columns)
+    else:
+        columns = [c for c in table.columns if c not in ("unique_id", "source_dataset")]
+        model = DOCS_MODELS[kind]()
+    cut = model.threshold if threshold is None else threshold
+    settings = SettingsCreator(
+        link_type=link_type,  # type: ignore[arg-type]
+        unique_id_column_name="unique_id",
+        comparisons=model.comparisons,
+        blocking_rules_to_generate_predictions=model.blocking_rules,
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+    )
+    db_api = DuckDBAPI(connection=duckdb.connect(":memory:"))
+    frame = table[["unique_id", *columns]]
+    if link_type == "link_only":
+        inputs = [
+            db_api.register(
+                _arrow_text(frame[table["source_dataset"] == source]),
+                dataset_display_name=str(source),
+            )
+            for source in sorted(table["source_dataset"].unique())
+        ]
+        linker = Linker(inputs, settings, log_level=log_level)
+    else:
+        records = db_api.register(_arrow_text(frame), dataset_display_name="records")
+        linker = Linker(records, settings, log_level=log_level)
+    training = linker.training
+    training.estimate_probability_two_random_records_match(
+        model.deterministic_rules, recall=model.recall
+    )
+    training.estimate_u_using_random_sampling(max_pairs=model.u_max_pairs, seed=model.u_seed)
+    for rule in model.em_rules:
+        training.estimate_parameters_using_expectation_maximisation(
+            rule, estimate_without_term_frequencies=model.em_without_term_frequencies
+        )
+    seconds["train"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    predictions = linker.inference.predict(threshold_match_probability=cut)
+    seconds["predict"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold_match_probability=cut
+    )
+    result = clustered.as_pandas_dataframe()[["unique_id", "cluster_id"]]
+    clusters = pd.Series(
+        result["cluster_id"].to_numpy(),
+        index=pd.Index(result["unique_id"].to_numpy(), name="unique_id"),
+        name="cluster_id",
+    ).reindex(table["unique_id"].to_numpy())
+    seconds["cluster"] = time.perf_counter() - started
+    return MethodResult(
+        clusters, seconds, {"example": model.example, "threshold": cut, "columns": columns}
+    )

