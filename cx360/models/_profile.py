@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from cx360.models._explain import RecordRef
+from cx360.models._privacy import ConsentState
 
 IdentifierKind = Literal["phone", "email", "national_id", "handle"]
 LookupStatus = Literal["found", "ambiguous", "not_found"]
@@ -118,6 +119,9 @@ class Profile(BaseModel):
     interactions: list[TimelineItem] = Field(description="Newest first, at most `limit`.")
     interaction_count: int = Field(description="Interactions in all (beyond the limit too).")
     open_cases: list[OpenCase]
+    consent_state: list[ConsentState] = Field(
+        default_factory=list, description="Each purpose and channel's latest consent event."
+    )
 
 
 class VerifiedIdentifier(BaseModel):
@@ -159,6 +163,9 @@ class ContextCard(BaseModel):
     last_contact: datetime | None
     sources: list[str] = Field(description="Channels the customer has records on.")
     consents: list[Consent]
+    consent_state: list[ConsentState] = Field(
+        default_factory=list, description="Each purpose and channel's latest consent event."
+    )
 
 
 class Candidate(BaseModel):

@@ -7,7 +7,6 @@ Pure functions over rows already read (see `_lookup.py` for the reads): the gold
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from cx360.models._explain import RecordRef
+from cx360.models._privacy import ConsentEvent
 from cx360.models._profile import (
     Consent,
     ContextCard,
@@ -22,6 +22,12 @@ from cx360.models._profile import (
     KnownIdentifier,
     Profile,
     VerifiedIdentifier,
+)
+from cx360.privacy._consent import (
+    CONSENT_COLUMN,
+    consent_granted,
+    current_states,
+    events_of_records,
 )
 from cx360.profile._survivorship import SurvivorshipRules, aware, golden_record, raw_text
 from cx360.profile._timeline import newest_first, open_cases, timeline_item
@@ -42,10 +48,6 @@ _IDENTIFIER_COLUMNS: Final[tuple[tuple[IdentifierKind, str, str, str, str | None
     ("email", "email", "email_key", "email_display", None),
     ("handle", "handle", "handle_key", "handle_key", None),
 )
-# Extra input columns read as consents: consent_*, marketing_opt_in, sms_optin, ...
-_CONSENT_COLUMN: Final = re.compile(r"^consent|opt_?in", re.IGNORECASE)
-_YES: Final = frozenset({"true", "t", "yes", "y", "si", "sí", "s", "1", "x", "granted", "opt_in"})
-_NO: Final = frozenset({"false", "f", "no", "n", "0", "denied", "revoked", "opt_out"})
 
 
 @dataclass(slots=True)
@@ -115,19 +117,6 @@ def identifiers(rows: Sequence[Row]) -> list[KnownIdentifier]:
     return found
 
 
-def _granted(value: object) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
-        return bool(value) if value in (0, 1) else None
-    text = str(value).strip().casefold()
-    if text in _YES:
-        return True
-    if text in _NO:
-        return False
-    return None
-
-
 def consents(rows: Sequence[Row]) -> list[Consent]:
     """Per consent column, the value of the latest record (by observed_at) that gives one."""
     latest: dict[str, tuple[tuple[float, int], Consent]] = {}
@@ -138,7 +127,7 @@ def consents(rows: Sequence[Row]) -> list[Consent]:
         when = aware(row["observed_at"])
         order = (when.timestamp() if when else float("-inf"), row["id"])
         for name, value in raw.items():
-            if not _CONSENT_COLUMN.search(name) or value is None or str(value).strip() == "":
+            if not CONSENT_COLUMN.search(name) or value is None or str(value).strip() == "":
                 continue
             current = latest.get(name)
             if current is not None and current[0] >= order:
@@ -147,7 +136,7 @@ def consents(rows: Sequence[Row]) -> list[Consent]:
                 order,
                 Consent(
                     name=name,
-                    granted=_granted(value),
+                    granted=consent_granted(value),
                     value=str(value).strip(),
                     source=row["source"],
                     source_record_id=row["source_record_id"],
@@ -170,6 +159,7 @@ def build_profile(
     interaction_rows: Sequence[Row],
     rules: SurvivorshipRules,
     limit: int,
+    recorded: Sequence[ConsentEvent] = (),
 ) -> Profile:
     ordered = newest_first(interaction_rows)
     return Profile(
@@ -182,6 +172,7 @@ def build_profile(
         interactions=[timeline_item(r) for r in ordered[:limit]],
         interaction_count=len(ordered),
         open_cases=open_cases(ordered),
+        consent_state=current_states([*events_of_records(rows), *recorded]),
     )
 
 
@@ -190,6 +181,7 @@ def build_context(
     rows: Sequence[Row],
     interaction_rows: Sequence[Row],
     rules: SurvivorshipRules,
+    recorded: Sequence[ConsentEvent] = (),
 ) -> ContextCard:
     ordered = newest_first(interaction_rows)
     golden = golden_record(rows, rules)
@@ -218,4 +210,5 @@ def build_context(
         last_contact=aware(ordered[0]["occurred_at"]) if ordered else None,
         sources=sorted({r["source"] for r in rows}),
         consents=consents(rows),
+        consent_state=current_states([*events_of_records(rows), *recorded]),
     )

@@ -97,6 +97,7 @@ def test_migrations_match_the_schema_module(store: Store) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
+    import cx360.privacy._tables  # noqa: F401  (the privacy tables share the metadata)
     from cx360.store._schema import metadata, records
     from cx360.store._store import index_names
 

@@ -1,0 +1,74 @@
+"""What the people in the store may ask and allow: consents, reads of their data, and
+everything the store holds about them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+ConsentStatus = Literal["granted", "denied", "revoked"]
+AccessView = Literal["profile", "context", "export", "subject_access"]
+
+
+class ConsentEvent(BaseModel):
+    """One consent given, refused or withdrawn, as the ledger keeps it (history is never
+    overwritten: the current state is the latest event)."""
+
+    purpose: str = Field(description="What the data may be used for: 'marketing', 'service'…")
+    channel: str | None = Field(description="The channel it applies to; None: every channel.")
+    status: ConsentStatus
+    at: datetime = Field(description="When the person gave it (the record's time on ingest).")
+    source: str = Field(description="Where it was given: a channel, or the caller's system.")
+    origin: Literal["ingest", "recorded"] = Field(
+        description="'ingest': a consent column of a record; 'recorded': `Hub.record_consent`."
+    )
+    evidence: str | None = Field(default=None, repr=False)
+    recorded_by: str | None = None
+    source_record_id: str | None = Field(default=None, repr=False)
+
+
+class ConsentState(BaseModel):
+    """The current state of one purpose on one channel (or on every channel)."""
+
+    purpose: str
+    channel: str | None
+    status: ConsentStatus
+    since: datetime
+    source: str
+
+
+class ContactPermission(BaseModel):
+    """Whether a customer may be contacted for a purpose on a channel, and why."""
+
+    allowed: bool = Field(description="True only when the deciding event is a grant.")
+    status: ConsentStatus | Literal["unknown"] = Field(
+        description="The deciding event's status; 'unknown': no consent on record."
+    )
+    decided_by: ConsentEvent | None = None
+
+
+class AccessEntry(BaseModel):
+    """One read of a customer's data by someone who said who they are."""
+
+    at: datetime
+    actor: str
+    purpose: str | None
+    customer_id: str | None = Field(description="None for an export (every customer).")
+    view: AccessView
+    customers: int = Field(description="How many customers the read returned.")
+
+
+class SubjectAccess(BaseModel):
+    """Everything the store holds about one person (a subject access request's answer)."""
+
+    customer_id: str
+    generated_at: datetime
+    records: list[dict[str, Any]] = Field(description="Each record as given, with versions.")
+    interactions: list[dict[str, Any]] = Field(description="Each with its versions.")
+    consents: list[ConsentEvent]
+    profile: dict[str, Any] | None
+    links: list[dict[str, Any]] = Field(description="The resolution links between records.")
+    overrides: list[dict[str, Any]] = Field(description="Steward decisions naming them.")
+    access_log: list[AccessEntry]

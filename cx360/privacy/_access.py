@@ -1,0 +1,99 @@
+"""The access log: who read whose data, why and through which view.
+
+A read is logged when the caller says who is reading (`actor`); a lookup that finds no
+one is logged too (0 customers), since probing for people is a read. An export of
+profiles is one entry with no customer ID: it read every customer, so each customer's
+log lists it. Entries hold no identifier the reader typed, only the customer found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, insert, or_, select
+
+from cx360._errors import InputError
+from cx360.models._privacy import AccessEntry, AccessView
+from cx360.privacy._tables import access_log
+from cx360.profile._survivorship import aware
+from cx360.store._schema import customers
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who reads and why, as given to a lookup or an export."""
+
+    actor: str
+    purpose: str | None = None
+
+    @classmethod
+    def of(cls, actor: str | None, purpose: str | None) -> Reader | None:
+        if actor is None:
+            if purpose is not None:
+                raise InputError("a purpose is logged with an actor: give actor= too")
+            return None
+        if not actor.strip():
+            raise InputError("actor must not be empty")
+        return cls(actor.strip(), purpose)
+
+
+def log_read(
+    conn: Connection,
+    reader: Reader,
+    view: AccessView,
+    customer_ids: Sequence[str | None],
+    now: datetime,
+) -> None:
+    """One entry per customer read (`[None]`: every customer, an export; `[]`: no one)."""
+    rows = [
+        {"at": now, "actor": reader.actor, "purpose": reader.purpose, "customer_id": cid,
+         "view": view, "customers": 1}
+        for cid in customer_ids
+    ] or [{"at": now, "actor": reader.actor, "purpose": reader.purpose, "customer_id": None,
+           "view": view, "customers": 0}]  # fmt: skip
+    conn.execute(insert(access_log), rows)
+
+
+def set_export_count(conn: Connection, reader: Reader, now: datetime, count: int) -> None:
+    """The number of customers an export logged at `now` wrote, once it is known."""
+    conn.execute(
+        access_log.update()
+        .where(and_(access_log.c.actor == reader.actor, access_log.c.at == now,
+                    access_log.c.view == "export"))
+        .values(customers=count)
+    )  # fmt: skip
+
+
+def read_log(
+    conn: Connection,
+    *,
+    customer_id: str | None,
+    actor: str | None,
+    since: datetime | None,
+    limit: int,
+) -> list[AccessEntry]:
+    """Entries newest first: of one customer (its aliases and exports included), of one
+    actor, or all."""
+    if limit < 1:
+        raise InputError("limit must be >= 1")
+    query = select(access_log).order_by(access_log.c.at.desc(), access_log.c.id.desc())
+    if customer_id is not None:
+        aliases = select(customers.c.customer_id).where(customers.c.merged_into == customer_id)
+        query = query.where(
+            or_(
+                access_log.c.customer_id == customer_id,
+                access_log.c.customer_id.in_(aliases),
+                and_(access_log.c.customer_id.is_(None), access_log.c.view == "export"),
+            )
+        )
+    if actor is not None:
+        query = query.where(access_log.c.actor == actor)
+    if since is not None:
+        query = query.where(access_log.c.at >= since)
+    return [
+        AccessEntry(at=aware(r.at) or r.at, actor=r.actor, purpose=r.purpose,
+                    customer_id=r.customer_id, view=r.view, customers=r.customers)
+        for r in conn.execute(query.limit(limit))
+    ]  # fmt: skip
