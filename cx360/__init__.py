@@ -37,6 +37,7 @@ from cx360._errors import (
 if TYPE_CHECKING:
     from cx360._hub import Hub, connect
     from cx360.models import (
+        AccessEntry,
         Candidate,
         CaseMeasures,
         ChannelContacts,
@@ -44,7 +45,10 @@ if TYPE_CHECKING:
         ColumnMapping,
         ComparisonContribution,
         Consent,
+        ConsentEvent,
+        ConsentState,
         ContactMeasures,
+        ContactPermission,
         ContextCard,
         ContextLookup,
         CustomerSummary,
@@ -78,6 +82,7 @@ if TYPE_CHECKING:
         ResolutionRun,
         ResolveReport,
         StoreStatus,
+        SubjectAccess,
         TimelineItem,
         UnresolvedInteractions,
         VerifiedIdentifier,
@@ -89,6 +94,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _MODELS = (
+    "AccessEntry",
     "Candidate",
     "CaseMeasures",
     "ChannelContacts",
@@ -96,7 +102,10 @@ _MODELS = (
     "ColumnMapping",
     "ComparisonContribution",
     "Consent",
+    "ConsentEvent",
+    "ConsentState",
     "ContactMeasures",
+    "ContactPermission",
     "ContextCard",
     "ContextLookup",
     "CustomerSummary",
@@ -130,6 +139,7 @@ _MODELS = (
     "ResolutionRun",
     "ResolveReport",
     "StoreStatus",
+    "SubjectAccess",
     "TimelineItem",
     "UnresolvedInteractions",
     "VerifiedIdentifier",
@@ -160,6 +170,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AccessEntry",
     "Candidate",
     "CaseMeasures",
     "ChannelContacts",
@@ -168,7 +179,10 @@ __all__ = [
     "ComparisonContribution",
     "ConfigurationError",
     "Consent",
+    "ConsentEvent",
+    "ConsentState",
     "ContactMeasures",
+    "ContactPermission",
     "ContextCard",
     "ContextLookup",
     "CustomerSummary",
@@ -218,6 +232,7 @@ __all__ = [
     "StoreNotFoundError",
     "StoreStatus",
     "StoreVersionError",
+    "SubjectAccess",
     "SurvivorshipRules",
     "TimelineItem",
     "UnresolvedInteractions",

@@ -33,6 +33,15 @@ from cx360.models._measures import (
     UnresolvedInteractions,
 )
 from cx360.models._overrides import Override, OverrideKind
+from cx360.models._privacy import (
+    AccessEntry,
+    AccessView,
+    ConsentEvent,
+    ConsentState,
+    ConsentStatus,
+    ContactPermission,
+    SubjectAccess,
+)
 from cx360.models._profile import (
     Candidate,
     Consent,
@@ -70,6 +79,8 @@ from cx360.models._status import CustomerSummary, MatchingModel, ResolutionRun, 
 __all__ = [
     "INTERACTION_COLUMNS",
     "RECORD_COLUMNS",
+    "AccessEntry",
+    "AccessView",
     "Candidate",
     "CaseMeasures",
     "ChannelContacts",
@@ -77,7 +88,11 @@ __all__ = [
     "ColumnMapping",
     "ComparisonContribution",
     "Consent",
+    "ConsentEvent",
+    "ConsentState",
+    "ConsentStatus",
     "ContactMeasures",
+    "ContactPermission",
     "ContextCard",
     "ContextLookup",
     "CustomerSummary",
@@ -117,6 +132,7 @@ __all__ = [
     "ResolveReport",
     "StoreStatus",
     "StoredAs",
+    "SubjectAccess",
     "SurvivorshipRule",
     "TimelineItem",
     "UnresolvedInteractions",
