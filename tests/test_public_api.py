@@ -10,6 +10,7 @@ import pytest
 import cx360
 
 EXPECTED = [
+    "AccessEntry",
     "Candidate",
     "CaseMeasures",
     "ChannelContacts",
@@ -18,7 +19,10 @@ EXPECTED = [
     "ComparisonContribution",
     "ConfigurationError",
     "Consent",
+    "ConsentEvent",
+    "ConsentState",
     "ContactMeasures",
+    "ContactPermission",
     "ContextCard",
     "ContextLookup",
     "CustomerSummary",
@@ -68,6 +72,7 @@ EXPECTED = [
     "StoreNotFoundError",
     "StoreStatus",
     "StoreVersionError",
+    "SubjectAccess",
     "SurvivorshipRules",
     "TimelineItem",
     "UnresolvedInteractions",
