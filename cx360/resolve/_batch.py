@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Literal
 
 import duckdb
 import numpy as np
@@ -41,10 +41,11 @@ from cx360.resolve._evidence import (
     linking_pairs,
     pair_evidence,
 )
-from cx360.resolve._features import FEATURE_COLUMNS, TF_COLUMNS
+from cx360.resolve._features import TF_COLUMNS
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._ids import Assignment, assign_ids
 from cx360.resolve._incremental import (
+    GUARD_COLUMNS,
     Component,
     Features,
     ScoringScope,
@@ -87,8 +88,11 @@ from cx360.store._writes import insert_many
 
 log = logging.getLogger("cx360.resolve")
 
-_GUARD_COLUMNS = (*FEATURE_COLUMNS, "national_id_kind")
+_GUARD_COLUMNS = GUARD_COLUMNS  # the name benchmark scripts import
 _LOAD_CHUNK = 50_000
+_EDGES = pa.schema(
+    [("unique_id_l", pa.int64()), ("unique_id_r", pa.int64()), ("match_weight", pa.float64())]
+)
 ENGINES: tuple[str, ...] = ("duckdb", "spark")
 
 
@@ -142,18 +146,15 @@ class _Rows(Sequence[dict[str, Any]]):
 
 def load_features(conn: Connection) -> pa.Table:
     """Every stored record's id and match features, as an Arrow table ordered by id."""
-    wanted = [records.c.id.label("unique_id"), *(records.c[c] for c in _GUARD_COLUMNS)]
-    query = select(*wanted).order_by(records.c.id)
-    batches: list[pa.RecordBatch] = []
-    names = ["unique_id", *_GUARD_COLUMNS]
-    schema = pa.schema([("unique_id", pa.int64())] + [(c, pa.string()) for c in _GUARD_COLUMNS])
+    query = select(records.c.id, *(records.c[c] for c in GUARD_COLUMNS)).order_by(records.c.id)
+    names = ["unique_id", *GUARD_COLUMNS]
+    schema = pa.schema([("unique_id", pa.int64())] + [(c, pa.string()) for c in GUARD_COLUMNS])
     result = conn.execution_options(yield_per=_LOAD_CHUNK).execute(query)
-    for partition in result.partitions():
-        columns = list(zip(*partition, strict=True))
-        batches.append(pa.record_batch([pa.array(col) for col in columns], names=names))
-    if not batches:
-        return schema.empty_table()
-    return pa.Table.from_batches(batches).cast(schema)
+    batches = [
+        pa.record_batch([pa.array(column) for column in zip(*partition, strict=True)], names=names)
+        for partition in result.partitions()
+    ]
+    return pa.Table.from_batches(batches).cast(schema) if batches else schema.empty_table()
 
 
 def _latest_model(conn: Connection) -> tuple[int, dict[str, Any]] | None:
@@ -168,10 +169,8 @@ def _latest_model(conn: Connection) -> tuple[int, dict[str, Any]] | None:
 def _positions(
     ids: np.ndarray[Any, Any], pairs: Sequence[tuple[int, int, int]]
 ) -> tuple[list[int], list[tuple[int, int]]]:
-    """Overrides' record ids as positions in `ids` (sorted), with their override ids.
-
-    Overrides on records no longer in the store are left out.
-    """
+    """Overrides' record ids as positions in `ids` (sorted), with their override ids
+    (overrides on records no longer in the store left out)."""
     if not pairs:
         return [], []
     wanted = np.array([[a, b] for _, a, b in pairs], dtype=np.int64)
@@ -230,11 +229,8 @@ class _Model:
 def resolve_store(store: Store, options: ResolveOptions | None = None) -> ResolveReport:
     """Resolve every record in the store into customers (see module docstring).
 
-    After a first run, a run is incremental when it can be: same model, link weight and
-    guard limits as the last run. It scores only pairs that involve records new or
-    changed since then and re-clusters only the connected components of scored pairs
-    that hold such a record (`_incremental`), so it gives the customers a full run
-    (`options.full`) would give.
+    A run is incremental when it can be (same model, link rule and guard limits as the
+    last run): it gives the customers a full run (`options.full`) would give.
     """
     options = options or ResolveOptions()
     if options.engine not in ENGINES:
@@ -252,16 +248,6 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
     return _Run(store, options, model, started).resolve(load)
 
 
-def _duckdb(spill: str) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(
-        config={
-            "temp_directory": spill,
-            "preserve_insertion_order": False,
-            "memory_limit": _duckdb_memory_limit(),
-        }
-    )
-
-
 @contextmanager
 def _engine(
     options: ResolveOptions, seconds: dict[str, float]
@@ -269,17 +255,16 @@ def _engine(
     """Where Splink runs for one resolution: a fresh DuckDB connection spilling to a
     temporary directory, or a Spark session with its work directory."""
     if options.engine == "spark":
-        step = time.perf_counter()
+        started = time.perf_counter()
         with SparkEngine.start(options.spark or SparkOptions()) as engine:
-            seconds["spark_start"] = time.perf_counter() - step
+            seconds["spark_start"] = time.perf_counter() - started
             yield engine
         return
     with tempfile.TemporaryDirectory(prefix="cx360-duckdb-") as spill:
-        con = _duckdb(spill)
-        try:
+        # capped so that DuckDB spills to the run's directory rather than fill the memory
+        memory = {"temp_directory": spill, "memory_limit": _duckdb_memory_limit()}
+        with duckdb.connect(config={**memory, "preserve_insertion_order": False}) as con:
             yield con
-        finally:
-            con.close()
 
 
 @dataclass(slots=True)
@@ -303,37 +288,11 @@ class _Totals:
     kept_links: Mapping[str, int]
 
 
-class _Scope(Protocol):
-    """Which records a run scores and clusters again: all (`_FullScope`), or those new or
-    changed since the last run and the components they touch (`_IncrementalScope`)."""
-
-    @property
-    def mode(self) -> Literal["full", "incremental"]: ...
-
-    @property
-    def records_scored(self) -> int: ...
-
-    @property
-    def rescored(self) -> Sequence[int] | None:
-        """Whose kept pairs the scored ones replace (None: every record's)."""
-        ...
-
-    def score(self, run: _Run) -> pa.Table:
-        """The scored pairs that can link (`linking_pairs`)."""
-        ...
-
-    def clustering(self, run: _Run, scored: pa.Table) -> _Clustering: ...
-
-    def reclustered(self, record_ids: list[int]) -> list[int] | None:
-        """Whose links the run replaces (None: every record's)."""
-        ...
-
-    def totals(self, conn: Connection, record_ids: list[int], labels: list[int]) -> _Totals: ...
-
-
 @dataclass(slots=True)
 class _Run:
-    """One resolution run: load, score, cluster, write, the same steps whatever its scope."""
+    """One resolution run: load, score, cluster, write, the same steps whatever its scope
+    (`_Scope`: which records are scored and clustered again, and whose kept pairs and links
+    the run replaces: `rescored`, `reclustered`, None for every record's)."""
 
     store: Store
     options: ResolveOptions
@@ -432,21 +391,14 @@ class _Run:
     def _store_model(self, conn: Connection, records_seen: int, now: datetime) -> int:
         """The model's id, storing it (and the frequencies this run computed) when new."""
         model = self.model
-        model_id = model.id
-        if model_id is None:
-            model_id = int(
-                conn.execute(
-                    insert(matching_models)
-                    .values(
-                        kind="splink", params=model.params, trained_on=records_seen, created_at=now
-                    )
-                    .returning(matching_models.c.id)
-                ).scalar_one()
-            )
+        if model.id is None:
+            row = dict(kind="splink", params=model.params, trained_on=records_seen, created_at=now)
+            insert_model = insert(matching_models).values(row).returning(matching_models.c.id)
+            model.id = int(conn.execute(insert_model).scalar_one())
         if model.new_frequencies:
             assert model.frequencies is not None
-            _write_frequencies(conn, model_id, model.frequencies)
-        return model_id
+            _write_frequencies(conn, model.id, model.frequencies)
+        return model.id
 
 
 @dataclass(slots=True)
@@ -532,7 +484,7 @@ class _IncrementalScope:
         store, so that Splink blocks them as a full run would)."""
         run.options.stage("score")
         if not self.scoring.dirty:
-            return _edges_schema().empty_table()
+            return _EDGES.empty_table()
         with _engine(run.options, run.seconds) as engine:
             scoped = self.scoring.table()
             session = SplinkSession(
@@ -559,13 +511,13 @@ class _IncrementalScope:
             if pair[0] not in rescored and pair[1] not in rescored
         }
         weights.update({(left, right): weight for left, right, weight in new_edges})
-        pairs = [(pair, w) for pair, w in weights.items() if pair[0] in rows and pair[1] in rows]
-        edges = pa.table(
-            {
-                "unique_id_l": pa.array([p[0] for p, _ in pairs], pa.int64()),
-                "unique_id_r": pa.array([p[1] for p, _ in pairs], pa.int64()),
-                "match_weight": pa.array([w for _, w in pairs], pa.float64()),
-            }
+        edges = pa.Table.from_pylist(
+            [
+                {"unique_id_l": left, "unique_id_r": right, "match_weight": weight}
+                for (left, right), weight in weights.items()
+                if left in rows and right in rows
+            ],
+            schema=_EDGES,
         )
         table = features_table(rows)
         previous = {i: component.previous[i] for i in sorted(rows) if i in component.previous}
@@ -607,8 +559,11 @@ class _IncrementalScope:
         return _Totals(int(total), int(conn.execute(select(distinct)).scalar_one()), kept_links)
 
 
+_Scope = _FullScope | _IncrementalScope
+
+
 def _rows_of(table: pa.Table) -> _Rows:
-    return _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS})
+    return _Rows({c: table.column(c).to_pylist() for c in GUARD_COLUMNS})
 
 
 def _pairs(scored: pa.Table) -> Iterator[tuple[int, int, float]]:
@@ -690,8 +645,8 @@ def _finish_run(conn: Connection, report: ResolveReport, run: _Run, now: datetim
 
 def _duckdb_memory_limit() -> str:
     """DuckDB's memory cap: `CX360_DUCKDB_MEMORY` (e.g. "4GB"), else a quarter of the
-    machine's memory. DuckDB's own default (80%) let a 1M-record run peak at 12.5 GB; with
-    a cap it spills to disk (the run's temporary directory) instead."""
+    machine's memory; over it DuckDB spills to the run's temporary directory rather than
+    take the 80% of its own default."""
     configured = os.environ.get("CX360_DUCKDB_MEMORY")
     if configured:
         return configured
@@ -700,12 +655,6 @@ def _duckdb_memory_limit() -> str:
     except (ValueError, OSError, AttributeError):
         return "4GB"
     return f"{max(1, total // 4 // 2**30)}GB"
-
-
-def _edges_schema() -> pa.Schema:
-    return pa.schema(
-        [("unique_id_l", pa.int64()), ("unique_id_r", pa.int64()), ("match_weight", pa.float64())]
-    )
 
 
 def _write_frequencies(conn: Connection, model_id: int, tables: dict[str, pa.Table]) -> None:

@@ -2,19 +2,12 @@
 
 A rule is a few terms "the candidate's key equals the record's key", with neither
 unknown; a key is a stored column or a key derived from one (the e-mail user name, the
-address prefix). Every path derives its part from the rules:
-
-- batch (`_splink.py`): each rule as a Splink blocking rule, DuckDB SQL over the records
-  `l` and `r` (`BlockingRule.splink_sql`), with the derived keys and the name block as
-  columns of the records Splink reads (`SPLINK_KEYS`, `name_block_sql`);
-- real time (`realtime/_candidates.py`): each rule as an index lookup of the stored
-  records that pair with one record (`lookup_sql`) and the terms the index cannot check
-  (`checks_sql`, `checks`), and the lock names two calls share when their records could
-  pair (`lock_names`);
-- incremental runs (`_incremental.py`): the same lookups, for many records at once;
-- the store: the derived keys' SQL and the indexes the lookups read are in
-  `store/_schema.py`, since the store does not import resolution; the keys here are built
-  on them, and `tests/store/test_indexes.py` checks that every lookup uses an index.
+address prefix). Every path derives its part from the rules: batch's Splink blocking
+rules (`BlockingRule.splink_sql`, with the derived keys and the name block as columns of
+Splink's records), real time's index lookups, checks and lock names (`lookup_sql`,
+`checks_sql`, `lock_names`), and incremental runs' lookups of many records at once. The
+derived keys' SQL and the indexes the lookups read are in `store/_schema.py`, since the
+store does not import resolution.
 
 `BlockingRule.blocks` is the reference: `tests/resolve/test_blocking.py` checks on
 generated records that DuckDB blocks a pair, the real-time statements and the incremental
@@ -212,11 +205,8 @@ class BlockingRule:
 
     def lock_names_of(self, keys: Mapping[str, Any]) -> list[str]:
         """`lock_names` of a record whose `key_values` are `keys`."""
-        sides = []
-        for values_of in self._lock_sides:
-            values = values_of(keys)
-            if None not in values:
-                sides.append("\x1f".join(values))
+        found = (values_of(keys) for values_of in self._lock_sides)
+        sides = ["\x1f".join(values) for values in found if None not in values]
         if self.symmetric and len(sides) > 1:
             # both sides are the same keys in another order, and so are the partner's
             sides = [min(sides)]
@@ -277,11 +267,7 @@ KEYS: Final = tuple(
 
 def key_values(record: Record) -> dict[str, Any]:
     """A record's every key (`KEYS`), by key name: worked out once for all rules."""
-    values = {}
-    for key in KEYS:
-        value = record.get(key.column)
-        values[key.name] = value if value is None or key.value_of is None else key.value_of(value)
-    return values
+    return {key.name: key.of(record) for key in KEYS}
 
 
 def lock_names(record: Record) -> list[str]:

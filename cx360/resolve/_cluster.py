@@ -1,12 +1,9 @@
 """Constrained clustering: link the strongest pairs first, never across a guard.
 
 Plain connected components chain different people through shared household phones and
-placeholder-like values as the data grows. Here pairs are taken strongest first and two
-groups are joined only when the guards see no conflict between everything each group
-already holds, so a weak link cannot pull two clearly different people together. Nor
-does one weak pair join two groups of several records each (two customers already) unless
-another scored pair runs between them: that is the chain single linkage builds between a
-household's customers.
+placeholder-like values as the data grows. Here pairs are taken strongest first, and the
+group engine (`_groups.Groups`, which real time shares) joins two groups only when the
+guards see no conflict between everything each already holds.
 
 Then sole-holder links (see `cx360.resolve._evidence`): a group that shares contact
 identifiers with exactly one other group, through pairs kept below the link weight, joins
@@ -14,16 +11,13 @@ it when the guards allow; smaller groups first, so a sparse record (an e-mail, a
 and nothing else) finds its customer. A group whose identifiers lead to two others stays
 apart: the identifier is a household's, and the record could be either person's.
 
-A data steward has the last word. Must-links (override 'link') are joined first, across
-the guards; cannot-links (override 'separate') keep the group holding one record apart
-from the group holding the other, whatever the weights or must-links chain.
-
-What a group is, and how two are joined, is the group engine's (`_groups.Groups`, which
-real time shares); this module is the order batch asks it in.
+A steward's links are joined first, across the guards, and their separations hold
+whatever the weights or links chain. This module is the order batch asks the engine in.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,18 +66,12 @@ def cluster(
 
     `links_on_weight[k]` says whether pair k links on its weight (default: all do);
     `contacts[k]` whether it shares a contact identifier (default: none, and no
-    sole-holder links).
-
-    `must_link` and `cannot_link` are pairs of positions from a steward. Must-links are
-    joined first, in the order given (so, when two of them chain two separated records,
-    the earlier one stands and the later one is refused).
-
-    `on_decision(root_a, root_b, reason)` is told of every join considered (reason None
-    when joined), for audits against ground truth; the roots are before the join.
+    sole-holder links). `must_link` and `cannot_link` are pairs of positions from a
+    steward; must-links are joined first, in the order given (of two that chain two
+    separated records, the earlier one stands). `on_decision`: see `Groups`.
     """
-    pairs = None
-    if limits.bridge_match_weight is not None:
-        pairs = PairsByRecord(len(records), left, right)
+    bridges = limits.bridge_match_weight is not None  # the weak-bridge rule counts pairs
+    pairs = PairsByRecord(len(records), left, right) if bridges else None
     groups = Groups(records, limits, pairs=pairs, on_decision=on_decision)
     for i, j in cannot_link:
         groups.forbid(i, j)
@@ -167,10 +155,7 @@ def _sole_holder_links(
             touching.setdefault(b, []).append(k)
     if not touching:
         return []
-    sizes: dict[int, int] = {}
-    for root in groups.labels():
-        if root in touching:
-            sizes[root] = sizes.get(root, 0) + 1
+    sizes = Counter(root for root in groups.labels() if root in touching)
     # groups joined here, by current root: the groups (as they were) they hold
     held: dict[int, list[int]] = {root: [root] for root in touching}
     joined: list[tuple[int, int, float]] = []

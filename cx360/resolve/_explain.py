@@ -9,7 +9,7 @@ record of the customer.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import defaultdict, deque
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -26,26 +26,18 @@ from cx360.models import (
 from cx360.models._explain import GuardReason
 from cx360.resolve._batch import _latest_model
 from cx360.resolve._evidence import LinkRule, identifiers_agree
-from cx360.resolve._features import FEATURE_COLUMNS, email_user
+from cx360.resolve._features import email_user
 from cx360.resolve._guards import GuardLimits, Profile, conflict
+from cx360.resolve._incremental import GUARD_COLUMNS
+from cx360.resolve._overrides import RecordLike, as_ref
 from cx360.resolve._scoring import Scorer, TermFrequencies
 from cx360.store import Store
 from cx360.store._schema import record_customers, record_links, records
 
-RecordKey = tuple[str, str] | RecordRef
-_COLUMNS = (*FEATURE_COLUMNS, "national_id_kind")
-
-
-def as_ref(key: RecordKey) -> RecordRef:
-    if isinstance(key, RecordRef):
-        return key
-    source, source_record_id = key
-    return RecordRef(source=source, source_record_id=source_record_id)
-
 
 def _read_record(conn: Connection, ref: RecordRef) -> dict[str, Any]:
     row = conn.execute(
-        select(records.c.id, *(records.c[c] for c in _COLUMNS)).where(
+        select(records.c.id, *(records.c[c] for c in GUARD_COLUMNS)).where(
             records.c.source == ref.source, records.c.source_record_id == ref.source_record_id
         )
     ).first()
@@ -66,8 +58,8 @@ def _customer_of(conn: Connection, record_id: int) -> str | None:
 
 def explain_pair(
     store: Store,
-    a: RecordKey,
-    b: RecordKey,
+    a: RecordLike,
+    b: RecordLike,
     *,
     rule: LinkRule | None = None,
     limits: GuardLimits | None = None,
@@ -111,7 +103,7 @@ def explain_pair(
 def _customer_profile(conn: Connection, customer_id: str) -> Profile:
     """What the guards see of a customer: every record it holds."""
     rows = conn.execute(
-        select(*(records.c[c] for c in _COLUMNS))
+        select(*(records.c[c] for c in GUARD_COLUMNS))
         .join(record_customers, record_customers.c.record_id == records.c.id)
         .where(record_customers.c.customer_id == customer_id)
     )
@@ -170,7 +162,7 @@ def pair_explanation(
     )
 
 
-def explain_record(store: Store, key: RecordKey) -> RecordExplanation:
+def explain_record(store: Store, key: RecordLike) -> RecordExplanation:
     """The chain of stored links from a record to each other record of its customer."""
     ref = as_ref(key)
     with store.connection() as conn:
@@ -202,36 +194,25 @@ def explain_record(store: Store, key: RecordKey) -> RecordExplanation:
             .where(lhs.c.customer_id == customer_id, rhs.c.customer_id == customer_id)
             .order_by(record_links.c.id)
         ).all()
-    neighbours: dict[int, list[tuple[int, float | None, str]]] = {}
+    neighbours: dict[int, list[tuple[int, float | None, str]]] = defaultdict(list)
     for left, right, weight, kind in links:
-        neighbours.setdefault(int(left), []).append((int(right), weight, kind))
-        neighbours.setdefault(int(right), []).append((int(left), weight, kind))
+        neighbours[left].append((right, weight, kind))
+        neighbours[right].append((left, weight, kind))
     # breadth first: each record is reached by its shortest chain of links
-    came_from: dict[int, tuple[int, float | None, str]] = {}
-    order: list[int] = []
+    hops: dict[int, list[LinkHop]] = {start: []}
+    paths: list[RecordPath] = []
     queue = deque([start])
-    seen = {start}
     while queue:
         node = queue.popleft()
-        for other, weight, kind in neighbours.get(node, ()):
-            if other not in seen:
-                seen.add(other)
-                came_from[other] = (node, weight, kind)
-                order.append(other)
+        for other, weight, kind in neighbours[node]:
+            if other not in hops:
+                hop = LinkHop(
+                    left=members[node], right=members[other], match_weight=weight, kind=kind
+                )
+                hops[other] = [*hops[node], hop]
+                paths.append(RecordPath(record=members[other], hops=hops[other]))
                 queue.append(other)
-    paths = []
-    for target in order:
-        hops: list[LinkHop] = []
-        node = target
-        while node != start:
-            previous, weight, kind = came_from[node]
-            hops.append(
-                LinkHop(left=members[previous], right=members[node], match_weight=weight, kind=kind)
-            )
-            node = previous
-        hops.reverse()
-        paths.append(RecordPath(record=members[target], hops=hops))
-    unreachable = [ref_ for rid, ref_ in sorted(members.items()) if rid not in seen]
+    unreachable = [ref_ for rid, ref_ in sorted(members.items()) if rid not in hops]
     return RecordExplanation(
         record=ref, customer_id=customer_id, paths=paths, unreachable=unreachable
     )

@@ -1,5 +1,5 @@
-"""The group engine: records joined into groups under the guards, one definition for batch
-clustering (`_cluster`) and real time (`realtime/_decision`).
+"""The group engine: records joined into groups under the guards, for batch clustering
+(`_cluster`) and real time (`realtime/_decision`) alike.
 
 A group is a set of records (a union-find over their positions) with what the guards see
 of it (`_guards.Profile`). Two groups join only when the guards find no conflict between
@@ -16,17 +16,16 @@ everything each holds, with three exceptions, each kept track of:
   single weak pair does not join two groups of several records each (see
   `GuardLimits.bridge_match_weight`).
 
-Real time rebuilds its candidate customers' groups from what is stored: their records and
-the links that joined them (`record_links`), replayed in the order batch made them
-(`replay_order`), give back the facets and waived guards batch had, so a record is
-decided against a customer as the next batch run would decide it.
+Real time rebuilds its candidate customers' groups by replaying their stored links in
+the order batch made them (`replay_order`): the facets and waived guards come back as
+batch had them, so a record is decided as the next batch run would decide it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from itertools import product
+from itertools import islice, product
 from typing import Any, Final, Protocol
 
 import numpy as np
@@ -188,14 +187,8 @@ class Groups:
         if group_a is None or group_b is None:
             return False  # a record of its own joining a customer is no bridge
         smaller, other = (group_a, b) if len(group_a) <= len(group_b) else (group_b, a)
-        across = 0
-        for i in smaller:
-            for j in self._pairs.others(i):
-                if self.find(j) == other:
-                    across += 1
-                    if across > 1:
-                        return False
-        return True
+        across = (j for i in smaller for j in self._pairs.others(i) if self.find(j) == other)
+        return len(list(islice(across, 2))) <= 1  # stops at the second pair across
 
     def refusal(self, a: int, b: int, weight: float | None = None) -> GuardReason | None:
         """Why groups `a` and `b` may not join (on a pair of `weight`, if any), or None."""
@@ -278,12 +271,9 @@ class Groups:
         """Make the groups of `records` one, as fitting joins (records of one customer
         that no stored link joins, e.g. links deleted with a record's old content: the
         customer is taken whole, as stored)."""
-        first: int | None = None
-        for i in records:
-            if first is None:
-                first = i
-                continue
-            a, b = self.find(first), self.find(i)
+        members = list(records)
+        for i in members[1:]:
+            a, b = self.find(members[0]), self.find(i)
             if a != b:
                 self._join(a, b, FITS)
 

@@ -9,16 +9,13 @@ Each guard names itself with a `GuardReason` when it finds a conflict.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 from cx360.models._explain import GuardReason
 from cx360.normalize import given_name_variants, is_given_name
 from cx360.resolve._similarity import levenshtein, transposition_distance
-
-T = TypeVar("T")
-
 
 # Real birth dates that are also what agents and systems type when they have none
 # (normalization drops the unambiguous fill-ins such as 1900-01-01): the model still
@@ -221,8 +218,8 @@ def conflict(a: Profile, b: Profile, limits: GuardLimits) -> GuardReason | None:
             merged = values | other
             if len(merged) > limits.max_national_ids_per_kind and not _typos_only(merged):
                 return GuardReason.NATIONAL_ID
-    if limits.check_birth_dates and not _all_pairs(
-        a.birth_dates, b.birth_dates, birth_dates_compatible
+    if limits.check_birth_dates and not all(
+        birth_dates_compatible(x, y) for x in a.birth_dates for y in b.birth_dates
     ):
         return GuardReason.BIRTH_DATE
     if limits.check_given_names and a.givens and b.givens:
@@ -235,7 +232,9 @@ def conflict(a: Profile, b: Profile, limits: GuardLimits) -> GuardReason | None:
             return GuardReason.GIVEN_NAME
         if _full_givens_differ(a.givens, b.givens):
             return GuardReason.GIVEN_NAME
-    if limits.check_surnames and not _all_pairs(a.surnames, b.surnames, surnames_compatible):
+    if limits.check_surnames and not all(
+        surnames_compatible(x, y) for x in a.surnames for y in b.surnames
+    ):
         return GuardReason.SURNAME
     if limits.check_full_surnames and _full_surnames_differ(a, b):
         return GuardReason.SURNAME
@@ -387,10 +386,6 @@ def _same_id(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
     # valid IDs of a kind with a check digit never differ by so little)
     id_l, id_r = left.get("national_id_key"), right.get("national_id_key")
     return id_l is not None and id_r is not None and transposition_distance(id_l, id_r) <= 1
-
-
-def _all_pairs(xs: Iterable[T], ys: Iterable[T], compatible: Callable[[T, T], bool]) -> bool:
-    return all(compatible(x, y) for x in xs for y in ys)
 
 
 def _typos_only(values: set[str]) -> bool:

@@ -2,19 +2,14 @@
 connected components they touch, never the whole store.
 
 Clustering only ever joins records connected by a scored pair (or a steward's link), so
-its result on one connected component of that graph does not depend on any other.
-A run after a new batch therefore:
-
-1. finds the dirty records (new or changed since the last run, or never resolved) and
-   adds the records of name blocks that have just outgrown the block limit;
-2. loads them and every stored record that a blocking rule pairs with one of them
-   (`_blocking.RULES`, each an index lookup as in real-time resolution), with the name
-   blocks' sizes counted in the store, so that Splink scores exactly the pairs with a
-   dirty record that a full run would score;
-3. after scoring, walks from the dirty records (and the records of overrides added or
-   revoked since) over kept pairs, new pairs, steward links and the previous customers'
-   memberships to the closed set of records whose customers may change, with the kept
-   pairs among them; everything else keeps its customer and its links as they are.
+its result on one connected component of that graph does not depend on any other. A run
+after a new batch therefore scores the dirty records (new, changed or never resolved, and
+those of name blocks that have just outgrown the limit) against every stored record a
+blocking rule pairs with one of them, with the name blocks' sizes counted in the store,
+so that Splink scores exactly the pairs a full run would score with a dirty record. Then
+it walks from them (and the records of overrides added or revoked since) over kept and
+new pairs, steward links and previous customers to the closed set of records whose
+customers may change; everything else keeps its customer and its links.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -30,7 +30,6 @@ from cx360._errors import ResolutionError
 from cx360.resolve._blocking import (
     NAME,
     NAME_BLOCK_COLUMN,
-    NAME_BLOCK_MAX_RECORDS,
     RULES,
     SPLINK_KEYS,
     name_block_sql,
@@ -52,10 +51,9 @@ TRAINING_BLOCKS: tuple[tuple[str, ...], ...] = (
 )
 # Rules that find true matches with high precision, for the prior match probability.
 # Name and birth date may carry one typo in one of the three: where no identifier is
-# shared (RLdata10000, whose every duplicate has one field typed wrong), exact agreement
-# on all three finds almost no duplicates, and the prior came out a hundred times too low.
-# Where those rules find no pair, the prior supposes this share of records has one
-# duplicate; see `_estimate_prior`.
+# shared and every duplicate has one field typed wrong, exact agreement on all three finds
+# almost no duplicates. Where the rules find no pair, the prior supposes this share of
+# records has one duplicate (see `_estimate_prior`).
 FALLBACK_DUPLICATED_SHARE = 0.1
 DETERMINISTIC_RULES: tuple[str, ...] = (
     'l."national_id_key" = r."national_id_key" AND l."given_canonical" = r."given_canonical"',
@@ -78,23 +76,6 @@ class SplinkRun:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-class _Backend(Protocol):
-    """What a session needs from an engine: Splink's database API and plain SQL."""
-
-    dialect: str
-    db_api: Any
-
-    def create_records(
-        self, table: pa.Table, dirty: pa.Array | None, block_sizes: pa.Table | None
-    ) -> None: ...
-
-    def query(self, sql: str) -> pa.Table: ...
-
-    def register(self, name: str, table: pa.Table) -> None: ...
-
-    def unregister(self, name: str) -> None: ...
-
-
 def _records_sql(block_size: str, source: str, dirty: str) -> str:
     """The session's records: the features plus the columns blocking needs (DuckDB SQL)."""
     keys = "".join(f'{key.duckdb("i")} AS "{key.name}", ' for key in SPLINK_KEYS)
@@ -107,7 +88,6 @@ def _records_sql(block_size: str, source: str, dirty: str) -> str:
 
 # The name block's columns, and its size: counted over the session's records, or read
 # from the store's counts (`cx360_block_sizes`) when the session holds only some records.
-_NAME_COLUMNS = ", ".join(key.column for key in NAME)
 _WINDOW_BLOCK_SIZE = f"count(*) OVER (PARTITION BY {', '.join(f'i.{c.column}' for c in NAME)})"
 _JOINED_BLOCK_SIZES = "cx360_input i LEFT JOIN cx360_block_sizes b ON " + " AND ".join(
     f"i.{key.column} = b.{key.column}" for key in NAME
@@ -125,37 +105,8 @@ class _DuckDB:
         self.con = con
         self.db_api = DuckDBAPI(connection=con)
 
-    def create_records(
-        self, table: pa.Table, dirty: pa.Array | None, block_sizes: pa.Table | None
-    ) -> None:
-        con = self.con
-        con.register("cx360_input", table)
-        none = pa.array([], pa.int64())
-        con.register("cx360_dirty", pa.table({"unique_id": dirty if dirty is not None else none}))
-        if block_sizes is None:
-            block_size, source = _WINDOW_BLOCK_SIZE, "cx360_input i"
-        else:
-            con.register("cx360_block_sizes", block_sizes)
-            block_size, source = "b.records", _JOINED_BLOCK_SIZES
-        dirty_sql = "i.unique_id IN (SELECT unique_id FROM cx360_dirty)"
-        con.execute(f"CREATE TABLE cx360_records AS {_records_sql(block_size, source, dirty_sql)}")
-        if dirty is not None and block_sizes is None:
-            con.execute(
-                f"""
-                UPDATE cx360_records SET is_dirty = TRUE
-                WHERE ({_NAME_COLUMNS}) IN (
-                    SELECT {_NAME_COLUMNS} FROM cx360_records
-                    WHERE {" AND ".join(f"{key.column} IS NOT NULL" for key in NAME)}
-                    GROUP BY ALL
-                    HAVING count(*) > {NAME_BLOCK_MAX_RECORDS}
-                       AND count(*) FILTER (WHERE NOT is_dirty) <= {NAME_BLOCK_MAX_RECORDS}
-                )
-                """
-            )
-        con.unregister("cx360_input")
-        con.unregister("cx360_dirty")
-        if block_sizes is not None:
-            con.unregister("cx360_block_sizes")
+    def create_table(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE TABLE {name} AS {sql}")
 
     def query(self, sql: str) -> pa.Table:
         return self.con.sql(sql).to_arrow_table()
@@ -185,30 +136,10 @@ class _Spark:
             register_udfs_automatically=False,
         )
 
-    def create_records(
-        self, table: pa.Table, dirty: pa.Array | None, block_sizes: pa.Table | None
-    ) -> None:
-        if dirty is not None and block_sizes is None:
-            raise ResolutionError("an incremental Spark session needs the store's name block sizes")
-        self.register("cx360_input", table)
-        if dirty is not None:
-            self.register("cx360_dirty", pa.table({"unique_id": dirty}))
-            source = "cx360_input i LEFT JOIN cx360_dirty d ON i.unique_id = d.unique_id"
-            dirty_sql = "d.unique_id IS NOT NULL"
-        else:
-            source, dirty_sql = "cx360_input i", "FALSE"
-        if block_sizes is None:
-            block_size = _WINDOW_BLOCK_SIZE
-        else:
-            self.register("cx360_block_sizes", block_sizes)
-            block_size = "b.records"
-            source = source.replace("cx360_input i", _JOINED_BLOCK_SIZES, 1)
-        frame = self.spark.sql(_to_dialect(_records_sql(block_size, source, dirty_sql), "spark"))
-        # written once, so Splink's many reads of it do not recompute the window
-        frame.write.parquet(self.engine.uri("cx360_records"))
-        self.engine.frame("cx360_records").createOrReplaceTempView("cx360_records")
-        for name in ("cx360_input", "cx360_dirty", "cx360_block_sizes"):
-            self.unregister(name)
+    def create_table(self, name: str, sql: str) -> None:
+        # written once, so Splink's many reads of it do not recompute the query
+        self.spark.sql(_to_dialect(sql, "spark")).write.parquet(self.engine.uri(name))
+        self.engine.frame(name).createOrReplaceTempView(name)
 
     def query(self, sql: str) -> pa.Table:
         name = f"cx360_result_{uuid.uuid4().hex[:12]}"
@@ -223,15 +154,18 @@ class _Spark:
         self.spark.catalog.dropTempView(name)
 
 
+# What a session runs on: Splink's database API and plain SQL over one engine.
+_Backend = _DuckDB | _Spark
+
+
 class SplinkSession:
-    """The records registered once with Splink, on DuckDB or Spark.
+    """The records registered once with Splink, on a DuckDB connection or a `SparkEngine`.
 
-    `engine` is a DuckDB connection or a `SparkEngine` (`cx360.resolve._spark`).
-
-    `dirty` (record ids), when given, marks the records new or changed since the last run:
-    predictions then cover only pairs with at least one dirty record (incremental runs).
-    Records sharing a name block that has just grown past the block limit are marked
-    dirty too, so that pairs a full run would no longer generate are dropped and rescored.
+    `dirty` (record ids), when given, marks the records an incremental run scores again
+    (new or changed, and those of name blocks that have just outgrown the limit):
+    predictions then cover only pairs with at least one of them. It comes with
+    `block_sizes` (given_canonical, surname_key, records): the name blocks' sizes in the
+    whole store, for a `table` that holds only some of its records.
     """
 
     def __init__(
@@ -241,19 +175,33 @@ class SplinkSession:
         dirty: pa.Array | None = None,
         block_sizes: pa.Table | None = None,
     ) -> None:
-        """`block_sizes` (given_canonical, surname_key, records), when given, are the name
-        blocks' sizes in the whole store, for a `table` that holds only some of its records
-        (an incremental run's dirty records and their candidates); `dirty` is then final:
-        the caller has already added the records of name blocks that outgrew the limit.
-        On Spark an incremental session needs `block_sizes`."""
+        if dirty is not None and block_sizes is None:
+            raise ResolutionError("an incremental session needs the store's name block sizes")
         self.num_rows = table.num_rows
         self.incremental = dirty is not None
         self._backend: _Backend = (
             _DuckDB(engine) if isinstance(engine, duckdb.DuckDBPyConnection) else _Spark(engine)
         )
-        self._backend.create_records(table, dirty, block_sizes)
+        self._create_records(table, dirty, block_sizes)
         self._db_api = self._backend.db_api
         self._frame = self._db_api.register("cx360_records")
+
+    def _create_records(
+        self, table: pa.Table, dirty: pa.Array | None, block_sizes: pa.Table | None
+    ) -> None:
+        backend = self._backend
+        backend.register("cx360_input", table)
+        source, block_size, dirty_sql = "cx360_input i", _WINDOW_BLOCK_SIZE, "FALSE"
+        if block_sizes is not None:
+            backend.register("cx360_block_sizes", block_sizes)
+            source, block_size = _JOINED_BLOCK_SIZES, "b.records"
+        if dirty is not None:
+            backend.register("cx360_dirty", pa.table({"unique_id": dirty}))
+            source += " LEFT JOIN cx360_dirty d ON i.unique_id = d.unique_id"
+            dirty_sql = "d.unique_id IS NOT NULL"
+        backend.create_table("cx360_records", _records_sql(block_size, source, dirty_sql))
+        for name in ("cx360_input", "cx360_dirty", "cx360_block_sizes"):
+            backend.unregister(name)
 
     @property
     def dialect(self) -> str:
@@ -264,11 +212,6 @@ class SplinkSession:
         """The result of a query in DuckDB's dialect over the session's tables
         (`cx360_records` and any registered), translated for the engine."""
         return self._backend.query(sql)
-
-    def dirty_ids(self) -> pa.Array:
-        """The records an incremental run rescores (given dirty + name-block growth)."""
-        table = self.query("SELECT unique_id FROM cx360_records WHERE is_dirty ORDER BY 1")
-        return table.column(0).combine_chunks()
 
     def linker(self, settings: dict[str, Any]) -> Any:
         from splink import Linker
@@ -346,22 +289,18 @@ def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[st
         raise ResolutionError("too few records to train a matching model (need at least 50)")
     started = time.perf_counter()
     settings = _settings()
-    linker = session.linker(settings)
-    training = linker.training
-    linker = _estimate_prior(session, linker)
+    linker = _estimate_prior(session, session.linker(settings))
     training = linker.training
     max_pairs = min(5e6, max(1e5, session.num_rows * 20.0))
     # DuckDB samples in chunks to bound its memory; Spark spreads one sample over its
-    # executors, where every chunk would be a round of jobs (11 rounds: 55 s of 2,000 records)
+    # executors, where every chunk would be a round of jobs
     chunks = 1 if session.dialect == "spark" else 10
     training.estimate_u_using_random_sampling(max_pairs=max_pairs, num_chunks=chunks)
     for cols in TRAINING_BLOCKS:
-        # An EM session takes the comparisons of its blocking columns out of the linker's
-        # model, and sets the prior to the block's, until it ends: one that fails (an empty
-        # block, m underflowing to 0 on little data) leaves them so, and the saved model
-        # then lacked the e-mail and phone comparisons and had a prior of 0.99 on FEBRL4.
-        # So empty blocks are skipped, and a failed session's linker is rebuilt from the
-        # model as it stood before the session.
+        # An EM session takes its blocking columns' comparisons out of the model and sets
+        # the prior to the block's until it ends: one that fails (an empty block, m
+        # underflowing to 0) leaves them so. So empty blocks are skipped, and a failed
+        # session's linker is rebuilt from the model as it stood before.
         if not _block_has_pairs(session, cols):
             log.info("EM session blocked on %s skipped: no two records share a value", cols)
             continue
@@ -423,9 +362,8 @@ def _block_has_pairs(session: SplinkSession, columns: Sequence[str]) -> bool:
 def term_frequency_tables(session: SplinkSession) -> dict[str, pa.Table]:
     """Each frequency-adjusted column's values and relative frequencies, as Splink computes
     them (count of the value / count of non-null values), to freeze with a model."""
-    tables: dict[str, pa.Table] = {}
-    for column in TF_COLUMNS:
-        tables[column] = session.query(
+    return {
+        column: session.query(
             f"""
             SELECT "{column}" AS value,
                    CAST(count(*) AS DOUBLE) / (SELECT count("{column}") FROM cx360_records)
@@ -433,7 +371,8 @@ def term_frequency_tables(session: SplinkSession) -> dict[str, pa.Table]:
             FROM cx360_records WHERE "{column}" IS NOT NULL GROUP BY 1 ORDER BY 1
             """
         )
-    return tables
+        for column in TF_COLUMNS
+    }
 
 
 def _dirty_only(model: dict[str, Any]) -> dict[str, Any]:
@@ -521,10 +460,9 @@ def refine_u(session: SplinkSession, model: dict[str, Any], clusters: pa.Table) 
     first clustering (`clusters`: `unique_id`, `cluster`) instead of random sampling.
 
     Random pairs include true matches at the rate of the prior, which for a strong
-    identifier is about as often as two different people share it: sampled u came out
-    360× too high for e-mails on 15,000 generated records (8.5 bits of evidence lost).
-    Here u is the share of all pairs of records with the value that agree on it while
-    sitting in different clusters, counted exactly rather than sampled.
+    identifier is about as often as two different people share it, so sampled u comes
+    out far too high. Here u is the share of all pairs of records with the value that
+    agree on it while sitting in different clusters, counted exactly rather than sampled.
     """
     session._backend.register("cx360_clusters", clusters)
     refined = {**model, "comparisons": []}

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from cx360 import Hub
 from cx360.models import ResolveReport
-from cx360.resolve._splink import NAME_BLOCK_MAX_RECORDS
+from cx360.resolve._blocking import NAME_BLOCK_MAX_RECORDS
 from cx360.store import Store
 from cx360.store._schema import match_edges, record_customers, record_links, records
 from cx360.synthetic import write_dataset
