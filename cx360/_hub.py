@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import closing
 from datetime import date, datetime
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
 from pydantic import BaseModel
-from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -26,6 +22,7 @@ from cx360._store_reads import (
 )
 from cx360.ingest import ingest_file, ingest_objects
 from cx360.ingest._readers import RowSource
+from cx360.ingest._single import record_interaction
 from cx360.models import (
     ColumnMapping,
     ContextLookup,
@@ -60,7 +57,7 @@ from cx360.resolve._evidence import LinkRule
 from cx360.resolve._spark import SparkOptions
 from cx360.resolve.realtime import RealtimeResolver
 from cx360.store import Store, resolve_store_url, retry_on_lost_connection
-from cx360.store._engine import create_store_engine
+from cx360.store._dialects import strategy_for
 
 RecordLike = Mapping[str, Any] | BaseModel
 
@@ -100,27 +97,12 @@ def shown_url(url: str) -> str:
 
 def _require_existing_store(url: str) -> None:
     """Raise `StoreNotFoundError` unless `url` names a database holding cx360's schema."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        path = Path(parsed.database or "").expanduser()
-        if parsed.database in (None, "", ":memory:") or not path.is_file():
-            raise StoreNotFoundError(
-                f"no store at {shown_url(url)}: the file does not exist (a store is "
-                "created when records are first ingested)"
-            )
-        # read-only: the store's engine would turn on WAL, i.e. write to the file
-        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
-            found = db.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
-            )
-            has_schema = found.fetchone() is not None
-    else:
-        engine = create_store_engine(url)
-        try:
-            with engine.connect() as conn:
-                has_schema = inspect(conn).has_table("alembic_version")
-        finally:
-            engine.dispose()
+    has_schema = strategy_for(url).has_schema()
+    if has_schema is None:
+        raise StoreNotFoundError(
+            f"no store at {shown_url(url)}: the file does not exist (a store is "
+            "created when records are first ingested)"
+        )
     if not has_schema:
         raise StoreNotFoundError(
             f"no store at {shown_url(url)}: the database holds no cx360 schema (a store "
@@ -154,9 +136,7 @@ class Hub:
 
     def close(self) -> None:
         """Release the store's connections."""
-        if self._realtime is not None:
-            self._realtime.close()
-            self._realtime = None
+        self._realtime = None
         self._store.close()
 
     def configure_source(
@@ -345,7 +325,7 @@ class Hub:
             SchemaError: a row ingest would quarantine; `column` names the column.
                 Nothing is stored and nothing is quarantined: the caller has the error.
         """
-        return retry_on_lost_connection(lambda: self._realtime_calls().record_interaction(columns))
+        return retry_on_lost_connection(lambda: record_interaction(self._store, columns))
 
     def _realtime_calls(self) -> RealtimeResolver:
         if self._realtime is None:

@@ -68,7 +68,7 @@ def store_status(store: Store, url: str) -> StoreStatus:
         resolved = _count(conn, select(func.count()).select_from(record_customers))
         return StoreStatus(
             url=url,
-            backend=store.dialect,
+            backend=store.strategy.name,
             schema_version=store.revision,
             records=record_count,
             interactions=_count(conn, select(func.count()).select_from(interactions)),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:
     from cx360._hub import Hub
@@ -35,6 +35,26 @@ def store_option(parser: argparse.ArgumentParser) -> None:
 def json_option(parser: argparse.ArgumentParser, what: str = "the result") -> None:
     """`--json`: the command's output as JSON (never input: that has flags of its own)."""
     parser.add_argument("--json", action="store_true", help=f"print {what} as JSON")
+
+
+def reader_options(parser: argparse.ArgumentParser) -> None:
+    """`--actor` and `--purpose`: who reads and why, written to the access log."""
+    parser.add_argument("--actor", help="who reads: the read is written to the access log")
+    parser.add_argument(
+        "--purpose", dest="read_purpose", metavar="WHY", help="why (logged with --actor)"
+    )
+
+
+class ReaderArgs(TypedDict):
+    actor: str | None
+    purpose: str | None
+
+
+def reader_args(args: argparse.Namespace) -> ReaderArgs:
+    """The `actor` and `purpose` keywords of a Hub read."""
+    if args.read_purpose and not args.actor:
+        raise UsageError("--purpose is logged with --actor: give --actor too")
+    return {"actor": args.actor, "purpose": args.read_purpose}
 
 
 def open_hub(args: argparse.Namespace, *, create: bool = False) -> Hub:

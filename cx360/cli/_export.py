@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from cx360.cli._args import store_option
+from cx360.cli._args import UsageError, reader_args, reader_options, store_option
 
 # Spelled as in `cx360.profile._export.FORMATS` (importing it would load the store for
 # every `--help`).
@@ -31,6 +31,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     export.add_argument(
         "--format", choices=FORMATS, help="format (default: from the file name; stdout: csv)"
     )
+    reader_options(export)
     store_option(export)
     export.set_defaults(run=run)
 
@@ -40,9 +41,12 @@ def run(args: argparse.Namespace) -> int:
     from cx360.profile._export import export_format
 
     export_format(args.out, args.format)  # refuse an unknown name before opening the store
+    reader = reader_args(args)
+    if args.actor and not args.profiles:
+        raise UsageError("--actor logs an export of profiles: add --profiles")
     with open_hub(args) as hub:
         if args.profiles:
-            written = hub.export_profiles(args.out, format=args.format)
+            written = hub.export_profiles(args.out, format=args.format, **reader)
         else:
             written = hub.export(args.out, format=args.format)
     what = "customers" if args.profiles else "records"

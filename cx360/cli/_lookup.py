@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cx360.cli._args import json_option, open_hub, record_arg, store_option
+from cx360.cli._args import (
+    json_option,
+    open_hub,
+    reader_args,
+    reader_options,
+    record_arg,
+    store_option,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,6 +37,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
             lookup.add_argument(
                 "--limit", type=int, default=20, help="interactions to show (default 20)"
             )
+        reader_options(lookup)
         json_option(lookup, "the lookup")
         store_option(lookup)
         lookup.set_defaults(run=run_profile if name == "profile" else run_context)
@@ -51,7 +59,7 @@ def run_profile(args: argparse.Namespace) -> int:
     from cx360.profile._cards import profile_text
 
     with open_hub(args) as hub:
-        found = hub.profile(**_lookup_args(args), limit=args.limit)
+        found = hub.profile(**_lookup_args(args), limit=args.limit, **reader_args(args))
     print(found.model_dump_json(indent=2) if args.json else profile_text(found))
     return 0 if found.status == "found" else 1
 
@@ -60,6 +68,6 @@ def run_context(args: argparse.Namespace) -> int:
     from cx360.profile._cards import context_text
 
     with open_hub(args) as hub:
-        found = hub.context(**_lookup_args(args))
+        found = hub.context(**_lookup_args(args), **reader_args(args))
     print(found.model_dump_json(indent=2) if args.json else context_text(found))
     return 0 if found.status == "found" else 1

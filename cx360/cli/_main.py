@@ -28,6 +28,7 @@ from cx360.cli import (
     _ingest,
     _lookup,
     _override,
+    _privacy,
     _quarantine,
     _report,
     _resolve,
@@ -48,6 +49,7 @@ _COMMAND_MODULES = (
     _lookup,
     _quarantine,
     _override,
+    _privacy,
 )
 
 EXIT_FAILED = 1

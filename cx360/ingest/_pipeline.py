@@ -74,12 +74,12 @@ Prepared = tuple[Any, ...] | Quarantined
 _CODECS: dict[tuple[str, bool], PreparedCodec] = {}
 
 
-def codec_for(kind: str, sqlite: bool) -> PreparedCodec:
+def codec_for(kind: str, compact: bool) -> PreparedCodec:
     """The codec of a kind (built once per process: workers build their own)."""
-    found = _CODECS.get((kind, sqlite))
+    found = _CODECS.get((kind, compact))
     if found is None:
         spec = RECORDS if kind == "records" else INTERACTIONS
-        found = _CODECS[(kind, sqlite)] = PreparedCodec(spec, sqlite)
+        found = _CODECS[(kind, compact)] = PreparedCodec(spec, compact)
     return found
 
 
@@ -90,7 +90,7 @@ class _Job:
     kind: str
     source_countries: Mapping[str, str]
     plan: RowPlan
-    sqlite: bool
+    compact: bool  # rows encoded to str and int (`Strategy.compact_rows`)
 
 
 def _malformed(number: int | None, row: MalformedRow) -> Quarantined:
@@ -99,7 +99,7 @@ def _malformed(number: int | None, row: MalformedRow) -> Quarantined:
 
 
 def _prepare_chunk(job: _Job, chunk: Sequence[Row]) -> list[Prepared]:
-    codec = codec_for(job.kind, job.sqlite)
+    codec = codec_for(job.kind, job.compact)
     countries, plan = job.source_countries, job.plan
     out: list[Prepared] = []
     for number, row in chunk:
@@ -127,20 +127,19 @@ def _prepare_block(
         return [], 0, False
     if not ended:
         return [], 0, False
-    return _pack(_prepare_chunk(job, rows), job.sqlite), len(rows), True
+    return _pack(_prepare_chunk(job, rows), job.compact), len(rows), True
 
 
 def _prepare_chunk_packed(job: _Job, chunk: Sequence[Row]) -> list[Prepared] | bytes:
     """`_prepare_chunk` in a worker, packed for the trip to the writer (see `_pack`)."""
-    return _pack(_prepare_chunk(job, chunk), job.sqlite)
+    return _pack(_prepare_chunk(job, chunk), job.compact)
 
 
-def _pack(prepared: list[Prepared], sqlite: bool) -> list[Prepared] | bytes:
-    """Prepared rows as they leave a worker: on SQLite, rows encoded for the driver hold
-    only `str` and `int`, which `marshal` writes and reads faster than pickle (~1 µs a
-    row less in all); chunks with anything else (a quarantined row, PostgreSQL's
-    datetimes) stay a list and are pickled."""
-    if sqlite:
+def _pack(prepared: list[Prepared], compact: bool) -> list[Prepared] | bytes:
+    """Prepared rows as they leave a worker: compact rows hold only `str` and `int`,
+    which `marshal` writes and reads faster than pickle (~1 µs a row less in all);
+    chunks with anything else (a quarantined row, datetimes) stay a list and are pickled."""
+    if compact:
         try:
             return marshal.dumps(prepared)
         except ValueError:  # an object marshal does not write
@@ -306,13 +305,13 @@ def ingest_rows(
     """
     if kind not in ("records", "interactions"):
         raise ValueError("kind must be 'records' or 'interactions'")
-    sqlite = store.dialect == "sqlite"
-    codec = codec_for(kind, sqlite)
+    compact = store.strategy.compact_rows
+    codec = codec_for(kind, compact)
     started = time.perf_counter()
     with store.transaction() as conn:
         batch_id = start_batch(conn, kind=kind, origin=origin, now=utcnow())
     report = IngestReport(batch_id=batch_id, kind=kind, mapping=mapping)
-    job = _Job(kind, store.source_countries(), plan or RowPlan(), sqlite)
+    job = _Job(kind, store.source_countries(), plan or RowPlan(), compact)
     stale = StaleEntries.load(store, kind, batch_id)
     if defer_indexes:
         store.drop_secondary_indexes(codec.kind.table)
@@ -371,7 +370,9 @@ def _write_group(
             conn, entries(set_aside, batch_id=report.batch_id, kind=report.kind, now=now)
         )
         for part in _split_at_repeats(good, codec):
-            counts = insert_prepared(conn, codec, part, batch_id=report.batch_id, now=now)
+            counts = insert_prepared(
+                conn, store.strategy, codec, part, batch_id=report.batch_id, now=now
+            )
             report.inserted += counts.inserted
             report.updated += counts.updated
             report.unchanged += counts.unchanged

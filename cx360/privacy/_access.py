@@ -45,25 +45,19 @@ def log_read(
     view: AccessView,
     customer_ids: Sequence[str | None],
     now: datetime,
+    *,
+    every: int | None = None,
 ) -> None:
-    """One entry per customer read (`[None]`: every customer, an export; `[]`: no one)."""
-    rows = [
-        {"at": now, "actor": reader.actor, "purpose": reader.purpose, "customer_id": cid,
-         "view": view, "customers": 1}
-        for cid in customer_ids
-    ] or [{"at": now, "actor": reader.actor, "purpose": reader.purpose, "customer_id": None,
-           "view": view, "customers": 0}]  # fmt: skip
+    """One entry per customer read (None: a record not in a customer yet); one entry for
+    no one found; with `every`, one entry for an export of that many customers."""
+    entry = {"at": now, "actor": reader.actor, "purpose": reader.purpose, "view": view}
+    if every is not None:
+        rows = [entry | {"customer_id": None, "customers": every}]
+    elif customer_ids:
+        rows = [entry | {"customer_id": cid, "customers": 1} for cid in customer_ids]
+    else:
+        rows = [entry | {"customer_id": None, "customers": 0}]
     conn.execute(insert(access_log), rows)
-
-
-def set_export_count(conn: Connection, reader: Reader, now: datetime, count: int) -> None:
-    """The number of customers an export logged at `now` wrote, once it is known."""
-    conn.execute(
-        access_log.update()
-        .where(and_(access_log.c.actor == reader.actor, access_log.c.at == now,
-                    access_log.c.view == "export"))
-        .values(customers=count)
-    )  # fmt: skip
 
 
 def read_log(

@@ -3,7 +3,7 @@ log and subject access."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Final
 
@@ -13,6 +13,7 @@ from cx360._errors import InputError, NotFoundError
 from cx360.models._explain import RecordRef
 from cx360.models._privacy import (
     AccessEntry,
+    AccessView,
     ConsentEvent,
     ContactPermission,
     SubjectAccess,
@@ -136,13 +137,18 @@ def may_contact(store: Store, customer_id: str, purpose: str, channel: str) -> C
 
 
 def log_reads(
-    store: Store, reader: Reader | None, view: Any, customer_ids: list[str | None]
+    store: Store,
+    reader: Reader | None,
+    view: AccessView,
+    customer_ids: Sequence[str | None],
+    *,
+    every: int | None = None,
 ) -> None:
     """Log a read when the caller said who reads (nothing otherwise)."""
     if reader is None:
         return
     with store.transaction() as conn:
-        log_read(conn, reader, view, customer_ids, utcnow())
+        log_read(conn, reader, view, customer_ids, utcnow(), every=every)
 
 
 def access_entries(

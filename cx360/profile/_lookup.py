@@ -55,7 +55,7 @@ from cx360.normalize.phones import NormalizedPhone, normalize_phone
 from cx360.profile._build import build_context, build_profile
 from cx360.profile._survivorship import SurvivorshipRules, golden_value
 from cx360.store import Store
-from cx360.store._realtime import fetch_mappings
+from cx360.store._dialects import fetch_mappings
 from cx360.store._schema import customers, interactions, record_customers, records, sources
 
 Row = Mapping[Any, Any]  # a SQLAlchemy RowMapping, or a dict in tests

@@ -62,11 +62,11 @@ class _Scope:
     since: datetime | None
     until: datetime | None
     channel: str | None
-    sqlite: bool
+    naive: bool  # the store keeps datetimes naive (UTC): `Strategy.naive_datetimes`
 
     def bind(self, value: datetime) -> datetime:
-        # SQLite stores naive UTC text: an aware bound would be compared with its offset
-        return value.replace(tzinfo=None) if self.sqlite else value
+        # an aware bound would be compared with its offset
+        return value.replace(tzinfo=None) if self.naive else value
 
     def time_filters(self) -> list[ColumnElement[bool]]:
         filters: list[ColumnElement[bool]] = []
@@ -97,7 +97,7 @@ def build_report(
     with store.connection() as conn:
         if customer_id is not None:
             customer_id = _current_customer(conn, customer_id)
-        scope = _Scope(customer_id, start, end, channel, store.dialect == "sqlite")
+        scope = _Scope(customer_id, start, end, channel, store.strategy.naive_datetimes)
         contacts = _contacts(conn, scope)
         cases, by_channel = _cases(conn, scope)
     return CxReport(

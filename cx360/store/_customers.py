@@ -11,8 +11,8 @@ the same invariants, so the statements live here once:
 - `match_edges`: the scored pairs (l < r) kept for the next incremental run.
 
 A batch run writes in bulk (`insert_many`, deletes in chunks of ids); a real-time call
-runs a few prepared statements on one row each, and writes what it only adds in one
-statement on PostgreSQL (`appends_statement`).
+runs a few prepared statements on one row each, and writes what it only adds at its end
+(`write_appends`; in one statement on PostgreSQL: `Strategy.write_appends`).
 """
 
 from __future__ import annotations
@@ -22,25 +22,14 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
     Connection,
-    Float,
-    Select,
-    String,
     bindparam,
     delete,
-    func,
     insert,
-    literal,
-    select,
     update,
 )
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.sql.selectable import CTE
 
 from cx360.store._schema import (
-    Timestamp,
     customers,
     match_edges,
     record_customers,
@@ -279,116 +268,13 @@ class CallAppends(Protocol):
     def links(self) -> Sequence[Link]: ...
 
 
-def _array(name: str, item: Any) -> Any:
-    return bindparam(name, type_=postgresql.ARRAY(item))
-
-
-def _created_and_assigned() -> tuple[CTE, CTE]:
-    """A customer and a record assigned to it, each written when its flag is set (the
-    foreign key is checked at the statement's end, when both rows are there)."""
-    created = (
-        insert(customers)
-        .from_select(
-            ["customer_id", "status", "created_at", "updated_at"],
-            select(
-                bindparam("c_customer_id", type_=String),
-                literal("active", String),
-                bindparam("b_now", type_=Timestamp),
-                bindparam("b_now", type_=Timestamp),
-            ).where(bindparam("c_create", type_=Boolean)),
-        )
-        .cte("created")
-    )
-    assigned = (
-        insert(record_customers)
-        .from_select(
-            ["record_id", "customer_id", "assigned_at"],
-            select(
-                bindparam("a_record_id", type_=BigInteger),
-                bindparam("a_customer_id", type_=String),
-                bindparam("b_now", type_=Timestamp),
-            ).where(bindparam("a_assign", type_=Boolean)),
-        )
-        .cte("assigned")
-    )
-    return created, assigned
-
-
-def _edges_and_links() -> tuple[CTE, CTE]:
-    """The pairs and the links, each from parallel arrays."""
-    edge = (
-        func.unnest(_array("e_l", BigInteger), _array("e_r", BigInteger), _array("e_w", Float))
-        .table_valued("l", "r", "w")
-        .render_derived("edge")
-    )
-    edges = (
-        insert(match_edges)
-        .from_select(
-            ["record_id_l", "record_id_r", "match_weight", "model_id"],
-            select(edge.c.l, edge.c.r, edge.c.w, bindparam("e_model_id", type_=BigInteger)),
-        )
-        .cte("edges")
-    )
-    link = (
-        func.unnest(
-            _array("l_l", BigInteger),
-            _array("l_r", BigInteger),
-            _array("l_w", Float),
-            _array("l_kind", String),
-        )
-        .table_valued("l", "r", "w", "kind")
-        .render_derived("link")
-    )
-    links = (
-        insert(record_links)
-        .from_select(
-            ["record_id_l", "record_id_r", "match_weight", "kind", "created_at"],
-            select(link.c.l, link.c.r, link.c.w, link.c.kind, bindparam("b_now", type_=Timestamp)),
-        )
-        .cte("links")
-    )
-    return edges, links
-
-
-def appends_statement(*also: CTE) -> Select[Any]:
-    """PostgreSQL: one statement that writes a call's appends (`appends_params`), and the
-    caller's writes `also` (CTEs whose parameters it adds): one round trip and one
-    statement's overhead instead of one per table. Build it once: it is compiled once."""
-    created, assigned = _created_and_assigned()
-    edges, links = _edges_and_links()
-    return select(literal(1)).add_cte(created, assigned, edges, links, *also)
-
-
-def appends_params(appends: CallAppends) -> dict[str, Any]:
-    """The parameters of `appends_statement` for `appends`."""
-    record_id, customer_id = appends.assignment or (None, None)
-    edges, links = appends.edges, appends.links
-    return {
-        "b_now": appends.now,
-        "c_create": appends.new_customer is not None,
-        "c_customer_id": appends.new_customer,
-        "a_assign": appends.assignment is not None,
-        "a_record_id": record_id,
-        "a_customer_id": customer_id,
-        "e_l": [e[0] for e in edges],
-        "e_r": [e[1] for e in edges],
-        "e_w": [e[2] for e in edges],
-        "e_model_id": appends.model_id,
-        "l_l": [k[0] for k in links],
-        "l_r": [k[1] for k in links],
-        "l_w": [k[2] for k in links],
-        "l_kind": [k[3] for k in links],
-    }
-
-
 _ASSIGN = insert(record_customers)
 _NEW_EDGES = insert(match_edges)
 _NEW_LINK = insert(record_links)
 
 
 def write_appends(conn: Connection, appends: CallAppends) -> None:
-    """Write a call's appends with one statement per row (SQLite, where a statement
-    costs no round trip; PostgreSQL takes `appends_statement`)."""
+    """Write a call's appends with one statement per table or row."""
     now = appends.now
     if appends.new_customer is not None:
         conn.execute(_NEW_CUSTOMER, _customer_row(appends.new_customer, now))

@@ -1,4 +1,4 @@
-"""Opening a store: URL rules, engine settings per dialect, migrations, error translation."""
+"""Opening a store: URL rules, migrations, error translation, JSON text."""
 
 from __future__ import annotations
 
@@ -15,12 +15,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, exc
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, exc
 
 from cx360._errors import (
-    ConfigurationError,
-    MissingDependencyError,
     StoreConnectionError,
     StoreError,
     StoreIntegrityError,
@@ -124,55 +121,6 @@ def json_text(value: object) -> str:
     if isinstance(value, SerializedJSON):
         return str(value)
     return json.dumps(value, ensure_ascii=False, default=json_default)
-
-
-# Where SQLite keeps temporary tables and sorts (see `Store.ensure_indexes` for bulk index builds).
-SQLITE_TEMP_STORE = "MEMORY"
-
-
-def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
-    # WAL lets readers (lookups) run while a writer (ingest) works; NORMAL is durable in WAL.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA cache_size=-131072")  # 128 MiB page cache
-    cursor.execute(f"PRAGMA temp_store={SQLITE_TEMP_STORE}")
-    cursor.close()
-
-
-def create_store_engine(url: str, *, autocommit: bool = False) -> Engine:
-    """An engine configured for the dialect behind `url` (`autocommit`: PostgreSQL only,
-    its connections autocommit)."""
-    try:
-        parsed = make_url(url)
-    except exc.ArgumentError as error:
-        raise ConfigurationError("invalid store URL") from error
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, hide_parameters=True, json_serializer=json_text)
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    if backend == "postgresql":
-        if parsed.get_driver_name() in ("psycopg", ""):
-            try:
-                import psycopg  # noqa: F401
-            except ImportError as error:
-                raise MissingDependencyError("psycopg", "postgres") from error
-        # no pool_pre_ping: it costs a round trip per call; see retry_on_lost_connection
-        return create_engine(
-            parsed,
-            hide_parameters=True,
-            json_serializer=json_text,
-            **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
-        )
-    raise ConfigurationError(
-        f"unsupported store backend {backend!r}: use sqlite:/// or postgresql://"
-    )
 
 
 def _alembic_config(connection: Connection) -> Config:

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Index, Table, func, insert, inspect, select, update
+from sqlalchemy import Connection, Index, Table, func, insert, select, update
 
 from cx360._errors import ConfigurationError
-from cx360.store._engine import (
-    SQLITE_TEMP_STORE,
-    create_store_engine,
-    migrate,
-    resolve_store_url,
-    translate_errors,
-)
+from cx360.store._dialects import read_connection, strategy_for, strategy_of
+from cx360.store._engine import migrate, resolve_store_url, translate_errors
 from cx360.store._schema import interactions, quarantine, records, sources
 
 
@@ -28,13 +23,7 @@ def secondary_indexes(table: Table) -> list[Index]:
 
 def index_names(conn: Connection, table: Table) -> set[str]:
     """The names of a table's indexes in the database (expression indexes too)."""
-    if conn.dialect.name == "sqlite":
-        # SQLAlchemy does not reflect SQLite's expression indexes (it warns and skips them)
-        rows = conn.exec_driver_sql(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (table.name,)
-        )
-        return {str(name) for (name,) in rows}
-    return {str(ix["name"]) for ix in inspect(conn).get_indexes(table.name)}
+    return strategy_of(conn).index_names(conn, table)
 
 
 def utcnow() -> datetime:
@@ -46,8 +35,8 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.engine = create_store_engine(url)
-        self._autocommit_engine: Engine | None = None
+        self.strategy = strategy_for(url)  # what differs between the databases
+        self.engine = self.strategy.create_engine()
         self.revision = migrate(self.engine)
         self.ensure_indexes()
 
@@ -58,7 +47,7 @@ class Store:
 
     @property
     def dialect(self) -> str:
-        return self.engine.dialect.name
+        return self.strategy.name
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -66,47 +55,17 @@ class Store:
         with translate_errors(), self.engine.begin() as connection:
             yield connection
 
-    @contextmanager
-    def connection(self) -> Iterator[Connection]:
-        """A connection for reads.
+    def connection(self) -> AbstractContextManager[Connection]:
+        """A connection for reads."""
+        return read_connection(self.engine)
 
-        The read ends in COMMIT, not the pool's ROLLBACK: psycopg forgets its prepared
-        statements on every rollback (and deallocates them on the server), so lookups
-        would be planned afresh on each call.
-        """
-        with translate_errors(), self.engine.connect() as connection:
-            yield connection
-            if connection.in_transaction():
-                connection.commit()
-
-    @contextmanager
-    def lookup_connection(self) -> Iterator[Connection]:
-        """A connection for a few short reads (real-time lookups).
-
-        On PostgreSQL it autocommits: at READ COMMITTED each statement has its own
-        snapshot in a transaction too, so BEGIN and COMMIT would be two round trips for
-        nothing. On SQLite it reads in one transaction (one snapshot for every read).
-        """
-        if self.dialect != "postgresql":
-            with self.connection() as connection:
-                yield connection
-            return
-        with translate_errors(), self.autocommit_engine.connect() as connection:
-            yield connection
-
-    @property
-    def autocommit_engine(self) -> Engine:
-        """PostgreSQL: an engine whose connections autocommit, for single statements and
-        lookups (set once per connection, not switched and reset at every checkout)."""
-        if self._autocommit_engine is None:
-            self._autocommit_engine = create_store_engine(self.url, autocommit=True)
-        return self._autocommit_engine
+    def lookup_connection(self) -> AbstractContextManager[Connection]:
+        """A connection for a few short reads (real-time lookups)."""
+        return self.strategy.lookup_connection(self.engine)
 
     def close(self) -> None:
+        self.strategy.close()
         self.engine.dispose()
-        if self._autocommit_engine is not None:
-            self._autocommit_engine.dispose()
-            self._autocommit_engine = None
 
     # -- sources --------------------------------------------------------------------------
 
@@ -149,33 +108,21 @@ class Store:
         with self.transaction() as conn:
             missing: list[Index] = []
             for table in (records, interactions):
-                present = index_names(conn, table)
+                present = self.strategy.index_names(conn, table)
                 missing += (ix for ix in secondary_indexes(table) if ix.name not in present)
             if not missing:
                 return created
-            driver: Any = conn.connection.driver_connection
-            # (temp_store cannot change within a transaction; sqlite3 opens none for DDL)
-            sqlite = conn.dialect.name == "sqlite" and not driver.in_transaction
-            if sqlite:
-                # CREATE INDEX sorts the keys in temporary storage: in memory (the store's
-                # setting) SQLite grows and copies its in-memory temporary files in small
-                # pieces, which made rebuilding after a bulk load ~40% slower than with a
-                # temporary file (the OS page cache keeps it in memory all the same).
-                conn.exec_driver_sql("PRAGMA temp_store=FILE")
-            try:
+            with self.strategy.index_build(conn):
                 for index in missing:
                     index.create(conn)
                     created.append(str(index.name))
-            finally:
-                if sqlite:
-                    conn.exec_driver_sql(f"PRAGMA temp_store={SQLITE_TEMP_STORE}")
         return created
 
     def drop_secondary_indexes(self, table: Table) -> None:
         """Drop a table's non-unique lookup indexes before a bulk load (rebuilt by one sort
         afterwards with `ensure_indexes`, much cheaper than maintaining them row by row)."""
         with self.transaction() as conn:
-            present = index_names(conn, table)
+            present = self.strategy.index_names(conn, table)
             for index in secondary_indexes(table):
                 if index.name in present:
                     index.drop(conn)

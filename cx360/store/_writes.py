@@ -13,18 +13,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Connection,
     DateTime,
-    Dialect,
     String,
     Table,
     bindparam,
-    exc,
     func,
     insert,
     literal,
@@ -42,6 +40,9 @@ from cx360.store._schema import (
     record_versions,
     records,
 )
+
+if TYPE_CHECKING:
+    from cx360.store._dialects import Strategy
 
 # Stay well under SQLite's bound-parameter limit in IN (...) lists.
 _IN_CHUNK = 900
@@ -128,13 +129,13 @@ class PreparedCodec:
 
     Workers encode (`encode`), the writer only binds: rows cross the process boundary
     as plain tuples and the single writer does no per-value Python work on the hot path.
-    On SQLite, NULLs of nullable columns are encoded as `_SQLITE_NULL` and booleans as
-    0/1 (see `nullable_positions` and `_insert_sql`).
+    `compact` (SQLite, `Strategy.compact_rows`): datetimes as text, NULLs of nullable
+    columns as `_SQLITE_NULL` and booleans as 0/1, which the driver binds fastest.
     """
 
-    def __init__(self, kind: _Kind, sqlite: bool) -> None:
+    def __init__(self, kind: _Kind, compact: bool) -> None:
         self.kind = kind
-        self.sqlite = sqlite
+        self.compact = compact
         self.columns = prepared_columns(kind)
         self.index = {c: i for i, c in enumerate(self.columns)}
         self.key_positions = tuple(self.index[c] for c in kind.key)
@@ -143,7 +144,7 @@ class PreparedCodec:
             i for i, c in enumerate(self.columns) if isinstance(types[c].type, DateTime)
         )
         self._json = tuple(i for i, c in enumerate(self.columns) if isinstance(types[c].type, JSON))
-        self.nullable_positions = nullable_positions(kind) if sqlite else ()
+        self.nullable_positions = nullable_positions(kind) if compact else ()
         self._booleans = tuple(
             i for i in self.nullable_positions if isinstance(types[self.columns[i]].type, Boolean)
         )
@@ -156,7 +157,7 @@ class PreparedCodec:
         encoded = list(values)
         for i in self._json:  # serialized upstream (SerializedJSON): bind as plain text
             encoded[i] = str(encoded[i])
-        if self.sqlite:
+        if self.compact:
             for i in self._datetimes:
                 encoded[i] = encode_sqlite_datetime(encoded[i])
             for i in self.nullable_positions:
@@ -172,7 +173,7 @@ class PreparedCodec:
         row = dict(zip(self.columns, values, strict=True))
         for i in self._json:
             row[self.columns[i]] = SerializedJSON(values[i])
-        if self.sqlite:
+        if self.compact:
             for i in self.nullable_positions:
                 if values[i] == _SQLITE_NULL:
                     row[self.columns[i]] = None
@@ -227,74 +228,9 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     conn.exec_driver_sql(compiled.string, params)
 
 
-def _insert_sql(dialect: Dialect, kind: _Kind) -> str:
-    """INSERT of prepared columns + tail that skips rows whose key already exists."""
-    quote = dialect.identifier_preparer.quote
-    names = [*prepared_columns(kind), *_TAIL]
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    json_columns = {c.name for c in kind.table.columns if isinstance(c.type, JSON)}
-    marks = [
-        f"CAST({mark} AS JSON)" if name in json_columns and dialect.name != "sqlite" else mark
-        for name in names
-    ]
-    if dialect.name == "sqlite":
-        for i in nullable_positions(kind):
-            marks[i] = f"NULLIF({mark}, {_SQLITE_NULL})"
-    return (
-        f"INSERT INTO {quote(kind.table.name)} ({', '.join(quote(n) for n in names)}) "
-        f"VALUES ({', '.join(marks)}) ON CONFLICT DO NOTHING"
-    )
-
-
-def _stage_name(kind: _Kind) -> str:
-    return f"cx360_stage_{kind.table.name}"
-
-
-def _copy_insert(
-    conn: Connection, kind: _Kind, rows: Sequence[tuple[Any, ...]], *, batch_id: int, now: datetime
-) -> int:
-    """PostgreSQL: the rows go to a session-local staging table with COPY, then into the
-    table with one INSERT ... SELECT that skips existing keys, in the rows' order (ids are
-    given as `executemany` would give them). Returns how many rows were inserted.
-
-    The staging table lives in the same transaction: a rollback takes its rows with it.
-    """
-    quote = conn.dialect.identifier_preparer.quote
-    stage = quote(_stage_name(kind))
-    names = prepared_columns(kind)
-    columns = ", ".join(quote(n) for n in names)
-    tail = ", ".join(quote(n) for n in _TAIL)
-    conn.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS "
-        f"SELECT {columns}, 0 AS cx360_position FROM {quote(kind.table.name)} WITH NO DATA"
-    )
-    conn.exec_driver_sql(f"TRUNCATE {stage}")
-    driver: Any = conn.connection.driver_connection
-    statement = f"COPY {stage} ({columns}, cx360_position) FROM STDIN"
-    try:
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:
-            for position, row in enumerate(rows):
-                copy.write_row((*row, position))
-    except conn.dialect.loaded_dbapi.Error as error:  # as SQLAlchemy would have raised it
-        raise exc.DBAPIError.instance(
-            statement,
-            None,
-            error,
-            conn.dialect.loaded_dbapi.Error,
-            hide_parameters=True,
-            dialect=conn.dialect,
-        ) from error
-    result = conn.exec_driver_sql(
-        f"INSERT INTO {quote(kind.table.name)} ({columns}, {tail}) "
-        f"SELECT {columns}, 1, %(batch_id)s, %(now)s, %(now)s FROM {stage} "
-        "ORDER BY cx360_position ON CONFLICT DO NOTHING",
-        {"batch_id": batch_id, "now": now},
-    )
-    return result.rowcount
-
-
 def insert_prepared(
     conn: Connection,
+    strategy: Strategy,
     codec: PreparedCodec,
     rows: Sequence[tuple[Any, ...]],
     *,
@@ -303,21 +239,16 @@ def insert_prepared(
 ) -> WriteCounts:
     """Write one part of encoded prepared rows (keys unique within the part).
 
-    New keys go in with one executemany that skips existing keys; only the rows skipped
-    (keys stored before) take the careful path of `upsert`. A fresh load never reads.
+    New keys go in with one statement that skips existing keys (`Strategy.insert_rows`);
+    only the rows skipped (keys stored before) take the careful path of `upsert`. A fresh
+    load never reads.
     """
     kind = codec.kind
     table = kind.table
     if not rows:
         return WriteCounts()
     before = conn.execute(select(func.max(table.c.id))).scalar() or 0
-    if conn.dialect.name == "postgresql":
-        inserted = _copy_insert(conn, kind, rows, batch_id=batch_id, now=now)
-    else:
-        stamp: Any = encode_sqlite_datetime(now) if codec.sqlite else now
-        tail = (1, batch_id, stamp, stamp)
-        result = conn.exec_driver_sql(_insert_sql(conn.dialect, kind), [r + tail for r in rows])
-        inserted = result.rowcount
+    inserted = strategy.insert_rows(conn, codec, rows, batch_id=batch_id, now=now)
     if inserted == len(rows):
         return WriteCounts(inserted=len(rows))
     # Some keys were stored before: find the rows this statement did insert (newer ids of

@@ -246,12 +246,12 @@ def test_prepared_rows_cross_processes_unchanged() -> None:
     from cx360.models import QuarantineReason
 
     encoded = [("web", "r1", -1, "Ana", 0, "{}"), ("web", "r2", "2026-01-01 00:00:00", "Ñ", 1, "")]
-    packed = _pack(list(encoded), sqlite=True)
+    packed = _pack(list(encoded), compact=True)
     assert isinstance(packed, bytes)  # marshalled
     assert _unpack(packed) == encoded
     quarantined = Quarantined(3, QuarantineReason.MISSING_KEY, "source", {"source": ""})
     mixed = [encoded[0], quarantined]
-    assert _pack(list(mixed), sqlite=True) == mixed  # left to pickle
+    assert _pack(list(mixed), compact=True) == mixed  # left to pickle
     postgres = [("web", "r1", datetime(2026, 1, 1, tzinfo=UTC))]
-    assert _pack(list(postgres), sqlite=True) == postgres
-    assert _pack(list(encoded), sqlite=False) == encoded
+    assert _pack(list(postgres), compact=True) == postgres
+    assert _pack(list(encoded), compact=False) == encoded

@@ -169,12 +169,9 @@ def test_runs_of_earlier_versions_are_built_on_with_their_legacy_defaults(
         lambda state: (state.pop("name_only_match_weight"), state.pop("sole_holder_match_weight")),
     )
     resolver = RealtimeResolver(store)
-    try:
-        with store.connection() as conn:
-            model_id, run_id = conn.execute(_STATE).one()
-            decided = resolver._current_state(conn, model_id, run_id)
-    finally:
-        resolver.close()
+    with store.connection() as conn:
+        model_id, run_id = conn.execute(_STATE).one()
+        decided = resolver._current_state(conn, model_id, run_id)
     assert decided is not None
     # real time decides with that run's rule: its one weight, no sole-holder links
     assert decided.rule == LinkRule(DEFAULT_MATCH_WEIGHT, DEFAULT_MATCH_WEIGHT, None)

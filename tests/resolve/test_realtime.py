@@ -30,7 +30,7 @@ from cx360.resolve.realtime._candidates import (
 )
 from cx360.resolve.realtime._decision import _Candidate, _CustomerGroups, _Stored
 from cx360.store import Store
-from cx360.store._realtime import lock_customers
+from cx360.store._dialects import PostgresStrategy
 from cx360.store._schema import (
     customers,
     ingest_batches,
@@ -451,7 +451,7 @@ def test_the_candidates_statement_locks_their_customers_as_lock_customers_does(
     trained: Trained,
 ) -> None:
     """On PostgreSQL the statement that reads a new record's candidates also takes their
-    customers' advisory locks; they must be the very locks `lock_customers` takes (the
+    customers' advisory locks; they must be the very locks `Strategy.lock_customers` takes (the
     path of updated records and of too many customers), or two calls could each hold a
     different lock for one customer."""
     store = trained.store
@@ -473,7 +473,7 @@ def test_the_candidates_statement_locks_their_customers_as_lock_customers_does(
         conn.rollback()
     assert customers and read[0][-1] == len(customers) == len(taken)
     with store.engine.connect() as conn:
-        lock_customers(conn, customers)
+        store.strategy.lock_customers(conn, customers)
         assert conn.execute(held_locks).all() == taken
         conn.rollback()
 
@@ -514,13 +514,14 @@ def test_calls_survive_a_lost_postgresql_connection(
 
     def drop_the_pooled_connection() -> None:
         pids = set()
-        for engine in (store.engine, store.autocommit_engine):
+        strategy = store.strategy
+        assert isinstance(strategy, PostgresStrategy)
+        for engine in (store.engine, strategy.autocommit_engine):
             engine.dispose()  # the pool keeps one connection: the one killed below
             with engine.connect() as conn:
                 pids.add(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
                 conn.rollback()
-        pinned = hub._realtime_calls()._pinned  # new interactions' own connection
-        assert pinned is not None
+        pinned = strategy.pinned  # new interactions' own connection
         with pinned.lease() as cursor:  # (killed already if no call has used it since)
             pids.add(cursor.connection.info.backend_pid)
         with killer.connect() as conn:

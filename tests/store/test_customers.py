@@ -253,7 +253,7 @@ def test_a_calls_appends_are_written_with_its_count_in_its_batch(
     again = Appends(batch_id, "unchanged", now, model_id=3)
     for appends in (joined, alone, again):
         with store.transaction() as conn:
-            write_appends(conn, appends)
+            write_appends(conn, store.strategy, appends)
     with store.connection() as conn:
         assert _customers(conn) == {"cus_a": ("active", None), "cus_b": ("active", None)}
         assert _assigned(conn) == {

@@ -1,4 +1,5 @@
-"""Real-time write helpers: locked transactions, lock keys, background WAL checkpoints."""
+"""Real-time write helpers: locked transactions, lock keys, the pinned connection,
+background WAL checkpoints."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from sqlalchemy import text
 
 from cx360._errors import StoreError
 from cx360.store import Store
-from cx360.store._realtime import PinnedConnection, WalCheckpointer, lock_key, locked_transaction
+from cx360.store._dialects import (
+    PinnedConnection,
+    PostgresStrategy,
+    SQLiteStrategy,
+    WalCheckpointer,
+    lock_key,
+)
 
 
 def test_lock_keys_are_stable_signed_64_bit_numbers() -> None:
@@ -19,12 +26,13 @@ def test_lock_keys_are_stable_signed_64_bit_numbers() -> None:
 
 
 def test_a_locked_transaction_commits_or_rolls_back(store: Store) -> None:
-    with locked_transaction(store, ["phone_key:+1", "email_key:a@b.co"]) as conn:
+    lock = store.strategy.locked_transaction
+    with lock(store.engine, ["phone_key:+1", "email_key:a@b.co"]) as conn:
         conn.execute(text("CREATE TABLE t (x INTEGER)"))
         conn.execute(text("INSERT INTO t VALUES (1)"))
 
     def failing() -> None:
-        with locked_transaction(store, ["phone_key:+1"]) as conn:
+        with lock(store.engine, ["phone_key:+1"]) as conn:
             conn.execute(text("INSERT INTO t VALUES (2)"))
             raise RuntimeError("the caller failed")
 
@@ -37,9 +45,9 @@ def test_a_locked_transaction_commits_or_rolls_back(store: Store) -> None:
 def test_a_pinned_connection_serves_one_thread_and_is_dropped_after_an_error(
     store: Store,
 ) -> None:
-    if store.dialect != "postgresql":
+    if not isinstance(store.strategy, PostgresStrategy):
         pytest.skip("PostgreSQL only: SQLite statements cost no round trip")
-    pinned = PinnedConnection(store.autocommit_engine)
+    pinned = PinnedConnection(store.strategy.autocommit_engine)
     try:
         with pinned.lease() as cursor:
             assert cursor is not None
@@ -67,8 +75,11 @@ def test_checkpoints_start_a_long_wal_over(tmp_path: Path) -> None:
     import sqlite3
 
     store = Store.open(tmp_path / "c.db")
-    # an interval so long that the thread only checkpoints when stopped
+    strategy = store.strategy
+    assert isinstance(strategy, SQLiteStrategy)
+    # the store's own, with an interval so long that the thread only checkpoints when stopped
     checkpointer = WalCheckpointer(str(tmp_path / "c.db"), interval=3600, reset_frames=200)
+    strategy._checkpointer = checkpointer
     own = sqlite3.connect(tmp_path / "c.db", isolation_level=None)
     wal = tmp_path / "c.db-wal"
     try:
@@ -77,7 +88,7 @@ def test_checkpoints_start_a_long_wal_over(tmp_path: Path) -> None:
 
         def burst() -> None:
             for _ in range(400):  # small commits, as real-time calls make
-                with locked_transaction(store, manual_checkpoints=True) as conn:
+                with store.strategy.locked_transaction(store.engine) as conn:
                     conn.execute(text("INSERT INTO t VALUES (:x)"), {"x": "x" * 2000})
 
         burst()
@@ -89,6 +100,5 @@ def test_checkpoints_start_a_long_wal_over(tmp_path: Path) -> None:
         assert wal.stat().st_size <= first * 1.2
     finally:
         own.close()
-        checkpointer.stop()
-        store.close()
+        store.close()  # stops the store's checkpointer
     assert not checkpointer._thread.is_alive()

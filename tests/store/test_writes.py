@@ -56,16 +56,16 @@ def _stored(store: Store) -> list[tuple[Any, ...]]:
 
 
 def test_insert_prepared_inserts_skips_and_counts(store: Store) -> None:
-    codec = PreparedCodec(RECORDS, store.dialect == "sqlite")
+    codec = PreparedCodec(RECORDS, store.strategy.compact_rows)
     with store.transaction() as conn:
         batch = start_batch(conn, kind="records", origin=None, now=utcnow())
         counts = insert_prepared(
-            conn, codec, _rows(codec, range(0, 50)), batch_id=batch, now=utcnow()
+            conn, store.strategy, codec, _rows(codec, range(0, 50)), batch_id=batch, now=utcnow()
         )
         assert (counts.inserted, counts.updated, counts.unchanged) == (50, 0, 0)
         # a second part in the same transaction reuses the staging table
         counts = insert_prepared(
-            conn, codec, _rows(codec, range(50, 60)), batch_id=batch, now=utcnow()
+            conn, store.strategy, codec, _rows(codec, range(50, 60)), batch_id=batch, now=utcnow()
         )
         assert (counts.inserted, counts.updated, counts.unchanged) == (10, 0, 0)
     first = _stored(store)
@@ -84,7 +84,7 @@ def test_insert_prepared_inserts_skips_and_counts(store: Store) -> None:
             + _rows(codec, range(10, 20), name="Bea")
             + _rows(codec, range(60, 70))
         )
-        counts = insert_prepared(conn, codec, part, batch_id=batch, now=utcnow())
+        counts = insert_prepared(conn, store.strategy, codec, part, batch_id=batch, now=utcnow())
         assert (counts.inserted, counts.updated, counts.unchanged) == (10, 10, 10)
     after = _stored(store)
     assert [r[1] for r in after] == [f"r{i}" for i in range(70)]
@@ -95,7 +95,7 @@ def test_insert_prepared_inserts_skips_and_counts(store: Store) -> None:
 
 
 def test_a_failed_part_leaves_nothing_and_names_no_value(store: Store) -> None:
-    codec = PreparedCodec(RECORDS, store.dialect == "sqlite")
+    codec = PreparedCodec(RECORDS, store.strategy.compact_rows)
     rows = _rows(codec, range(3))
     too_long = list(rows[2])
     too_long[codec.index["country"]] = "SECRET-VALUE"  # longer than the column allows
@@ -105,7 +105,7 @@ def test_a_failed_part_leaves_nothing_and_names_no_value(store: Store) -> None:
     with store.transaction() as conn:
         batch = start_batch(conn, kind="records", origin=None, now=utcnow())
     with pytest.raises(StoreError) as caught, store.transaction() as conn:
-        insert_prepared(conn, codec, rows, batch_id=batch, now=utcnow())
+        insert_prepared(conn, store.strategy, codec, rows, batch_id=batch, now=utcnow())
     assert "SECRET-VALUE" not in str(caught.value)
     assert _stored(store) == []
 
@@ -120,7 +120,7 @@ def test_nulls_and_booleans_are_stored_as_given(store: Store) -> None:
     """On SQLite, NULLs of nullable columns and booleans travel encoded (see
     `nullable_positions`): stored values are those of a plain insert, on the fast path and
     on the careful (update) path."""
-    codec = PreparedCodec(RECORDS, store.dialect == "sqlite")
+    codec = PreparedCodec(RECORDS, store.strategy.compact_rows)
     sparse = {"source": "web", "source_record_id": "n1", "phone": "3005550000", "country": "CO"}
     with_id = {**sparse, "national_id": "12345678Z", "country": "ES", "observed_at": "2026-01-02"}
     columns = [records.c[c] for c in codec.columns]
@@ -134,7 +134,12 @@ def test_nulls_and_booleans_are_stored_as_given(store: Store) -> None:
         with store.transaction() as conn:
             batch = start_batch(conn, kind="records", origin=None, now=utcnow())
             insert_prepared(
-                conn, codec, [codec.encode_values(_one(values))], batch_id=batch, now=utcnow()
+                conn,
+                store.strategy,
+                codec,
+                [codec.encode_values(_one(values))],
+                batch_id=batch,
+                now=utcnow(),
             )
         got = stored()
         expected = dict(zip(codec.columns, _one(values), strict=True))

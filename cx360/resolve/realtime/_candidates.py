@@ -8,7 +8,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from sqlalchemy import and_, func, literal_column, or_, select, union_all
-from sqlalchemy.dialects import postgresql
 
 from cx360.resolve._blocking import (
     NAME_BLOCK_MAX_RECORDS,
@@ -19,7 +18,7 @@ from cx360.resolve._blocking import (
 )
 from cx360.resolve._blocking import lock_names as rule_lock_names
 from cx360.resolve._features import FEATURE_COLUMNS
-from cx360.store._realtime import with_customer_locks
+from cx360.store._dialects import CandidateReads
 from cx360.store._schema import record_customers, records
 
 _GUARD_COLUMNS: Final = (*FEATURE_COLUMNS, "national_id_kind")
@@ -76,12 +75,11 @@ def _branch(number: int, rule: BlockingRule) -> Any:
 _CANDIDATES = union_all(*(_branch(number, rule) for number, rule in enumerate(RULES)))
 
 
-def _pg_candidates() -> Any:
-    """PostgreSQL: the candidates themselves, each once: the rules' hits (ids), kept as
-    `_kept` keeps them, then their rows. Read by primary key after the lookups, which
-    costs the server little, while the statement's text stays short enough for psycopg
-    to keep its parsed form (it re-parses texts over 4 KiB on every call) and a third of
-    the rows come back (a record is often found by several rules)."""
+def _pairs() -> Any:
+    """The candidates that make pairs: the rules' hits (ids), kept as `_kept` keeps them,
+    then their rows (`CandidateReads` makes them each once). Read by primary key after
+    the lookups, which costs the server little, while the statement's text stays short
+    enough for psycopg to keep its parsed form (it re-parses texts over 4 KiB each time)."""
     hits = union_all(
         *(
             select(_rule(number).label("rule"), _R.id).where(*rule.lookup_sql()).limit(_limit(rule))
@@ -105,7 +103,6 @@ def _pg_candidates() -> Any:
     return (
         select(_R.id, _R.source, _R.source_record_id, *(_R[c] for c in _GUARD_COLUMNS))
         .add_columns(record_customers.c.customer_id)
-        .ext(postgresql.distinct_on(_R.id))
         .select_from(
             hits.join(records, _R.id == hits.c.id).outerjoin(
                 record_customers, record_customers.c.record_id == _R.id
@@ -113,10 +110,6 @@ def _pg_candidates() -> Any:
         )
         .where(*kept)
     )
-
-
-_PG_CANDIDATES = _pg_candidates()
-_CANDIDATES_LOCKING_CUSTOMERS = with_customer_locks(_PG_CANDIDATES)
 
 
 def lock_names(row: Mapping[str, Any]) -> list[str]:
@@ -144,6 +137,11 @@ def _kept(record: Mapping[str, Any], rows: Iterable[Sequence[Any]]) -> list[Sequ
             continue  # found by a coarser key, not a pair under its rule
         kept[rid] = row[1:]
     return list(kept.values())
+
+
+CANDIDATES: Final = CandidateReads.of(_CANDIDATES, _kept, _pairs())
+_PG_CANDIDATES: Final = CANDIDATES.each_once
+_CANDIDATES_LOCKING_CUSTOMERS: Final = CANDIDATES.locking
 
 
 def _passes(record: Mapping[str, Any], row: Sequence[Any], checks: Any) -> bool:

@@ -15,8 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, String, any_, bindparam, or_, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Connection, String, bindparam, or_, select
 
 from cx360.models import Match, MatchAlternative, RecordRef
 from cx360.models._explain import GuardReason
@@ -28,14 +27,7 @@ from cx360.resolve._groups import FewPairs, Groups, replay_order
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._ids import new_customer_id, survivor
 from cx360.resolve._scoring import TermFrequencies, match_probability
-from cx360.resolve.realtime._candidates import (
-    _CANDIDATES,
-    _CANDIDATES_LOCKING_CUSTOMERS,
-    _GUARD_COLUMNS,
-    _PG_CANDIDATES,
-    _kept,
-    _query_params,
-)
+from cx360.resolve.realtime._candidates import _GUARD_COLUMNS, CANDIDATES, _query_params
 from cx360.resolve.realtime._state import _ModelState
 from cx360.store._customers import (
     alias_customer,
@@ -44,7 +36,8 @@ from cx360.store._customers import (
     merge_customer,
     reassign_record,
 )
-from cx360.store._realtime import Appends, RecordWrite, execute_on_driver, lock_customers
+from cx360.store._dialects import Strategy
+from cx360.store._realtime import Appends, RecordWrite
 from cx360.store._schema import (
     overrides,
     record_customers,
@@ -57,10 +50,11 @@ _L = record_links.c
 _P = bindparam
 
 
-def _members_and_links(of_customers: Any) -> Any:
+def _members_and_links(strategy: type[Strategy]) -> Any:
     """Every record (but this one) of some customers, by customer, each with the stored
     links it is the left end of (one row per link; None's when it has none): the links
     come with the records at the cost of a join on an index, not of a statement."""
+    of_customers = strategy.in_list(record_customers.c.customer_id, "customers", String)
     return (
         select(
             record_customers.c.customer_id,
@@ -80,12 +74,6 @@ def _members_and_links(of_customers: Any) -> Any:
         .where(of_customers, record_customers.c.record_id != _P("record_id"))
     )
 
-
-_MEMBERS = _members_and_links(record_customers.c.customer_id.in_(_P("customers", expanding=True)))
-# PostgreSQL: an array parameter, one statement text whatever the number of customers
-_PG_MEMBERS = _members_and_links(
-    record_customers.c.customer_id == any_(_P("customers", type_=postgresql.ARRAY(String)))
-)
 
 _OTHER_MEMBER = (
     select(record_customers.c.record_id)
@@ -149,7 +137,7 @@ class _Stored:
 
     @classmethod
     def of_rows(cls, customer_ids: Iterable[str], rows: Iterable[Sequence[Any]]) -> _Stored:
-        """From `_MEMBERS` rows."""
+        """From `_members_and_links` rows."""
         found = cls({cid: {} for cid in customer_ids})
         names = ("customer_id", "id", *_GUARD_COLUMNS)
         width = len(names)
@@ -276,6 +264,7 @@ class _Decision:
     def __init__(
         self,
         conn: Connection,
+        strategy: Strategy,
         state: _ModelState,
         ref: RecordRef,
         record: dict[str, Any],
@@ -283,6 +272,7 @@ class _Decision:
         appends: Appends,
     ) -> None:
         self.conn = conn
+        self.strategy = strategy
         self.state = state
         self.ref = ref
         self.record = record
@@ -353,7 +343,7 @@ class _Decision:
         if holder is not None and holder[0] not in strongest:
             wanted.append(holder[0])
         if not self.customers_locked:
-            lock_customers(self.conn, wanted)
+            self.strategy.lock_customers(self.conn, wanted)
         stored = self._stored(wanted)
         found = _CustomerGroups.rebuild(
             self.record_id, self.record, stored, pairs.kept.values(), self.state.limits
@@ -400,17 +390,13 @@ class _Decision:
     def _scored(self) -> list[_Candidate]:
         """Candidates found by the blocking lookups, scored, strongest first."""
         params = _query_params(self.record)
+        read = (self.conn, CANDIDATES, self.record, params)
         rows: Iterable[Sequence[Any]]
-        if self.conn.dialect.name != "postgresql":
-            rows = _kept(self.record, self.conn.execute(_CANDIDATES, params).all())
-        elif self.written.stored == "inserted":
+        if self.written.stored == "inserted":
             # the candidates' customers are locked as they are read (one statement less)
-            read = execute_on_driver(self.conn, _CANDIDATES_LOCKING_CUSTOMERS, params)
-            customers = {row[-2] for row in read} - {None}
-            self.customers_locked = not customers or any(row[-1] for row in read)
-            rows = [row[:-1] for row in read]
+            rows, self.customers_locked = self.strategy.read_candidates_locking(*read)
         else:
-            rows = execute_on_driver(self.conn, _PG_CANDIDATES, params)
+            rows = self.strategy.read_candidates(*read)
         found: dict[int, dict[str, Any]] = {}
         refs: dict[int, tuple[tuple[str, str], str | None]] = {}
         # rows are (id, source, source_record_id, *_GUARD_COLUMNS, customer_id), each once
@@ -441,15 +427,12 @@ class _Decision:
         return candidates
 
     def _stored(self, customer_ids: Sequence[str]) -> _Stored:
-        """What is stored of these customers (`_MEMBERS`)."""
+        """What is stored of these customers (`_members_and_links`)."""
         if not customer_ids:
             return _Stored({})
         params = {"customers": sorted(customer_ids), "record_id": self.record_id}
-        rows: Iterable[Sequence[Any]]
-        if self.conn.dialect.name == "postgresql":
-            rows = execute_on_driver(self.conn, _PG_MEMBERS, params)
-        else:
-            rows = self.conn.execute(_MEMBERS, params)
+        members = self.strategy.statement(_members_and_links)
+        rows = self.strategy.fetch(self.conn, members, params)
         return _Stored.of_rows(customer_ids, rows)
 
     def _read_separations(self, found: _CustomerGroups) -> None:

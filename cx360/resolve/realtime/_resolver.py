@@ -1,14 +1,14 @@
-"""Real-time calls: resolve one record as it arrives, record one interaction.
+"""Real time: resolve one record as it arrives, as a batch run would have.
 
 `RealtimeResolver.resolve(record)` (behind `Hub.resolve_record`) answers "who is this?"
 the way a batch run would have:
 
 1. The record is normalized as ingest does (`prepare_record`); a row ingest would
    quarantine is refused with a `SchemaError` naming the column, and nothing is stored.
-2. One transaction (`store/_realtime.locked_transaction`: SQLite's write lock, or
-   PostgreSQL advisory locks on the record's blocking keys) stores the record (insert, or
-   update keeping history, as ingest does) and, seeing everything written before it under
-   the same locks:
+2. One transaction (`Strategy.locked_transaction`: SQLite's write lock, or PostgreSQL
+   advisory locks on the record's blocking keys) stores the record (insert, or update
+   keeping history, as ingest does) and, seeing everything written before it under the
+   same locks:
 3. finds candidates with one query, a branch per blocking rule of `resolve/_blocking.py`
    (the rules batch runs block on), each an index lookup (`tests/store/test_indexes.py`);
 4. scores them with the latest model in pure Python (`Scorer`, with the term
@@ -38,48 +38,32 @@ has appeared. Term frequencies are read per value on first use and kept.
 from __future__ import annotations
 
 import time
-import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
 from cx360._errors import SchemaError
-from cx360.ingest._prepare import Quarantined, prepare_interaction, prepare_record
-from cx360.models import InteractionResult, Match, RecordRef
+from cx360.ingest._prepare import Quarantined, prepare_record
+from cx360.models import Match, RecordRef
 from cx360.resolve._evidence import DEFAULT_MATCH_WEIGHT
 from cx360.resolve._features import email_user
 from cx360.resolve._run_state import RunState
 from cx360.resolve._scoring import Scorer
 from cx360.resolve.realtime._candidates import _GUARD_COLUMNS, lock_names
 from cx360.resolve.realtime._decision import _Decision
-from cx360.resolve.realtime._state import (
-    _HAS_FREQUENCIES,
-    _LOCKED_STATE_AND_RECORD,
-    _STATE,
-    _Frequencies,
-    _ModelState,
-)
+from cx360.resolve.realtime._state import _HAS_FREQUENCIES, _STATE, _Frequencies, _ModelState
 from cx360.store import Store, utcnow
 from cx360.store._realtime import (
     Appends,
-    PinnedConnection,
     RecordWrite,
-    WalCheckpointer,
     count_in_batch,
-    customer_of_record,
-    execute_on_driver,
-    insert_interaction_autocommit,
-    lock_params,
-    locked_transaction,
     move_to_batch,
     open_batch,
     record_values,
     record_written,
     write_appends,
-    write_interaction,
-    write_record,
 )
 from cx360.store._schema import matching_models, records
 
@@ -92,13 +76,11 @@ _FEATURES = select(*(_R[c] for c in _GUARD_COLUMNS)).where(_R.id == _P("record_i
 
 
 class RealtimeResolver:
-    """Real-time calls on one store: resolve records one at a time into its customers,
-    record interactions. One per `Hub`; `close()` it with the hub.
+    """Resolves records one at a time into a store's customers. One per `Hub`.
 
     Keeps the scorer, term frequencies and source defaults between calls; threads may
     share it (each call has its own connection and transaction, and scores with its own
-    snapshot of the caches). On SQLite it checkpoints the WAL from a background thread
-    (see `store/_realtime.py`).
+    snapshot of the caches).
     """
 
     def __init__(self, store: Store) -> None:
@@ -107,30 +89,6 @@ class RealtimeResolver:
         self._batch_id: int | None = None
         self._countries: dict[str, str] = {}
         self._countries_read = -_SOURCE_COUNTRIES_TTL
-        self._checkpointer: WalCheckpointer | None = None
-        # PostgreSQL: new interactions skip the pool and SQLAlchemy's execution (see there)
-        self._pinned = (
-            PinnedConnection(store.autocommit_engine) if store.dialect == "postgresql" else None
-        )
-        database = store.engine.url.database
-        if store.dialect == "sqlite" and database and database != ":memory:":
-            self._checkpointer = WalCheckpointer(database)
-            # a hub dropped without close() stops its thread too
-            weakref.finalize(self, self._checkpointer.stop)
-
-    def close(self) -> None:
-        if self._pinned is not None:
-            self._pinned.close()
-        if self._checkpointer is not None:
-            self._checkpointer.stop()
-            self._checkpointer = None
-
-    def _transaction(self, names: Iterable[str] = ()) -> Any:
-        return locked_transaction(
-            self.store, names, manual_checkpoints=self._checkpointer is not None
-        )
-
-    # -- the call ---------------------------------------------------------------------------
 
     def resolve(self, record: Mapping[str, Any]) -> Match:
         prepared = prepare_record(record, None, self._source_countries())
@@ -140,7 +98,8 @@ class RealtimeResolver:
         features = {c: prepared[c] for c in _GUARD_COLUMNS}
         features["email_user"] = email_user(features)
         now = utcnow()
-        with self._transaction() as conn:
+        strategy = self.store.strategy
+        with strategy.locked_transaction(self.store.engine) as conn:
             state, batch_id, written = self._lock_and_write(conn, prepared, now)
             if state is None:
                 count_in_batch(conn, batch_id, written.stored, now)
@@ -156,58 +115,28 @@ class RealtimeResolver:
                     # an older observation: the record stays as stored, so is resolved so
                     features = _stored_features(conn, written.record_id)
                 appends = Appends(batch_id, written.stored, now, model_id=state.model_id)
-                match = _Decision(conn, state, ref, features, written, appends).run()
-                write_appends(conn, appends)
+                decision = _Decision(conn, strategy, state, ref, features, written, appends)
+                match = decision.run()
+                write_appends(conn, strategy, appends)
         self._batch_id = batch_id  # committed: safe to reuse
         return match
-
-    def record_interaction(self, columns: Mapping[str, Any]) -> InteractionResult:
-        """Store one interaction (see `Hub.record_interaction`)."""
-        prepared = prepare_interaction(columns, None)
-        if isinstance(prepared, Quarantined):
-            raise SchemaError(
-                f"interaction not recorded: {prepared.reason.value}", column=prepared.column
-            )
-        now = utcnow()
-        fast = insert_interaction_autocommit(self.store, prepared, now=now, pinned=self._pinned)
-        if fast is not None:
-            written, customer_id = fast
-        else:
-            with self._transaction() as conn:
-                written = write_interaction(conn, prepared, now=now)
-                customer_id = customer_of_record(
-                    conn, prepared["source"], prepared["source_record_id"]
-                )
-        return InteractionResult(
-            interaction_id=prepared["interaction_id"],
-            stored="updated" if written.stored == "late" else written.stored,
-            version=written.version,
-            customer_id=customer_id,
-        )
 
     def _lock_and_write(
         self, conn: Connection, prepared: Mapping[str, Any], now: datetime
     ) -> tuple[_ModelState | None, int, RecordWrite]:
         """Take the call's locks, read the latest model and run, store the record.
 
-        The record's batch must be newer than the last run's (the next run rescores
-        its records). On PostgreSQL one statement does all three (the locks protect
-        neither the model nor the record's own key, which its unique index guards), in
-        the batch of the previous call; if a run has covered that batch since, the
+        The record goes in the batch of the previous call, which must be newer than the
+        last run's (the next run rescores its records): if a run has covered it since, the
         record moves to a new one.
         """
-        names = lock_names(prepared)
         batch_id = self._batch_id
-        if conn.dialect.name != "postgresql":  # the transaction holds the write lock
-            state = self._current_state(conn, *conn.execute(_STATE).one())
-            if batch_id is None or (state is not None and batch_id <= state.max_batch_id):
-                batch_id = open_batch(conn, "records", "realtime", now)
-            return state, batch_id, write_record(conn, prepared, batch_id=batch_id, now=now)
         if batch_id is None:
             batch_id = open_batch(conn, "records", "realtime", now)
-        params = {**lock_params(names), **record_values(prepared, batch_id=batch_id, now=now)}
-        row = execute_on_driver(conn, _LOCKED_STATE_AND_RECORD, params)[0]
-        model_id, run_id, new_id = row[0], row[1], row[3]  # [2]: locks, [4]: plan mode
+        values = record_values(prepared, batch_id=batch_id, now=now)
+        model_id, run_id, new_id = self.store.strategy.insert_record_reading(
+            conn, _STATE, lock_names(prepared), values
+        )
         state = self._current_state(conn, model_id, run_id)
         if state is not None and batch_id <= state.max_batch_id:
             batch_id = open_batch(conn, "records", "realtime", now)

@@ -12,7 +12,6 @@ from sqlalchemy import Connection, bindparam, func, select
 from cx360.resolve._evidence import LinkRule
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._scoring import Scorer, TermFrequencies
-from cx360.store._realtime import with_generic_plans, with_locks, with_new_record
 from cx360.store._schema import matching_models, resolution_runs, term_frequencies
 
 _P = bindparam
@@ -29,9 +28,6 @@ _STATE = select(
     .limit(1)
     .scalar_subquery(),
 )
-# the locks protect the records and customers a decision reads, not models and runs, nor
-# the record's own key: one statement takes them, reads the state and stores the record
-_LOCKED_STATE_AND_RECORD = with_generic_plans(with_new_record(with_locks(_STATE)))
 _FREQUENCIES = select(
     term_frequencies.c.column_name, term_frequencies.c.value, term_frequencies.c.frequency
 ).where(

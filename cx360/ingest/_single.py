@@ -1,0 +1,108 @@
+"""Single-row writes for real time: one interaction stored as it happens.
+
+The semantics are bulk ingest's: a new `interaction_id` is inserted, the same content
+again changes nothing, new content becomes the current version with the previous one
+kept in the versions table. A new interaction takes one autocommitted statement where
+that saves round trips (`Strategy.insert_alone`), else a short locked transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select, update
+
+from cx360._errors import SchemaError
+from cx360.ingest._prepare import Quarantined, prepare_interaction
+from cx360.models import InteractionResult
+from cx360.store import Store, utcnow
+from cx360.store._dialects import Strategy
+from cx360.store._realtime import Stored, new_row_values
+from cx360.store._schema import interactions, record_customers, records
+from cx360.store._writes import INTERACTIONS, _copy_to_history, prepared_columns
+
+_COLUMNS = prepared_columns(INTERACTIONS)
+_INTERACTION = (
+    select(interactions.c.id, interactions.c.version, interactions.c.content_hash)
+    .where(interactions.c.interaction_id == bindparam("interaction_id"))
+    .with_for_update()  # two updates of one interaction take turns (no-op on SQLite)
+)
+_UPDATE_INTERACTION = (
+    update(interactions)
+    .where(interactions.c.id == bindparam("b_id"))
+    .values(
+        {
+            **{c: bindparam(f"b_{c}") for c in _COLUMNS},
+            "version": bindparam("b_version"),
+            "batch_id": None,
+            "updated_at": bindparam("b_now"),
+        }
+    )
+)
+_CUSTOMER_OF_RECORD = (
+    select(record_customers.c.customer_id)
+    .select_from(records.join(record_customers, record_customers.c.record_id == records.c.id))
+    .where(
+        records.c.source == bindparam("source"),
+        records.c.source_record_id == bindparam("source_record_id"),
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionWrite:
+    interaction_pk: int
+    stored: Stored
+    version: int
+
+
+def record_interaction(store: Store, columns: Mapping[str, Any]) -> InteractionResult:
+    """Store one interaction (see `Hub.record_interaction`)."""
+    prepared = prepare_interaction(columns, None)
+    if isinstance(prepared, Quarantined):
+        raise SchemaError(
+            f"interaction not recorded: {prepared.reason.value}", column=prepared.column
+        )
+    now = utcnow()
+    strategy = store.strategy
+    values = new_row_values(_COLUMNS, prepared, batch_id=None, now=now)
+    alone = strategy.insert_alone(INTERACTIONS, values, _CUSTOMER_OF_RECORD)
+    if alone is not None and alone[0] is not None:
+        written = InteractionWrite(int(alone[0]), "inserted", 1)
+        customer_id = alone[1]
+    else:
+        with strategy.locked_transaction(store.engine) as conn:
+            written = write_interaction(conn, strategy, prepared, values, now=now)
+            key = {"source": prepared["source"], "source_record_id": prepared["source_record_id"]}
+            customer_id = conn.execute(_CUSTOMER_OF_RECORD, key).scalar()
+    return InteractionResult(
+        interaction_id=prepared["interaction_id"],
+        stored="updated" if written.stored == "late" else written.stored,
+        version=written.version,
+        customer_id=None if customer_id is None else str(customer_id),
+    )
+
+
+def write_interaction(
+    conn: Connection,
+    strategy: Strategy,
+    row: Mapping[str, Any],
+    values: Mapping[str, Any],
+    *,
+    now: datetime,
+) -> InteractionWrite:
+    """Store one prepared interaction (its INSERT's `values`), batch-less."""
+    new_id = conn.execute(strategy.insert_new(interactions), dict(values)).scalar()
+    if new_id is not None:
+        return InteractionWrite(int(new_id), "inserted", 1)
+    hit = conn.execute(_INTERACTION, {"interaction_id": row["interaction_id"]}).one()
+    if hit.content_hash == row["content_hash"]:
+        return InteractionWrite(int(hit.id), "unchanged", int(hit.version))
+    _copy_to_history(conn, INTERACTIONS, [hit.id], now)
+    params = {f"b_{c}": row[c] for c in _COLUMNS}
+    params.update(b_id=hit.id, b_version=hit.version + 1, b_now=now)
+    conn.execute(_UPDATE_INTERACTION, params)
+    return InteractionWrite(int(hit.id), "updated", int(hit.version) + 1)

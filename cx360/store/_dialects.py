@@ -1,0 +1,989 @@
+"""What differs between SQLite and PostgreSQL: one strategy each, chosen once per store
+(`Store.strategy`, from its URL). Callers ask the strategy; no other module tests a
+database's name. The base class runs plain SQLAlchemy statements, as SQLite does;
+PostgreSQL overrides what it does in fewer round trips.
+
+- Locks: a SQLite transaction takes the write lock (BEGIN IMMEDIATE), so writers take
+  turns; PostgreSQL takes advisory locks on the hashes of names (a record's keys, its
+  candidates' customers, sorted: no two transactions wait on each other in a cycle), so
+  calls about different people run side by side. Whoever goes second reads what the
+  first wrote.
+- Round trips: each PostgreSQL statement costs one, so real time reads in few statements
+  (checks in SQL, array parameters, a decision's appends in one statement) run on
+  psycopg's cursor; SQLite's statements cost none.
+- Bulk loads: COPY into a staging table (PostgreSQL), executemany (SQLite).
+- Values: SQLite keeps datetimes as naive UTC text; ingest encodes rows for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import sqlite3
+import threading
+import weakref
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Connection,
+    Engine,
+    Float,
+    Insert,
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    column,
+    create_engine,
+    event,
+    exc,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.sql.selectable import CTE
+
+from cx360._errors import ConfigurationError, MissingDependencyError, StoreError
+from cx360.store._customers import CallAppends, write_appends
+from cx360.store._engine import json_text, store_error, translate_errors
+from cx360.store._schema import (
+    Timestamp,
+    customers,
+    match_edges,
+    record_customers,
+    record_links,
+    records,
+)
+from cx360.store._writes import (
+    _SQLITE_NULL,
+    _TAIL,
+    RECORDS,
+    PreparedCodec,
+    _Kind,
+    encode_sqlite_datetime,
+    nullable_positions,
+    prepared_columns,
+)
+
+log = logging.getLogger("cx360.store")
+
+Rows = Sequence[Sequence[Any]]
+Keep = Callable[[Mapping[str, Any], Rows], list[Sequence[Any]]]
+_T = TypeVar("_T")
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads, ended in COMMIT, not the pool's ROLLBACK: psycopg forgets
+    its prepared statements on every rollback, so lookups would be planned afresh."""
+    with translate_errors(), engine.connect() as connection:
+        yield connection
+        if connection.in_transaction():
+            connection.commit()
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateReads:
+    """A real-time record's candidates in each store's form: `by_rule`, every rule's
+    lookup as it is (rows: rule, id, ...), whose pairs `keep` picks in Python; or
+    `each_once`, the pairs picked in SQL, each candidate once, and `locking`, which also
+    takes their customers' locks (one statement less on PostgreSQL)."""
+
+    by_rule: Any
+    keep: Keep
+    each_once: Select[Any]
+    locking: Select[Any]
+
+    @classmethod
+    def of(cls, by_rule: Any, keep: Keep, pairs: Select[Any]) -> CandidateReads:
+        """From `pairs`: the pairs found, a row per rule that finds one, id first."""
+        each_once = pairs.ext(postgresql.distinct_on(pairs.selected_columns[0]))
+        return cls(by_rule, keep, each_once, with_customer_locks(each_once))
+
+
+class Strategy:
+    """One database's ways (see the module docstring)."""
+
+    name: ClassVar[str]
+    # ingest encodes prepared rows to str and int only (see `PreparedCodec`)
+    compact_rows: ClassVar[bool] = False
+    # datetimes are stored naive (UTC): a bound compared with them must be naive too
+    naive_datetimes: ClassVar[bool] = False
+    _built: ClassVar[dict[Hashable, Any]]
+
+    def __init__(self, url: URL) -> None:
+        self.url = url
+
+    def __init_subclass__(cls) -> None:
+        cls._built = {}
+
+    @classmethod
+    def _once(cls, key: Hashable, build: Callable[[], _T]) -> _T:
+        """`build()`, once per database and key: a statement is compiled once."""
+        found = cls._built.get(key)
+        if found is None:
+            found = cls._built[key] = build()
+        return found
+
+    def create_engine(self, *, autocommit: bool = False) -> Engine:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Stop what real-time calls started."""
+
+    def has_schema(self) -> bool | None:
+        """Whether the database holds cx360's schema (None: there is no database)."""
+        engine = self.create_engine()
+        try:
+            with engine.connect() as conn:
+                return inspect(conn).has_table("alembic_version")
+        finally:
+            engine.dispose()
+
+    # -- reads ------------------------------------------------------------------------------
+
+    @classmethod
+    def index_names(cls, conn: Connection, table: Table) -> set[str]:
+        return {str(ix["name"]) for ix in inspect(conn).get_indexes(table.name)}
+
+    def index_build(self, conn: Connection) -> contextlib.AbstractContextManager[None]:
+        """Around creating indexes in `conn`'s transaction."""
+        return contextlib.nullcontext()
+
+    def lookup_connection(self, engine: Engine) -> contextlib.AbstractContextManager[Connection]:
+        """A connection for a few short reads (real-time lookups)."""
+        return read_connection(engine)
+
+    @classmethod
+    def statement(cls, build: Callable[[type[Strategy]], _T]) -> _T:
+        """The statement `build` makes with this database's hooks (`in_list`), once."""
+        return cls._once(build, lambda: build(cls))
+
+    @classmethod
+    def in_list(cls, column: Any, name: str, item: Any) -> ColumnElement[bool]:
+        """`column` among the values of the list parameter `name` (of `item`s)."""
+        return column.in_(bindparam(name, expanding=True))  # type: ignore[no-any-return]
+
+    @classmethod
+    def fetch(cls, conn: Connection, statement: Any, params: Mapping[str, Any]) -> Rows:
+        """The rows of a real-time read."""
+        return conn.execute(statement, params).all()
+
+    @classmethod
+    def fetch_mappings(
+        cls, conn: Connection, statement: Any, params: Mapping[str, Any]
+    ) -> list[Mapping[Any, Any]]:
+        """The rows of a lookup as mappings by column name."""
+        return [row._mapping for row in conn.execute(statement, params)]
+
+    def read_candidates(
+        self, conn: Connection, reads: CandidateReads, record: Mapping[str, Any], params: Any
+    ) -> Rows:
+        """A record's candidates (`CandidateReads`): id, ..., customer_id, each once."""
+        return reads.keep(record, conn.execute(reads.by_rule, params).all())
+
+    def read_candidates_locking(
+        self, conn: Connection, reads: CandidateReads, record: Mapping[str, Any], params: Any
+    ) -> tuple[Rows, bool]:
+        """`read_candidates`, and whether their customers' locks are held since."""
+        return self.read_candidates(conn, reads, record, params), True
+
+    # -- real-time writes -------------------------------------------------------------------
+
+    @contextmanager
+    def locked_transaction(self, engine: Engine, names: Iterable[str] = ()) -> Iterator[Connection]:
+        """One transaction, committed at the end, holding the locks of `names` (of every
+        write, on SQLite) from its first statement on."""
+        with translate_errors(), engine.connect() as conn:
+            self._begin_locked(conn, names)
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    def _begin_locked(self, conn: Connection, names: Iterable[str]) -> None:
+        raise NotImplementedError
+
+    def lock_customers(self, conn: Connection, customer_ids: Iterable[str]) -> None:
+        """Take (or wait for) the locks of customers until the transaction ends."""
+
+    @classmethod
+    def insert_new(cls, table: Table) -> Insert:
+        """INSERT ... ON CONFLICT DO NOTHING RETURNING id."""
+        raise NotImplementedError
+
+    def insert_record_reading(
+        self, conn: Connection, state: Select[Any], names: Iterable[str], values: Any
+    ) -> tuple[Any, Any, int | None]:
+        """Under the locks of `names`, read `state` (two columns) and insert a new record
+        (`values`): (*state, the record's id, None if its key is stored)."""
+        model_id, run_id = conn.execute(state).one()
+        return model_id, run_id, conn.execute(self.insert_new(records), values).scalar()
+
+    def insert_alone(
+        self, kind: _Kind, values: Mapping[str, Any], read: Select[Any]
+    ) -> tuple[Any, Any] | None:
+        """A new row of `kind` and the value `read` finds, in one autocommitted statement
+        where that saves round trips: (its id, None if its key is stored; the value).
+        None: take a `locked_transaction`."""
+        return None
+
+    def write_appends(
+        self, conn: Connection, appends: CallAppends, also: Any, also_params: Mapping[str, Any]
+    ) -> None:
+        """A decision's appends (`_customers.CallAppends`), and the statement `also`."""
+        conn.execute(also, also_params)
+        write_appends(conn, appends)
+
+    # -- bulk loads -------------------------------------------------------------------------
+
+    def insert_rows(
+        self, conn: Connection, codec: PreparedCodec, rows: Rows, *, batch_id: int, now: datetime
+    ) -> int:
+        """Insert encoded prepared rows, in their order, skipping keys already stored;
+        how many were inserted."""
+        raise NotImplementedError
+
+
+def strategy_for(url: str) -> Strategy:
+    """The strategy of the database behind a store URL."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError as error:
+        raise ConfigurationError("invalid store URL") from error
+    backend = parsed.get_backend_name()
+    for kind in (SQLiteStrategy, PostgresStrategy):
+        if kind.name == backend:
+            return kind(parsed)
+    raise ConfigurationError(
+        f"unsupported store backend {backend!r}: use sqlite:/// or postgresql://"
+    )
+
+
+def strategy_of(conn: Connection) -> type[Strategy]:
+    """The strategy of a connection's database, for functions given only a connection."""
+    return SQLiteStrategy if conn.dialect.name == SQLiteStrategy.name else PostgresStrategy
+
+
+def fetch_mappings(
+    conn: Connection, statement: Any, params: Mapping[str, Any]
+) -> list[Mapping[Any, Any]]:
+    """The rows of a lookup as mappings by column name (`Strategy.fetch_mappings`)."""
+    return strategy_of(conn).fetch_mappings(conn, statement, params)
+
+
+def create_store_engine(url: str) -> Engine:
+    """An engine configured for the database behind `url`."""
+    return strategy_for(url).create_engine()
+
+
+# -- SQLite --------------------------------------------------------------------------------
+
+# Where SQLite keeps temporary tables and sorts (see `index_build` for bulk index builds).
+SQLITE_TEMP_STORE = "MEMORY"
+_MANUAL_CHECKPOINTS = "cx360_manual_checkpoints"  # marks a pooled connection set up for it
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (lookups) run while a writer (ingest) works; NORMAL is durable in WAL.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA cache_size=-131072")  # 128 MiB page cache
+    cursor.execute(f"PRAGMA temp_store={SQLITE_TEMP_STORE}")
+    cursor.close()
+
+
+class SQLiteStrategy(Strategy):
+    """A SQLite file: one writer at a time, statements without round trips."""
+
+    name = "sqlite"
+    compact_rows = True
+    naive_datetimes = True
+
+    def __init__(self, url: URL) -> None:
+        super().__init__(url)
+        database = url.database
+        self.file = database if database and database != ":memory:" else None
+        self._checkpointer: WalCheckpointer | None = None
+
+    def create_engine(self, *, autocommit: bool = False) -> Engine:
+        if self.file is not None:
+            Path(self.file).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(self.url, hide_parameters=True, json_serializer=json_text)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+
+    def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
+
+    def has_schema(self) -> bool | None:
+        path = Path(self.file or "").expanduser()
+        if self.file is None or not path.is_file():
+            return None
+        # read-only: the store's engine would turn on WAL, i.e. write to the file
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+            found = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            )
+            return found.fetchone() is not None
+
+    @classmethod
+    def index_names(cls, conn: Connection, table: Table) -> set[str]:
+        # SQLAlchemy does not reflect SQLite's expression indexes (it warns and skips them)
+        rows = conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (table.name,)
+        )
+        return {str(name) for (name,) in rows}
+
+    @contextmanager
+    def index_build(self, conn: Connection) -> Iterator[None]:
+        # CREATE INDEX sorts in temporary storage: in memory SQLite grows and copies it in
+        # small pieces, slower than a temporary file (which the OS page cache keeps).
+        # temp_store cannot change within a transaction (sqlite3 opens none for DDL).
+        driver: Any = conn.connection.driver_connection
+        if driver.in_transaction:
+            yield
+            return
+        conn.exec_driver_sql("PRAGMA temp_store=FILE")
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql(f"PRAGMA temp_store={SQLITE_TEMP_STORE}")
+
+    def _begin_locked(self, conn: Connection, names: Iterable[str]) -> None:
+        # a commit that fills the WAL would copy it into the database itself, making that
+        # call slow: a background thread does it (SQLite's advice for such writers)
+        if self._checkpointer is None and self.file is not None:
+            self._checkpointer = WalCheckpointer(self.file)
+            weakref.finalize(self, self._checkpointer.stop)  # a store dropped unclosed
+        if self._checkpointer is not None and not conn.info.get(_MANUAL_CHECKPOINTS):
+            conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+            conn.info[_MANUAL_CHECKPOINTS] = True
+        # a deferred transaction that reads and then writes can fail at once with
+        # SQLITE_BUSY when another writer got in between; IMMEDIATE waits its turn
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @classmethod
+    def insert_new(cls, table: Table) -> Insert:
+        def build() -> Insert:
+            return sqlite.insert(table).on_conflict_do_nothing().returning(table.c.id)
+
+        return cls._once(("insert_new", table), build)
+
+    def insert_rows(
+        self, conn: Connection, codec: PreparedCodec, rows: Rows, *, batch_id: int, now: datetime
+    ) -> int:
+        stamp: Any = encode_sqlite_datetime(now) if codec.compact else now
+        tail = (1, batch_id, stamp, stamp)
+        sql = _sqlite_insert_sql(conn.dialect, codec.kind)
+        return int(conn.exec_driver_sql(sql, [(*row, *tail) for row in rows]).rowcount)
+
+
+def _sqlite_insert_sql(dialect: Dialect, kind: _Kind) -> str:
+    """INSERT of prepared columns + tail that skips rows whose key already exists; NULLs
+    of nullable columns come encoded (`_SQLITE_NULL`)."""
+    quote = dialect.identifier_preparer.quote
+    names = [*prepared_columns(kind), *_TAIL]
+    marks = ["?"] * len(names)
+    for i in nullable_positions(kind):
+        marks[i] = f"NULLIF(?, {_SQLITE_NULL})"
+    return (
+        f"INSERT INTO {quote(kind.table.name)} ({', '.join(quote(n) for n in names)}) "
+        f"VALUES ({', '.join(marks)}) ON CONFLICT DO NOTHING"
+    )
+
+
+class WalCheckpointer:
+    """Checkpoints a SQLite store's WAL from a daemon thread, on its own connection.
+
+    Every `interval` seconds a PASSIVE checkpoint copies the log into the database without
+    blocking anyone (the sqlite3 module releases the GIL meanwhile). Under a steady stream
+    of writes a PASSIVE checkpoint never catches up with the end of the log, and SQLite
+    starts the log over only once one has: the file would only grow. So once the log holds
+    `reset_frames` pages (128 MiB of 4 KiB pages), a RESTART checkpoint (little left to
+    copy by then) makes the next writer start it over; it makes writers wait while it
+    syncs, and gives up after 100 ms rather than wait long for a reader (a batch run).
+    """
+
+    def __init__(self, database: str, *, interval: float = 0.5, reset_frames: int = 32768) -> None:
+        self._database = database
+        self._interval = interval
+        self._reset_frames = reset_frames
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cx360-wal-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            # mode=rw: never create a database that has gone away
+            uri = f"{Path(self._database).resolve().as_uri()}?mode=rw"
+            con = sqlite3.connect(uri, uri=True, isolation_level=None)
+        except sqlite3.Error as error:
+            log.debug("WAL checkpoints not run: %s", type(error).__name__)
+            return
+        try:
+            con.execute("PRAGMA busy_timeout=100")
+            while not self._stopped.wait(self._interval):
+                self._checkpoint(con)
+            self._checkpoint(con)  # a last one when the store closes
+        finally:
+            con.close()
+
+    def _checkpoint(self, con: sqlite3.Connection) -> None:
+        try:
+            _busy, frames, _copied = con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if frames >= self._reset_frames:
+                con.execute("PRAGMA wal_checkpoint(RESTART)")
+        except sqlite3.Error as error:  # busy, or the store is gone: try again next time
+            log.debug("WAL checkpoint skipped: %s", type(error).__name__)
+
+    def stop(self) -> None:
+        """Stop the thread, after a last checkpoint."""
+        self._stopped.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+
+# -- PostgreSQL ----------------------------------------------------------------------------
+
+# Locks are taken in one statement; PostgreSQL evaluates a volatile function in the
+# select list after the ORDER BY, so they are acquired in key order.
+_PG_LOCK = text(
+    "SELECT pg_advisory_xact_lock(k) AS locked FROM unnest(CAST(:keys AS BIGINT[])) AS k ORDER BY k"
+)
+# Customer locks are keyed in SQL, the same way wherever they are taken (`lock_customers`,
+# and the statement that finds a record's candidates: `with_customer_locks`).
+CUSTOMER_LOCKS_PER_STATEMENT = 64  # more: only the customers a decision joins are locked
+_PG_CUSTOMER_LOCK = text(
+    "SELECT pg_advisory_xact_lock(k) FROM (SELECT hashtextextended('customer:' || c, 0) AS k"
+    " FROM unnest(CAST(:customers AS TEXT[])) AS c) AS keys ORDER BY k"
+)
+
+
+def lock_key(name: str) -> int:
+    """A signed 64-bit advisory-lock key for a name (PostgreSQL's lock key space)."""
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _lock_params(names: Iterable[str]) -> dict[str, list[int]]:
+    return {"keys": sorted({lock_key(name) for name in names})}
+
+
+def with_customer_locks(candidates: Any) -> Select[Any]:
+    """The rows of `candidates` (which has a `customer_id` column) with a last column
+    that counts the advisory locks taken, in key order, on their customers, after they
+    are read: at most CUSTOMER_LOCKS_PER_STATEMENT, none when there are more (then
+    `lock_customers` the ones that matter). Later statements see what the holders of
+    those locks wrote; this one does not (its snapshot is older than its locks)."""
+    found = candidates.cte("candidates")
+    keys = (
+        select(
+            func.hashtextextended(literal("customer:", String) + found.c.customer_id, 0).label("k")
+        )
+        .where(found.c.customer_id.is_not(None))
+        .distinct()
+        .subquery("keys")
+    )
+    few = (
+        select(func.count(func.distinct(found.c.customer_id))).scalar_subquery()
+        <= CUSTOMER_LOCKS_PER_STATEMENT
+    )
+    locked = (
+        select(func.pg_advisory_xact_lock(keys.c.k).label("locked"))
+        .where(few)
+        .order_by(keys.c.k)
+        .subquery("locked")
+    )
+    return select(found, select(func.count()).select_from(locked).scalar_subquery())
+
+
+def _locked_read_and_new_record(state: Select[Any]) -> Select[Any]:
+    """`state` with three columns more: the count of the advisory locks of `:keys` taken
+    (only for reads the locks do not protect: the snapshot is older than the locks), the
+    id of the record inserted from the parameters, and the plan mode.
+
+    The plan mode: the rest of the transaction runs prepared statements with their
+    generic plan (`SET LOCAL plan_cache_mode`). The server plans a prepared statement
+    again for its values while it judges that cheaper than the generic plan; for a call's
+    index lookups the generic plan is as good and planning per call costs more.
+    """
+    locks = _PG_LOCK.columns(column("locked")).subquery("locks")
+    new = _new_row(RECORDS)
+    return state.add_columns(
+        select(func.count()).select_from(locks).scalar_subquery(),
+        select(new.c.id).scalar_subquery(),
+        func.set_config(literal("plan_cache_mode"), literal("force_generic_plan"), True),
+    )
+
+
+def _new_row(kind: _Kind) -> CTE:
+    """A new row of `kind` from parameters (prepared columns and tail), nothing if its
+    key is stored, returning its id."""
+    table = kind.table
+    return (
+        postgresql.insert(table)
+        .values({c: bindparam(c) for c in (*prepared_columns(kind), *_TAIL)})
+        .on_conflict_do_nothing()
+        .returning(table.c.id)
+        .cte(f"new_{table.name.removesuffix('s')}")
+    )
+
+
+def _array(name: str, item: Any) -> Any:
+    return bindparam(name, type_=postgresql.ARRAY(item))
+
+
+def _created_and_assigned() -> tuple[CTE, CTE]:
+    """A customer and a record assigned to it, each written when its flag is set (the
+    foreign key is checked at the statement's end, when both rows are there)."""
+    created = (
+        insert(customers)
+        .from_select(
+            ["customer_id", "status", "created_at", "updated_at"],
+            select(
+                bindparam("c_customer_id", type_=String),
+                literal("active", String),
+                bindparam("b_now", type_=Timestamp),
+                bindparam("b_now", type_=Timestamp),
+            ).where(bindparam("c_create", type_=Boolean)),
+        )
+        .cte("created")
+    )
+    assigned = (
+        insert(record_customers)
+        .from_select(
+            ["record_id", "customer_id", "assigned_at"],
+            select(
+                bindparam("a_record_id", type_=BigInteger),
+                bindparam("a_customer_id", type_=String),
+                bindparam("b_now", type_=Timestamp),
+            ).where(bindparam("a_assign", type_=Boolean)),
+        )
+        .cte("assigned")
+    )
+    return created, assigned
+
+
+def _edges_and_links() -> tuple[CTE, CTE]:
+    """The pairs and the links, each from parallel arrays."""
+    edge = (
+        func.unnest(_array("e_l", BigInteger), _array("e_r", BigInteger), _array("e_w", Float))
+        .table_valued("l", "r", "w")
+        .render_derived("edge")
+    )
+    edges = (
+        insert(match_edges)
+        .from_select(
+            ["record_id_l", "record_id_r", "match_weight", "model_id"],
+            select(edge.c.l, edge.c.r, edge.c.w, bindparam("e_model_id", type_=BigInteger)),
+        )
+        .cte("edges")
+    )
+    link = (
+        func.unnest(
+            _array("l_l", BigInteger),
+            _array("l_r", BigInteger),
+            _array("l_w", Float),
+            _array("l_kind", String),
+        )
+        .table_valued("l", "r", "w", "kind")
+        .render_derived("link")
+    )
+    links = (
+        insert(record_links)
+        .from_select(
+            ["record_id_l", "record_id_r", "match_weight", "kind", "created_at"],
+            select(link.c.l, link.c.r, link.c.w, link.c.kind, bindparam("b_now", type_=Timestamp)),
+        )
+        .cte("links")
+    )
+    return edges, links
+
+
+def _appends_statement(also: CTE) -> Select[Any]:
+    """One statement that writes a call's appends (`_appends_params`) and `also`: one
+    round trip and one statement's overhead instead of one per table."""
+    created, assigned = _created_and_assigned()
+    edges, links = _edges_and_links()
+    return select(literal(1)).add_cte(created, assigned, edges, links, also)
+
+
+def _appends_params(appends: CallAppends) -> dict[str, Any]:
+    record_id, customer_id = appends.assignment or (None, None)
+    edges, links = appends.edges, appends.links
+    return {
+        "b_now": appends.now,
+        "c_create": appends.new_customer is not None,
+        "c_customer_id": appends.new_customer,
+        "a_assign": appends.assignment is not None,
+        "a_record_id": record_id,
+        "a_customer_id": customer_id,
+        "e_l": [e[0] for e in edges],
+        "e_r": [e[1] for e in edges],
+        "e_w": [e[2] for e in edges],
+        "e_model_id": appends.model_id,
+        "l_l": [k[0] for k in links],
+        "l_r": [k[1] for k in links],
+        "l_w": [k[2] for k in links],
+        "l_kind": [k[3] for k in links],
+    }
+
+
+class PostgresStrategy(Strategy):
+    """A PostgreSQL server: advisory locks, few round trips, COPY."""
+
+    name = "postgresql"
+
+    def __init__(self, url: URL) -> None:
+        super().__init__(url)
+        self._autocommit_engine: Engine | None = None
+        self._pinned: PinnedConnection | None = None
+
+    def create_engine(self, *, autocommit: bool = False) -> Engine:
+        if self.url.get_driver_name() in ("psycopg", ""):
+            try:
+                import psycopg  # noqa: F401
+            except ImportError as error:
+                raise MissingDependencyError("psycopg", "postgres") from error
+        # no pool_pre_ping: it costs a round trip per call; see retry_on_lost_connection
+        return create_engine(
+            self.url,
+            hide_parameters=True,
+            json_serializer=json_text,
+            **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
+        )
+
+    @property
+    def autocommit_engine(self) -> Engine:
+        """An engine whose connections autocommit, for single statements and lookups (set
+        once per connection, not switched and reset at every checkout)."""
+        if self._autocommit_engine is None:
+            self._autocommit_engine = self.create_engine(autocommit=True)
+        return self._autocommit_engine
+
+    @property
+    def pinned(self) -> PinnedConnection:
+        """The connection that new interactions are written on (see `PinnedConnection`)."""
+        if self._pinned is None:
+            self._pinned = PinnedConnection(self.autocommit_engine)
+        return self._pinned
+
+    def close(self) -> None:
+        if self._pinned is not None:
+            self._pinned.close()
+            self._pinned = None
+        if self._autocommit_engine is not None:
+            self._autocommit_engine.dispose()
+            self._autocommit_engine = None
+
+    @contextmanager
+    def lookup_connection(self, engine: Engine) -> Iterator[Connection]:
+        # autocommits: at READ COMMITTED each statement has its own snapshot in a
+        # transaction too, so BEGIN and COMMIT would be two round trips for nothing
+        with translate_errors(), self.autocommit_engine.connect() as connection:
+            yield connection
+
+    @classmethod
+    def in_list(cls, column: Any, name: str, item: Any) -> ColumnElement[bool]:
+        # an array parameter: one statement text whatever the number of values
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(item)))  # type: ignore[no-any-return]
+
+    @classmethod
+    def fetch(cls, conn: Connection, statement: Any, params: Mapping[str, Any]) -> Rows:
+        return execute_on_driver(conn, statement, params)
+
+    @classmethod
+    def fetch_mappings(
+        cls, conn: Connection, statement: Any, params: Mapping[str, Any]
+    ) -> list[Mapping[Any, Any]]:
+        # read on the driver, with the columns' result processing here: SQLAlchemy's
+        # execution of a lookup's one statement cost a tenth of its time
+        def shape() -> tuple[tuple[str, ...], tuple[Any, ...] | None]:
+            columns = list(statement.selected_columns)
+            found = tuple(c.type.result_processor(conn.dialect, None) for c in columns)
+            names = tuple(str(c.key) for c in columns)
+            return names, found if any(p is not None for p in found) else None
+
+        names, processors = cls._once(("shape", statement), shape)
+        rows = execute_on_driver(conn, statement, params)
+        if processors is not None:
+            rows = [
+                tuple(v if p is None else p(v) for p, v in zip(processors, row, strict=True))
+                for row in rows
+            ]
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def read_candidates(
+        self, conn: Connection, reads: CandidateReads, record: Mapping[str, Any], params: Any
+    ) -> Rows:
+        return execute_on_driver(conn, reads.each_once, params)
+
+    def read_candidates_locking(
+        self, conn: Connection, reads: CandidateReads, record: Mapping[str, Any], params: Any
+    ) -> tuple[Rows, bool]:
+        read = execute_on_driver(conn, reads.locking, params)
+        customers = {row[-2] for row in read} - {None}
+        return [row[:-1] for row in read], not customers or any(row[-1] for row in read)
+
+    def _begin_locked(self, conn: Connection, names: Iterable[str]) -> None:
+        # begun explicitly: the first statement may run on the driver's cursor
+        # (`execute_on_driver`), which SQLAlchemy does not see, yet commits with it
+        conn.begin()
+        params = _lock_params(names)
+        if params["keys"]:
+            conn.execute(_PG_LOCK, params)
+
+    def lock_customers(self, conn: Connection, customer_ids: Iterable[str]) -> None:
+        ids = sorted(set(customer_ids))
+        if ids:
+            conn.execute(_PG_CUSTOMER_LOCK, {"customers": ids})
+
+    @classmethod
+    def insert_new(cls, table: Table) -> Insert:
+        def build() -> Insert:
+            return postgresql.insert(table).on_conflict_do_nothing().returning(table.c.id)
+
+        return cls._once(("insert_new", table), build)
+
+    def insert_record_reading(
+        self, conn: Connection, state: Select[Any], names: Iterable[str], values: Any
+    ) -> tuple[Any, Any, int | None]:
+        # one statement: the locks protect neither the state nor the record's own key
+        # (its unique index does)
+        statement = self._once(("locked", state), lambda: _locked_read_and_new_record(state))
+        row = execute_on_driver(conn, statement, {**_lock_params(names), **values})[0]
+        return row[0], row[1], row[3]
+
+    def insert_alone(
+        self, kind: _Kind, values: Mapping[str, Any], read: Select[Any]
+    ) -> tuple[Any, Any] | None:
+        # alone in its (autocommitted) transaction it is atomic, and it spares the BEGIN
+        # and COMMIT round trips; on the pinned connection when it is free
+        def build() -> Select[Any]:
+            return select(select(_new_row(kind).c.id).scalar_subquery(), read.scalar_subquery())
+
+        statement = self._once(("alone", kind.name, read), build)
+        with self.pinned.lease() as cursor:
+            if cursor is not None:
+                return tuple(self.pinned.sql(statement).execute(cursor, values).fetchone())
+            with translate_errors(), self.autocommit_engine.connect() as conn:
+                return tuple(conn.execute(statement, values).one())
+
+    def write_appends(
+        self, conn: Connection, appends: CallAppends, also: Any, also_params: Mapping[str, Any]
+    ) -> None:
+        statement = self._once(("appends", also), lambda: _appends_statement(also.cte("counted")))
+        execute_on_driver(conn, statement, {**also_params, **_appends_params(appends)})
+
+    def insert_rows(
+        self, conn: Connection, codec: PreparedCodec, rows: Rows, *, batch_id: int, now: datetime
+    ) -> int:
+        """The rows go to a session-local staging table with COPY, then into the table with
+        one INSERT ... SELECT in the rows' order (ids as `executemany` would give them).
+        The staging table lives in the same transaction: a rollback takes its rows too."""
+        kind = codec.kind
+        quote = conn.dialect.identifier_preparer.quote
+        stage = quote(f"cx360_stage_{kind.table.name}")
+        columns = ", ".join(quote(n) for n in prepared_columns(kind))
+        tail = ", ".join(quote(n) for n in _TAIL)
+        conn.exec_driver_sql(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS "
+            f"SELECT {columns}, 0 AS cx360_position FROM {quote(kind.table.name)} WITH NO DATA"
+        )
+        conn.exec_driver_sql(f"TRUNCATE {stage}")
+        driver: Any = conn.connection.driver_connection
+        statement = f"COPY {stage} ({columns}, cx360_position) FROM STDIN"
+        driver_error = conn.dialect.loaded_dbapi.Error
+        try:
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                for position, row in enumerate(rows):
+                    copy.write_row((*row, position))
+        except driver_error as error:  # as SQLAlchemy would have raised it
+            raise exc.DBAPIError.instance(
+                statement, None, error, driver_error, hide_parameters=True, dialect=conn.dialect
+            ) from error
+        result = conn.exec_driver_sql(
+            f"INSERT INTO {quote(kind.table.name)} ({columns}, {tail}) "
+            f"SELECT {columns}, 1, %(batch_id)s, %(now)s, %(now)s FROM {stage} "
+            "ORDER BY cx360_position ON CONFLICT DO NOTHING",
+            {"batch_id": batch_id, "now": now},
+        )
+        return int(result.rowcount)
+
+
+class PinnedConnection:
+    """One connection of the autocommit engine kept checked out, for the single-statement
+    writes real time makes most often (new interactions).
+
+    Why: checking a connection out of SQLAlchemy's pool and running a statement through
+    SQLAlchemy's execution machinery costs about as much CPU as the statement itself with
+    its durable commit. The statements are still built and compiled by SQLAlchemy
+    (`DriverSQL`); only their execution goes straight to psycopg, prepared on the server
+    on first use, on a connection the engine's pool made and still owns.
+
+    One thread at a time: `lease()` gives None while another thread holds it, and the
+    caller takes the pool's way. A driver error discards the connection (a lost one is
+    invalidated, and the engine's idle connections with it, as SQLAlchemy does) and is
+    raised as the store's error (`StoreConnectionError` for a lost connection, so
+    `retry_on_lost_connection` runs the call again on a new one).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        import psycopg  # installed: the engine is PostgreSQL's
+
+        self._engine = engine
+        self._driver_error: type[Exception] = psycopg.Error
+        self._lock = threading.Lock()
+        self._pooled: PoolProxiedConnection | None = None
+        self._cursor: Any = None  # psycopg's, reused: a new one per call costs time too
+        self._closed = False
+
+    def sql(self, statement: Any) -> DriverSQL:
+        """`statement` compiled for this engine's dialect (once)."""
+        return driver_sql(statement, self._engine.dialect)
+
+    @contextmanager
+    def lease(self) -> Iterator[Any | None]:
+        """A cursor of the driver's connection (psycopg's, autocommitting), or None when
+        another thread holds it."""
+        if self._closed or not self._lock.acquire(blocking=False):
+            yield None
+            return
+        try:
+            if self._pooled is None:
+                with translate_errors():
+                    pooled = self._engine.raw_connection()
+                self._pooled, self._cursor = pooled, pooled.cursor()
+            try:
+                yield self._cursor
+            except Exception as error:
+                if isinstance(error, self._driver_error):
+                    raise self._discard(error) from error
+                raise
+        finally:
+            self._lock.release()
+
+    def _discard(self, error: Exception) -> StoreError:
+        """Drop the connection after a driver error; the store's error for it."""
+        pooled, self._pooled, self._cursor = self._pooled, None, None
+        assert pooled is not None
+        driver = pooled.driver_connection
+        lost = driver is None or bool(driver.closed)  # psycopg closes a connection it lost
+        if lost:
+            pooled.invalidate(error)
+            self._engine.dispose()  # the other pooled connections died with this one
+        else:
+            pooled.close()  # back to the pool, which resets it
+        wrapped = exc.DBAPIError.instance(
+            None, None, error, self._driver_error, connection_invalidated=lost
+        )
+        return store_error(wrapped)
+
+    def close(self) -> None:
+        """Give the connection back to the pool (waits for a call under way)."""
+        with self._lock:
+            self._closed = True
+            if self._pooled is not None:
+                self._pooled.close()
+                self._pooled = self._cursor = None
+
+
+@dataclass(frozen=True, slots=True)
+class DriverSQL:
+    """A statement compiled once by SQLAlchemy for PostgreSQL (psycopg's `%(name)s`
+    parameters, with casts), to run on psycopg's cursor: the values of the parameters
+    SQLAlchemy made itself (such as a LIMIT) and the bind processing of the others'
+    types (JSON). Rows come back as psycopg reads them, with no SQLAlchemy result
+    processing: for statements that return text, numbers and plain timestamps."""
+
+    sql: str
+    defaults: Mapping[str, Any]
+    processors: Mapping[str, Any]
+
+    @classmethod
+    def compile(cls, statement: Any, dialect: Dialect) -> DriverSQL:
+        compiled = statement.compile(dialect=dialect)
+        names = compiled.bind_names  # each parameter by the name rendered in the SQL
+        made = {names[bind] for bind in names if not bind.required}
+        processors = {
+            names[bind]: processor
+            for bind in names
+            if (processor := bind.type.bind_processor(dialect)) is not None
+        }
+        defaults = {n: v for n, v in compiled.params.items() if n in made}
+        return cls(str(compiled), defaults, processors)
+
+    def execute(self, cursor: Any, params: Mapping[str, Any]) -> Any:
+        """Execute on a driver cursor (prepared on the server); the cursor."""
+        values = {**self.defaults, **params}
+        for name, processor in self.processors.items():
+            values[name] = processor(values[name])
+        return cursor.execute(self.sql, values, prepare=True)
+
+
+_COMPILED: dict[Any, DriverSQL] = {}  # per statement, for the one PostgreSQL dialect
+_DRIVER_CURSOR = "cx360_driver_cursor"  # a pooled connection's psycopg cursor, reused
+
+
+def driver_sql(statement: Any, dialect: Dialect) -> DriverSQL:
+    """`statement` compiled for `dialect` (once)."""
+    found = _COMPILED.get(statement)
+    if found is None:
+        found = _COMPILED[statement] = DriverSQL.compile(statement, dialect)
+    return found
+
+
+def execute_on_driver(
+    conn: Connection, statement: Any, params: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """Run `statement`, which returns rows, within `conn`'s transaction on psycopg's
+    cursor (see `PinnedConnection` for why); its rows. A driver error is raised as the
+    store's error; a lost connection is invalidated, so that the call's retry
+    (`retry_on_lost_connection`) gets a new one."""
+    pooled = conn.connection
+    cursor: Any = pooled.info.get(_DRIVER_CURSOR)
+    if cursor is None or cursor.closed or cursor.connection is not pooled.dbapi_connection:
+        cursor = pooled.info[_DRIVER_CURSOR] = pooled.cursor()
+    try:
+        # every statement run this way returns rows (`cursor.description` would build
+        # the columns' descriptions, which costs time too)
+        rows: list[tuple[Any, ...]] = (
+            driver_sql(statement, conn.dialect).execute(cursor, params).fetchall()
+        )
+        return rows
+    except Exception as error:
+        driver_error = conn.dialect.loaded_dbapi.Error
+        if not isinstance(error, driver_error):
+            raise
+        lost = bool(cursor.connection.closed)  # psycopg closes a connection it lost
+        if lost:
+            conn.invalidate(error)
+        wrapped = exc.DBAPIError.instance(
+            None, None, error, driver_error, connection_invalidated=lost
+        )
+        raise store_error(wrapped) from error
