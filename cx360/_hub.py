@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Literal
 
@@ -24,24 +24,35 @@ from cx360.ingest import ingest_file, ingest_objects
 from cx360.ingest._readers import RowSource
 from cx360.ingest._single import record_interaction
 from cx360.models import (
+    AccessEntry,
     ColumnMapping,
+    ConsentEvent,
+    ConsentStatus,
+    ContactPermission,
+    ContextCard,
     ContextLookup,
     CustomerSummary,
     CxReport,
     IngestResult,
     InteractionResult,
+    Lookup,
     Match,
     Override,
     PairExplanation,
+    Profile,
     ProfileLookup,
     ProfileRow,
     QuarantinedRow,
     RecordExplanation,
     RecordRef,
     ResolveReport,
+    RetentionReport,
     StoreStatus,
+    SubjectAccess,
 )
-from cx360.profile._lookup import lookup_context, lookup_profile, parse_query
+from cx360.privacy import _calls as privacy
+from cx360.privacy._access import Reader
+from cx360.profile._lookup import lookup_context, lookup_profile, parse_query, record_ref
 from cx360.profile._survivorship import DEFAULT_RULES, SurvivorshipRules
 from cx360.resolve import (
     DEFAULT_MATCH_WEIGHT,
@@ -85,6 +96,11 @@ def connect(
     if not create:
         _require_existing_store(resolved)
     return Hub(Store(resolved), survivorship=survivorship)
+
+
+def _read_ids(found: Lookup, view: Profile | ContextCard | None) -> list[str | None]:
+    """The customers a lookup read, for the access log (none when not exactly one)."""
+    return [view.customer_id] if found.status == "found" and view is not None else []
 
 
 def shown_url(url: str) -> str:
@@ -480,6 +496,8 @@ class Hub:
         country: str | None = None,
         rules: SurvivorshipRules | None = None,
         limit: int = 50,
+        actor: str | None = None,
+        purpose: str | None = None,
     ) -> ProfileLookup:
         """Look a customer up by exactly one identifier and build the unified profile.
 
@@ -502,6 +520,8 @@ class Hub:
             rules: survivorship rules for this call (default: the hub's).
             limit: interactions in `profile.interactions` (newest first); the total is
                 `profile.interaction_count`.
+            actor, purpose: who reads and why: the read is written to the access log
+                (`access_log`); nothing is logged without an actor.
 
         Raises:
             InputError: not exactly one identifier, an empty one, `country` with an
@@ -517,7 +537,10 @@ class Hub:
             country=country,
         )
         chosen = rules or self.survivorship
-        return retry_on_lost_connection(lambda: lookup_profile(self._store, query, chosen, limit))
+        reader = Reader.of(actor, purpose)
+        found = retry_on_lost_connection(lambda: lookup_profile(self._store, query, chosen, limit))
+        privacy.log_reads(self._store, reader, "profile", _read_ids(found, found.profile))
+        return found
 
     def context(
         self,
@@ -530,12 +553,15 @@ class Hub:
         record: tuple[str, str] | RecordRef | None = None,
         country: str | None = None,
         rules: SurvivorshipRules | None = None,
+        actor: str | None = None,
+        purpose: str | None = None,
     ) -> ContextLookup:
         """The compact card for an agent: the same lookup as `profile()`, a smaller result.
 
         `context` (set when `status == 'found'`) holds the best name, identifiers already
         verified on some channel, open cases, the last 5 interactions, the preferred and
-        last-used channels, and consents. Same arguments, statuses and errors as `profile()`.
+        last-used channels, consents and their current state. Same arguments, statuses and
+        errors as `profile()`; with an `actor`, the read is written to the access log.
         """
         query = parse_query(
             phone=phone,
@@ -547,7 +573,10 @@ class Hub:
             country=country,
         )
         chosen = rules or self.survivorship
-        return retry_on_lost_connection(lambda: lookup_context(self._store, query, chosen))
+        reader = Reader.of(actor, purpose)
+        found = retry_on_lost_connection(lambda: lookup_context(self._store, query, chosen))
+        privacy.log_reads(self._store, reader, "context", _read_ids(found, found.context))
+        return found
 
     def export(
         self,
@@ -574,19 +603,26 @@ class Hub:
         *,
         format: str | None = None,
         rules: SurvivorshipRules | None = None,
+        actor: str | None = None,
+        purpose: str | None = None,
     ) -> int:
         """Write one row per customer: its golden values and the channel each came from,
         valid identifiers, channels, counts and open cases (`ProfileRow`'s columns).
 
         Streamed: customers are read in chunks, memory stays flat. The format follows the
         file name as for `export`; '-' writes to standard output. Returns the rows written.
+        With an `actor`, the export is one entry of the access log (every customer read).
 
         Raises:
             InputError: a file name that says no known format, or an unknown `format`.
         """
         from cx360.profile._export import export_profiles
 
-        return export_profiles(self._store, path, rules or self.survivorship, format)
+        reader = Reader.of(actor, purpose)
+        written = export_profiles(self._store, path, rules or self.survivorship, format)
+        if reader is not None:
+            privacy.log_reads(self._store, reader, "export", [], every=written)
+        return written
 
     def iter_profiles(self, *, rules: SurvivorshipRules | None = None) -> Iterator[ProfileRow]:
         """Yield one `ProfileRow` per customer, in customer-id order, streamed (what
@@ -616,3 +652,101 @@ class Hub:
     def top_customers(self, limit: int = 10) -> list[CustomerSummary]:
         """Customers seen on the most channels first, then those holding the most records."""
         return top_customers(self._store, limit)
+
+    # -- the people in the store: consents, reads, subject access ----------------------
+
+    def record_consent(
+        self,
+        purpose: str,
+        status: ConsentStatus,
+        *,
+        customer_id: str | None = None,
+        record: tuple[str, str] | RecordRef | None = None,
+        channel: str | None = None,
+        at: datetime | None = None,
+        source: str,
+        evidence: str | None = None,
+        by: str | None = None,
+    ) -> None:
+        """Add a consent given, refused or withdrawn to the ledger (history is kept).
+
+        Args:
+            purpose: what the data may be used for ('marketing', 'service', 'profiling'...).
+            status: 'granted', 'denied' or 'revoked'.
+            customer_id, record: whose: exactly one. A record's consent follows the record
+                through merges and splits; a customer's follows the customer ID.
+            channel: the channel it applies to; None: every channel.
+            at: when the person gave it (default: now).
+            source: where it was given (a channel, a form, the caller's system).
+            evidence, by: what shows it, and who records it.
+
+        Raises:
+            InputError: an unknown status, no purpose or source, not exactly one owner.
+            NotFoundError: no such customer or record.
+        """
+        ref = None if record is None else record_ref(record)
+        privacy.record_consent(
+            self._store, customer_id=customer_id, record=ref, purpose=purpose, status=status,
+            channel=channel, at=at, source=source, evidence=evidence, by=by,
+        )  # fmt: skip
+
+    def consents(self, customer_id: str) -> list[ConsentEvent]:
+        """Every consent event of a customer, oldest first: its records' consent columns
+        (current and earlier versions) and the recorded ones. Raises NotFoundError."""
+        return privacy.consent_history(self._store, customer_id)
+
+    def may_contact(self, customer_id: str, purpose: str, channel: str) -> ContactPermission:
+        """Whether the customer may be contacted for `purpose` on `channel`: the latest
+        consent for that purpose on that channel or on every channel decides; no consent
+        on record is not a grant (`status='unknown'`). Raises NotFoundError."""
+        return privacy.may_contact(self._store, customer_id, purpose, channel)
+
+    def access_log(
+        self,
+        *,
+        customer_id: str | None = None,
+        actor: str | None = None,
+        since: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[AccessEntry]:
+        """Reads of customers' data that said who read (newest first): of one customer
+        (aliases and exports included), of one actor, or all."""
+        return privacy.access_entries(
+            self._store, customer_id=customer_id, actor=actor, since=since, limit=limit
+        )
+
+    def subject_access(
+        self, customer_id: str, *, actor: str | None = None, purpose: str | None = None
+    ) -> SubjectAccess:
+        """Everything the store holds about a customer, as one document: records as given
+        with their versions, interactions with theirs, consents, the profile, resolution
+        links and steward decisions, and the access log (this read included when an
+        `actor` is given). Raises NotFoundError."""
+        reader = Reader.of(actor, purpose)
+
+        def profile_of(owner: str) -> dict[str, Any] | None:
+            found = self.profile(customer_id=owner, limit=1_000_000).profile
+            return None if found is None else found.model_dump(mode="json")
+
+        return privacy.subject_access_of(self._store, customer_id, profile_of, reader)
+
+    def retain(
+        self,
+        *,
+        interactions: timedelta | None = None,
+        versions: timedelta | None = None,
+        dry_run: bool = False,
+    ) -> RetentionReport:
+        """Purge interactions older than `interactions` (with their versions; those of a
+        case still open are kept) and earlier versions of records and interactions
+        replaced longer than `versions` ago. Current records stay whatever their age.
+        `dry_run` counts without deleting.
+
+        Raises:
+            InputError: a period that is not positive.
+        """
+        from cx360.privacy._retention import retain
+
+        return retain(
+            self._store, interactions_for=interactions, versions_for=versions, dry_run=dry_run
+        )

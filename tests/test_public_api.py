@@ -64,6 +64,7 @@ EXPECTED = [
     "ResolutionError",
     "ResolutionRun",
     "ResolveReport",
+    "RetentionReport",
     "SchemaError",
     "SparkOptions",
     "StoreConnectionError",

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cx360.cli._args import (
+    UsageError,
     json_option,
     open_hub,
     reader_args,
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from cx360.models import AccessEntry, ConsentEvent
 
 _STATUSES = ("granted", "denied", "revoked")
+_PERIOD_DAYS = {"d": 1, "w": 7, "y": 365}
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,6 +69,30 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     json_option(log, "the entries")
     store_option(log)
     log.set_defaults(run=run_access_log)
+
+    retain = sub.add_parser(
+        "retain", help="purge interactions and earlier versions older than a period"
+    )
+    retain.add_argument(
+        "--interactions", type=period_arg, metavar="PERIOD",
+        help="purge interactions older than this (e.g. 730d, 104w, 2y); open cases stay",
+    )  # fmt: skip
+    retain.add_argument(
+        "--versions", type=period_arg, metavar="PERIOD",
+        help="purge earlier versions of records and interactions replaced this long ago",
+    )  # fmt: skip
+    retain.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    json_option(retain, "the counts")
+    store_option(retain)
+    retain.set_defaults(run=run_retain)
+
+
+def period_arg(text: str) -> timedelta:
+    """A retention period: a number of days, weeks or years (`730d`, `104w`, `2y`)."""
+    unit = text[-1:].lower()
+    if unit in _PERIOD_DAYS and text[:-1].isdigit() and int(text[:-1]) > 0:
+        return timedelta(days=int(text[:-1]) * _PERIOD_DAYS[unit])
+    raise argparse.ArgumentTypeError("a period is a number and d, w or y, e.g. 730d, 2y")
 
 
 def _event_line(event: ConsentEvent) -> str:
@@ -145,4 +172,24 @@ def run_access_log(args: argparse.Namespace) -> int:
     else:
         for entry in entries:
             print(_entry_line(entry))
+    return 0
+
+
+def run_retain(args: argparse.Namespace) -> int:
+    if args.interactions is None and args.versions is None:
+        raise UsageError("say what to purge: --interactions PERIOD and/or --versions PERIOD")
+    with open_hub(args) as hub:
+        report = hub.retain(
+            interactions=args.interactions, versions=args.versions, dry_run=args.dry_run
+        )
+    if args.json:
+        print(report.model_dump_json(indent=2))
+        return 0
+    verb = "would purge" if report.dry_run else "purged"
+    print(
+        f"{verb}: {report.interactions:,} interactions, {report.interaction_versions:,} "
+        f"earlier interaction versions, {report.record_versions:,} earlier record versions"
+    )
+    if report.kept_open:
+        print(f"kept: {report.kept_open:,} old interactions of cases still open")
     return 0

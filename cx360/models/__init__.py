@@ -40,6 +40,7 @@ from cx360.models._privacy import (
     ConsentState,
     ConsentStatus,
     ContactPermission,
+    RetentionReport,
     SubjectAccess,
 )
 from cx360.models._profile import (
@@ -130,6 +131,7 @@ __all__ = [
     "RecordRef",
     "ResolutionRun",
     "ResolveReport",
+    "RetentionReport",
     "StoreStatus",
     "StoredAs",
     "SubjectAccess",

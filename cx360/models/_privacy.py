@@ -72,3 +72,19 @@ class SubjectAccess(BaseModel):
     links: list[dict[str, Any]] = Field(description="The resolution links between records.")
     overrides: list[dict[str, Any]] = Field(description="Steward decisions naming them.")
     access_log: list[AccessEntry]
+
+
+class RetentionReport(BaseModel):
+    """What a retention run removed (or, dry run, would remove)."""
+
+    dry_run: bool
+    interactions_before: datetime | None = Field(
+        description="Interactions that occurred before this were purged (None: kept all)."
+    )
+    versions_before: datetime | None = Field(
+        description="Earlier versions replaced before this were purged (None: kept all)."
+    )
+    interactions: int = Field(description="Interactions removed (with their versions).")
+    interaction_versions: int = Field(description="Earlier versions of interactions removed.")
+    record_versions: int = Field(description="Earlier versions of records removed.")
+    kept_open: int = Field(description="Old interactions kept: their case is still open.")

@@ -52,6 +52,7 @@ from cx360.normalize.emails import NormalizedEmail, normalize_email
 from cx360.normalize.handles import normalize_handle
 from cx360.normalize.national_ids import NormalizedNationalId, normalize_national_id
 from cx360.normalize.phones import NormalizedPhone, normalize_phone
+from cx360.privacy._consent import recorded_events
 from cx360.profile._build import build_context, build_profile
 from cx360.profile._survivorship import SurvivorshipRules, golden_value
 from cx360.store import Store
@@ -286,7 +287,7 @@ def parse_query(
         if len(country) != 2 or not country.isalpha():
             raise InputError("country must be an ISO 3166 alpha-2 code, e.g. 'CO'")
     if kind == "record":
-        return Query(kind, record=_record_ref(record))
+        return Query(kind, record=record_ref(record))
     # the same reading as ingest: stripped text, then the normalizer of its column
     text = str(given[kind]).strip()
     if not text:
@@ -314,7 +315,8 @@ def parse_query(
     return Query(kind, key=read.match_key)
 
 
-def _record_ref(record: object) -> RecordRef:
+def record_ref(record: object) -> RecordRef:
+    """A record given as a `RecordRef` or `(source, source_record_id)`."""
     if isinstance(record, RecordRef):
         return record
     if (
@@ -520,7 +522,10 @@ def lookup_profile(
         profile = None
         if outcome.status == "found":
             rows, interaction_rows = _load(conn, outcome)
-            profile = build_profile(outcome.customer_id, rows, interaction_rows, rules, limit)
+            recorded = recorded_events(conn, [r["id"] for r in rows], outcome.customer_id)
+            profile = build_profile(
+                outcome.customer_id, rows, interaction_rows, rules, limit, recorded
+            )
     return ProfileLookup(identifier=query.kind, profile=profile, **outcome.fields())
 
 
@@ -531,5 +536,6 @@ def lookup_context(store: Store, query: Query, rules: SurvivorshipRules) -> Cont
         card = None
         if outcome.status == "found":
             rows, interaction_rows = _load(conn, outcome)
-            card = build_context(outcome.customer_id, rows, interaction_rows, rules)
+            recorded = recorded_events(conn, [r["id"] for r in rows], outcome.customer_id)
+            card = build_context(outcome.customer_id, rows, interaction_rows, rules, recorded)
     return ContextLookup(identifier=query.kind, context=card, **outcome.fields())
