@@ -230,6 +230,28 @@ def _concatenate(
         writer.close()
 
 
+def _other_threads() -> bool:
+    """Does this process run threads besides the calling one (native ones included)?"""
+    try:
+        return len(os.listdir("/proc/self/task")) > 1
+    except OSError:  # no /proc: Python's own threads are all that can be seen
+        import threading
+
+        return threading.active_count() > 1
+
+
+def _pool_context() -> Any:
+    """fork where it is safe, else spawn. fork is quick and needs no `if __name__ ==
+    "__main__"` guard in the caller's script (the children run only this package's
+    Python code), but the forked child of a process that runs other threads (a database
+    engine's workers, say) can crash on a lock or allocator state those threads held."""
+    import multiprocessing as mp
+
+    if os.name == "posix" and not _other_threads():
+        return mp.get_context("fork")
+    return mp.get_context("spawn")
+
+
 def write_dataset(
     dataset: SyntheticDataset | SyntheticConfig | str | os.PathLike[str],
     directory: str | os.PathLike[str] | None = None,
@@ -294,14 +316,11 @@ def write_dataset(
             if workers == 1:
                 results = [_write_lane(*job) for job in jobs]
             else:
-                import multiprocessing as mp
                 from concurrent.futures import ProcessPoolExecutor
 
-                # fork on POSIX: quick, and needs no `if __name__ == "__main__"` guard in
-                # the caller's script; the children run only this package's Python code.
                 # An executor, not a Pool: a worker that dies (killed, out of memory)
                 # fails the run with BrokenProcessPool instead of hanging it forever.
-                ctx: Any = mp.get_context("fork" if os.name == "posix" else "spawn")
+                ctx = _pool_context()
                 with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
                     results = list(pool.map(_write_lane, *zip(*jobs, strict=True)))
             for lane_stats in results:

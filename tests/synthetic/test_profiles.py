@@ -166,3 +166,25 @@ def test_cx360_generate_takes_every_profile(tmp_path: Path, profile: str) -> Non
     out = tmp_path / profile
     assert cli_main(["generate", "--records", "200", "--profile", profile, "--out", str(out)]) == 0
     assert (out / "truth.csv").read_text().count("\n") == 201
+
+
+def test_writer_workers_are_not_forked_from_a_process_running_other_threads(
+    tmp_path: Path,
+) -> None:
+    import threading
+
+    from cx360.synthetic._writer import _pool_context
+
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert _pool_context().get_start_method() == "spawn"
+        one = write_dataset(generate(6_000, seed=9, profile="households"), tmp_path / "one")
+        two = write_dataset(
+            generate(6_000, seed=9, profile="households"), tmp_path / "two", workers=2
+        )
+        assert one.records_path.read_bytes() == two.records_path.read_bytes()
+    finally:
+        release.set()
+        other.join()
