@@ -18,12 +18,11 @@ whatever the weights or links chain. This module is the order batch asks the eng
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cx360.models._explain import GuardReason
-from cx360.resolve._groups import Groups, PairsByRecord
+from cx360.resolve._groups import Decided, Groups, PairsByRecord
 from cx360.resolve._guards import GuardLimits
 
 # kept under its old name for the scripts that count pairs by record with it
@@ -32,14 +31,11 @@ _PairsByRecord = PairsByRecord
 
 @dataclass(frozen=True, slots=True)
 class ClusterResult:
-    """`labels[i]` is the index of the first record of record i's cluster.
-
-    `links` are the scored pairs that joined two groups on their weight, `sole_holder`
-    those that joined a group to the one other group holding its contact identifiers;
-    `forced` the must-links honoured (weight None); `refused` the indexes (into
-    `must_link`) of must-links that would have put two separated records together;
-    `blocked` counts scored pairs not joined, by reason (`GuardReason`).
-    """
+    """`labels[i]` is the index of the first record of record i's cluster. `links` are the
+    scored pairs that joined two groups on their weight, `sole_holder` those that joined a
+    group to the one other group holding its contact identifiers; `forced` the must-links
+    honoured (weight None), `refused` the indexes of those that would have joined two
+    separated records; `blocked` counts scored pairs not joined, by `GuardReason`."""
 
     labels: list[int]
     links: list[tuple[int, int, float]]
@@ -60,7 +56,7 @@ def cluster(
     cannot_link: Sequence[tuple[int, int]] = (),
     links_on_weight: Sequence[bool] | None = None,
     contacts: Sequence[bool] | None = None,
-    on_decision: Callable[[int, int, GuardReason | None], None] | None = None,
+    on_decision: Decided | None = None,
 ) -> ClusterResult:
     """Cluster records (by position) given scored pairs (positions and match weights).
 

@@ -9,13 +9,11 @@ omnichannel data two "María López" with different phones and e-mails are as of
 people as one, and namesakes with different national IDs must stay apart.
 
 A record that shares a contact identifier (an e-mail, a phone, a national ID, a handle)
-with the records of one customer only, and with nobody else's, joins that customer even
-below the link weight, when the guards allow (a *sole-holder* link, made by
-`cx360.resolve._cluster`). The model weighs an e-mail alone at the odds of all shared
-e-mails, family ones included, and the prior falls as the data grows, so a sparse record
-(an e-mail or a phone and nothing else) scores under the link weight. Pairs sharing a
-contact identifier are kept down to `sole_holder_match_weight`, so that the clustering
-sees every other holder too.
+with the records of one customer only joins that customer even below the link weight,
+when the guards allow (a *sole-holder* link, made by `_cluster`): the model weighs an
+e-mail alone at the odds of all shared e-mails, family ones included, so a sparse record
+scores under the link weight. Such pairs are kept down to `sole_holder_match_weight`, so
+that the clustering sees every other holder too.
 
 One definition serves batch resolution (vectorised over Arrow columns), real-time
 resolution and explanations (record by record); a test checks both agree.
@@ -131,9 +129,8 @@ def identified_mask(
     right: np.ndarray[Any, Any],
     columns: tuple[str, ...] = IDENTIFIER_COLUMNS,
 ) -> np.ndarray[Any, Any]:
-    """`identifiers_agree` for many pairs at once: `left`/`right` are row positions in
-    `features` (a table with the identifier columns); with `columns=CONTACT_COLUMNS`,
-    `contacts_agree`."""
+    """`identifiers_agree` (or with `columns=CONTACT_COLUMNS`, `contacts_agree`) for many
+    pairs at once: `left`/`right` are row positions in `features`."""
     positions_l, positions_r = pa.array(left), pa.array(right)
     mask = np.zeros(len(left), dtype=bool)
     dates = None

@@ -182,17 +182,13 @@ def explain_record(store: Store, key: RecordLike) -> RecordExplanation:
         }
         # links whose two ends are both in this customer (the join keeps it one query)
         lhs, rhs = record_customers.alias("lhs"), record_customers.alias("rhs")
+        link = record_links.c
         links = conn.execute(
-            select(
-                record_links.c.record_id_l,
-                record_links.c.record_id_r,
-                record_links.c.match_weight,
-                record_links.c.kind,
-            )
-            .join(lhs, lhs.c.record_id == record_links.c.record_id_l)
-            .join(rhs, rhs.c.record_id == record_links.c.record_id_r)
+            select(link.record_id_l, link.record_id_r, link.match_weight, link.kind)
+            .join(lhs, lhs.c.record_id == link.record_id_l)
+            .join(rhs, rhs.c.record_id == link.record_id_r)
             .where(lhs.c.customer_id == customer_id, rhs.c.customer_id == customer_id)
-            .order_by(record_links.c.id)
+            .order_by(link.id)
         ).all()
     neighbours: dict[int, list[tuple[int, float | None, str]]] = defaultdict(list)
     for left, right, weight, kind in links:

@@ -140,14 +140,6 @@ def _prefix(a: Record, b: Record) -> bool:
     return bool(x.startswith(y) or y.startswith(x))
 
 
-def _surname_crossed(a: Record, b: Record) -> bool:
-    return bool(a["surname_key"] == b["surname2_key"] or a["surname2_key"] == b["surname_key"])
-
-
-def _same_year(a: Record, b: Record) -> bool:
-    return bool(a["birth_date"][:4] == b["birth_date"][:4])
-
-
 COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "given_name",
@@ -194,7 +186,9 @@ COMPARISONS: tuple[Comparison, ...] = (
             Level(
                 "crossed",
                 '"surname_key_l" = "surname2_key_r" OR "surname2_key_l" = "surname_key_r"',
-                _surname_crossed,
+                lambda a, b: bool(
+                    a["surname_key"] == b["surname2_key"] or a["surname2_key"] == b["surname_key"]
+                ),
             ),
             _within("surname_key", 1, "typo"),
             _close("surname_key", 6),
@@ -217,7 +211,7 @@ COMPARISONS: tuple[Comparison, ...] = (
             Level(
                 "same year",
                 'substr("birth_date_l", 1, 4) = substr("birth_date_r", 1, 4)',
-                _same_year,
+                lambda a, b: bool(a["birth_date"][:4] == b["birth_date"][:4]),
             ),
             _else(),
         ),

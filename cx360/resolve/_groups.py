@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from itertools import islice, product
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 import numpy as np
 
@@ -46,12 +46,6 @@ _NOT_GUARDS: Final = (GuardReason.OVERRIDE_SEPARATE, GuardReason.WEAK_BRIDGE)
 LINK_KINDS: Final = ("override", "model", "sole_holder")
 
 Decided = Callable[[int, int, GuardReason | None], None]
-
-
-class Neighbours(Protocol):
-    """Every scored pair by record: the positions a record was scored with."""
-
-    def others(self, i: int) -> Iterable[int]: ...
 
 
 class PairsByRecord:
@@ -81,6 +75,10 @@ class FewPairs:
 
     def others(self, i: int) -> list[int]:
         return self._others.get(i, [])
+
+
+# Every scored pair by record: the positions a record was scored with.
+Neighbours = PairsByRecord | FewPairs
 
 
 def replay_order(kind: str, run_id: int | None, link_id: int) -> tuple[bool, int, int]:
@@ -268,9 +266,8 @@ class Groups:
             self._join(a, b, FITS)
 
     def join_all(self, records: Iterable[int]) -> None:
-        """Make the groups of `records` one, as fitting joins (records of one customer
-        that no stored link joins, e.g. links deleted with a record's old content: the
-        customer is taken whole, as stored)."""
+        """Make the groups of `records` one, as fitting joins (a customer's records that
+        no stored link joins, its links gone with a record's old content: taken whole)."""
         members = list(records)
         for i in members[1:]:
             a, b = self.find(members[0]), self.find(i)

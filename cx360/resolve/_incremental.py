@@ -245,7 +245,6 @@ def touched_component(
     found = Component([])
     visited = set(seeds)
     frontier = sorted(visited)
-    customers_seen: set[str] = set()
     edge_l, edge_r = match_edges.c.record_id_l, match_edges.c.record_id_r
     member, owner = record_customers.c.record_id, record_customers.c.customer_id
     while frontier:
@@ -256,20 +255,13 @@ def touched_component(
                 for left, right, weight in conn.execute(pairs):
                     found.kept[(int(left), int(right))] = float(weight)
                     reached.update((int(left), int(right)))
-            customers: set[str] = set()
+            # every record of the customers of these records
+            customers = select(owner).where(member.in_(part))
             for record_id, customer_id in conn.execute(
-                select(member, owner).where(member.in_(part))
+                select(member, owner).where(owner.in_(customers))
             ):
                 found.previous[int(record_id)] = str(customer_id)
-                customers.add(str(customer_id))
-            customers -= customers_seen
-            customers_seen |= customers
-            for group in chunks(sorted(customers)):
-                for record_id, customer_id in conn.execute(
-                    select(member, owner).where(owner.in_(group))
-                ):
-                    found.previous[int(record_id)] = str(customer_id)
-                    reached.add(int(record_id))
+                reached.add(int(record_id))
         for node in frontier:
             reached.update(adjacent.get(node, ()))
         frontier = sorted(reached - visited)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -69,15 +70,11 @@ class TermFrequencies:
         return cls(frequencies)
 
     @classmethod
-    def from_records(cls, rows: Iterable[Record], columns: Sequence[str]) -> TermFrequencies:
+    def from_records(cls, rows: Sequence[Record], columns: Sequence[str]) -> TermFrequencies:
         """Count the values of `columns` over records held in memory."""
-        counts: dict[str, dict[str, int]] = {column: {} for column in columns}
-        for row in rows:
-            for column in columns:
-                value = row.get(column)
-                if value is not None:
-                    counts[column][value] = counts[column].get(value, 0) + 1
-        return cls.from_counts(counts)
+        return cls.from_counts(
+            {c: Counter(row[c] for row in rows if row.get(c) is not None) for c in columns}
+        )
 
     @classmethod
     def from_store(

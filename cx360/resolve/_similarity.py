@@ -1,9 +1,8 @@
 """String similarity shared by SQL comparisons (DuckDB) and Python (real-time, guards).
 
-Only Levenshtein distance is used: DuckDB's `levenshtein` and this function agree exactly
-on the ASCII match keys that normalization produces, so batch and real-time scoring give
-the same comparison levels. (DuckDB's Jaro-Winkler follows a variant that no small
-Python function reproduces exactly, so it is not used.)
+Only Levenshtein distance is compared in SQL: DuckDB's `levenshtein` and this function
+agree exactly on the ASCII match keys normalization produces, where no small Python
+function reproduces DuckDB's Jaro-Winkler.
 """
 
 from __future__ import annotations
@@ -71,13 +70,9 @@ def transposition_distance(left: str, right: str) -> int:
     characters costs 1 ("jsoe" / "jose"), the commonest typing error."""
     if left == right:
         return 0
-    rows = len(left) + 1
-    cols = len(right) + 1
-    d = [[0] * cols for _ in range(rows)]
-    for i in range(rows):
-        d[i][0] = i
-    for j in range(cols):
-        d[0][j] = j
+    rows, cols = len(left) + 1, len(right) + 1
+    d = [[i] + [0] * (cols - 1) for i in range(rows)]
+    d[0] = list(range(cols))
     for i in range(1, rows):
         for j in range(1, cols):
             cost = left[i - 1] != right[j - 1]

@@ -75,12 +75,6 @@ def _pyspark() -> Any:
     return pyspark.sql
 
 
-def _configured_elsewhere() -> bool:
-    """Whether Spark's master comes from outside: a JVM that `spark-submit` started, or a
-    configuration directory (`spark-defaults.conf`)."""
-    return bool(os.environ.get("PYSPARK_GATEWAY_PORT") or os.environ.get("SPARK_CONF_DIR"))
-
-
 def java_available() -> bool:
     """Whether a Java runtime for Spark can be found (JAVA_HOME or `java` on PATH)."""
     home = os.environ.get("JAVA_HOME")
@@ -151,7 +145,8 @@ class SparkEngine:
         master = options.master or os.environ.get("SPARK_MASTER")
         if master:
             builder = builder.master(master)
-        elif not _configured_elsewhere():
+        elif not (os.environ.get("PYSPARK_GATEWAY_PORT") or os.environ.get("SPARK_CONF_DIR")):
+            # no master from a JVM that `spark-submit` started, nor from spark-defaults.conf
             builder = builder.master("local[*]")
         for key, value in {**DEFAULT_CONF, **options.conf}.items():
             builder = builder.config(key, value)
@@ -167,24 +162,19 @@ class SparkEngine:
         """The URL under which Spark finds `name` in this run's directory."""
         return f"{self._spark_root}/{name}"
 
-    def write(self, name: str, table: pa.Table) -> str:
-        """Write an Arrow table as Parquet for Spark; the URL Spark reads it from."""
+    def write(self, name: str, table: pa.Table) -> None:
+        """Write an Arrow table as Parquet for Spark (at `uri(name)`)."""
         self._fs.create_dir(f"{self._root}/{name}", recursive=True)
         pq.write_table(table, f"{self._root}/{name}/part-0.parquet", filesystem=self._fs)
-        return self.uri(name)
 
-    def read(self, name: str, schema: pa.Schema | None = None) -> pa.Table:
+    def read(self, name: str) -> pa.Table:
         """Read back a Parquet directory that Spark wrote (`frame.write.parquet(uri(name))`)."""
         selector = pafs.FileSelector(f"{self._root}/{name}", recursive=True)
-        files = sorted(
-            info.path
-            for info in self._fs.get_file_info(selector)
-            if info.is_file and info.path.endswith(".parquet")
-        )
+        found = self._fs.get_file_info(selector)
+        files = sorted(i.path for i in found if i.is_file and i.path.endswith(".parquet"))
         if not files:
-            return (schema or pa.schema([])).empty_table()
-        table = pq.ParquetDataset(files, filesystem=self._fs, schema=schema).read()
-        return table.combine_chunks()
+            return pa.table({})
+        return pq.ParquetDataset(files, filesystem=self._fs).read().combine_chunks()
 
     def frame(self, name: str) -> DataFrame:
         """A Parquet directory of this run as a Spark DataFrame."""

@@ -1,11 +1,8 @@
 """The Splink adapter: the only module that imports Splink.
 
 Everything else speaks cx360's terms (records, features, models as dicts, edges as Arrow
-tables). A `SplinkSession` runs Splink on one of two engines:
-
-- DuckDB (the default): a DuckDB connection in this process;
-- Spark (`SparkEngine` from `_spark.py`): Splink's `SparkAPI`, with the features written
-  to Parquet for Spark and the scored pairs read back from Parquet.
+tables). A `SplinkSession` runs Splink on a DuckDB connection in this process, or with
+Splink's `SparkAPI` on a `SparkEngine` (`_spark.py`), tables going both ways as Parquet.
 
 cx360's SQL (comparison levels, blocking rules, the queries below) is written once, in
 DuckDB's dialect; on Spark it is translated with sqlglot (`_to_dialect`). Models are kept
@@ -290,12 +287,11 @@ def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[st
     started = time.perf_counter()
     settings = _settings()
     linker = _estimate_prior(session, session.linker(settings))
-    training = linker.training
     max_pairs = min(5e6, max(1e5, session.num_rows * 20.0))
     # DuckDB samples in chunks to bound its memory; Spark spreads one sample over its
     # executors, where every chunk would be a round of jobs
     chunks = 1 if session.dialect == "spark" else 10
-    training.estimate_u_using_random_sampling(max_pairs=max_pairs, num_chunks=chunks)
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, num_chunks=chunks)
     for cols in TRAINING_BLOCKS:
         # An EM session takes its blocking columns' comparisons out of the model and sets
         # the prior to the block's until it ends: one that fails (an empty block, m
@@ -306,13 +302,12 @@ def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[st
             continue
         before = linker.misc.save_model_to_json()
         try:
-            training.estimate_parameters_using_expectation_maximisation(
+            linker.training.estimate_parameters_using_expectation_maximisation(
                 block_on(*cols), estimate_without_term_frequencies=True
             )
         except Exception as error:  # Splink raises bare Exceptions and ValueErrors here
             log.warning("EM session blocked on %s failed: %s", cols, type(error).__name__)
             linker = session.linker(before)
-            training = linker.training
     model = _canonical(linker.misc.save_model_to_json(), settings)
     trained = [c["output_column_name"] for c in model["comparisons"]]
     if trained != [c["output_column_name"] for c in settings["comparisons"]]:
@@ -457,13 +452,9 @@ _U_FROM_CLUSTERS: dict[tuple[str, str], str] = {
 
 def refine_u(session: SplinkSession, model: dict[str, Any], clusters: pa.Table) -> dict[str, Any]:
     """The model with the u probabilities of exact identifier levels counted from a
-    first clustering (`clusters`: `unique_id`, `cluster`) instead of random sampling.
-
-    Random pairs include true matches at the rate of the prior, which for a strong
-    identifier is about as often as two different people share it, so sampled u comes
-    out far too high. Here u is the share of all pairs of records with the value that
-    agree on it while sitting in different clusters, counted exactly rather than sampled.
-    """
+    first clustering (`clusters`: `unique_id`, `cluster`) instead of random sampling (see
+    `_training`): the share of all pairs of records with the value that agree on it while
+    sitting in different clusters."""
     session._backend.register("cx360_clusters", clusters)
     refined = {**model, "comparisons": []}
     try:
