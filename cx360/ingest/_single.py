@@ -1,9 +1,11 @@
-"""Single-row writes for real time: one interaction stored as it happens.
+"""Single-row writes for real time: a record or an interaction stored as it comes.
 
-The semantics are bulk ingest's: a new `interaction_id` is inserted, the same content
-again changes nothing, new content becomes the current version with the previous one
-kept in the versions table. A new interaction takes one autocommitted statement where
-that saves round trips (`Strategy.insert_alone`), else a short locked transaction.
+The semantics are bulk ingest's: a new key is inserted, the same content again changes
+nothing, new content becomes the current version with the previous one kept in the
+versions table, and a record observed earlier than the stored one is kept as a past
+version only (that path is `_writes.upsert` itself). A new interaction takes one
+autocommitted statement where that saves round trips (`Strategy.insert_alone`), else a
+short locked transaction; a record is written within real time's decision.
 """
 
 from __future__ import annotations
@@ -20,11 +22,29 @@ from cx360.ingest._prepare import Quarantined, prepare_interaction
 from cx360.models import InteractionResult
 from cx360.store import Store, utcnow
 from cx360.store._dialects import Strategy
-from cx360.store._realtime import Stored, new_row_values
 from cx360.store._schema import interactions, record_customers, records
-from cx360.store._writes import INTERACTIONS, _copy_to_history, prepared_columns
+from cx360.store._writes import (
+    INTERACTIONS,
+    RECORDS,
+    Stored,
+    _copy_to_history,
+    _is_older,
+    prepared_columns,
+    upsert,
+)
 
 _COLUMNS = prepared_columns(INTERACTIONS)
+_RECORD_COLUMNS = prepared_columns(RECORDS)
+_RECORD = (
+    select(
+        records.c.id, records.c.content_hash, records.c.observed_at, record_customers.c.customer_id
+    )
+    .select_from(records.outerjoin(record_customers, record_customers.c.record_id == records.c.id))
+    .where(
+        records.c.source == bindparam("source"),
+        records.c.source_record_id == bindparam("source_record_id"),
+    )
+)
 _INTERACTION = (
     select(interactions.c.id, interactions.c.version, interactions.c.content_hash)
     .where(interactions.c.interaction_id == bindparam("interaction_id"))
@@ -50,6 +70,58 @@ _CUSTOMER_OF_RECORD = (
         records.c.source_record_id == bindparam("source_record_id"),
     )
 )
+
+
+def new_row_values(
+    columns: tuple[str, ...], row: Mapping[str, Any], *, batch_id: int | None, now: datetime
+) -> dict[str, Any]:
+    """The parameters of a new row's INSERT: its prepared `columns` and the writer's."""
+    values = {c: row[c] for c in columns}
+    values.update(version=1, batch_id=batch_id, ingested_at=now, updated_at=now)
+    return values
+
+
+# -- records -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecordWrite:
+    """What storing one record did, and the customer it had before (None: none yet)."""
+
+    record_id: int
+    stored: Stored
+    customer_id: str | None
+
+
+def record_values(row: Mapping[str, Any], *, batch_id: int, now: datetime) -> dict[str, Any]:
+    """The parameters of a new record's INSERT (`Strategy.insert_record_reading`)."""
+    return new_row_values(_RECORD_COLUMNS, row, batch_id=batch_id, now=now)
+
+
+def record_written(
+    conn: Connection, row: Mapping[str, Any], new_id: int | None, *, batch_id: int, now: datetime
+) -> RecordWrite:
+    """The write of a record whose INSERT gave `new_id` (None: its key was stored)."""
+    if new_id is not None:
+        return RecordWrite(int(new_id), "inserted", None)
+    hit = conn.execute(
+        _RECORD, {"source": row["source"], "source_record_id": row["source_record_id"]}
+    ).one()
+    stored: Stored
+    if hit.content_hash == row["content_hash"]:
+        stored = "unchanged"
+    else:
+        stored = "late" if _is_older(row["observed_at"], hit.observed_at) else "updated"
+        upsert(conn, RECORDS, [dict(row)], batch_id=batch_id, now=now)
+    return RecordWrite(int(hit.id), stored, hit.customer_id)
+
+
+def move_to_batch(conn: Connection, record_id: int, batch_id: int) -> None:
+    """Put a record just inserted in another (newer) batch."""
+    conn.execute(update(records).where(records.c.id == record_id).values(batch_id=batch_id))
+
+
+# -- interactions --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,28 +1,23 @@
-"""Every write of customers, their records' assignments, aliases, links and kept pairs.
-
-Batch runs, incremental runs and real-time calls change the same four tables, and keep
-the same invariants, so the statements live here once:
-
-- `customers`: one row per customer ID ever given. A merged customer keeps its row as an
-  alias (`status='merged'`, `merged_into` the survivor), and the aliases that pointed at
-  it are repointed at the survivor: an old ID is always one step from an active customer.
-- `record_customers`: the customer of each resolved record (one row per record).
-- `record_links`: the links that joined each customer's records, which explanations walk.
-- `match_edges`: the scored pairs (l < r) kept for the next incremental run.
-
-A batch run writes in bulk (`insert_many`, deletes in chunks of ids); a real-time call
-runs a few prepared statements on one row each, and writes what it only adds at its end
-(`write_appends`; in one statement on PostgreSQL: `Strategy.write_appends`).
+"""Every write of customers, their records' assignments, aliases, links and kept pairs:
+batch runs, incremental runs and real-time calls keep the same invariants, so the
+statements live here once. A merged customer keeps its row as an alias (`merged_into`
+the survivor), and the aliases that pointed at it are repointed at the survivor: an old
+ID is always one step from an active customer. `record_links` joins each customer's
+records (explanations walk it); `match_edges` keeps the scored pairs (l < r) for the
+next incremental run. Batch runs write in bulk; a real-time call writes one row per
+statement, and what it only adds at its end (`Strategy.write_appends`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Table,
     bindparam,
     delete,
     insert,
@@ -35,18 +30,10 @@ from cx360.store._schema import (
     record_customers,
     record_links,
 )
-from cx360.store._writes import insert_many
-
-# ids per IN (...) list of a bulk delete: under SQLite's limit of bound parameters
-_IN_CHUNK = 900
+from cx360.store._writes import _IN_CHUNK, Stored, _chunks, insert_many
 
 Link = tuple[int, int, float | None, str]  # (record_id_l, record_id_r, match_weight, kind)
 Pair = tuple[int, int, float]  # (record_id_l, record_id_r, match_weight), l < r
-
-
-def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(values), _IN_CHUNK):
-        yield values[start : start + _IN_CHUNK]
 
 
 def _customer_row(customer_id: str, now: datetime) -> dict[str, Any]:
@@ -105,21 +92,11 @@ def create_customer(conn: Connection, customer_id: str, now: datetime) -> None:
 
 def alias_customers(conn: Connection, survivors: Mapping[str, str], now: datetime) -> None:
     """Make each customer of `survivors` (old ID -> survivor) an alias of its survivor,
-    with the aliases that pointed at it; their records are assigned by the caller.
-
-    Every alias is written before any is repointed: the same rows as one old ID at a
-    time, because a survivor is never itself one of the old IDs (it keeps records)."""
+    with the aliases that pointed at it; their records are assigned by the caller. (All
+    aliases are written before any is repointed: a survivor is never an old ID.)"""
     if not survivors:
         return
     params = [{"b_old": old, "b_new": new, "b_now": now} for old, new in survivors.items()]
-    conn.execute(_ALIAS, params)
-    conn.execute(_MOVE_ALIASES, params)
-
-
-def alias_customer(conn: Connection, old: str, survivor: str, now: datetime) -> None:
-    """Make `old`, which holds no record any more, an alias of `survivor`, with the
-    aliases that pointed at it (two statements)."""
-    params = {"b_old": old, "b_new": survivor, "b_now": now}
     conn.execute(_ALIAS, params)
     conn.execute(_MOVE_ALIASES, params)
 
@@ -144,7 +121,7 @@ def assign_records(
 ) -> None:
     """Put records in customers: `assigned` (record_id, customer_id), of which the records
     `reassigned` had a customer before (their rows are replaced)."""
-    for part in _chunks(reassigned):
+    for part in _chunks(reassigned, _IN_CHUNK):
         conn.execute(delete(record_customers).where(record_customers.c.record_id.in_(part)))
     insert_many(
         conn,
@@ -185,20 +162,13 @@ def link_rows(
 
 
 def delete_links(conn: Connection, record_ids: Sequence[int] | None) -> None:
-    """Delete the stored links of some records (None: of every record), for a run to
-    write theirs again. An incremental run gives whole components (a link never leaves
-    one).
-
-    The stored links are those of the latest run only: together they join each
-    customer's records, which is what explanations walk; older runs' links would join
-    records that have since been split apart.
-    """
+    """Delete the stored links of some records (None: all), for a run to write theirs
+    again (an incremental run gives whole components). Only the latest run's links are
+    kept: older ones would join records that have since been split apart."""
     if record_ids is None:
         conn.execute(delete(record_links))
-        return
-    for part in _chunks(record_ids):
-        conn.execute(delete(record_links).where(record_links.c.record_id_l.in_(part)))
-        conn.execute(delete(record_links).where(record_links.c.record_id_r.in_(part)))
+    else:
+        _delete_touching(conn, record_links, record_ids)
 
 
 def add_links(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -217,22 +187,22 @@ def replace_pairs(
     if rescored is None:
         conn.execute(delete(match_edges))
     else:
-        for part in _chunks(rescored):
-            conn.execute(delete(match_edges).where(match_edges.c.record_id_l.in_(part)))
-            conn.execute(delete(match_edges).where(match_edges.c.record_id_r.in_(part)))
-    insert_many(
-        conn,
-        match_edges,
-        [
-            {
-                "record_id_l": left,
-                "record_id_r": right,
-                "match_weight": weight,
-                "model_id": model_id,
-            }
-            for left, right, weight in pairs
-        ],
-    )
+        _delete_touching(conn, match_edges, rescored)
+    insert_many(conn, match_edges, _edge_rows(pairs, model_id))
+
+
+def _edge_rows(pairs: Iterable[Pair], model_id: int | None) -> list[dict[str, Any]]:
+    return [
+        {"record_id_l": left, "record_id_r": right, "match_weight": weight, "model_id": model_id}
+        for left, right, weight in pairs
+    ]
+
+
+def _delete_touching(conn: Connection, table: Table, record_ids: Sequence[int]) -> None:
+    """Delete the rows of `table` (links or pairs) with an end among `record_ids`."""
+    for part in _chunks(record_ids, _IN_CHUNK):
+        conn.execute(delete(table).where(table.c.record_id_l.in_(part)))
+        conn.execute(delete(table).where(table.c.record_id_r.in_(part)))
 
 
 def forget_record_pairs(conn: Connection, record_id: int) -> None:
@@ -245,27 +215,20 @@ def forget_record_pairs(conn: Connection, record_id: int) -> None:
 # -- a real-time call's appends --------------------------------------------------------------
 
 
-class CallAppends(Protocol):
-    """Rows a real-time decision adds and reads no more, written together at its end.
+@dataclass(slots=True)
+class Appends:
+    """Rows a real-time decision adds and reads no more, written at its end with the
+    count of its record in its batch: a customer created for a record that had none, the
+    record's assignment (if it had none), its pairs (scored with `model_id`) and links."""
 
-    `new_customer`: the ID of a customer the decision created for a record that had none
-    (the assignment refers to it); `assignment`: (record_id, customer_id) of a record
-    that had no customer; `edges`: pairs scored with `model_id`; `links`: those that put
-    the record in its customer.
-    """
-
-    @property
-    def now(self) -> datetime: ...
-    @property
-    def model_id(self) -> int | None: ...
-    @property
-    def new_customer(self) -> str | None: ...
-    @property
-    def assignment(self) -> tuple[int, str] | None: ...
-    @property
-    def edges(self) -> Sequence[Pair]: ...
-    @property
-    def links(self) -> Sequence[Link]: ...
+    batch_id: int
+    stored: Stored
+    now: datetime
+    model_id: int | None = None
+    new_customer: str | None = None
+    assignment: tuple[int, str] | None = None
+    edges: list[Pair] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
 
 
 _ASSIGN = insert(record_customers)
@@ -273,7 +236,7 @@ _NEW_EDGES = insert(match_edges)
 _NEW_LINK = insert(record_links)
 
 
-def write_appends(conn: Connection, appends: CallAppends) -> None:
+def write_appends(conn: Connection, appends: Appends) -> None:
     """Write a call's appends with one statement per table or row."""
     now = appends.now
     if appends.new_customer is not None:
@@ -284,18 +247,7 @@ def write_appends(conn: Connection, appends: CallAppends) -> None:
             _ASSIGN, {"record_id": record_id, "customer_id": customer_id, "assigned_at": now}
         )
     if appends.edges:
-        conn.execute(
-            _NEW_EDGES,
-            [
-                {
-                    "record_id_l": left,
-                    "record_id_r": right,
-                    "match_weight": weight,
-                    "model_id": appends.model_id,
-                }
-                for left, right, weight in appends.edges
-            ],
-        )
+        conn.execute(_NEW_EDGES, _edge_rows(appends.edges, appends.model_id))
     for left, right, weight, kind in appends.links:
         conn.execute(
             _NEW_LINK,

@@ -1,16 +1,11 @@
 """What differs between SQLite and PostgreSQL: one strategy each, chosen once per store
-(`Store.strategy`, from its URL). Callers ask the strategy; no other module tests a
-database's name. The base class runs plain SQLAlchemy statements, as SQLite does;
-PostgreSQL overrides what it does in fewer round trips.
+(`Store.strategy`); no other module tests a database's name. The base class runs plain
+SQLAlchemy statements, as SQLite does; PostgreSQL overrides what it does in fewer round
+trips (each of its statements costs one; SQLite's cost none).
 
-- Locks: a SQLite transaction takes the write lock (BEGIN IMMEDIATE), so writers take
-  turns; PostgreSQL takes advisory locks on the hashes of names (a record's keys, its
-  candidates' customers, sorted: no two transactions wait on each other in a cycle), so
-  calls about different people run side by side. Whoever goes second reads what the
-  first wrote.
-- Round trips: each PostgreSQL statement costs one, so real time reads in few statements
-  (checks in SQL, array parameters, a decision's appends in one statement) run on
-  psycopg's cursor; SQLite's statements cost none.
+- Locks: a SQLite transaction takes the write lock (BEGIN IMMEDIATE); PostgreSQL takes
+  advisory locks on names (a record's keys, its candidates' customers), in key order, so
+  calls about different people run side by side. The second reads what the first wrote.
 - Bulk loads: COPY into a staging table (PostgreSQL), executemany (SQLite).
 - Values: SQLite keeps datetimes as naive UTC text; ingest encodes rows for it.
 """
@@ -23,6 +18,7 @@ import logging
 import sqlite3
 import threading
 import weakref
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,11 +52,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Dialect, make_url
-from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.selectable import CTE
 
-from cx360._errors import ConfigurationError, MissingDependencyError, StoreError
-from cx360.store._customers import CallAppends, write_appends
+from cx360._errors import ConfigurationError, MissingDependencyError, StoreConnectionError
+from cx360.store._customers import Appends, write_appends
 from cx360.store._engine import json_text, store_error, translate_errors
 from cx360.store._schema import (
     Timestamp,
@@ -71,11 +66,14 @@ from cx360.store._schema import (
     records,
 )
 from cx360.store._writes import (
+    _COUNT_IN_BATCH,
     _SQLITE_NULL,
     _TAIL,
     RECORDS,
     PreparedCodec,
     _Kind,
+    batch_counts,
+    count_in_batch,
     encode_sqlite_datetime,
     nullable_positions,
     prepared_columns,
@@ -85,6 +83,7 @@ log = logging.getLogger("cx360.store")
 
 Rows = Sequence[Sequence[Any]]
 Keep = Callable[[Mapping[str, Any], Rows], list[Sequence[Any]]]
+Maps = list[Mapping[Any, Any]]
 _T = TypeVar("_T")
 
 
@@ -117,7 +116,7 @@ class CandidateReads:
         return cls(by_rule, keep, each_once, with_customer_locks(each_once))
 
 
-class Strategy:
+class Strategy(ABC):
     """One database's ways (see the module docstring)."""
 
     name: ClassVar[str]
@@ -125,6 +124,7 @@ class Strategy:
     compact_rows: ClassVar[bool] = False
     # datetimes are stored naive (UTC): a bound compared with them must be naive too
     naive_datetimes: ClassVar[bool] = False
+    dialect_insert: ClassVar[Any]  # the dialect's INSERT, which has ON CONFLICT
     _built: ClassVar[dict[Hashable, Any]]
 
     def __init__(self, url: URL) -> None:
@@ -141,10 +141,10 @@ class Strategy:
             found = cls._built[key] = build()
         return found
 
-    def create_engine(self, *, autocommit: bool = False) -> Engine:
-        raise NotImplementedError
+    @abstractmethod
+    def create_engine(self, *, autocommit: bool = False) -> Engine: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (nothing to stop unless overridden)
         """Stop what real-time calls started."""
 
     def has_schema(self) -> bool | None:
@@ -186,23 +186,16 @@ class Strategy:
         return conn.execute(statement, params).all()
 
     @classmethod
-    def fetch_mappings(
-        cls, conn: Connection, statement: Any, params: Mapping[str, Any]
-    ) -> list[Mapping[Any, Any]]:
+    def fetch_mappings(cls, conn: Connection, statement: Any, params: Mapping[str, Any]) -> Maps:
         """The rows of a lookup as mappings by column name."""
         return [row._mapping for row in conn.execute(statement, params)]
 
     def read_candidates(
-        self, conn: Connection, reads: CandidateReads, record: Mapping[str, Any], params: Any
-    ) -> Rows:
-        """A record's candidates (`CandidateReads`): id, ..., customer_id, each once."""
-        return reads.keep(record, conn.execute(reads.by_rule, params).all())
-
-    def read_candidates_locking(
-        self, conn: Connection, reads: CandidateReads, record: Mapping[str, Any], params: Any
+        self, conn: Connection, reads: CandidateReads, record: Any, params: Any, lock: bool
     ) -> tuple[Rows, bool]:
-        """`read_candidates`, and whether their customers' locks are held since."""
-        return self.read_candidates(conn, reads, record, params), True
+        """A record's candidates (`CandidateReads`: id, ..., customer_id, each once), and
+        whether their customers' locks are held (`lock`: take them if it saves a trip)."""
+        return reads.keep(record, conn.execute(reads.by_rule, params).all()), True
 
     # -- real-time writes -------------------------------------------------------------------
 
@@ -219,16 +212,21 @@ class Strategy:
                 raise
             conn.commit()
 
-    def _begin_locked(self, conn: Connection, names: Iterable[str]) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def _begin_locked(self, conn: Connection, names: Iterable[str]) -> None: ...
 
-    def lock_customers(self, conn: Connection, customer_ids: Iterable[str]) -> None:
-        """Take (or wait for) the locks of customers until the transaction ends."""
+    def lock_customers(self, conn: Connection, customer_ids: Iterable[str]) -> None:  # noqa: B027
+        """Take (or wait for) the locks of customers until the transaction ends (SQLite:
+        the transaction holds the write lock already)."""
 
     @classmethod
     def insert_new(cls, table: Table) -> Insert:
         """INSERT ... ON CONFLICT DO NOTHING RETURNING id."""
-        raise NotImplementedError
+
+        def build() -> Insert:
+            return cls.dialect_insert(table).on_conflict_do_nothing().returning(table.c.id)  # type: ignore[no-any-return]
+
+        return cls._once(("insert_new", table), build)
 
     def insert_record_reading(
         self, conn: Connection, state: Select[Any], names: Iterable[str], values: Any
@@ -238,29 +236,25 @@ class Strategy:
         model_id, run_id = conn.execute(state).one()
         return model_id, run_id, conn.execute(self.insert_new(records), values).scalar()
 
-    def insert_alone(
-        self, kind: _Kind, values: Mapping[str, Any], read: Select[Any]
-    ) -> tuple[Any, Any] | None:
+    def insert_alone(self, kind: _Kind, values: Any, read: Select[Any]) -> tuple[Any, Any] | None:
         """A new row of `kind` and the value `read` finds, in one autocommitted statement
         where that saves round trips: (its id, None if its key is stored; the value).
         None: take a `locked_transaction`."""
         return None
 
-    def write_appends(
-        self, conn: Connection, appends: CallAppends, also: Any, also_params: Mapping[str, Any]
-    ) -> None:
-        """A decision's appends (`_customers.CallAppends`), and the statement `also`."""
-        conn.execute(also, also_params)
+    def write_appends(self, conn: Connection, appends: Appends) -> None:
+        """A decision's appends, and the count of its record in its batch."""
+        count_in_batch(conn, appends.batch_id, appends.stored, appends.now)
         write_appends(conn, appends)
 
     # -- bulk loads -------------------------------------------------------------------------
 
+    @abstractmethod
     def insert_rows(
         self, conn: Connection, codec: PreparedCodec, rows: Rows, *, batch_id: int, now: datetime
     ) -> int:
         """Insert encoded prepared rows, in their order, skipping keys already stored;
         how many were inserted."""
-        raise NotImplementedError
 
 
 def strategy_for(url: str) -> Strategy:
@@ -283,16 +277,9 @@ def strategy_of(conn: Connection) -> type[Strategy]:
     return SQLiteStrategy if conn.dialect.name == SQLiteStrategy.name else PostgresStrategy
 
 
-def fetch_mappings(
-    conn: Connection, statement: Any, params: Mapping[str, Any]
-) -> list[Mapping[Any, Any]]:
+def fetch_mappings(conn: Connection, statement: Any, params: Mapping[str, Any]) -> Maps:
     """The rows of a lookup as mappings by column name (`Strategy.fetch_mappings`)."""
     return strategy_of(conn).fetch_mappings(conn, statement, params)
-
-
-def create_store_engine(url: str) -> Engine:
-    """An engine configured for the database behind `url`."""
-    return strategy_for(url).create_engine()
 
 
 # -- SQLite --------------------------------------------------------------------------------
@@ -320,6 +307,7 @@ class SQLiteStrategy(Strategy):
     name = "sqlite"
     compact_rows = True
     naive_datetimes = True
+    dialect_insert = staticmethod(sqlite.insert)
 
     def __init__(self, url: URL) -> None:
         super().__init__(url)
@@ -387,13 +375,6 @@ class SQLiteStrategy(Strategy):
         # SQLITE_BUSY when another writer got in between; IMMEDIATE waits its turn
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-    @classmethod
-    def insert_new(cls, table: Table) -> Insert:
-        def build() -> Insert:
-            return sqlite.insert(table).on_conflict_do_nothing().returning(table.c.id)
-
-        return cls._once(("insert_new", table), build)
-
     def insert_rows(
         self, conn: Connection, codec: PreparedCodec, rows: Rows, *, batch_id: int, now: datetime
     ) -> int:
@@ -418,16 +399,11 @@ def _sqlite_insert_sql(dialect: Dialect, kind: _Kind) -> str:
 
 
 class WalCheckpointer:
-    """Checkpoints a SQLite store's WAL from a daemon thread, on its own connection.
-
-    Every `interval` seconds a PASSIVE checkpoint copies the log into the database without
-    blocking anyone (the sqlite3 module releases the GIL meanwhile). Under a steady stream
-    of writes a PASSIVE checkpoint never catches up with the end of the log, and SQLite
-    starts the log over only once one has: the file would only grow. So once the log holds
-    `reset_frames` pages (128 MiB of 4 KiB pages), a RESTART checkpoint (little left to
-    copy by then) makes the next writer start it over; it makes writers wait while it
-    syncs, and gives up after 100 ms rather than wait long for a reader (a batch run).
-    """
+    """Checkpoints a SQLite store's WAL from a daemon thread, on its own connection: every
+    `interval` seconds PASSIVE (blocks no one). Under a steady stream of writes that never
+    catches up with the log's end, and SQLite starts the log over only once one has, so at
+    `reset_frames` pages a RESTART (little left to copy by then; it gives up after 100 ms
+    rather than wait long for a reader) makes the next writer start it over."""
 
     def __init__(self, database: str, *, interval: float = 0.5, reset_frames: int = 32768) -> None:
         self._database = database
@@ -495,11 +471,9 @@ def _lock_params(names: Iterable[str]) -> dict[str, list[int]]:
 
 
 def with_customer_locks(candidates: Any) -> Select[Any]:
-    """The rows of `candidates` (which has a `customer_id` column) with a last column
-    that counts the advisory locks taken, in key order, on their customers, after they
-    are read: at most CUSTOMER_LOCKS_PER_STATEMENT, none when there are more (then
-    `lock_customers` the ones that matter). Later statements see what the holders of
-    those locks wrote; this one does not (its snapshot is older than its locks)."""
+    """The rows of `candidates` (with a `customer_id` column) and a last column counting
+    the locks taken, after the read, on their customers (none when there are more than
+    CUSTOMER_LOCKS_PER_STATEMENT: then `lock_customers` those that matter)."""
     found = candidates.cte("candidates")
     keys = (
         select(
@@ -523,15 +497,10 @@ def with_customer_locks(candidates: Any) -> Select[Any]:
 
 
 def _locked_read_and_new_record(state: Select[Any]) -> Select[Any]:
-    """`state` with three columns more: the count of the advisory locks of `:keys` taken
-    (only for reads the locks do not protect: the snapshot is older than the locks), the
-    id of the record inserted from the parameters, and the plan mode.
-
-    The plan mode: the rest of the transaction runs prepared statements with their
-    generic plan (`SET LOCAL plan_cache_mode`). The server plans a prepared statement
-    again for its values while it judges that cheaper than the generic plan; for a call's
-    index lookups the generic plan is as good and planning per call costs more.
-    """
+    """`state` with the count of the advisory locks of `:keys` taken (only for reads the
+    locks do not protect: its snapshot is older), the id of the record inserted from the
+    parameters, and the generic plans for the rest of the transaction (for a call's index
+    lookups they are as good as plans per value, and planning per call costs more)."""
     locks = _PG_LOCK.columns(column("locked")).subquery("locks")
     new = _new_row(RECORDS)
     return state.add_columns(
@@ -554,86 +523,56 @@ def _new_row(kind: _Kind) -> CTE:
     )
 
 
-def _array(name: str, item: Any) -> Any:
-    return bindparam(name, type_=postgresql.ARRAY(item))
+def _written(table: Table, columns: list[str], rows: Any, name: str) -> CTE:
+    return insert(table).from_select(columns, rows).cte(name)
 
 
-def _created_and_assigned() -> tuple[CTE, CTE]:
-    """A customer and a record assigned to it, each written when its flag is set (the
-    foreign key is checked at the statement's end, when both rows are there)."""
-    created = (
-        insert(customers)
-        .from_select(
-            ["customer_id", "status", "created_at", "updated_at"],
-            select(
-                bindparam("c_customer_id", type_=String),
-                literal("active", String),
-                bindparam("b_now", type_=Timestamp),
-                bindparam("b_now", type_=Timestamp),
-            ).where(bindparam("c_create", type_=Boolean)),
-        )
-        .cte("created")
+def _unnested(name: str, prefix: str, columns: dict[str, Any]) -> Any:
+    """The rows of parallel array parameters (`{prefix}_{column}`) as table `name`."""
+    arrays = (bindparam(f"{prefix}_{c}", type_=postgresql.ARRAY(t)) for c, t in columns.items())
+    return func.unnest(*arrays).table_valued(*columns).render_derived(name)
+
+
+def _now() -> Any:
+    return bindparam("b_now", type_=Timestamp)
+
+
+def _appends_statement(counted: CTE) -> Select[Any]:
+    """One statement that writes a decision's appends (`_appends_params`) and `counted`:
+    one round trip instead of one per table. A customer and its record's assignment are
+    written when their flags are set (the foreign key is checked at the statement's end,
+    when both rows are there); the pairs and links come as parallel arrays."""
+    new_customer = select(bindparam("c_customer_id", type_=String), literal("active", String))
+    created = _written(
+        customers,
+        ["customer_id", "status", "created_at", "updated_at"],
+        new_customer.add_columns(_now(), _now()).where(bindparam("c_create", type_=Boolean)),
+        "created",
     )
-    assigned = (
-        insert(record_customers)
-        .from_select(
-            ["record_id", "customer_id", "assigned_at"],
-            select(
-                bindparam("a_record_id", type_=BigInteger),
-                bindparam("a_customer_id", type_=String),
-                bindparam("b_now", type_=Timestamp),
-            ).where(bindparam("a_assign", type_=Boolean)),
-        )
-        .cte("assigned")
+    assignment = select(
+        bindparam("a_record_id", type_=BigInteger), bindparam("a_customer_id", type_=String), _now()
+    ).where(bindparam("a_assign", type_=Boolean))
+    assigned = _written(
+        record_customers, ["record_id", "customer_id", "assigned_at"], assignment, "assigned"
     )
-    return created, assigned
-
-
-def _edges_and_links() -> tuple[CTE, CTE]:
-    """The pairs and the links, each from parallel arrays."""
-    edge = (
-        func.unnest(_array("e_l", BigInteger), _array("e_r", BigInteger), _array("e_w", Float))
-        .table_valued("l", "r", "w")
-        .render_derived("edge")
+    edge = _unnested("edge", "e", {"l": BigInteger, "r": BigInteger, "w": Float})
+    edges = _written(
+        match_edges,
+        ["record_id_l", "record_id_r", "match_weight", "model_id"],
+        select(edge.c.l, edge.c.r, edge.c.w, bindparam("e_model_id", type_=BigInteger)),
+        "edges",
     )
-    edges = (
-        insert(match_edges)
-        .from_select(
-            ["record_id_l", "record_id_r", "match_weight", "model_id"],
-            select(edge.c.l, edge.c.r, edge.c.w, bindparam("e_model_id", type_=BigInteger)),
-        )
-        .cte("edges")
+    link = _unnested("link", "l", {"l": BigInteger, "r": BigInteger, "w": Float, "kind": String})
+    links = _written(
+        record_links,
+        ["record_id_l", "record_id_r", "match_weight", "kind", "created_at"],
+        select(link.c.l, link.c.r, link.c.w, link.c.kind, _now()),
+        "links",
     )
-    link = (
-        func.unnest(
-            _array("l_l", BigInteger),
-            _array("l_r", BigInteger),
-            _array("l_w", Float),
-            _array("l_kind", String),
-        )
-        .table_valued("l", "r", "w", "kind")
-        .render_derived("link")
-    )
-    links = (
-        insert(record_links)
-        .from_select(
-            ["record_id_l", "record_id_r", "match_weight", "kind", "created_at"],
-            select(link.c.l, link.c.r, link.c.w, link.c.kind, bindparam("b_now", type_=Timestamp)),
-        )
-        .cte("links")
-    )
-    return edges, links
+    return select(literal(1)).add_cte(created, assigned, edges, links, counted)
 
 
-def _appends_statement(also: CTE) -> Select[Any]:
-    """One statement that writes a call's appends (`_appends_params`) and `also`: one
-    round trip and one statement's overhead instead of one per table."""
-    created, assigned = _created_and_assigned()
-    edges, links = _edges_and_links()
-    return select(literal(1)).add_cte(created, assigned, edges, links, also)
-
-
-def _appends_params(appends: CallAppends) -> dict[str, Any]:
+def _appends_params(appends: Appends) -> dict[str, Any]:
     record_id, customer_id = appends.assignment or (None, None)
     edges, links = appends.edges, appends.links
     return {
@@ -658,6 +597,7 @@ class PostgresStrategy(Strategy):
     """A PostgreSQL server: advisory locks, few round trips, COPY."""
 
     name = "postgresql"
+    dialect_insert = staticmethod(postgresql.insert)
 
     def __init__(self, url: URL) -> None:
         super().__init__(url)
@@ -739,13 +679,10 @@ class PostgresStrategy(Strategy):
         return [dict(zip(names, row, strict=True)) for row in rows]
 
     def read_candidates(
-        self, conn: Connection, reads: CandidateReads, record: Mapping[str, Any], params: Any
-    ) -> Rows:
-        return execute_on_driver(conn, reads.each_once, params)
-
-    def read_candidates_locking(
-        self, conn: Connection, reads: CandidateReads, record: Mapping[str, Any], params: Any
+        self, conn: Connection, reads: CandidateReads, record: Any, params: Any, lock: bool
     ) -> tuple[Rows, bool]:
+        if not lock:
+            return execute_on_driver(conn, reads.each_once, params), False
         read = execute_on_driver(conn, reads.locking, params)
         customers = {row[-2] for row in read} - {None}
         return [row[:-1] for row in read], not customers or any(row[-1] for row in read)
@@ -762,13 +699,6 @@ class PostgresStrategy(Strategy):
         ids = sorted(set(customer_ids))
         if ids:
             conn.execute(_PG_CUSTOMER_LOCK, {"customers": ids})
-
-    @classmethod
-    def insert_new(cls, table: Table) -> Insert:
-        def build() -> Insert:
-            return postgresql.insert(table).on_conflict_do_nothing().returning(table.c.id)
-
-        return cls._once(("insert_new", table), build)
 
     def insert_record_reading(
         self, conn: Connection, state: Select[Any], names: Iterable[str], values: Any
@@ -788,17 +718,18 @@ class PostgresStrategy(Strategy):
             return select(select(_new_row(kind).c.id).scalar_subquery(), read.scalar_subquery())
 
         statement = self._once(("alone", kind.name, read), build)
-        with self.pinned.lease() as cursor:
-            if cursor is not None:
-                return tuple(self.pinned.sql(statement).execute(cursor, values).fetchone())
+        with self.pinned.lease() as pinned:
+            if pinned is not None:
+                return tuple(execute_on_driver(pinned, statement, values)[0])
             with translate_errors(), self.autocommit_engine.connect() as conn:
                 return tuple(conn.execute(statement, values).one())
 
-    def write_appends(
-        self, conn: Connection, appends: CallAppends, also: Any, also_params: Mapping[str, Any]
-    ) -> None:
-        statement = self._once(("appends", also), lambda: _appends_statement(also.cte("counted")))
-        execute_on_driver(conn, statement, {**also_params, **_appends_params(appends)})
+    def write_appends(self, conn: Connection, appends: Appends) -> None:
+        statement = self._once(
+            "appends", lambda: _appends_statement(_COUNT_IN_BATCH.cte("counted"))
+        )
+        counts = batch_counts(appends.batch_id, appends.stored, appends.now)
+        execute_on_driver(conn, statement, {**counts, **_appends_params(appends)})
 
     def insert_rows(
         self, conn: Connection, codec: PreparedCodec, rows: Rows, *, batch_id: int, now: datetime
@@ -837,96 +768,59 @@ class PostgresStrategy(Strategy):
 
 
 class PinnedConnection:
-    """One connection of the autocommit engine kept checked out, for the single-statement
-    writes real time makes most often (new interactions).
-
-    Why: checking a connection out of SQLAlchemy's pool and running a statement through
-    SQLAlchemy's execution machinery costs about as much CPU as the statement itself with
-    its durable commit. The statements are still built and compiled by SQLAlchemy
-    (`DriverSQL`); only their execution goes straight to psycopg, prepared on the server
-    on first use, on a connection the engine's pool made and still owns.
-
-    One thread at a time: `lease()` gives None while another thread holds it, and the
-    caller takes the pool's way. A driver error discards the connection (a lost one is
-    invalidated, and the engine's idle connections with it, as SQLAlchemy does) and is
-    raised as the store's error (`StoreConnectionError` for a lost connection, so
-    `retry_on_lost_connection` runs the call again on a new one).
-    """
+    """A connection of the autocommit engine kept checked out for new interactions: a
+    checkout from the pool and SQLAlchemy's execution cost as much CPU as the statement.
+    One thread at a time: `lease()` gives None while another holds it (the caller takes
+    the pool). A lost connection is dropped with the engine's idle ones (they died with
+    it); `retry_on_lost_connection` retries on a new one."""
 
     def __init__(self, engine: Engine) -> None:
-        import psycopg  # installed: the engine is PostgreSQL's
-
         self._engine = engine
-        self._driver_error: type[Exception] = psycopg.Error
         self._lock = threading.Lock()
-        self._pooled: PoolProxiedConnection | None = None
-        self._cursor: Any = None  # psycopg's, reused: a new one per call costs time too
+        self._conn: Connection | None = None
         self._closed = False
 
-    def sql(self, statement: Any) -> DriverSQL:
-        """`statement` compiled for this engine's dialect (once)."""
-        return driver_sql(statement, self._engine.dialect)
-
     @contextmanager
-    def lease(self) -> Iterator[Any | None]:
-        """A cursor of the driver's connection (psycopg's, autocommitting), or None when
-        another thread holds it."""
+    def lease(self) -> Iterator[Connection | None]:
         if self._closed or not self._lock.acquire(blocking=False):
             yield None
             return
         try:
-            if self._pooled is None:
+            if self._conn is None:
                 with translate_errors():
-                    pooled = self._engine.raw_connection()
-                self._pooled, self._cursor = pooled, pooled.cursor()
-            try:
-                yield self._cursor
-            except Exception as error:
-                if isinstance(error, self._driver_error):
-                    raise self._discard(error) from error
-                raise
+                    self._conn = self._engine.connect()
+            yield self._conn
+        except StoreConnectionError:
+            self._drop()
+            self._engine.dispose()
+            raise
         finally:
             self._lock.release()
 
-    def _discard(self, error: Exception) -> StoreError:
-        """Drop the connection after a driver error; the store's error for it."""
-        pooled, self._pooled, self._cursor = self._pooled, None, None
-        assert pooled is not None
-        driver = pooled.driver_connection
-        lost = driver is None or bool(driver.closed)  # psycopg closes a connection it lost
-        if lost:
-            pooled.invalidate(error)
-            self._engine.dispose()  # the other pooled connections died with this one
-        else:
-            pooled.close()  # back to the pool, which resets it
-        wrapped = exc.DBAPIError.instance(
-            None, None, error, self._driver_error, connection_invalidated=lost
-        )
-        return store_error(wrapped)
+    def _drop(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
 
     def close(self) -> None:
         """Give the connection back to the pool (waits for a call under way)."""
         with self._lock:
             self._closed = True
-            if self._pooled is not None:
-                self._pooled.close()
-                self._pooled = self._cursor = None
+            self._drop()
 
 
 @dataclass(frozen=True, slots=True)
 class DriverSQL:
-    """A statement compiled once by SQLAlchemy for PostgreSQL (psycopg's `%(name)s`
-    parameters, with casts), to run on psycopg's cursor: the values of the parameters
-    SQLAlchemy made itself (such as a LIMIT) and the bind processing of the others'
-    types (JSON). Rows come back as psycopg reads them, with no SQLAlchemy result
-    processing: for statements that return text, numbers and plain timestamps."""
+    """A statement compiled once by SQLAlchemy for psycopg's cursor, with the values of
+    the parameters SQLAlchemy made (a LIMIT) and the others' bind processing (JSON).
+    Rows come back as psycopg reads them: for text, numbers and plain timestamps."""
 
     sql: str
     defaults: Mapping[str, Any]
     processors: Mapping[str, Any]
 
     @classmethod
-    def compile(cls, statement: Any, dialect: Dialect) -> DriverSQL:
+    def of(cls, statement: Any, dialect: Dialect) -> DriverSQL:
         compiled = statement.compile(dialect=dialect)
         names = compiled.bind_names  # each parameter by the name rendered in the SQL
         made = {names[bind] for bind in names if not bind.required}
@@ -946,35 +840,22 @@ class DriverSQL:
         return cursor.execute(self.sql, values, prepare=True)
 
 
-_COMPILED: dict[Any, DriverSQL] = {}  # per statement, for the one PostgreSQL dialect
 _DRIVER_CURSOR = "cx360_driver_cursor"  # a pooled connection's psycopg cursor, reused
-
-
-def driver_sql(statement: Any, dialect: Dialect) -> DriverSQL:
-    """`statement` compiled for `dialect` (once)."""
-    found = _COMPILED.get(statement)
-    if found is None:
-        found = _COMPILED[statement] = DriverSQL.compile(statement, dialect)
-    return found
 
 
 def execute_on_driver(
     conn: Connection, statement: Any, params: Mapping[str, Any]
 ) -> list[tuple[Any, ...]]:
-    """Run `statement`, which returns rows, within `conn`'s transaction on psycopg's
-    cursor (see `PinnedConnection` for why); its rows. A driver error is raised as the
-    store's error; a lost connection is invalidated, so that the call's retry
-    (`retry_on_lost_connection`) gets a new one."""
+    """The rows of `statement` run in `conn`'s transaction on psycopg's cursor (see
+    `PinnedConnection` for why). A lost connection is invalidated, for the call's retry."""
     pooled = conn.connection
     cursor: Any = pooled.info.get(_DRIVER_CURSOR)
     if cursor is None or cursor.closed or cursor.connection is not pooled.dbapi_connection:
         cursor = pooled.info[_DRIVER_CURSOR] = pooled.cursor()
     try:
-        # every statement run this way returns rows (`cursor.description` would build
-        # the columns' descriptions, which costs time too)
-        rows: list[tuple[Any, ...]] = (
-            driver_sql(statement, conn.dialect).execute(cursor, params).fetchall()
-        )
+        # every statement run this way returns rows (`cursor.description` costs time)
+        compiled = PostgresStrategy._once(statement, lambda: DriverSQL.of(statement, conn.dialect))
+        rows: list[tuple[Any, ...]] = compiled.execute(cursor, params).fetchall()
         return rows
     except Exception as error:
         driver_error = conn.dialect.loaded_dbapi.Error

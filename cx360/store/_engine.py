@@ -34,10 +34,7 @@ _T = TypeVar("_T")
 
 def resolve_store_url(url: str | os.PathLike[str] | None = None) -> str:
     """The store URL to use: the argument, else `$CX360_STORE`, else `sqlite:///cx360.db`.
-
-    A bare file path (`customers.db`) means a SQLite file; `postgresql://` gets the
-    psycopg 3 driver.
-    """
+    A bare file path means a SQLite file; `postgresql://` gets the psycopg 3 driver."""
     chosen = os.fspath(url) if url is not None else os.environ.get(STORE_ENV_VAR)
     if not chosen:
         return DEFAULT_STORE_URL
@@ -50,10 +47,8 @@ def resolve_store_url(url: str | os.PathLike[str] | None = None) -> str:
 
 @contextmanager
 def translate_errors() -> Iterator[None]:
-    """Turn driver and SQLAlchemy errors into cx360's own, at the storage boundary.
-
-    Engines are created with `hide_parameters=True`, so messages carry no personal data.
-    """
+    """Turn driver and SQLAlchemy errors into cx360's own, at the storage boundary (the
+    engines hide parameters: messages carry no personal data)."""
     try:
         yield
     except exc.SQLAlchemyError as error:
@@ -72,14 +67,10 @@ def store_error(error: exc.SQLAlchemyError) -> StoreError:
 
 
 def retry_on_lost_connection(call: Callable[[], _T]) -> _T:
-    """`call()`, once more if the store's connection was lost (`StoreConnectionError`).
-
-    Only for calls that are idempotent (lookups, and real-time writes keyed by the
-    caller's IDs): a connection lost during COMMIT leaves it unknown whether the first
-    attempt was stored, and the second then finds it stored. Pooled connections are not
-    pinged before use (a round trip on every call); a dead one fails its first statement
-    instead, the pool drops them all, and the retry runs on a new one.
-    """
+    """`call()`, once more if the store's connection was lost (`StoreConnectionError`):
+    pooled connections are not pinged before use (a round trip per call). Only for
+    idempotent calls (lookups, writes keyed by the caller's IDs): a connection lost during
+    COMMIT leaves it unknown whether the first attempt was stored."""
     try:
         return call()
     except StoreConnectionError:

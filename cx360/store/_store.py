@@ -130,15 +130,13 @@ class Store:
     # -- counts ---------------------------------------------------------------------------
 
     def count_rows(self, kind: str) -> int:
-        """Rows in the records or interactions table."""
-        table = records if kind == "records" else interactions
+        """Rows in the records, interactions or quarantine table."""
+        table = {"records": records, "interactions": interactions}.get(kind, quarantine)
         with self.connection() as conn:
             return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
     def count_records(self) -> int:
-        with self.connection() as conn:
-            return int(conn.execute(select(func.count()).select_from(records)).scalar_one())
+        return self.count_rows("records")
 
     def count_quarantined(self) -> int:
-        with self.connection() as conn:
-            return int(conn.execute(select(func.count()).select_from(quarantine)).scalar_one())
+        return self.count_rows("quarantine")

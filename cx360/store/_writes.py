@@ -1,9 +1,7 @@
-"""Bulk, idempotent writes of ingested rows, one chunk per transaction.
-
-A row whose key is new is inserted; a row whose key exists with other content becomes the
-current version and the previous one moves to the versions table; a row seen before with
-the same content changes nothing. A record observed *earlier* than the stored one is kept
-as a past version and does not replace the newer current one.
+"""Bulk, idempotent writes of ingested rows, one chunk per transaction: a new key is
+inserted; new content for a stored key becomes the current version and the previous one
+moves to the versions table; the same content changes nothing. A record observed
+*earlier* than the stored one is kept as a past version only.
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import (
     JSON,
@@ -117,21 +115,16 @@ def _decode_sqlite_datetime(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
-# On SQLite, a prepared row's NULL in a nullable column travels as this integer, which the
-# INSERT turns back into NULL (`NULLIF(?, -1)`): Python's sqlite3 binds int and str
-# directly but looks up an adapter for None and bool (~0.4 µs each, ~10 per record). No
-# such column holds an integer other than a boolean's 0/1.
+# A compact row's NULL in a nullable column travels as this integer, which the INSERT
+# turns back into NULL (`NULLIF(?, -1)`): sqlite3 binds int and str directly but looks up
+# an adapter for None and bool. No such column holds an integer but a boolean's 0/1.
 _SQLITE_NULL = -1
 
 
 class PreparedCodec:
-    """Prepared rows as positional tuples, encoded for the store's driver.
-
-    Workers encode (`encode`), the writer only binds: rows cross the process boundary
-    as plain tuples and the single writer does no per-value Python work on the hot path.
-    `compact` (SQLite, `Strategy.compact_rows`): datetimes as text, NULLs of nullable
-    columns as `_SQLITE_NULL` and booleans as 0/1, which the driver binds fastest.
-    """
+    """Prepared rows as positional tuples, encoded for the store's driver by the ingest
+    workers, so that the one writer only binds. `compact` (`Strategy.compact_rows`):
+    datetimes as text, NULLs as `_SQLITE_NULL`, booleans as 0/1 (bound fastest)."""
 
     def __init__(self, kind: _Kind, compact: bool) -> None:
         self.kind = kind
@@ -196,13 +189,9 @@ class WriteCounts:
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Bulk insert through the driver's executemany, binding values once per column.
-
-    SQLAlchemy's per-row parameter processing costs more than SQLite's own insert on the
-    ingest hot path; this compiles the statement once and applies only the columns' bind
-    processors that exist (dates, booleans, JSON), which is what SQLAlchemy does, minus
-    the per-row bookkeeping. Every row must have the same keys.
-    """
+    """Bulk insert through the driver's executemany with the columns' bind processors
+    (what SQLAlchemy does, minus its per-row bookkeeping, which costs more than SQLite's
+    own insert). Every row must have the same keys."""
     if not rows:
         return
     dialect = conn.dialect
@@ -237,12 +226,9 @@ def insert_prepared(
     batch_id: int,
     now: datetime,
 ) -> WriteCounts:
-    """Write one part of encoded prepared rows (keys unique within the part).
-
-    New keys go in with one statement that skips existing keys (`Strategy.insert_rows`);
-    only the rows skipped (keys stored before) take the careful path of `upsert`. A fresh
-    load never reads.
-    """
+    """Write one part of encoded prepared rows (keys unique within the part): new keys
+    go in with one statement (`Strategy.insert_rows`); only the rows it skipped (keys
+    stored before) take the careful path of `upsert`. A fresh load never reads."""
     kind = codec.kind
     table = kind.table
     if not rows:
@@ -389,35 +375,53 @@ def add_quarantine(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
         conn.execute(insert(quarantine), list(rows))
 
 
-def start_batch(conn: Connection, *, kind: str, origin: str | None, now: datetime) -> int:
-    result = conn.execute(
-        insert(ingest_batches)
-        .values(
-            kind=kind,
-            origin=origin,
-            status="running",
-            started_at=now,
-            rows=0,
-            inserted=0,
-            updated=0,
-            unchanged=0,
-            quarantined=0,
-        )
-        .returning(ingest_batches.c.id)
+# -- ingest batches -----------------------------------------------------------------------
+
+Stored = Literal["inserted", "updated", "late", "unchanged"]  # what a write did to a row
+_NEW_BATCH = insert(ingest_batches).returning(ingest_batches.c.id)
+_COUNT_IN_BATCH = (
+    update(ingest_batches)
+    .where(ingest_batches.c.id == bindparam("b_id"))
+    .values(
+        rows=ingest_batches.c.rows + 1,
+        inserted=ingest_batches.c.inserted + bindparam("b_inserted"),
+        updated=ingest_batches.c.updated + bindparam("b_updated"),
+        unchanged=ingest_batches.c.unchanged + bindparam("b_unchanged"),
+        finished_at=bindparam("b_now"),
     )
-    return int(result.scalar_one())
+)
+
+
+def start_batch(
+    conn: Connection, *, kind: str, origin: str | None, now: datetime, status: str = "running"
+) -> int:
+    """A new `ingest_batches` row; real-time writes count themselves into a "done" one."""
+    finished = now if status == "done" else None
+    values = {"kind": kind, "origin": origin, "status": status, "started_at": now}
+    counts = dict.fromkeys(("rows", "inserted", "updated", "unchanged", "quarantined"), 0)
+    return int(conn.execute(_NEW_BATCH, {**values, "finished_at": finished, **counts}).scalar_one())
 
 
 def finish_batch(
-    conn: Connection,
-    batch_id: int,
-    *,
-    status: str,
-    now: datetime,
-    counts: dict[str, int],
+    conn: Connection, batch_id: int, *, status: str, now: datetime, counts: dict[str, int]
 ) -> None:
     conn.execute(
         update(ingest_batches)
         .where(ingest_batches.c.id == batch_id)
         .values(status=status, finished_at=now, **counts)
     )
+
+
+def batch_counts(batch_id: int, stored: Stored, now: datetime) -> dict[str, Any]:
+    """The parameters of `_COUNT_IN_BATCH`: one row more (a late one counts as updated)."""
+    return {
+        "b_id": batch_id,
+        "b_inserted": int(stored == "inserted"),
+        "b_updated": int(stored in ("updated", "late")),
+        "b_unchanged": int(stored == "unchanged"),
+        "b_now": now,
+    }
+
+
+def count_in_batch(conn: Connection, batch_id: int, stored: Stored, now: datetime) -> None:
+    conn.execute(_COUNT_IN_BATCH, batch_counts(batch_id, stored, now))

@@ -521,9 +521,9 @@ def test_calls_survive_a_lost_postgresql_connection(
             with engine.connect() as conn:
                 pids.add(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
                 conn.rollback()
-        pinned = strategy.pinned  # new interactions' own connection
-        with pinned.lease() as cursor:  # (killed already if no call has used it since)
-            pids.add(cursor.connection.info.backend_pid)
+        with strategy.pinned.lease() as pinned:  # new interactions' own connection
+            assert pinned is not None  # (killed already if no call has used it since)
+            pids.add(pinned.connection.driver_connection.info.backend_pid)
         with killer.connect() as conn:
             for pid in pids - killed:
                 ended = conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})

@@ -14,8 +14,8 @@ from sqlalchemy import Connection, event, func, select
 from cx360 import Hub
 from cx360.store import Store, utcnow
 from cx360.store._customers import (
+    Appends,
     add_links,
-    alias_customer,
     alias_customers,
     assign_records,
     create_customer,
@@ -27,7 +27,6 @@ from cx360.store._customers import (
     reassign_record,
     replace_pairs,
 )
-from cx360.store._realtime import Appends, open_batch, write_appends
 from cx360.store._schema import (
     customers,
     ingest_batches,
@@ -36,6 +35,7 @@ from cx360.store._schema import (
     record_links,
     records,
 )
+from cx360.store._writes import start_batch
 
 
 @pytest.fixture
@@ -155,7 +155,7 @@ def test_real_time_merges_move_records_and_aliases_in_as_few_statements(
         # cus_b kept records r0 and r1: a single-record customer moving would be aliased
         reassign_record(conn, r[0], "cus_new", now)
         reassign_record(conn, r[1], "cus_new", now)
-        alias_customer(conn, "cus_b", "cus_new", now)
+        alias_customers(conn, {"cus_b": "cus_new"}, now)
         assert len(sent) == 9
     with store.connection() as conn:
         assert _customers(conn) == {
@@ -238,7 +238,7 @@ def test_a_calls_appends_are_written_with_its_count_in_its_batch(
     r = record_ids
     now = utcnow()
     with store.transaction() as conn:
-        batch_id = open_batch(conn, "records", "realtime", now)
+        batch_id = start_batch(conn, kind="records", origin="realtime", now=now, status="done")
         create_customers(conn, ["cus_a"], now)
         assign_records(conn, [(r[0], "cus_a")], [], now)
     # a record joining a customer: its assignment, its pairs, its link
@@ -253,7 +253,7 @@ def test_a_calls_appends_are_written_with_its_count_in_its_batch(
     again = Appends(batch_id, "unchanged", now, model_id=3)
     for appends in (joined, alone, again):
         with store.transaction() as conn:
-            write_appends(conn, store.strategy, appends)
+            store.strategy.write_appends(conn, appends)
     with store.connection() as conn:
         assert _customers(conn) == {"cus_a": ("active", None), "cus_b": ("active", None)}
         assert _assigned(conn) == {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, literal, select, text
 
 from cx360._errors import StoreError
 from cx360.store import Store
@@ -15,6 +15,7 @@ from cx360.store._dialects import (
     PostgresStrategy,
     SQLiteStrategy,
     WalCheckpointer,
+    execute_on_driver,
     lock_key,
 )
 
@@ -42,24 +43,29 @@ def test_a_locked_transaction_commits_or_rolls_back(store: Store) -> None:
         assert conn.execute(text("SELECT x FROM t")).scalars().all() == [1]
 
 
-def test_a_pinned_connection_serves_one_thread_and_is_dropped_after_an_error(
+def test_a_pinned_connection_serves_one_thread_and_outlives_a_failed_statement(
     store: Store,
 ) -> None:
     if not isinstance(store.strategy, PostgresStrategy):
         pytest.skip("PostgreSQL only: SQLite statements cost no round trip")
     pinned = PinnedConnection(store.strategy.autocommit_engine)
+    backend = select(func.pg_backend_pid())
     try:
-        with pinned.lease() as cursor:
-            assert cursor is not None
+        with pinned.lease() as conn:
+            assert conn is not None
             with pinned.lease() as busy:
                 assert busy is None  # another caller takes a pooled connection meanwhile
-            first = cursor.execute("SELECT pg_backend_pid()").fetchone()[0]
-        with pinned.lease() as cursor:  # kept between calls
-            assert cursor.execute("SELECT pg_backend_pid()").fetchone()[0] == first
-        with pytest.raises(StoreError), pinned.lease() as cursor:
-            cursor.execute("SELECT 1/0")
-        with pinned.lease() as cursor:  # taken from the pool again after an error
-            assert cursor.execute("SELECT 1").fetchone()[0] == 1
+            first = execute_on_driver(conn, backend, {})[0][0]
+        with pinned.lease() as conn:  # kept between calls
+            assert conn is not None
+            assert execute_on_driver(conn, backend, {})[0][0] == first
+        with pinned.lease() as conn:
+            assert conn is not None
+            with pytest.raises(StoreError):
+                execute_on_driver(conn, select(literal(1) / literal(0)), {})
+        with pinned.lease() as conn:  # autocommitted: nothing to roll back, still the same
+            assert conn is not None
+            assert execute_on_driver(conn, backend, {})[0][0] == first
     finally:
         pinned.close()
     with pinned.lease() as closed:

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, String, bindparam, or_, select
 
+from cx360.ingest._single import RecordWrite
 from cx360.models import Match, MatchAlternative, RecordRef
 from cx360.models._explain import GuardReason
 from cx360.models._realtime import MatchStatus
@@ -30,14 +31,14 @@ from cx360.resolve._scoring import TermFrequencies, match_probability
 from cx360.resolve.realtime._candidates import _GUARD_COLUMNS, CANDIDATES, _query_params
 from cx360.resolve.realtime._state import _ModelState
 from cx360.store._customers import (
-    alias_customer,
+    Appends,
+    alias_customers,
     create_customer,
     forget_record_pairs,
     merge_customer,
     reassign_record,
 )
 from cx360.store._dialects import Strategy
-from cx360.store._realtime import Appends, RecordWrite
 from cx360.store._schema import (
     overrides,
     record_customers,
@@ -390,13 +391,11 @@ class _Decision:
     def _scored(self) -> list[_Candidate]:
         """Candidates found by the blocking lookups, scored, strongest first."""
         params = _query_params(self.record)
-        read = (self.conn, CANDIDATES, self.record, params)
-        rows: Iterable[Sequence[Any]]
-        if self.written.stored == "inserted":
-            # the candidates' customers are locked as they are read (one statement less)
-            rows, self.customers_locked = self.strategy.read_candidates_locking(*read)
-        else:
-            rows = self.strategy.read_candidates(*read)
+        # a new record's candidates' customers are locked as they are read, where that
+        # saves a statement
+        rows, self.customers_locked = self.strategy.read_candidates(
+            self.conn, CANDIDATES, self.record, params, self.written.stored == "inserted"
+        )
         found: dict[int, dict[str, Any]] = {}
         refs: dict[int, tuple[tuple[str, str], str | None]] = {}
         # rows are (id, source, source_record_id, *_GUARD_COLUMNS, customer_id), each once
@@ -500,7 +499,7 @@ class _Decision:
             reassign_record(conn, self.record_id, target, now)
             if not self._has_others(previous):
                 # its only record moved: the old ID lives on as an alias, as in batch
-                alias_customer(conn, previous, target, now)
+                alias_customers(conn, {previous: target}, now)
                 merged.append(previous)
         return target, created, merged
 
@@ -518,28 +517,20 @@ class _Decision:
         forced: tuple[str, int] | None,
         sole_holder: _Candidate | None,
     ) -> None:
-        """The pairs batch keeps, and the links that put the record in its customer."""
-        self._write_pairs([c for c in scored if c.record_id in pairs.kept])
+        """The pairs batch keeps, and the links that put the record in its customer (what
+        explanations walk)."""
+        me = self.record_id
+        if self.written.stored != "inserted":  # pairs and links scored from its old content
+            forget_record_pairs(self.conn, me)
+        kept = (c for c in scored if c.record_id in pairs.kept)
+        edges, links = self.appends.edges, self.appends.links
+        edges.extend((min(me, c.record_id), max(me, c.record_id), c.weight) for c in kept)
         for customer_id, pair in joined.items():
             if forced is not None and customer_id == forced[0]:
-                self._write_link(forced[1], None, "override")
+                links.append((min(me, forced[1]), max(me, forced[1]), None, "override"))
             elif pair is not None:
                 kind = "sole_holder" if pair is sole_holder else "model"
-                self._write_link(pair.record_id, pair.weight, kind)
-
-    def _write_pairs(self, links: list[_Candidate]) -> None:
-        record_id = self.record_id
-        if self.written.stored != "inserted":  # pairs and links scored from its old content
-            forget_record_pairs(self.conn, record_id)
-        self.appends.edges.extend(
-            (min(record_id, c.record_id), max(record_id, c.record_id), c.weight) for c in links
-        )
-
-    def _write_link(self, other: int, weight: float | None, kind: str) -> None:
-        """The link that put the record in its customer (what explanations walk)."""
-        self.appends.links.append(
-            (min(self.record_id, other), max(self.record_id, other), weight, kind)
-        )
+                links.append((min(me, pair.record_id), max(me, pair.record_id), pair.weight, kind))
 
     # -- the answer -------------------------------------------------------------------------
 
@@ -584,26 +575,28 @@ class _Decision:
         )
 
 
+def _by_customer(pairs: Iterable[_Candidate]) -> dict[str, _Candidate]:
+    """The customers of `pairs` (strongest first), each with its strongest pair."""
+    found: dict[str, _Candidate] = {}
+    for candidate in pairs:
+        if candidate.customer_id is not None:
+            found.setdefault(candidate.customer_id, candidate)
+    return found
+
+
 def _strongest_by_customer(
     links: Iterable[_Candidate], forced: tuple[str, int] | None
 ) -> dict[str, _Candidate | None]:
-    """The candidate customers, each by its strongest pair, strongest first; the customer
-    of a steward's link first of all (its pair None when it has none at the link weight)."""
-    strongest: dict[str, _Candidate | None] = {}
-    for candidate in links:  # strongest first
-        if candidate.customer_id is not None:
-            strongest.setdefault(candidate.customer_id, candidate)
+    """The candidate customers by their strongest pairs; the customer of a steward's link
+    first of all (its pair None when it has none at the link weight)."""
+    strongest: dict[str, _Candidate | None] = dict(_by_customer(links))
     if forced is not None:
         strongest = {forced[0]: strongest.get(forced[0]), **strongest}
     return strongest
 
 
 def _sole_holder(contacts: Iterable[_Candidate]) -> tuple[str, _Candidate] | None:
-    """The one customer holding the record's contact identifiers, with the strongest pair
-    to it, as batch's sole-holder links find it; None when no one does or several (a
-    household's identifier)."""
-    holders: dict[str, _Candidate] = {}
-    for candidate in contacts:  # strongest first
-        if candidate.customer_id is not None:
-            holders.setdefault(candidate.customer_id, candidate)
+    """The one customer holding the record's contact identifiers, with its strongest
+    pair, as batch's sole-holder links find it; None when no one or several do."""
+    holders = _by_customer(contacts)
     return next(iter(holders.items())) if len(holders) == 1 else None

@@ -1,38 +1,16 @@
-"""Real time: resolve one record as it arrives, as a batch run would have.
+"""Real time: `RealtimeResolver.resolve(record)` (behind `Hub.resolve_record`) answers
+"who is this?" the way a batch run would have. The record is normalized as ingest does
+(a row ingest would quarantine is refused with a `SchemaError`, nothing stored); then one
+transaction under the call's locks (`Strategy.locked_transaction`) stores it, finds its
+candidates (a lookup per blocking rule of `resolve/_blocking.py`, each on an index),
+scores them with the latest model (the weights batch computes), decides with batch's
+group engine (`_decision.py`) and writes the assignment, the deciding links and the pairs
+at the link weight (`match_edges`, which the next incremental run clusters over).
 
-`RealtimeResolver.resolve(record)` (behind `Hub.resolve_record`) answers "who is this?"
-the way a batch run would have:
-
-1. The record is normalized as ingest does (`prepare_record`); a row ingest would
-   quarantine is refused with a `SchemaError` naming the column, and nothing is stored.
-2. One transaction (`Strategy.locked_transaction`: SQLite's write lock, or PostgreSQL
-   advisory locks on the record's blocking keys) stores the record (insert, or update
-   keeping history, as ingest does) and, seeing everything written before it under the
-   same locks:
-3. finds candidates with one query, a branch per blocking rule of `resolve/_blocking.py`
-   (the rules batch runs block on), each an index lookup (`tests/store/test_indexes.py`);
-4. scores them with the latest model in pure Python (`Scorer`, with the term
-   frequencies frozen with the model: the very weights batch runs compute);
-5. decides with batch clustering's group engine (`resolve/_groups.py`) over the record's
-   pairs at or above the last run's link weight: each candidate customer's groups are
-   rebuilt from its records and stored links (so a customer joined across a guard keeps
-   its facets, and a record that fits one of them joins it as a batch run would), then
-   the record joins candidate customers strongest pair first, each one that fits
-   everything joined so far merging in (a record that bridges two customers makes them
-   one, unless its only pair into the second is weak: `GuardLimits.bridge_match_weight`);
-   else a customer of its own;
-6. writes the assignment (`record_customers`), the links that decided it (`record_links`,
-   kind 'model') and every pair at or above the link weight (`match_edges`, l < r), which
-   the next incremental batch run clusters over.
-
-Left to the next batch `resolve()`, which rescores real-time records (they carry an
-ingest batch newer than the last run): splitting a customer that a changed record held
-together, and records ingested but never resolved (pairs with them are kept in
-`match_edges`, but they have no customer to join).
-
-The model, link weight and guard limits are read once per model and run and kept per
-resolver (one per `Hub`); each call checks with one cheap query that no newer model or run
-has appeared. Term frequencies are read per value on first use and kept.
+Left to the next batch run, which rescores real-time records (their batch is newer than
+the last run's): splitting a customer that a changed record held together, and records
+never resolved. The model, link weight and guard limits are read once per model and run;
+each call checks with one cheap query that no newer one has appeared.
 """
 
 from __future__ import annotations
@@ -46,6 +24,7 @@ from sqlalchemy import Connection, bindparam, select
 
 from cx360._errors import SchemaError
 from cx360.ingest._prepare import Quarantined, prepare_record
+from cx360.ingest._single import RecordWrite, move_to_batch, record_values, record_written
 from cx360.models import Match, RecordRef
 from cx360.resolve._evidence import DEFAULT_MATCH_WEIGHT
 from cx360.resolve._features import email_user
@@ -53,19 +32,11 @@ from cx360.resolve._run_state import RunState
 from cx360.resolve._scoring import Scorer
 from cx360.resolve.realtime._candidates import _GUARD_COLUMNS, lock_names
 from cx360.resolve.realtime._decision import _Decision
-from cx360.resolve.realtime._state import _HAS_FREQUENCIES, _STATE, _Frequencies, _ModelState
+from cx360.resolve.realtime._state import _STATE, _Frequencies, _ModelState
 from cx360.store import Store, utcnow
-from cx360.store._realtime import (
-    Appends,
-    RecordWrite,
-    count_in_batch,
-    move_to_batch,
-    open_batch,
-    record_values,
-    record_written,
-    write_appends,
-)
+from cx360.store._customers import Appends
 from cx360.store._schema import matching_models, records
+from cx360.store._writes import count_in_batch, start_batch
 
 _R = records.c
 _P = bindparam
@@ -117,7 +88,7 @@ class RealtimeResolver:
                 appends = Appends(batch_id, written.stored, now, model_id=state.model_id)
                 decision = _Decision(conn, strategy, state, ref, features, written, appends)
                 match = decision.run()
-                write_appends(conn, strategy, appends)
+                strategy.write_appends(conn, appends)
         self._batch_id = batch_id  # committed: safe to reuse
         return match
 
@@ -132,17 +103,21 @@ class RealtimeResolver:
         """
         batch_id = self._batch_id
         if batch_id is None:
-            batch_id = open_batch(conn, "records", "realtime", now)
+            batch_id = self._new_batch(conn, now)
         values = record_values(prepared, batch_id=batch_id, now=now)
         model_id, run_id, new_id = self.store.strategy.insert_record_reading(
             conn, _STATE, lock_names(prepared), values
         )
         state = self._current_state(conn, model_id, run_id)
         if state is not None and batch_id <= state.max_batch_id:
-            batch_id = open_batch(conn, "records", "realtime", now)
+            batch_id = self._new_batch(conn, now)
             if new_id is not None:
                 move_to_batch(conn, new_id, batch_id)
         return state, batch_id, record_written(conn, prepared, new_id, batch_id=batch_id, now=now)
+
+    @staticmethod
+    def _new_batch(conn: Connection, now: datetime) -> int:
+        return start_batch(conn, kind="records", origin="realtime", now=now, status="done")
 
     # -- caches -----------------------------------------------------------------------------
 
@@ -168,10 +143,8 @@ class RealtimeResolver:
         run = (RunState.read(conn, int(run_id)) if run_id is not None else None) or RunState()
         if state is not None and state.model_id == model_id:
             frequencies = state.frequencies  # a new run, the same model: keep what is read
-        elif conn.execute(_HAS_FREQUENCIES, {"model_id": model_id}).first() is not None:
-            frequencies = _Frequencies.read(conn, int(model_id))
         else:
-            frequencies = None
+            frequencies = _Frequencies.read(conn, int(model_id))
         self._state = _ModelState(
             model_id=int(model_id),
             run_id=None if run_id is None else int(run_id),

@@ -40,19 +40,12 @@ _ALL_FREQUENCIES = (
     .where(term_frequencies.c.model_id == _P("model_id"))
     .limit(_P("limit"))
 )
-_HAS_FREQUENCIES = (
-    select(term_frequencies.c.model_id)
-    .where(term_frequencies.c.model_id == _P("model_id"))
-    .limit(1)
-)
 
 
 class _Frequencies:
-    """The term frequencies frozen with one model. A model's table is small (values of
-    names: ~16,000 rows at a million records), so it is read whole when the model is
-    first used and no call reads any; a larger one is read per value on first use and
-    kept (misses too). Each call scores with its own snapshot of the values it needs
-    (`for_rows`), so trimming the cache never changes a score under way."""
+    """The term frequencies frozen with one model: read whole when the model is first used
+    if small (values of names), else per value on first use and kept (misses too). Each
+    call scores with its own snapshot (`for_rows`): trimming never changes a score."""
 
     __slots__ = ("_complete", "_known", "model_id")
 
@@ -62,11 +55,14 @@ class _Frequencies:
         self._complete = False  # every value of the model is in _known: a miss is None
 
     @classmethod
-    def read(cls, conn: Connection, model_id: int) -> _Frequencies:
+    def read(cls, conn: Connection, model_id: int) -> _Frequencies | None:
+        """None: the model was stored before frequencies were frozen with models."""
         frequencies = cls(model_id)
         rows = conn.execute(
             _ALL_FREQUENCIES, {"model_id": model_id, "limit": _MAX_PRELOADED_FREQUENCIES + 1}
         ).all()
+        if not rows:
+            return None
         if len(rows) <= _MAX_PRELOADED_FREQUENCIES:
             frequencies._known = {(c, v): float(f) for c, v, f in rows}
             frequencies._complete = True
