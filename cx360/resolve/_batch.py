@@ -414,14 +414,8 @@ class _FullScope:
 
     @classmethod
     def load(cls, conn: Connection) -> _FullScope:
-        table = load_features(conn)
-        previous = {
-            int(rid): cid
-            for rid, cid in conn.execute(
-                select(record_customers.c.record_id, record_customers.c.customer_id)
-            )
-        }
-        return cls(table, previous)
+        members = select(record_customers.c.record_id, record_customers.c.customer_id)
+        return cls(load_features(conn), dict(conn.execute(members).tuples().all()))
 
     @property
     def records_scored(self) -> int:

@@ -34,10 +34,9 @@ from cx360.store._schema import email_user as sql_email_user
 
 Record = Mapping[str, Any]
 
-# Given name + surname is a useful block only for names that are not too common: a block
-# of n records costs n²/2 comparisons, and a very common name says little anyway. Rules
-# marked `capped` count only where the name blocks of both records hold at most this many
-# records (of the whole store).
+# A name block of n records costs n²/2 comparisons, and a very common name says little:
+# `capped` rules count only where both records' name blocks (in the whole store) hold at
+# most this many records.
 NAME_BLOCK_MAX_RECORDS: Final = 50
 # Splink's records carry the name block under this name: NULL where it is too common
 # (models keep their blocking rules, and older ones compare this column).
@@ -224,17 +223,13 @@ RULES: Final = (
     BlockingRule("surname_dob", _same(SURNAME, BIRTH_DATE)),
     BlockingRule("given_dob", _same(GIVEN, BIRTH_DATE)),
     NAME_RULE,
-    # Looked up by the indexed address prefix alone. With the surname in the lookup, SQLite
-    # would either pick the surname index (and read every record with a common surname) or
-    # substitute the address value into the prefix expression, which then no longer matches
-    # the index: a scan either way.
+    # Looked up by the indexed address prefix alone: with the surname too, SQLite would
+    # read every record of a common surname, or miss the prefix expression's index.
     BlockingRule("surname_address", _same(SURNAME, ADDRESS), lookup=_same(ADDRESS_PREFIX)),
     # A social handle that is someone's e-mail user name ("mariamedina09" / mariamedina09@...),
-    # and a name typed with its fields swapped ("Bruhn Thomas" / "Thomas Bruhn"): FEBRL's
-    # duplicates often are, and then share no other blocking key when the birth date
-    # carries a typo too. The swapped name is a block only where both names are (neither
-    # more common than the name block allows): "Luna María" against every "María Luna" of
-    # a million records would cost real-time calls hundreds of candidates.
+    # and a name typed with its fields swapped ("Bruhn Thomas" / "Thomas Bruhn"), which may
+    # share no other key. The swapped name is capped like the name block: "Luna María"
+    # against every "María Luna" would cost real-time calls hundreds of candidates.
     BlockingRule("handle_is_email_user", ((HANDLE, EMAIL_USER),), lock="user"),
     BlockingRule("email_user_is_handle", ((EMAIL_USER, HANDLE),), lock="user"),
     BlockingRule("swapped_names", ((GIVEN, SURNAME), (SURNAME, GIVEN)), capped=True, lock="names"),

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from cx360._errors import NotFoundError, ResolutionError, mask
+from cx360._errors import ResolutionError
 from cx360.models import (
     ComparisonContribution,
     LinkHop,
@@ -29,21 +29,14 @@ from cx360.resolve._evidence import LinkRule, identifiers_agree
 from cx360.resolve._features import email_user
 from cx360.resolve._guards import GuardLimits, Profile, conflict
 from cx360.resolve._incremental import GUARD_COLUMNS
-from cx360.resolve._overrides import RecordLike, as_ref
+from cx360.resolve._overrides import RecordLike, as_ref, record_row
 from cx360.resolve._scoring import Scorer, TermFrequencies
 from cx360.store import Store
 from cx360.store._schema import record_customers, record_links, records
 
 
 def _read_record(conn: Connection, ref: RecordRef) -> dict[str, Any]:
-    row = conn.execute(
-        select(records.c.id, *(records.c[c] for c in GUARD_COLUMNS)).where(
-            records.c.source == ref.source, records.c.source_record_id == ref.source_record_id
-        )
-    ).first()
-    if row is None:
-        # record ids can be phone numbers or e-mails on some channels: masked
-        raise NotFoundError(f"no record {ref.source}:{mask(ref.source_record_id)} in the store")
+    row = record_row(conn, ref, records.c.id, *(records.c[c] for c in GUARD_COLUMNS))
     record = dict(row._mapping)
     record["email_user"] = email_user(record)
     return record

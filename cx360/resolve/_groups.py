@@ -123,8 +123,6 @@ class Groups:
         self._members: dict[int, list[int]] = {}
         self._on_decision = on_decision
 
-    # -- reading --------------------------------------------------------------------------
-
     def find(self, i: int) -> int:
         parent = self._parent
         root = i
@@ -196,8 +194,6 @@ class Groups:
             return GuardReason.WEAK_BRIDGE
         return self.conflict(a, b)
 
-    # -- deciding -------------------------------------------------------------------------
-
     def forbid(self, i: int, j: int) -> None:
         """A steward's 'separate': the groups of records `i` and `j` never join."""
         a, b = self.find(i), self.find(j)
@@ -243,8 +239,6 @@ class Groups:
             self._join(a, b, crossed)
         return reason
 
-    # -- rebuilding from stored links --------------------------------------------------------
-
     def rejoin(self, i: int, j: int, kind: str, weight: float | None) -> None:
         """Make again the join a stored link of `kind` made between records `i` and `j`,
         across what it crossed then (replayed in `replay_order`, the groups are as they
@@ -273,8 +267,6 @@ class Groups:
             a, b = self.find(members[0]), self.find(i)
             if a != b:
                 self._join(a, b, FITS)
-
-    # -- joining ----------------------------------------------------------------------------
 
     def _join(self, a: int, b: int, crossed: Crossing) -> None:
         # keep the lower position as the root, as labels promise

@@ -305,10 +305,9 @@ def corroborated(
     same_date = bool(left.get("birth_date")) and left.get("birth_date") == right.get("birth_date")
     # the name may carry a typo: the given names must fit (as the guard has them) and
     # the surnames be one keystroke apart at most, or the two fields swapped
-    both = Profile.of(left), Profile.of(right)
     same_name = False
-    if both[0].givens and both[0].surnames and both[1].givens and both[1].surnames:
-        name_l, name_r = next(iter(both[0].givens)), next(iter(both[1].givens))
+    if all(record.get("given_key") and record.get("surname_key") for record in (left, right)):
+        name_l, name_r = GivenName.of(left), GivenName.of(right)
         swapped = _fits_any(name_l.key, name_r.surnames) and _fits_any(name_r.key, name_l.surnames)
         same_name = given_names_compatible(name_l, name_r) and (
             swapped or levenshtein(left["surname_key"], right["surname_key"]) <= 1

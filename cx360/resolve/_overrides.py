@@ -68,7 +68,7 @@ def add_override(
     reason, by = _required(reason, "reason"), _actor(by)
     ref_a, ref_b = as_ref(a), as_ref(b)
     with store.transaction() as conn:
-        id_a, id_b = _record_id(conn, ref_a), _record_id(conn, ref_b)
+        id_a, id_b = (int(record_row(conn, ref, records.c.id).id) for ref in (ref_a, ref_b))
         if id_a == id_b:
             raise InputError("an override needs two different records")
         pair = or_(
@@ -183,16 +183,17 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _record_id(conn: Connection, ref: RecordRef) -> int:
-    found = conn.execute(
-        select(records.c.id).where(
+def record_row(conn: Connection, ref: RecordRef, *columns: Any) -> Row[Any]:
+    """The `columns` of the stored record `ref`; `NotFoundError` when there is none."""
+    row = conn.execute(
+        select(*columns).where(
             records.c.source == ref.source, records.c.source_record_id == ref.source_record_id
         )
-    ).scalar()
-    if found is None:
+    ).first()
+    if row is None:
         # the record id may be a phone number or an email: masked
         raise NotFoundError(f"no record {ref.source}:{mask(ref.source_record_id)}")
-    return int(found)
+    return row
 
 
 def _required(value: str, what: str) -> str:

@@ -3,17 +3,15 @@
 A batch run notes in `resolution_runs.stats["incremental_state"]` the settings it resolved
 with and the last ingest batch it read: the next run builds on it (an incremental run)
 only with the same model and settings, and real-time calls decide with its link rule
-and guard limits. Runs made by earlier versions noted less; `RunState.from_stats` fills
-in what they did not note, here and nowhere else:
+and guard limits. `RunState.from_stats` fills in what earlier versions did not note,
+here and nowhere else:
 
-- no state at all (runs before incremental runs): nothing to build on (None);
+- no state at all: nothing to build on (None);
 - no `name_only_match_weight`: one weight served every pair, `match_weight`;
 - no `sole_holder_match_weight`: the run made no sole-holder links (None);
-- no `overrides`: the run did not note which overrides were active (None), so the next
-  incremental run starts from the records of every override;
-- fewer `limits` than `GuardLimits` has today (runs before a guard existed): real time
-  takes the missing ones' defaults, and the next batch run is a full one
-  (`settings_match`), since the last run did not apply them.
+- no `overrides` (None): the next incremental run starts from every override's records;
+- fewer `limits` than `GuardLimits` has today: real time takes the missing ones'
+  defaults, and the next batch run is a full one (`settings_match`).
 """
 
 from __future__ import annotations
@@ -96,10 +94,8 @@ class RunState:
     @classmethod
     def read(cls, conn: Connection, run_id: int) -> RunState | None:
         """The state noted by the run `run_id`."""
-        stats = conn.execute(
-            select(resolution_runs.c.stats).where(resolution_runs.c.id == run_id)
-        ).scalar()
-        return cls.from_stats(stats)
+        stats = select(resolution_runs.c.stats).where(resolution_runs.c.id == run_id)
+        return cls.from_stats(conn.execute(stats).scalar())
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,5 +120,4 @@ def last_finished_run(conn: Connection) -> FinishedRun | None:
     row = conn.execute(_LAST_FINISHED).first()
     if row is None:
         return None
-    model_id = None if row.model_id is None else int(row.model_id)
-    return FinishedRun(int(row.id), model_id, RunState.from_stats(row.stats))
+    return FinishedRun(int(row.id), row.model_id, RunState.from_stats(row.stats))

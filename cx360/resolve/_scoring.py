@@ -300,14 +300,9 @@ def _default_m(num_levels: int) -> list[float]:
 
 def _default_u(num_levels: int) -> list[float]:
     # splink/internals/comparison_level.py::_default_u_values
-    m_values = _default_m(num_levels)
-    if num_levels == 2:
-        weights = [-5.0]
-    else:
-        step = (3.0 - -5.0) / (num_levels - 2)
-        weights = [-5.0 + i * step for i in range(num_levels - 1)]
-    weights.append(10.0)
-    return [m / 2**w for m, w in zip(m_values, weights, strict=True)]
+    step = (3.0 - -5.0) / max(num_levels - 2, 1)  # from -5 to 3, then 10 for the last
+    weights = [-5.0 + i * step for i in range(num_levels - 1)] + [10.0]
+    return [m / 2**w for m, w in zip(_default_m(num_levels), weights, strict=True)]
 
 
 def _probability(value: Any, default: float) -> float:
