@@ -127,7 +127,7 @@ def consent_history(store: Store, customer_id: str) -> list[ConsentEvent]:
                 .where(record_versions.c.record_id.in_(ids))
             ).mappings()
         ] if ids else []  # fmt: skip
-        recorded = recorded_events(conn, ids, owner)
+        recorded = recorded_events(conn, owner)
     return in_order([*events_of_records(held), *events_of_records(versions), *recorded])
 
 

@@ -119,7 +119,7 @@ def subject_access(
         for r in held
         for v in r["versions"]
     )
-    consents += recorded_events(conn, ids, customer_id)
+    consents += recorded_events(conn, customer_id)
     links, decided = _decisions(conn, ids)
     keys = [(r["source"], r["source_record_id"]) for r in held]
     return SubjectAccess(

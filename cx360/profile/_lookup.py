@@ -522,7 +522,7 @@ def lookup_profile(
         profile = None
         if outcome.status == "found":
             rows, interaction_rows = _load(conn, outcome)
-            recorded = recorded_events(conn, [r["id"] for r in rows], outcome.customer_id)
+            recorded = recorded_events(conn, outcome.customer_id, rows[0]["id"])
             profile = build_profile(
                 outcome.customer_id, rows, interaction_rows, rules, limit, recorded
             )
@@ -536,6 +536,6 @@ def lookup_context(store: Store, query: Query, rules: SurvivorshipRules) -> Cont
         card = None
         if outcome.status == "found":
             rows, interaction_rows = _load(conn, outcome)
-            recorded = recorded_events(conn, [r["id"] for r in rows], outcome.customer_id)
+            recorded = recorded_events(conn, outcome.customer_id, rows[0]["id"])
             card = build_context(outcome.customer_id, rows, interaction_rows, rules, recorded)
     return ContextLookup(identifier=query.kind, context=card, **outcome.fields())
