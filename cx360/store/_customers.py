@@ -149,16 +149,21 @@ def link_rows(
     """`record_links` rows for links between records given by position in `record_ids`
     (as clustering returns them)."""
     return [
-        {
-            "record_id_l": record_ids[left],
-            "record_id_r": record_ids[right],
-            "match_weight": weight,
-            "kind": kind,
-            "run_id": run_id,
-            "created_at": now,
-        }
+        _link_row((record_ids[left], record_ids[right], weight, kind), run_id, now)
         for left, right, weight in links
     ]
+
+
+def _link_row(link: Link, run_id: int | None, now: datetime) -> dict[str, Any]:
+    left, right, weight, kind = link
+    return {
+        "record_id_l": left,
+        "record_id_r": right,
+        "match_weight": weight,
+        "kind": kind,
+        "run_id": run_id,
+        "created_at": now,
+    }
 
 
 def delete_links(conn: Connection, record_ids: Sequence[int] | None) -> None:
@@ -248,15 +253,5 @@ def write_appends(conn: Connection, appends: Appends) -> None:
         )
     if appends.edges:
         conn.execute(_NEW_EDGES, _edge_rows(appends.edges, appends.model_id))
-    for left, right, weight, kind in appends.links:
-        conn.execute(
-            _NEW_LINK,
-            {
-                "record_id_l": left,
-                "record_id_r": right,
-                "match_weight": weight,
-                "kind": kind,
-                "run_id": None,
-                "created_at": now,
-            },
-        )
+    for link in appends.links:
+        conn.execute(_NEW_LINK, _link_row(link, None, now))

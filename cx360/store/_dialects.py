@@ -289,15 +289,20 @@ SQLITE_TEMP_STORE = "MEMORY"
 _MANUAL_CHECKPOINTS = "cx360_manual_checkpoints"  # marks a pooled connection set up for it
 
 
+_SQLITE_PRAGMAS = (
+    "journal_mode=WAL",  # readers (lookups) run while a writer (ingest) works
+    "synchronous=NORMAL",  # durable in WAL
+    "foreign_keys=ON",
+    "busy_timeout=30000",
+    "cache_size=-131072",  # 128 MiB page cache
+    f"temp_store={SQLITE_TEMP_STORE}",
+)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
-    # WAL lets readers (lookups) run while a writer (ingest) works; NORMAL is durable in WAL.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA cache_size=-131072")  # 128 MiB page cache
-    cursor.execute(f"PRAGMA temp_store={SQLITE_TEMP_STORE}")
+    for pragma in _SQLITE_PRAGMAS:
+        cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
 
