@@ -9,6 +9,7 @@ record of the customer.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict, deque
 from typing import Any
 
@@ -123,12 +124,12 @@ def pair_explanation(
     contributions = [
         ComparisonContribution(
             comparison=part.name,
-            level=part.label,
-            gamma=part.gamma,
-            m_probability=part.m,
-            u_probability=part.u,
-            bayes_factor=part.bayes_factor,
-            log2_bayes_factor=part.log2_bayes_factor,
+            level=part.level.label,
+            gamma=part.level.gamma,
+            m_probability=part.level.m,
+            u_probability=part.level.u,
+            bayes_factor=math.pow(2.0, part.level.log2_bayes_factor),
+            log2_bayes_factor=part.level.log2_bayes_factor,
             tf_adjustment=part.tf_adjustment,
             match_weight=part.match_weight,
             values_left={c: left.get(c) for c in columns},

@@ -65,16 +65,13 @@ def dirty_records(conn: Connection, max_batch_id: int) -> list[int]:
     """Records new or changed since the last run (a later batch) or never resolved."""
     dirty = {int(i) for (i,) in conn.execute(select(_R.id).where(_R.batch_id > max_batch_id))}
     total = conn.execute(select(func.count()).select_from(records)).scalar_one()
-    assigned = conn.execute(select(func.count()).select_from(record_customers)).scalar_one()
-    unassigned_dirty = 0
-    for part in chunks(sorted(dirty)):
-        found = conn.execute(
-            select(func.count())
-            .select_from(record_customers)
-            .where(record_customers.c.record_id.in_(part))
-        ).scalar_one()
-        unassigned_dirty += len(part) - int(found)
-    if int(total) - int(assigned) > unassigned_dirty:
+    assigned = select(func.count()).select_from(record_customers)
+    assigned_dirty = sum(
+        int(conn.execute(assigned.where(record_customers.c.record_id.in_(part))).scalar_one())
+        for part in chunks(sorted(dirty))
+    )
+    unassigned = int(total) - int(conn.execute(assigned).scalar_one())
+    if unassigned > len(dirty) - assigned_dirty:
         # some record of an older batch has no customer (ingested while a run was going):
         # find them all (a scan; the counts above spare it in the usual case)
         assigned_ids = select(record_customers.c.record_id).where(

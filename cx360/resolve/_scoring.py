@@ -165,21 +165,17 @@ class LevelParams:
 
 @dataclass(frozen=True, slots=True)
 class ComparisonScore:
-    """How one comparison scored a pair: its level and what that level contributes."""
+    """How one comparison scored a pair: its level, and the level's term-frequency
+    adjustment for the pair's values."""
 
     name: str
-    label: str
-    gamma: int
-    m: float | None
-    u: float | None
-    bayes_factor: float
-    log2_bayes_factor: float
+    level: LevelParams
     tf_adjustment: float
 
     @property
     def match_weight(self) -> float:
         """The comparison's whole contribution to the pair's match weight."""
-        return self.log2_bayes_factor + self.tf_adjustment
+        return self.level.log2_bayes_factor + self.tf_adjustment
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,18 +257,7 @@ class Scorer:
             level = params[level_of(left, right)]
             tf = 0.0 if level.tf is None else self._tf_adjustment(level.tf, left, right)
             total += level.log2_bayes_factor + tf
-            parts.append(
-                ComparisonScore(
-                    name=comparison.name,
-                    label=level.label,
-                    gamma=level.gamma,
-                    m=level.m,
-                    u=level.u,
-                    bayes_factor=math.pow(2.0, level.log2_bayes_factor),
-                    log2_bayes_factor=level.log2_bayes_factor,
-                    tf_adjustment=tf,
-                )
-            )
+            parts.append(ComparisonScore(comparison.name, level, tf))
         return PairScore(self.prior_match_weight, total, match_probability(total), tuple(parts))
 
     def _tf_adjustment(self, tf: _TfParams, left: Record, right: Record) -> float:

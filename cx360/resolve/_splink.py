@@ -422,11 +422,8 @@ def predict_details(session: SplinkSession, model: dict[str, Any]) -> pa.Table:
     columns = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
     for comparison in COMPARISONS:
         name = comparison.name
-        tf = (
-            f'"mw_tf_adj_{name}"'
-            if any(level.tf_column for level in comparison.levels)
-            else "0.0::DOUBLE"
-        )
+        adjusted = any(level.tf_column for level in comparison.levels)
+        tf = f'"mw_tf_adj_{name}"' if adjusted else "0.0::DOUBLE"
         columns += [
             f'"gamma_{name}" AS "{name}_level"',
             f'"mw_{name}" AS "{name}_weight"',

@@ -67,7 +67,9 @@ def test_match_weights_and_levels_equal_splinks(trained: dict[str, Any]) -> None
         assert score.match_weight == pytest.approx(weight, abs=1e-12)
         assert score.match_probability == pytest.approx(pair["match_probability"], abs=1e-9)
         for part in score.comparisons:
-            assert part.log2_bayes_factor == pytest.approx(pair[f"{part.name}_weight"], abs=1e-9)
+            assert part.level.log2_bayes_factor == pytest.approx(
+                pair[f"{part.name}_weight"], abs=1e-9
+            )
             assert part.tf_adjustment == pytest.approx(pair[f"{part.name}_tf"], abs=1e-9)
         # the waterfall adds up: prior + every comparison's part
         parts = sum(p.match_weight for p in score.comparisons)
