@@ -584,7 +584,7 @@ def _kill_point(
     if name in ATOMIC:
         stage = stages[0] if stages else rng.choice(list(step.stages))
         return f"stage {stage}", rng.uniform(0.0, step.stages[stage] * 0.9)
-    return "ready", rng.uniform(0.0, step.seconds)
+    return "ready", rng.uniform(0.0, step.seconds * 0.9)
 
 
 def run_kill_chain(
