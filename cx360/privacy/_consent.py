@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Connection, bindparam, insert, select, union_all
+from sqlalchemy import ColumnElement, Connection, FromClause, bindparam, insert, select, union_all
 
 from cx360._errors import InputError
 from cx360.models._privacy import ConsentEvent, ConsentState, ConsentStatus, ContactPermission
@@ -110,7 +110,7 @@ def events_of_records(rows: Iterable[Row]) -> list[ConsentEvent]:
     return found
 
 
-_EVENT_COLUMNS: Final = (
+EVENT_COLUMNS: Final = (
     consent_events.c.id,
     consent_events.c.purpose,
     consent_events.c.channel,
@@ -120,24 +120,34 @@ _EVENT_COLUMNS: Final = (
     consent_events.c.evidence,
     consent_events.c.recorded_by,
 )
-# One static statement per lookup (three indexed reads, no list to expand): the events
-# recorded on the customer ID, on its records, and on the IDs merged into it.
+
+
+def customer_event_reads(customer: Any) -> list[tuple[FromClause, ColumnElement[bool]]]:
+    """Where a customer's recorded events are, as (from, condition) pairs, each one
+    indexed read: those on the customer ID, on its records, on the IDs merged into it.
+    Lookups add them to the one statement that reads a customer's view."""
+    return [
+        (consent_events, consent_events.c.customer_id == customer),
+        (
+            consent_events.join(
+                record_customers, record_customers.c.record_id == consent_events.c.record_id
+            ),
+            record_customers.c.customer_id == customer,
+        ),
+        (
+            consent_events.join(customers, customers.c.customer_id == consent_events.c.customer_id),
+            customers.c.merged_into == customer,
+        ),
+    ]
+
+
 _OF_CUSTOMER: Final = union_all(
-    select(*_EVENT_COLUMNS).where(consent_events.c.customer_id == bindparam("customer_id")),
-    select(*_EVENT_COLUMNS)
-    .select_from(
-        consent_events.join(
-            record_customers, record_customers.c.record_id == consent_events.c.record_id
-        )
+    *(
+        select(*EVENT_COLUMNS).select_from(source).where(condition)
+        for source, condition in customer_event_reads(bindparam("customer_id"))
     )
-    .where(record_customers.c.customer_id == bindparam("customer_id")),
-    select(*_EVENT_COLUMNS)
-    .select_from(
-        consent_events.join(customers, customers.c.customer_id == consent_events.c.customer_id)
-    )
-    .where(customers.c.merged_into == bindparam("customer_id")),
 )
-_OF_RECORD: Final = select(*_EVENT_COLUMNS).where(
+_OF_RECORD: Final = select(*EVENT_COLUMNS).where(
     consent_events.c.record_id == bindparam("record_id")
 )
 
@@ -145,14 +155,17 @@ _OF_RECORD: Final = select(*_EVENT_COLUMNS).where(
 def recorded_events(
     conn: Connection, customer_id: str | None, record_id: int | None = None
 ) -> list[ConsentEvent]:
-    """The events `Hub.record_consent` recorded for a customer (its ID, its records, the
-    IDs merged into it) or, for a record in no customer yet, for that record."""
+    """The events `Hub.record_consent` recorded for a customer (`customer_event_reads`)
+    or, for a record in no customer yet, for that record."""
     if customer_id is not None:
-        rows = fetch_mappings(conn, _OF_CUSTOMER, {"customer_id": customer_id})
-    elif record_id is not None:
-        rows = fetch_mappings(conn, _OF_RECORD, {"record_id": record_id})
-    else:
-        return []
+        return events_of_rows(fetch_mappings(conn, _OF_CUSTOMER, {"customer_id": customer_id}))
+    if record_id is not None:
+        return events_of_rows(fetch_mappings(conn, _OF_RECORD, {"record_id": record_id}))
+    return []
+
+
+def events_of_rows(rows: Iterable[Row]) -> list[ConsentEvent]:
+    """Recorded events from rows of `EVENT_COLUMNS`, in the order they were recorded."""
     return [
         ConsentEvent(
             purpose=row["purpose"],

@@ -41,6 +41,7 @@ from sqlalchemy import (
 
 from cx360._errors import InputError, NotFoundError
 from cx360.models._explain import RecordRef
+from cx360.models._privacy import ConsentEvent
 from cx360.models._profile import (
     Candidate,
     ContextLookup,
@@ -52,7 +53,8 @@ from cx360.normalize.emails import NormalizedEmail, normalize_email
 from cx360.normalize.handles import normalize_handle
 from cx360.normalize.national_ids import NormalizedNationalId, normalize_national_id
 from cx360.normalize.phones import NormalizedPhone, normalize_phone
-from cx360.privacy._consent import recorded_events
+from cx360.privacy._consent import customer_event_reads, events_of_rows, recorded_events
+from cx360.privacy._tables import consent_events
 from cx360.profile._build import build_context, build_profile
 from cx360.profile._survivorship import SurvivorshipRules, golden_value
 from cx360.store import Store
@@ -183,8 +185,36 @@ _NO_INTERACTION = tuple(cast(null(), c.type).label(f"i_{c.name}") for c in _INTE
 _NO_RECORD = tuple(cast(null(), c.type) for c in _RECORD_COLUMNS)
 
 
-def _customer_view(customer: Any) -> tuple[Any, Any]:
-    """The records part and the interactions part of `customer`'s view."""
+# Recorded consent events (part 'c') ride in the interaction columns, each slot named
+# here; `_View.read` reads them back by the same names.
+_CONSENT_SLOTS: Final = {
+    "id": consent_events.c.id,
+    "interaction_id": consent_events.c.recorded_by,
+    "source": consent_events.c.source,
+    "source_record_id": consent_events.c.channel,
+    "occurred_at": consent_events.c.given_at,
+    "type": consent_events.c.purpose,
+    "status": consent_events.c.status,
+    "summary": consent_events.c.evidence,
+}
+_CONSENT_NAMES: Final = {f"i_{slot}": column.name for slot, column in _CONSENT_SLOTS.items()}
+
+
+def _consent_parts(customer: Any) -> list[Any]:
+    # the slots' own columns as they are (SQLite would read CAST(... AS DATETIME) as a
+    # number); PostgreSQL types each slot with the interaction column's compatible type
+    slots = [_CONSENT_SLOTS.get(c.name, cast(null(), c.type)) for c in _INTERACTION_COLUMNS]
+    return [
+        select(literal("c"), *_NO_RECORD, cast(null(), String), *slots)
+        .select_from(source)
+        .where(condition)
+        for source, condition in customer_event_reads(customer)
+    ]
+
+
+def _customer_view(customer: Any) -> tuple[Any, ...]:
+    """The records part, the interactions part and the consent parts of `customer`'s
+    view."""
     return (
         select(
             literal("r").label("part"),
@@ -197,6 +227,7 @@ def _customer_view(customer: Any) -> tuple[Any, Any]:
         select(literal("i"), *_NO_RECORD, cast(null(), String), *_INTERACTION_COLUMNS)
         .select_from(_CUSTOMER_INTERACTIONS_FROM)
         .where(record_customers.c.customer_id == customer),
+        *_consent_parts(customer),
     )
 
 
@@ -221,7 +252,7 @@ def _holders_and_view(key: Column[Any]) -> Any:
         )
         .scalar_subquery()
     )
-    records_part, interactions_part = _customer_view(single_customer)
+    records_part, *other_parts = _customer_view(single_customer)
     holders_part = select(
         literal("h"),
         *(
@@ -231,7 +262,7 @@ def _holders_and_view(key: Column[Any]) -> Any:
         holders.c.customer_id,
         *_NO_INTERACTION,
     )
-    return union_all(records_part, holders_part, interactions_part)
+    return union_all(records_part, holders_part, *other_parts)
 
 
 _HOLDERS = {kind: _holders_and_view(column) for kind, column in _KEY_COLUMNS.items()}
@@ -342,6 +373,7 @@ class _View:
     records: list[Row] = field(default_factory=list)
     holders: list[Row] = field(default_factory=list)
     interactions: list[Row] = field(default_factory=list)
+    consents: list[Row] = field(default_factory=list)
 
     @classmethod
     def read(cls, rows: Iterable[Row]) -> _View:
@@ -352,6 +384,8 @@ class _View:
                 view.records.append(row)
             elif part == "h":
                 view.holders.append(row)
+            elif part == "c":
+                view.consents.append({name: row[i] for i, name in _CONSENT_NAMES.items()})
             else:
                 values = row
                 view.interactions.append(
@@ -497,6 +531,13 @@ def _candidates(
 # -- reading and building -----------------------------------------------------------------
 
 
+def _consents(conn: Connection, outcome: _Outcome, rows: list[Row]) -> list[ConsentEvent]:
+    """The customer's recorded consents: read with its view, or else now."""
+    if outcome.view is not None:
+        return events_of_rows(outcome.view.consents)
+    return recorded_events(conn, outcome.customer_id, rows[0]["id"])
+
+
 def _load(conn: Connection, outcome: _Outcome) -> tuple[list[Row], list[Row]]:
     if outcome.view is not None:
         return outcome.view.records, outcome.view.interactions
@@ -522,7 +563,7 @@ def lookup_profile(
         profile = None
         if outcome.status == "found":
             rows, interaction_rows = _load(conn, outcome)
-            recorded = recorded_events(conn, outcome.customer_id, rows[0]["id"])
+            recorded = _consents(conn, outcome, rows)
             profile = build_profile(
                 outcome.customer_id, rows, interaction_rows, rules, limit, recorded
             )
@@ -536,6 +577,6 @@ def lookup_context(store: Store, query: Query, rules: SurvivorshipRules) -> Cont
         card = None
         if outcome.status == "found":
             rows, interaction_rows = _load(conn, outcome)
-            recorded = recorded_events(conn, outcome.customer_id, rows[0]["id"])
+            recorded = _consents(conn, outcome, rows)
             card = build_context(outcome.customer_id, rows, interaction_rows, rules, recorded)
     return ContextLookup(identifier=query.kind, context=card, **outcome.fields())
