@@ -6,9 +6,8 @@ strongest-first under the guards → give clusters stable customer IDs → write
 one transaction (through `store/_customers.py`, the one writer of customers and links).
 
 A full run and an incremental one take these same steps (`_Run`); their scope decides
-which records are loaded and scored and which are clustered again: every record
-(`_FullScope`), or the records new or changed since the last run with the components
-they touch (`_IncrementalScope`, see `_incremental`).
+which records are scored and clustered again: every record (`_FullScope`), or those new
+or changed since the last run and the components they touch (`_IncrementalScope`).
 """
 
 from __future__ import annotations
@@ -562,12 +561,8 @@ def _rows_of(table: pa.Table) -> _Rows:
 
 def _pairs(scored: pa.Table) -> Iterator[tuple[int, int, float]]:
     """Scored pairs as (record_id_l, record_id_r, match_weight)."""
-    return zip(
-        scored.column("unique_id_l").to_pylist(),
-        scored.column("unique_id_r").to_pylist(),
-        scored.column("match_weight").to_pylist(),
-        strict=True,
-    )
+    columns = (scored.column(c).to_pylist() for c in ("unique_id_l", "unique_id_r", "match_weight"))
+    return zip(*columns, strict=True)
 
 
 def _cluster(
@@ -654,18 +649,8 @@ def _duckdb_memory_limit() -> str:
 def _write_frequencies(conn: Connection, model_id: int, tables: dict[str, pa.Table]) -> None:
     conn.execute(delete(term_frequencies).where(term_frequencies.c.model_id == model_id))
     for column, table in tables.items():
-        insert_many(
-            conn,
-            term_frequencies,
-            [
-                {"model_id": model_id, "column_name": column, "value": value, "frequency": freq}
-                for value, freq in zip(
-                    table.column("value").to_pylist(),
-                    table.column("frequency").to_pylist(),
-                    strict=True,
-                )
-            ],
-        )
+        rows = [{"model_id": model_id, "column_name": column, **row} for row in table.to_pylist()]
+        insert_many(conn, term_frequencies, rows)
 
 
 def _run_links(

@@ -250,13 +250,7 @@ def name_block_sql(block_size: str, alias: str) -> str:
 
 # Every key the rules compare (those of lookups and checks included).
 KEYS: Final = tuple(
-    dict.fromkeys(
-        key
-        for rule in RULES
-        for terms in (rule.terms, rule.lookup)
-        for term in terms
-        for key in term
-    )
+    dict.fromkeys(key for rule in RULES for term in (*rule.terms, *rule.lookup) for key in term)
 )
 
 

@@ -40,18 +40,11 @@ DEFAULT_NAME_ONLY_MATCH_WEIGHT = 14.0
 # two surnames different cost about 9).
 DEFAULT_SOLE_HOLDER_MATCH_WEIGHT = -8.0
 
-# Columns whose equality makes a pair identifier-backed.
-IDENTIFIER_COLUMNS: tuple[str, ...] = (
-    "email_key",
-    "phone_key",
-    "national_id_key",
-    "handle_key",
-    "address_key",
-    "birth_date",
-)
 # The identifiers a person gives to be contacted or identified by: what a sole-holder
 # link may go through (an address or a birth date is shared by design).
 CONTACT_COLUMNS: tuple[str, ...] = ("email_key", "phone_key", "national_id_key", "handle_key")
+# Columns whose equality makes a pair identifier-backed.
+IDENTIFIER_COLUMNS: tuple[str, ...] = (*CONTACT_COLUMNS, "address_key", "birth_date")
 
 
 @dataclass(frozen=True, slots=True)

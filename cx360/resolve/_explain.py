@@ -1,10 +1,9 @@
 """Explanations: why two records score what they do, and why a record is in its customer.
 
-A pair is explained by the stored model's waterfall (`Scorer.score`), computed from the
-records as stored now, and by the guards' verdict on the two. A record is explained by
-the links the latest resolution kept (`record_links`): within its customer they form a
-spanning tree, so a breadth-first walk gives the shortest chain of links to every other
-record of the customer.
+A pair is explained by the stored model's waterfall (`Scorer.score`) on the records as
+stored now, and by the guards' verdict on the two. A record is explained by the links
+the latest resolution kept within its customer: a breadth-first walk over them gives the
+shortest chain of links to every other record of the customer.
 """
 
 from __future__ import annotations
@@ -73,8 +72,7 @@ def explain_pair(
         scorer.term_frequencies = TermFrequencies.from_model(
             conn, model_id, wanted
         ) or TermFrequencies.from_store(conn, scorer.tf_columns, values=wanted)
-        left_customer = _customer_of(conn, left["id"])
-        right_customer = _customer_of(conn, right["id"])
+        left_customer, right_customer = (_customer_of(conn, r["id"]) for r in (left, right))
         limits = limits or GuardLimits()
         customer_conflict = None
         if left_customer and right_customer and left_customer != right_customer:

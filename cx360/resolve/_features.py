@@ -248,12 +248,7 @@ COMPARISONS: tuple[Comparison, ...] = (
 
 # Columns whose exact-match levels are adjusted by how common the value is.
 TF_COLUMNS: tuple[str, ...] = tuple(
-    dict.fromkeys(
-        level.tf_column
-        for comparison in COMPARISONS
-        for level in comparison.levels
-        if level.tf_column
-    )
+    dict.fromkeys(level.tf_column for c in COMPARISONS for level in c.levels if level.tf_column)
 )
 
 

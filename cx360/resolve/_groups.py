@@ -7,14 +7,12 @@ everything each holds, with three exceptions, each kept track of:
 
 - a pair whose own evidence overrides the guard that objects (`_guards.overridden`) joins
   them across that guard: the group keeps each side's profile apart (its *facets*) and
-  remembers the guard it *waived*. A later join must fit one facet of each group, as it
-  would have without the crossing, and the merged profile of each but for the waived
-  guards, so the rest of both customers still follows and nothing else gets in;
-- a steward's link (override 'link') joins them across every guard: fitting one facet is
-  then enough (the steward's word covers the rest);
+  remembers the guard it *waived*. A later join must fit one facet of each group, and
+  the merged profile of each but for the waived guards, so nothing else gets in;
+- a steward's link joins them across every guard: fitting one facet is then enough;
 - a steward's 'separate' keeps the groups holding its two records apart for good, and a
-  single weak pair does not join two groups of several records each (see
-  `GuardLimits.bridge_match_weight`).
+  single weak pair does not join two groups of several records each
+  (`GuardLimits.bridge_match_weight`).
 
 Real time rebuilds its candidate customers' groups by replaying their stored links in
 the order batch made them (`replay_order`): the facets and waived guards come back as

@@ -1,10 +1,9 @@
 """The Spark side of the Spark engine: the session, the work directory, Parquet exchange.
 
 Splink is not imported here: the adapter (`_splink.py`) drives Splink's `SparkAPI` over
-the session and work directory set up here. Data goes between this process and Spark as
-Parquet files in a per-run directory under the work directory (features out, scored pairs
-back), so the same code runs against a cluster when the work directory is storage that
-both this process and the executors reach (HDFS, S3, a shared mount).
+the session and work directory set up here. Data goes both ways as Parquet files in a
+per-run directory under the work directory, so the same code runs against a cluster when
+both this process and the executors reach it (HDFS, S3, a shared mount).
 
 pyspark is the `spark` extra and is imported only when the engine starts.
 """
@@ -13,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -83,22 +83,14 @@ def java_available() -> bool:
     return shutil.which("java") is not None
 
 
-def _arrow_uri(uri: str) -> str:
-    """The URL pyarrow knows for one Spark knows (Hadoop's `s3a://` is `s3://` there)."""
-    return "s3://" + uri[len("s3a://") :] if uri.startswith("s3a://") else uri
-
-
 def _is_local(uri: str) -> bool:
     scheme = urlparse(uri).scheme
     return scheme in ("", "file") or (len(scheme) == 1 and os.name == "nt")
 
 
 class SparkEngine:
-    """A Spark session and this run's directory in the work directory.
-
-    Use as a context manager: on exit the run's directory is deleted, and the session is
-    stopped if cx360 built it.
-    """
+    """A Spark session and this run's directory in the work directory; as a context
+    manager, on exit the directory is deleted, and the session stopped if cx360 built it."""
 
     def __init__(self, spark: SparkSession, work_dir: str, *, owns_session: bool) -> None:
         self.spark = spark
@@ -119,7 +111,8 @@ class SparkEngine:
             self._root = os.path.join(local, run)
             self._spark_root = "file://" + self._root
         else:
-            self._fs, path = pafs.FileSystem.from_uri(_arrow_uri(work_dir))
+            # pyarrow knows Hadoop's `s3a://` as `s3://`
+            self._fs, path = pafs.FileSystem.from_uri(re.sub("^s3a://", "s3://", work_dir))
             self._root = path.rstrip("/") + "/" + run
             self._spark_root = work_dir.rstrip("/") + "/" + run
         self._fs.create_dir(self._root, recursive=True)

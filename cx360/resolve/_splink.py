@@ -40,12 +40,7 @@ log = logging.getLogger("cx360.resolve")
 
 # EM sessions: each one fixes the compared columns it blocks on, so together they
 # estimate every comparison's m probabilities.
-TRAINING_BLOCKS: tuple[tuple[str, ...], ...] = (
-    ("phone_key",),
-    ("given_key", "surname_key"),
-    ("birth_date",),
-    ("email_key",),
-)
+TRAINING_BLOCKS = (("phone_key",), ("given_key", "surname_key"), ("birth_date",), ("email_key",))
 # Rules that find true matches with high precision, for the prior match probability.
 # Name and birth date may carry one typo in one of the three: where no identifier is
 # shared and every duplicate has one field typed wrong, exact agreement on all three finds
@@ -319,13 +314,9 @@ def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[st
 
 def _estimate_prior(session: SplinkSession, linker: Any) -> Any:
     """The linker with the prior match probability estimated from the pairs the
-    deterministic rules find; where they find none, a fallback prior, said in the log.
-
-    Splink then sets the prior to 0, and every later step fails on log2(0): a store whose
-    records share no identifier with a name (few duplicates, or none yet) must still
-    resolve. The fallback supposes one record in ten has a duplicate (a pair in twenty
-    records): weak enough that the comparisons, not the prior, decide.
-    """
+    deterministic rules find; where they find none (Splink would set it to 0, and every
+    later step fail on log2(0)), a fallback prior weak enough that the comparisons, not
+    the prior, decide, said in the log."""
     rules = [_to_dialect(rule, session.dialect) for rule in DETERMINISTIC_RULES]
     linker.training.estimate_probability_two_random_records_match(rules, recall=0.7)
     model = linker.misc.save_model_to_json()

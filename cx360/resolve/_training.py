@@ -1,11 +1,11 @@
 """Training the matching model: Splink's EM, then u counted from a first clustering.
 
-Splink estimates u (how often two different people agree) from random pairs. On
-omnichannel data a person has several records, so random pairs hold true matches at
-about the rate at which different people share a strong identifier, and sampled u makes
-an e-mail, a phone or a national ID look far weaker than it is. A first, conservative
-clustering (the guards on, a high link weight) tells which records are surely one
-person; u for exact identifier levels is then counted over pairs in different clusters.
+Splink estimates u (how often two different people agree) from random pairs, which on
+omnichannel data hold true matches about as often as different people share a strong
+identifier: an e-mail, a phone or a national ID would look far weaker than it is. A
+first, conservative clustering (the guards on, a high link weight) tells which records
+are surely one person; u for exact identifier levels is counted over pairs in different
+clusters.
 """
 
 from __future__ import annotations
