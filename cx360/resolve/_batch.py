@@ -180,14 +180,13 @@ def _positions(
 
 
 def _frozen_frequencies(conn: Connection, model_id: int) -> dict[str, pa.Table] | None:
+    tf = term_frequencies.c
     tables: dict[str, pa.Table] = {}
     for column in TF_COLUMNS:
-        rows = conn.execute(
-            select(term_frequencies.c.value, term_frequencies.c.frequency).where(
-                term_frequencies.c.model_id == model_id,
-                term_frequencies.c.column_name == column,
-            )
-        ).all()
+        query = select(tf.value, tf.frequency).where(
+            tf.model_id == model_id, tf.column_name == column
+        )
+        rows = conn.execute(query).all()
         if not rows:
             return None
         values, freqs = zip(*rows, strict=True)

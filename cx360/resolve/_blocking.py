@@ -53,10 +53,6 @@ class Key:
     sql_of: Callable[[ColumnElement[Any]], ColumnElement[Any]] | None = None
     value_of: Callable[[str], str] | None = None
 
-    @property
-    def derived(self) -> bool:
-        return self.sql_of is not None
-
     def of(self, record: Record) -> Any:
         """The key of a record (its features by column name)."""
         return self.from_column(record.get(self.column))
@@ -237,7 +233,7 @@ RULES: Final = (
 
 # The derived keys Splink's records carry as columns, for the rules' SQL to compare.
 SPLINK_KEYS: Final = tuple(
-    dict.fromkeys(key for rule in RULES for term in rule.terms for key in term if key.derived)
+    dict.fromkeys(key for rule in RULES for term in rule.terms for key in term if key.sql_of)
 )
 
 

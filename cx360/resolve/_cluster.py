@@ -1,18 +1,14 @@
 """Constrained clustering: link the strongest pairs first, never across a guard.
 
-Plain connected components chain different people through shared household phones and
-placeholder-like values as the data grows. Here pairs are taken strongest first, and the
+Plain connected components chain different people through shared household phones as
+the data grows. Here a steward's links come first, then pairs strongest first, and the
 group engine (`_groups.Groups`, which real time shares) joins two groups only when the
 guards see no conflict between everything each already holds.
 
-Then sole-holder links (see `cx360.resolve._evidence`): a group that shares contact
-identifiers with exactly one other group, through pairs kept below the link weight, joins
-it when the guards allow; smaller groups first, so a sparse record (an e-mail, a phone
-and nothing else) finds its customer. A group whose identifiers lead to two others stays
+Then sole-holder links (see `_evidence`): a group that shares contact identifiers with
+exactly one other group, through pairs kept below the link weight, joins it when the
+guards allow, smaller groups first. A group whose identifiers lead to two others stays
 apart: the identifier is a household's, and the record could be either person's.
-
-A steward's links are joined first, across the guards, and their separations hold
-whatever the weights or links chain. This module is the order batch asks the engine in.
 """
 
 from __future__ import annotations
@@ -59,13 +55,11 @@ def cluster(
     on_decision: Decided | None = None,
 ) -> ClusterResult:
     """Cluster records (by position) given scored pairs (positions and match weights).
-
     `links_on_weight[k]` says whether pair k links on its weight (default: all do);
-    `contacts[k]` whether it shares a contact identifier (default: none, and no
-    sole-holder links). `must_link` and `cannot_link` are pairs of positions from a
-    steward; must-links are joined first, in the order given (of two that chain two
-    separated records, the earlier one stands). `on_decision`: see `Groups`.
-    """
+    `contacts[k]` whether it shares a contact identifier (default: none, and no sole-holder
+    links). `must_link` and `cannot_link` are pairs of positions from a steward; must-links
+    are joined first, in the order given (of two that chain two separated records, the
+    earlier one stands). `on_decision`: see `Groups`."""
     bridges = limits.bridge_match_weight is not None  # the weak-bridge rule counts pairs
     pairs = PairsByRecord(len(records), left, right) if bridges else None
     groups = Groups(records, limits, pairs=pairs, on_decision=on_decision)

@@ -64,22 +64,18 @@ class LinkRule:
     @property
     def scoring_floor(self) -> float:
         """The lowest weight of a pair resolution keeps (what to ask the scorer for)."""
-        if self.sole_holder_match_weight is None:
-            return self.floor
-        return min(self.floor, self.sole_holder_match_weight)
+        sole_holder = self.sole_holder_match_weight
+        return self.floor if sole_holder is None else min(self.floor, sole_holder)
 
     def links(self, weight: float, identified: bool) -> bool:
         return weight >= (self.match_weight if identified else self.name_only_match_weight)
 
 
 def identifiers_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
-    """Whether two records' features share an identifier (see `IDENTIFIER_COLUMNS`).
-
-    A handle equal to the other record's e-mail user name does not count: such user names
-    are mostly the person's name ("jose_ruiz"). A birth date one typo away counts: where
-    records hold only names and birth dates, a typo in the date would make the pair
-    name-only.
-    """
+    """Whether two records' features share an identifier (see `IDENTIFIER_COLUMNS`). A
+    handle equal to the other record's e-mail user name does not count: such user names are
+    mostly the person's name ("jose_ruiz"). A birth date one typo away counts: where records
+    hold only names and birth dates, a typo in the date would make the pair name-only."""
     for column in IDENTIFIER_COLUMNS:
         value = left.get(column)
         if value is None or value != right.get(column) or column == "birth_date":

@@ -89,13 +89,11 @@ def replay_order(kind: str, run_id: int | None, link_id: int) -> tuple[bool, int
 
 
 class Groups:
-    """Records (by position) joined into groups under the guards (see the module
-    docstring). Methods that decide take groups by their root (`find`).
-
-    `pairs`: every scored pair by record, which the weak-bridge rule counts (None: no
-    such rule); `on_decision(root_a, root_b, reason)` is told of every join considered
-    (reason None when joined), the roots as they were before the join.
-    """
+    """Records (by position) joined into groups under the guards (see the module docstring).
+    Methods that decide take groups by their root (`find`). `pairs`: every scored pair by
+    record, which the weak-bridge rule counts (None: no such rule); `on_decision(root_a,
+    root_b, reason)` is told of every join considered (reason None when joined), the roots
+    as they were before the join."""
 
     def __init__(
         self,

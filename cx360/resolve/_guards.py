@@ -39,14 +39,11 @@ class GuardLimits:
     # Same first surname, different second ones: in Hispanic naming the second surname is
     # the mother's, so these are a parent and child or cousins, not one person.
     check_second_surnames: bool = True
-    # A pair agreeing exactly on the two other personal attributes overrides a guard's
-    # conflict on the third (see `corroborated`).
+    # A pair's own evidence may override a guard's conflict (`corroborated`), as may a pair
+    # of at least this weight sharing a personal identifier, or at least the next one
+    # sharing its national ID, which household members never share (`overwhelming`).
     corroboration: bool = True
-    # So does a pair of at least this weight (odds of 2^25) sharing a personal identifier
-    # (see `overwhelming`): it agrees on so much that the conflicting value is a typo.
     overwhelming_match_weight: float | None = 25.0
-    # A pair sharing its national ID (up to a typo) needs less: household members never
-    # share one, and a replaced birth date or name leaves such a pair well below 25.
     overwhelming_id_match_weight: float | None = 12.0
     # A single pair below this weight between two groups of several records each is the
     # chain single linkage builds between a household's customers (a shared birth date, a
@@ -117,15 +114,13 @@ class Profile:
 
 
 def given_names_compatible(a: GivenName, b: GivenName) -> bool:
-    """Whether two records' given names can be one person's.
-
-    Names in one family share surnames and often a given name, so a match through either
-    must be backed by the rest of the name: every given name of the record with fewer must
-    fit one of the other's ("Juan" is "Juan Pablo", "José" is "María José"; "Juan Pablo"
-    is not "Juan Carlos", nor "Ana María" "María Ángeles"), and a surname typed as the
-    given name (names swapped between fields) fits only if the given name then sits in
-    the surname's place ("Hayes Laura" is "Laura Hayes", not her brother "James Hayes").
-    """
+    """Whether two records' given names can be one person's. Names in one family share
+    surnames and often a given name, so a match through either must be backed by the rest of
+    the name: every given name of the record with fewer must fit one of the other's ("Juan"
+    is "Juan Pablo", "José" is "María José"; "Juan Pablo" is not "Juan Carlos", nor "Ana
+    María" "María Ángeles"), and a surname typed as the given name (names swapped between
+    fields) fits only if the given name then sits in the surname's place ("Hayes Laura" is
+    "Laura Hayes", not her brother "James Hayes")."""
     if _given_words_fit(a, b):
         return True
     if _swapped_fit(a, b) or _swapped_fit(b, a):
@@ -275,12 +270,10 @@ def _full_givens_differ(a: set[GivenName], b: set[GivenName]) -> bool:
 
 
 def _second_surnames_differ(a: set[tuple[str, str | None]], b: set[tuple[str, str | None]]) -> bool:
-    """Whether the groups' full surnames share the first surname but never the second.
-
-    A group that already holds several second surnames (a typo, a married name) is
-    compatible as soon as any of them agrees; a second surname typed in the first
-    surname's place ("López" for "García López") or one keystroke off is no conflict.
-    """
+    """Whether the groups' full surnames share the first surname but never the second. A
+    group that already holds several second surnames (a typo, a married name) is compatible
+    as soon as any of them agrees; a second surname typed in the first surname's place
+    ("López" for "García López") or one keystroke off is no conflict."""
     seconds_a = {s2 for _, s2 in a if s2}
     seconds_b = {s2 for _, s2 in b if s2}
     if not seconds_a or not seconds_b or seconds_a & seconds_b:
@@ -339,16 +332,13 @@ def overwhelming(
     reason: GuardReason | None = None,
 ) -> bool:
     """Whether a pair's evidence overrides a guard's conflict on its own: a match weight of
-    at least `limits.overwhelming_match_weight` and a personal identifier in common (one
-    a person does not share with their household, unlike a phone, an address or a
-    surname): the e-mail, or the national ID or birth date up to a typing error; or the
-    national ID and `limits.overwhelming_id_match_weight`.
-
-    Weight alone is not enough: identifiers' Bayes factors grow with the data, until
-    household members sharing a phone and an address score above the threshold. Against
-    a conflict of national IDs only the shared ID counts: twins share a birth date, a
-    family its e-mail.
-    """
+    at least `limits.overwhelming_match_weight` and a personal identifier in common (one a
+    person does not share with their household, unlike a phone, an address or a surname):
+    the e-mail, or the national ID or birth date up to a typing error; or the national ID
+    and `limits.overwhelming_id_match_weight`. Weight alone is not enough: identifiers'
+    Bayes factors grow with the data, until household members sharing a phone and an address
+    score above the threshold. Against a conflict of national IDs only the shared ID counts:
+    twins share a birth date, a family its e-mail."""
     same_id = _same_id(left, right)
     id_threshold = limits.overwhelming_id_match_weight
     if same_id and id_threshold is not None and weight >= id_threshold:

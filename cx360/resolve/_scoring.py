@@ -9,11 +9,9 @@ comparison level, the prior) and reproduces Splink's match weight exactly:
                  + Σ log2(m / u) of each comparison's level        (clamped like Splink)
                  + Σ tf_weight · (log2 u_exact − log2 tf(value))    (term-frequency levels)
 
-Which level holds comes from the Python twins in `_features.COMPARISONS`, the same
-definitions the SQL conditions were written from. Levels the training never saw have no
-m/u in the saved model and take Splink's default values, as Splink does on loading it.
-Term frequencies (`TermFrequencies`) are each value's share of the non-null values of a
-column over the records being linked, as Splink computes them for a prediction.
+Which level holds comes from the Python twins of the SQL conditions
+(`_features.COMPARISONS`). Levels the training never saw take Splink's default m and u,
+as Splink does on loading the model.
 """
 
 from __future__ import annotations
@@ -43,11 +41,9 @@ _COLUMN = re.compile(r'"([A-Za-z0-9_]+)_[lr]"')
 
 
 class TermFrequencies:
-    """Relative frequency of each value of the term-frequency columns.
-
-    `frequency(column, value)` is the share of the column's non-null values equal to
-    `value` (Splink's `tf_<column>`), or None for a value not seen.
-    """
+    """Relative frequency of each value of the term-frequency columns. `frequency(column,
+    value)` is the share of the column's non-null values equal to `value` (Splink's
+    `tf_<column>`), or None for a value not seen."""
 
     __slots__ = ("_frequencies",)
 
@@ -83,11 +79,9 @@ class TermFrequencies:
         columns: Sequence[str],
         values: Mapping[str, Iterable[str | None]] | None = None,
     ) -> TermFrequencies:
-        """One GROUP BY per column over the store's `records`.
-
-        With `values`, only those values' frequencies are read (plus each column's
-        non-null count): what explaining one pair needs, without loading every name.
-        """
+        """One GROUP BY per column over the store's `records`. With `values`, only those
+        values' frequencies are read (plus each column's non-null count): what explaining
+        one pair needs, without loading every name."""
         counts: dict[str, dict[str, int]] = {}
         totals: dict[str, int] = {}
         for name in columns:
@@ -111,18 +105,16 @@ class TermFrequencies:
     ) -> TermFrequencies | None:
         """The frequencies frozen when the model was trained (what batch runs score with),
         only for `values` when given; None for a model stored without them."""
-        table = term_frequencies
-        query = select(table.c.column_name, table.c.value, table.c.frequency).where(
-            table.c.model_id == model_id
-        )
+        tf = term_frequencies.c
+        query = select(tf.column_name, tf.value, tf.frequency).where(tf.model_id == model_id)
         asked: dict[str, set[str | None]] | None = None
         if values is not None:
-            has_any = select(table.c.model_id).where(table.c.model_id == model_id).limit(1)
+            has_any = select(tf.model_id).where(tf.model_id == model_id).limit(1)
             if conn.execute(has_any).first() is None:
                 return None
             asked = {column: set(vs) for column, vs in values.items()}
             wanted = sorted({v for vs in asked.values() for v in vs if v is not None})
-            query = query.where(table.c.value.in_(wanted))
+            query = query.where(tf.value.in_(wanted))
         # the query matches a value in any column: keep each column's own values only
         frequencies: dict[str, dict[str, float]] = {}
         for column, value, frequency in conn.execute(query):
@@ -195,11 +187,9 @@ def match_probability(weight: float) -> float:
 
 
 class Scorer:
-    """Scores record pairs with a stored Splink model; build once, score many pairs.
-
-    Records are mappings with the `FEATURE_COLUMNS` (None for unknown); the e-mail user
-    name the handle comparison needs is derived from `email_key` by the comparison.
-    """
+    """Scores record pairs with a stored Splink model; build once, score many pairs. Records
+    are mappings with the `FEATURE_COLUMNS` (None for unknown); the e-mail user name the
+    handle comparison needs is derived from `email_key` by the comparison."""
 
     def __init__(
         self,

@@ -152,13 +152,11 @@ _Backend = _DuckDB | _Spark
 
 class SplinkSession:
     """The records registered once with Splink, on a DuckDB connection or a `SparkEngine`.
-
-    `dirty` (record ids), when given, marks the records an incremental run scores again
-    (new or changed, and those of name blocks that have just outgrown the limit):
-    predictions then cover only pairs with at least one of them. It comes with
-    `block_sizes` (given_canonical, surname_key, records): the name blocks' sizes in the
-    whole store, for a `table` that holds only some of its records.
-    """
+    `dirty` (record ids), when given, marks the records an incremental run scores again (new
+    or changed, and those of name blocks that have just outgrown the limit): predictions
+    then cover only pairs with at least one of them. It comes with `block_sizes`
+    (given_canonical, surname_key, records): the name blocks' sizes in the whole store, for
+    a `table` that holds only some of its records."""
 
     def __init__(
         self,
