@@ -33,6 +33,7 @@ from cx360.models import (
     ContextLookup,
     CustomerSummary,
     CxReport,
+    ErasureReceipt,
     IngestResult,
     InteractionResult,
     Lookup,
@@ -52,6 +53,7 @@ from cx360.models import (
 )
 from cx360.privacy import _calls as privacy
 from cx360.privacy._access import Reader
+from cx360.privacy._suppress import refuse_if_suppressed
 from cx360.profile._lookup import lookup_context, lookup_profile, parse_query, record_ref
 from cx360.profile._survivorship import DEFAULT_RULES, SurvivorshipRules
 from cx360.resolve import (
@@ -326,7 +328,13 @@ class Hub:
                 Nothing is stored.
         """
         row = record.model_dump() if isinstance(record, BaseModel) else record
-        return retry_on_lost_connection(lambda: self._realtime_calls().resolve(row))
+        calls = self._realtime_calls()
+
+        def resolve() -> Match:
+            refuse_if_suppressed(self._store, row, calls._source_countries())
+            return calls.resolve(row)
+
+        return retry_on_lost_connection(resolve)
 
     def record_interaction(self, **columns: Any) -> InteractionResult:
         """Add one interaction to the timeline now (the input contract's columns).
@@ -750,3 +758,102 @@ class Hub:
         return retain(
             self._store, interactions_for=interactions, versions_for=versions, dry_run=dry_run
         )
+
+    # -- erasure -----------------------------------------------------------------------
+
+    def erase(
+        self,
+        *,
+        customer_id: str | None = None,
+        record: tuple[str, str] | RecordRef | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        national_id: str | None = None,
+        handle: str | None = None,
+        country: str | None = None,
+        reason: str,
+        by: str,
+    ) -> ErasureReceipt:
+        """Erase a person from the store: a customer (every record of it), one record,
+        or every record holding an identifier (named as `profile` takes it: a phone a
+        family shares erases every record holding it).
+
+        The records go with their versions, interactions, scored pairs, links, the
+        steward's overrides naming them, consent events, the quarantine rows holding
+        their keys or identifiers, and their names from the model's frozen term
+        frequencies when no other record holds them; a customer left with no record goes
+        with its aliases. What remains of a customer that lost a record is resolved
+        again (the erased record may have joined two halves: the larger keeps the ID).
+        The keys and identifiers go on the suppression list (salted hashes), so a later
+        ingest or `resolve_record` of them is set aside as 'erased' (`unsuppress` lets a
+        person who comes back with fresh consent in again). One transaction; the receipt
+        (`erasures`) says who, when, why and the rows removed per table, without
+        personal data. `reason` and `by` must not hold personal data either.
+
+        Raises:
+            InputError: not exactly one subject, an invalid or placeholder identifier,
+                an empty `reason` or `by`.
+            NotFoundError: no customer with that `customer_id`.
+        """
+        from cx360.privacy._erase import check_customer, erase, subject_of
+
+        subject = subject_of(
+            customer_id=customer_id, record=record, email=email, phone=phone,
+            national_id=national_id, handle=handle, country=country,
+        )  # fmt: skip
+        if subject.kind == "customer":
+            check_customer(self._store, subject.value)
+        (receipt,) = erase(self._store, [subject], reason=reason, by=by)
+        self._realtime = None  # its cached term frequencies may hold an erased name
+        return receipt
+
+    def erase_many(
+        self, subjects: Iterable[Mapping[str, Any]], *, reason: str, by: str
+    ) -> list[ErasureReceipt]:
+        """Erase many people at once: each item names one subject with `erase`'s keywords
+        (`{"customer_id": ...}`, `{"email": ...}`, `{"phone": ..., "country": "CO"}`,
+        `{"record": (source, id)}`). Written in chunks, each one transaction of whole
+        erasures; one receipt per item, in order. A customer ID that names no customer
+        (erased already) gets a receipt that removed nothing.
+
+        Raises:
+            InputError: an item that names no single valid subject (nothing is erased).
+        """
+        from cx360.privacy._erase import erase, subject_of
+
+        parsed = [subject_of(**dict(item)) for item in subjects]
+        receipts = erase(self._store, parsed, reason=reason, by=by)
+        self._realtime = None
+        return receipts
+
+    def erasures(self, limit: int = 100) -> list[ErasureReceipt]:
+        """Erasure receipts, newest first."""
+        from cx360.privacy._erase import receipts
+
+        return receipts(self._store, limit)
+
+    def unsuppress(
+        self,
+        *,
+        record: tuple[str, str] | RecordRef | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        national_id: str | None = None,
+        handle: str | None = None,
+        country: str | None = None,
+    ) -> int:
+        """Take a record key or an identifier off the suppression list, for a person who
+        came back with fresh consent: later ingests store it again. Returns how many
+        entries were removed (0: it was not on the list).
+
+        Raises:
+            InputError: not exactly one of them, or an invalid identifier.
+        """
+        from cx360.privacy._erase import subject_of
+        from cx360.privacy._suppress import unsuppress
+
+        subject = subject_of(
+            record=record, email=email, phone=phone, national_id=national_id,
+            handle=handle, country=country,
+        )  # fmt: skip
+        return unsuppress(self._store, [(subject.kind, subject.value)])

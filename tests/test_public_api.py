@@ -29,6 +29,7 @@ EXPECTED = [
     "Cx360Error",
     "CxReport",
     "DurationStats",
+    "ErasureReceipt",
     "GoldenRecord",
     "GoldenValue",
     "GuardLimits",

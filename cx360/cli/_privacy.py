@@ -1,9 +1,11 @@
-"""`cx360 consent`, `record-consent`, `subject-access` and `access-log`: what a person
-allowed, everything held about them, and who read it."""
+"""`cx360 consent`, `record-consent`, `subject-access`, `access-log`, `retain`, `erase`,
+`erasures` and `unsuppress`: what a person allowed, everything held about them, who read
+it, and how it leaves the store."""
 
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -21,7 +23,7 @@ from cx360.cli._args import (
 )
 
 if TYPE_CHECKING:
-    from cx360.models import AccessEntry, ConsentEvent
+    from cx360.models import AccessEntry, ConsentEvent, ErasureReceipt
 
 _STATUSES = ("granted", "denied", "revoked")
 _PERIOD_DAYS = {"d": 1, "w": 7, "y": 365}
@@ -85,6 +87,52 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     json_option(retain, "the counts")
     store_option(retain)
     retain.set_defaults(run=run_retain)
+    _add_erasure_parsers(sub)
+
+
+# what names an erasure (or a suppression entry): the options and a --file's columns
+_SUBJECTS = ("customer_id", "record", "email", "phone", "national_id", "handle")
+
+
+def _subject_options(parser: argparse.ArgumentParser, *, customers: bool) -> None:
+    named = parser.add_mutually_exclusive_group(required=True)
+    if customers:
+        named.add_argument("--customer-id", metavar="ID", help="every record of a customer")
+    named.add_argument("--record", type=record_arg, metavar="SOURCE:ID", help="one record")
+    for kind in ("email", "phone", "national-id", "handle"):
+        named.add_argument(f"--{kind}", help=f"every record holding this {kind}")
+    if customers:
+        named.add_argument(
+            "--file", metavar="CSV",
+            help="many at once: a CSV whose header names customer_id, record (SOURCE:ID), "
+            "email, phone, national_id or handle (and country); one subject a row",
+        )  # fmt: skip
+    parser.add_argument("--country", help="ISO country for a phone or national ID")
+
+
+def _add_erasure_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    erase = sub.add_parser(
+        "erase", help="erase a person: records, history, links; kept out of later ingests"
+    )
+    _subject_options(erase, customers=True)
+    erase.add_argument("--reason", required=True, help="why (a request number; no personal data)")
+    erase.add_argument("--by", required=True, help="who asks for it")
+    json_option(erase, "the receipts")
+    store_option(erase)
+    erase.set_defaults(run=run_erase)
+
+    receipts = sub.add_parser("erasures", help="erasure receipts, newest first")
+    receipts.add_argument("--limit", type=int, default=100, help="receipts to show (default 100)")
+    json_option(receipts, "the receipts")
+    store_option(receipts)
+    receipts.set_defaults(run=run_erasures)
+
+    back = sub.add_parser(
+        "unsuppress", help="let an erased record key or identifier be ingested again"
+    )
+    _subject_options(back, customers=False)
+    store_option(back)
+    back.set_defaults(run=run_unsuppress)
 
 
 def period_arg(text: str) -> timedelta:
@@ -192,4 +240,81 @@ def run_retain(args: argparse.Namespace) -> int:
     )
     if report.kept_open:
         print(f"kept: {report.kept_open:,} old interactions of cases still open")
+    return 0
+
+
+def _named(args: argparse.Namespace) -> dict[str, object]:
+    named = {k: getattr(args, k, None) for k in _SUBJECTS}
+    found = {k: v for k, v in named.items() if v is not None}
+    if args.country is not None:
+        found["country"] = args.country
+    return found
+
+
+def _file_subjects(path: str) -> list[dict[str, object]]:
+    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    subjects: list[dict[str, object]] = []
+    for number, row in enumerate(rows, start=2):
+        item: dict[str, object] = {
+            k: (v or "").strip() for k, v in row.items() if k and (v or "").strip()
+        }
+        unknown = set(item) - {*_SUBJECTS, "country"}
+        if unknown:
+            raise UsageError(f"{path}: unknown column {sorted(unknown)[0]!r} (line {number})")
+        if isinstance(item.get("record"), str):
+            try:
+                item["record"] = record_arg(str(item["record"]))
+            except argparse.ArgumentTypeError as error:
+                raise UsageError(f"{path}: line {number}: {error}") from None
+        subjects.append(item)
+    return subjects
+
+
+def _receipt_line(receipt: ErasureReceipt) -> str:
+    removed = receipt.removed
+    after = receipt.customers_after
+    split = f", {after['new']} customers split off" if after.get("new") else ""
+    return (
+        f"#{receipt.id}  {receipt.erased_at:%Y-%m-%d %H:%M:%S}  {receipt.erased_by:<12}"
+        f"{receipt.subject_kind:<12}{removed.get('records', 0)} records, "
+        f"{removed.get('interactions', 0)} interactions, {removed.get('customers', 0)} "
+        f"customers removed{split}  ({receipt.reason})"
+    )
+
+
+def _print_receipts(receipts: list[ErasureReceipt], as_json: bool) -> None:
+    if as_json:
+        from pydantic import TypeAdapter
+
+        from cx360.models import ErasureReceipt
+
+        print(TypeAdapter(list[ErasureReceipt]).dump_json(receipts, indent=2).decode())
+        return
+    for receipt in receipts:
+        print(_receipt_line(receipt))
+
+
+def run_erase(args: argparse.Namespace) -> int:
+    with open_hub(args) as hub:
+        if args.file is not None:
+            receipts = hub.erase_many(_file_subjects(args.file), reason=args.reason, by=args.by)
+        else:
+            named = _named(args)
+            receipts = [hub.erase(**named, reason=args.reason, by=args.by)]  # type: ignore[arg-type]
+    _print_receipts(receipts, args.json)
+    return 0
+
+
+def run_erasures(args: argparse.Namespace) -> int:
+    with open_hub(args) as hub:
+        receipts = hub.erasures(limit=args.limit)
+    _print_receipts(receipts, args.json)
+    return 0
+
+
+def run_unsuppress(args: argparse.Namespace) -> int:
+    with open_hub(args) as hub:
+        removed = hub.unsuppress(**_named(args))  # type: ignore[arg-type]
+    print(f"taken off the suppression list: {removed} entries")
     return 0

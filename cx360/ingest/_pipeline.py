@@ -37,6 +37,7 @@ from cx360.ingest._readers import (
 )
 from cx360.models import IngestReport, QuarantineReason
 from cx360.models._mapping import MappingUsed
+from cx360.privacy._suppress import Suppression, load_suppression
 from cx360.store import Store, utcnow
 from cx360.store._writes import (
     INTERACTIONS,
@@ -313,11 +314,12 @@ def ingest_rows(
     report = IngestReport(batch_id=batch_id, kind=kind, mapping=mapping)
     job = _Job(kind, store.source_countries(), plan or RowPlan(), compact)
     stale = StaleEntries.load(store, kind, batch_id)
+    suppressed = load_suppression(store)  # erased people's keys: None when there are none
     if defer_indexes:
         store.drop_secondary_indexes(codec.kind.table)
     try:
         for prepared in _grouped(_prepared_chunks(job, rows, workers), TRANSACTION_ROWS):
-            _write_group(store, codec, prepared, report, stale)
+            _write_group(store, codec, prepared, report, stale, suppressed)
             if on_progress is not None:
                 on_progress(report.rows)
     except BaseException:
@@ -356,6 +358,7 @@ def _write_group(
     prepared: list[Prepared],
     report: IngestReport,
     stale: StaleEntries,
+    suppressed: Suppression | None = None,
 ) -> None:
     """One transaction: the group's stored rows, its quarantined rows, and the earlier
     quarantine entries its stored rows make stale."""
@@ -364,6 +367,9 @@ def _write_group(
     good: list[tuple[Any, ...]] = (
         [item for item in prepared if not isinstance(item, Quarantined)] if set_aside else prepared  # type: ignore[assignment]
     )
+    if suppressed is not None:  # rows of erased people: set aside as 'erased', no values
+        good, erased = suppressed.split(report.kind, good, codec)
+        set_aside += erased
     assert report.batch_id is not None
     with store.transaction() as conn:
         add_quarantine(

@@ -40,6 +40,8 @@ from cx360.models._privacy import (
     ConsentState,
     ConsentStatus,
     ContactPermission,
+    ErasureReceipt,
+    ErasureSubject,
     RetentionReport,
     SubjectAccess,
 )
@@ -99,6 +101,8 @@ __all__ = [
     "CustomerSummary",
     "CxReport",
     "DurationStats",
+    "ErasureReceipt",
+    "ErasureSubject",
     "GoldenRecord",
     "GoldenValue",
     "GuardReason",

@@ -27,6 +27,9 @@ class QuarantineReason(StrEnum):
     with the time unknown, a value issue)."""
     INVALID_COUNTRY = "invalid_country"
     """Real time only: `country` names no country (ingest keeps the row, a value issue)."""
+    ERASED = "erased"
+    """The record's key or an identifier of it was erased (`Hub.erase`): the row is set
+    aside with none of its values (`Hub.unsuppress` lets the person back in)."""
 
 
 class QuarantinedRow(BaseModel):

@@ -88,3 +88,31 @@ class RetentionReport(BaseModel):
     interaction_versions: int = Field(description="Earlier versions of interactions removed.")
     record_versions: int = Field(description="Earlier versions of records removed.")
     kept_open: int = Field(description="Old interactions kept: their case is still open.")
+
+
+ErasureSubject = Literal["customer", "record", "email", "phone", "national_id", "handle"]
+
+
+class ErasureReceipt(BaseModel):
+    """What one erasure did (`Hub.erase`, `Hub.erasures`): who asked, when and why, and
+    the rows removed per table. It holds no personal data: what was erased is named by
+    salted hashes only, which the store can match again (a later request for the same
+    person) but no one can read back."""
+
+    id: int
+    erased_at: datetime
+    erased_by: str
+    reason: str
+    subject_kind: ErasureSubject = Field(description="What the request named.")
+    subject: str = Field(description="The salted hash of what the request named.")
+    references: list[str] = Field(
+        description="Salted hashes of the erased records' keys and of the customer IDs gone."
+    )
+    removed: dict[str, int] = Field(description="Rows removed, by table.")
+    overrides: list[dict[str, Any]] = Field(
+        description="Steward decisions removed with the records: id, kind, author, time."
+    )
+    customers_after: dict[str, int] = Field(
+        description="'resolved': customers that lost a record and were resolved again; "
+        "'new': customers their remaining records split into besides the one kept."
+    )

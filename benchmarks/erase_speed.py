@@ -1,0 +1,109 @@
+"""What erasure costs on a resolved store: one customer at a time, and many in one call.
+
+    python benchmarks/erase_speed.py --store sqlite:///bench-data/rt-1m.db --copy
+    python benchmarks/erase_speed.py --store postgresql://.../cx360_rt --copy
+
+On a copy of the store (SQLite: the file; PostgreSQL: CREATE DATABASE ... TEMPLATE;
+opening it migrates it first, which the script times apart), customers are drawn at
+random among those of several records (the ones whose erasure resolves nothing again
+are the cheap case): `--one-by-one` of them are erased with `hub.erase(customer_id=...)`,
+each timed, then `--many` others with one `hub.erase_many(...)` call. Prints p50/p95 of
+the single erasures, the total of the call, and the rows removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent))
+from _common import machine
+from realtime_speed import copy_postgres_database
+from sqlalchemy import func, select
+
+import cx360
+from cx360.store._schema import record_customers
+
+
+def _sample(hub: cx360.Hub, count: int, seed: int) -> list[str]:
+    """`count` customers drawn at random, half of them of one record and half of
+    several, as a store holds both kinds."""
+    with hub._store.connection() as conn:
+        sizes = conn.execute(
+            select(record_customers.c.customer_id, func.count()).group_by(
+                record_customers.c.customer_id
+            )
+        ).all()
+    rng = random.Random(seed)
+    single = [cid for cid, n in sizes if n == 1]
+    several = [cid for cid, n in sizes if n > 1]
+    half = count // 2
+    return rng.sample(several, count - half) + rng.sample(single, half)
+
+
+def _p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1e3
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", required=True)
+    parser.add_argument("--copy", action="store_true", help="time a fresh copy of --store")
+    parser.add_argument("--one-by-one", type=int, default=100)
+    parser.add_argument("--many", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    url = args.store
+    if args.copy and url.startswith("sqlite:///"):
+        source = Path(url.removeprefix("sqlite:///"))
+        copy = source.with_name(source.stem + "-erase-copy.db")
+        shutil.copyfile(source, copy)
+        url = f"sqlite:///{copy}"
+    elif args.copy:
+        url = copy_postgres_database(url)
+    print(machine())
+    started = time.perf_counter()
+    hub = cx360.connect(url)
+    print(f"opened (migrated if needed) in {time.perf_counter() - started:.1f} s")
+    status = hub.status()
+    print(f"store: {status.backend}, {status.records:,} records, {status.customers:,} customers")
+    chosen = _sample(hub, args.one_by_one + args.many, args.seed)
+    single, many = chosen[: args.one_by_one], chosen[args.one_by_one :]
+    seconds: list[float] = []
+    removed: Counter[str] = Counter()
+    for customer_id in single:
+        started = time.perf_counter()
+        receipt = hub.erase(customer_id=customer_id, reason="benchmark", by="bench")
+        seconds.append(time.perf_counter() - started)
+        removed.update(receipt.removed)
+    print(
+        f"erase one customer: p50 {_p(seconds, 0.5):7.1f} ms  p95 {_p(seconds, 0.95):7.1f} ms"
+        f"  mean {statistics.fmean(seconds) * 1e3:7.1f} ms  (n={len(seconds)}; "
+        f"{removed['records']} records, {removed['interactions']} interactions, "
+        f"{removed['match_edges']} scored pairs removed)"
+    )
+    started = time.perf_counter()
+    receipts = hub.erase_many([{"customer_id": c} for c in many], reason="benchmark", by="bench")
+    took = time.perf_counter() - started
+    total: Counter[str] = Counter()
+    for receipt in receipts:
+        total.update(receipt.removed)
+    resolved = sum(r.customers_after["resolved"] for r in receipts)
+    print(
+        f"erase_many {len(many):,} customers: {took:.1f} s ({took / len(many) * 1e3:.1f} ms each;"
+        f" {total['records']:,} records, {total['match_edges']:,} scored pairs removed,"
+        f" {resolved} customers resolved again)"
+    )
+    hub.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,187 @@
+"""The suppression list: what erasure asks ingest never to bring back.
+
+An erased record's key (source, source_record_id) and its identifier keys (normalized
+e-mail, phone, national ID, handle) are kept as salted hashes only: keyed BLAKE2b with
+the store's own random salt (`erasure_salt`), so the list names no one, and hashing every
+phone number of a country does not reverse it without the salt. Ingest (files, Python
+objects) and `resolve_record` set aside a record whose key or any identifier is on the
+list, and an interaction of a suppressed record key, with the quarantine reason `erased`
+and none of its values. A person who comes back with fresh consent is taken off the list
+first (`Hub.unsuppress`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import Connection, delete, exists, insert, select
+
+from cx360._errors import SchemaError
+from cx360.ingest._prepare import Quarantined, prepare_record
+from cx360.ingest._quarantine import entries
+from cx360.models import QuarantineReason
+from cx360.privacy._tables import erasure_salt, suppressions
+from cx360.store import Store, utcnow
+from cx360.store._writes import PreparedCodec, add_quarantine
+
+# The identifier kinds a lookup takes, and the records' match-key column of each.
+IDENTIFIER_COLUMNS: Final = {
+    "email": "email_key",
+    "phone": "phone_key",
+    "national_id": "national_id_key",
+    "handle": "handle_key",
+}
+_IN_CHUNK: Final = 900
+
+
+def digest(salt: bytes, kind: str, value: str) -> str:
+    """The salted hash of one key: `kind` is 'record' (value: source + '\\x1f' + id), an
+    identifier kind, or 'customer'."""
+    data = f"{kind}\x1f{value}".encode()
+    return hashlib.blake2b(data, key=salt, digest_size=20).hexdigest()
+
+
+def record_value(source: str, source_record_id: str) -> str:
+    return f"{source}\x1f{source_record_id}"
+
+
+def salt_of(conn: Connection, *, create: bool) -> bytes | None:
+    """The store's salt; made (once, at random) when `create` and there is none yet."""
+    found = conn.execute(select(erasure_salt.c.salt).where(erasure_salt.c.id == 1)).scalar()
+    if found is None and create:
+        made = secrets.token_hex(32)
+        conn.execute(insert(erasure_salt).values(id=1, salt=made, created_at=utcnow()))
+        # two first erasures at once: the one committed first made the salt
+        found = conn.execute(select(erasure_salt.c.salt).where(erasure_salt.c.id == 1)).scalar()
+    return None if found is None else bytes.fromhex(found)
+
+
+def keys_of(row: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """(kind, value) of what a record row (or prepared record) would be suppressed by."""
+    source, key = row.get("source"), row.get("source_record_id")
+    if isinstance(source, str) and isinstance(key, str):
+        yield "record", record_value(source, key)
+    for kind, column in IDENTIFIER_COLUMNS.items():
+        value = row.get(column)
+        if value.__class__ is str and value:
+            yield kind, value
+
+
+def suppress(
+    conn: Connection,
+    salt: bytes,
+    keys: Iterable[tuple[str, str]],
+    erasure_id: int,
+    now: datetime,
+) -> int:
+    """Add keys to the list (those already on it stay as they are); how many were new."""
+    wanted = {digest(salt, kind, value): kind for kind, value in keys}
+    new = {d: k for d, k in wanted.items() if not _listed(conn, d)}
+    if new:
+        rows = [
+            {"digest": d, "kind": k, "erasure_id": erasure_id, "created_at": now}
+            for d, k in new.items()
+        ]
+        conn.execute(insert(suppressions), rows)
+    return len(new)
+
+
+def _listed(conn: Connection, found: str) -> bool:
+    return bool(conn.execute(select(exists().where(suppressions.c.digest == found))).scalar())
+
+
+def unsuppress(store: Store, keys: Sequence[tuple[str, str]]) -> int:
+    """Take keys off the list (a person back with fresh consent); how many were on it."""
+    with store.transaction() as conn:
+        salt = salt_of(conn, create=False)
+        if salt is None:
+            return 0
+        digests = sorted({digest(salt, kind, value) for kind, value in keys})
+        result = conn.execute(delete(suppressions).where(suppressions.c.digest.in_(digests)))
+        return int(result.rowcount or 0)
+
+
+def _erased(kind: str) -> Quarantined:
+    """A row set aside because it is on the list: its kind of row, and nothing of it."""
+    return Quarantined(None, QuarantineReason.ERASED, None, {"suppressed": kind})
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """The list as ingest holds it, read once per ingest (None when it is empty, so an
+    ingest into a store with nothing erased pays nothing)."""
+
+    salt: bytes
+    digests: frozenset[str]
+
+    @classmethod
+    def load(cls, conn: Connection) -> Suppression | None:
+        digests = frozenset(conn.execute(select(suppressions.c.digest)).scalars())
+        salt = salt_of(conn, create=False) if digests else None
+        return None if salt is None else cls(salt, digests)
+
+    def hit(self, keys: Iterable[tuple[str, str]]) -> bool:
+        return any(digest(self.salt, kind, value) in self.digests for kind, value in keys)
+
+    def split(
+        self, kind: str, rows: list[tuple[Any, ...]], codec: PreparedCodec
+    ) -> tuple[list[tuple[Any, ...]], list[Quarantined]]:
+        """Encoded prepared rows of `kind` ('records' or 'interactions'): those to store,
+        and those set aside as erased."""
+        at = codec.index
+        columns: tuple[str, ...] = ("source", "source_record_id")
+        if kind == "records":
+            columns += tuple(IDENTIFIER_COLUMNS.values())
+        positions = [(c, at[c]) for c in columns]
+        kept: list[tuple[Any, ...]] = []
+        erased: list[Quarantined] = []
+        for row in rows:
+            if self.hit(keys_of({c: row[i] for c, i in positions})):
+                erased.append(_erased(kind))
+            else:
+                kept.append(row)
+        return kept, erased
+
+
+def load_suppression(store: Store) -> Suppression | None:
+    with store.connection() as conn:
+        return Suppression.load(conn)
+
+
+def suppressed_record(conn: Connection, row: Mapping[str, Any]) -> bool:
+    """Whether one prepared record is on the list (real time: one indexed read, none
+    when nothing was ever erased)."""
+    salt = salt_of(conn, create=False)
+    if salt is None:
+        return False
+    digests = [digest(salt, kind, value) for kind, value in keys_of(row)]
+    return bool(conn.execute(select(exists().where(suppressions.c.digest.in_(digests)))).scalar())
+
+
+def refuse_if_suppressed(
+    store: Store, row: Mapping[str, Any], countries: Mapping[str, str]
+) -> None:
+    """Real time: a record on the list is set aside as 'erased' (no values kept) and
+    refused with a `SchemaError`, as real time refuses every row ingest sets aside. One
+    read by key when nothing was ever erased."""
+    with store.lookup_connection() as conn:
+        salt = salt_of(conn, create=False)
+        if salt is None:
+            return
+        prepared = prepare_record(row, None, dict(countries))
+        if isinstance(prepared, Quarantined):
+            return  # refused for that reason by the resolver
+        digests = [digest(salt, kind, value) for kind, value in keys_of(prepared)]
+        query = select(exists().where(suppressions.c.digest.in_(digests)))
+        if not conn.execute(query).scalar():
+            return
+    with store.transaction() as conn:
+        # no batch: real time's rows set aside are not counted in one
+        (entry,) = entries([_erased("records")], batch_id=0, kind="records", now=utcnow())
+        add_quarantine(conn, [entry | {"batch_id": None}])
+    raise SchemaError("record not stored: erased", column=None)
