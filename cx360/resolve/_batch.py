@@ -209,10 +209,7 @@ class _Model:
     @classmethod
     def stored(cls, conn: Connection) -> _Model:
         latest = _latest_model(conn)
-        if latest is None:
-            return cls()
-        model_id, params = latest
-        return cls(model_id, params, _frozen_frequencies(conn, model_id))
+        return cls() if latest is None else cls(*latest, _frozen_frequencies(conn, latest[0]))
 
     def builds_on(self, last: FinishedRun | None, options: ResolveOptions) -> RunState | None:
         """The last run's state when this run can be incremental: same model (with its
@@ -225,11 +222,9 @@ class _Model:
 
 
 def resolve_store(store: Store, options: ResolveOptions | None = None) -> ResolveReport:
-    """Resolve every record in the store into customers (see module docstring).
-
-    A run is incremental when it can be (same model, link rule and guard limits as the
-    last run): it gives the customers a full run (`options.full`) would give.
-    """
+    """Resolve every record in the store into customers (see module docstring); a run is
+    incremental when it can be (same model, link rule and guard limits as the last run),
+    giving the customers a full run (`options.full`) would give."""
     options = options or ResolveOptions()
     if options.engine not in ENGINES:
         raise ConfigurationError(
@@ -362,6 +357,7 @@ class _Run:
             )
             delete_links(conn, scope.reclustered(record_ids))
             totals = scope.totals(conn, record_ids, clustered.labels)
+            kept = totals.kept_links
             report = ResolveReport(
                 records=totals.records,
                 customers=totals.customers,
@@ -372,10 +368,8 @@ class _Run:
                 mode=scope.mode,
                 records_scored=scope.records_scored,
                 candidate_pairs=scored.num_rows,
-                links=totals.kept_links.get("model", 0) + len(clustered.links),
-                sole_holder_links=(
-                    totals.kept_links.get("sole_holder", 0) + len(clustered.sole_holder)
-                ),
+                links=kept.get("model", 0) + len(clustered.links),
+                sole_holder_links=kept.get("sole_holder", 0) + len(clustered.sole_holder),
                 blocked_by_guards=dict(clustered.blocked),
                 override_links=len(clustered.forced),
                 overrides_refused=refused,
@@ -479,12 +473,8 @@ class _IncrementalScope:
             return _EDGES.empty_table()
         with _engine(run.options, run.seconds) as engine:
             scoped = self.scoring.table()
-            session = SplinkSession(
-                engine,
-                scoped,
-                pa.array(self.scoring.dirty, pa.int64()),
-                block_sizes=self.scoring.block_sizes,
-            )
+            dirty = pa.array(self.scoring.dirty, pa.int64())
+            session = SplinkSession(engine, scoped, dirty, block_sizes=self.scoring.block_sizes)
             return linking_pairs(run.predict(session), scoped, run.options.rule)
 
     def clustering(self, run: _Run, scored: pa.Table) -> _Clustering:
@@ -580,10 +570,8 @@ def _cluster(
     weights = edges.column("match_weight").to_numpy()
     rule = options.rule
     if "links" in edges.column_names:
-        evidence = PairEvidence(
-            edges.column("links").to_numpy(zero_copy_only=False),
-            edges.column("contacts").to_numpy(zero_copy_only=False),
-        )
+        flags = (edges.column(c).to_numpy(zero_copy_only=False) for c in ("links", "contacts"))
+        evidence = PairEvidence(*flags)
     else:  # pairs gathered from several runs (incremental): flags worked out here
         evidence = pair_evidence(table, left_positions, right_positions, weights, rule)
     link_ids, must_link = _positions(ids, steward.links)

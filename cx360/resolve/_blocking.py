@@ -59,9 +59,7 @@ class Key:
 
     def from_column(self, value: Any) -> Any:
         """The key of a record whose `column` holds `value`."""
-        if value is None or self.value_of is None:
-            return value
-        return self.value_of(value)
+        return value if value is None or self.value_of is None else self.value_of(value)
 
     def sql(self) -> ColumnElement[Any]:
         """The key of a stored record, in the store's SQL."""

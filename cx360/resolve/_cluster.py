@@ -66,9 +66,7 @@ def cluster(
     for i, j in cannot_link:
         groups.forbid(i, j)
     forced, refused = _must_links(groups, must_link)
-    linking = range(len(weights))
-    if links_on_weight is not None:
-        linking = [k for k in linking if links_on_weight[k]]  # type: ignore[assignment]
+    linking = [k for k in range(len(weights)) if links_on_weight is None or links_on_weight[k]]
     links, blocked = _weighted_links(groups, linking, left, right, weights)
     sole_holder: list[tuple[int, int, float]] = []
     if contacts is not None:
@@ -163,7 +161,6 @@ def _sole_holder_links(
         other, k = next(iter(best.items()))
         if groups.attach(current, other) is not None:
             continue
-        merged = held.pop(current) + held.pop(other)
-        held[find(current)] = merged
+        held[find(current)] = held.pop(current) + held.pop(other)
         joined.append((left[k], right[k], weights[k]))
     return joined

@@ -13,10 +13,8 @@ with the records of one customer only joins that customer even below the link we
 when the guards allow (a *sole-holder* link, made by `_cluster`): the model weighs an
 e-mail alone at the odds of all shared e-mails, family ones included, so a sparse record
 scores under the link weight. Such pairs are kept down to `sole_holder_match_weight`, so
-that the clustering sees every other holder too.
-
-One definition serves batch resolution (vectorised over Arrow columns), real-time
-resolution and explanations (record by record); a test checks both agree.
+that the clustering sees every other holder too. One definition serves batch resolution
+(vectorised over Arrow columns), real time and explanations (record by record).
 """
 
 from __future__ import annotations
@@ -161,8 +159,7 @@ def _near_dates(left: pa.Array, right: pa.Array) -> np.ndarray[Any, Any]:
     if not both.any():
         return near
     where = np.flatnonzero(both)
-    a = _characters(left.take(pa.array(where)))
-    b = _characters(right.take(pa.array(where)))
+    a, b = (_characters(dates.take(pa.array(where))) for dates in (left, right))
     one_typo = (a != b).sum(axis=1) <= 1
     swapped = (
         np.all(a[:, :4] == b[:, :4], axis=1)

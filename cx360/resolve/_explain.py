@@ -38,8 +38,7 @@ from cx360.store._schema import record_customers, record_links, records
 def _read_record(conn: Connection, ref: RecordRef) -> dict[str, Any]:
     row = record_row(conn, ref, records.c.id, *(records.c[c] for c in GUARD_COLUMNS))
     record = dict(row._mapping)
-    record["email_user"] = email_user(record)
-    return record
+    return {**record, "email_user": email_user(record)}
 
 
 def _customer_of(conn: Connection, record_id: int) -> str | None:

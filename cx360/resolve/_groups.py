@@ -83,9 +83,7 @@ def replay_order(kind: str, run_id: int | None, link_id: int) -> tuple[bool, int
     """Where a stored link goes when its joins are made again: a run's links as the run
     made them (by kind, then in the order it wrote them), then real time's in the order
     its calls made them."""
-    if run_id is None:
-        return (True, 0, link_id)
-    return (False, LINK_KINDS.index(kind), link_id)
+    return (True, 0, link_id) if run_id is None else (False, LINK_KINDS.index(kind), link_id)
 
 
 class Groups:
@@ -141,8 +139,7 @@ class Groups:
         return self._waived.get(root, FITS)
 
     def separated(self, a: int, b: int) -> bool:
-        found = self._forbidden.get(a)
-        return found is not None and b in found
+        return b in self._forbidden.get(a, ())
 
     def conflict(self, a: int, b: int) -> GuardReason | None:
         """What the guards find between two groups (each side's facets, and for groups

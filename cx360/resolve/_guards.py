@@ -197,12 +197,9 @@ def birth_dates_compatible(a: str, b: str) -> bool:
 
 
 def surnames_compatible(a: tuple[str, str | None], b: tuple[str, str | None]) -> bool:
-    names_a = {s for s in a if s}
-    names_b = {s for s in b if s}
-    if names_a & names_b:
+    if {s for s in a if s} & {s for s in b if s}:
         return True
-    first_a, first_b = a[0], b[0]
-    return min(len(first_a), len(first_b)) >= 4 and levenshtein(first_a, first_b) <= 1
+    return min(len(a[0]), len(b[0])) >= 4 and levenshtein(a[0], b[0]) <= 1
 
 
 def conflict(a: Profile, b: Profile, limits: GuardLimits) -> GuardReason | None:
@@ -246,9 +243,9 @@ def _full_surnames_differ(a: Profile, b: Profile) -> bool:
         return False
     words_a = {w for pair in a.surnames for w in pair if w}
     words_b = {w for pair in b.surnames for w in pair if w}
-    if words_a & {w for name in b.givens for w in name.givens} or words_b & {
-        w for name in a.givens for w in name.givens
-    }:
+    givens_a = {w for name in a.givens for w in name.givens}
+    givens_b = {w for name in b.givens for w in name.givens}
+    if words_a & givens_b or words_b & givens_a:
         return False
     return not any(_surname_words_fit(x, y) for x in words_a for y in words_b)
 

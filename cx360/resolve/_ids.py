@@ -4,7 +4,7 @@ A new cluster keeps the ID that most of its records already had (`survivor_rank`
 runs and real time merge customers by this one rule); an ID goes to one cluster only (the
 one holding most of its records: when a customer splits, the larger part keeps the ID);
 an ID whose records all joined another customer is kept as an alias of it
-(`merged_into`); a cluster of records never seen before gets a new opaque ID.
+(`Assignment.merged`); a cluster of records never seen before gets a new opaque ID.
 """
 
 from __future__ import annotations

@@ -56,13 +56,11 @@ def add_override(
     reason: str,
     by: str,
 ) -> int:
-    """Store a steward's 'link' or 'separate' between two records; returns its id.
-
-    The same active decision on the same pair again writes nothing and returns the
-    existing id. Raises `NotFoundError` for an unknown record, `InputError` for a record
-    with itself or an empty reason or actor, and `OverrideConflictError` when the
-    opposite decision is active on the same pair.
-    """
+    """Store a steward's 'link' or 'separate' between two records; returns its id. The
+    same active decision on the same pair again writes nothing and returns the existing id.
+    Raises `NotFoundError` for an unknown record, `InputError` for a record with itself or
+    an empty reason or actor, and `OverrideConflictError` when the opposite decision is
+    active on the same pair."""
     if kind not in _KINDS:
         raise InputError(f"override kind must be one of {_KINDS}, got {kind!r}")
     reason, by = _required(reason, "reason"), _actor(by)
@@ -104,11 +102,9 @@ def add_override(
 
 
 def revoke_override(store: Store, override_id: int, *, reason: str, by: str) -> Override:
-    """Revoke an active override (the row stays, stamped); returns it as it now is.
-
-    Raises `NotFoundError` for an unknown id and `InputError` when it is already revoked
-    or the reason or actor is empty.
-    """
+    """Revoke an active override (the row stays, stamped); returns it as it now is. Raises
+    `NotFoundError` for an unknown id and `InputError` when it is already revoked or the
+    reason or actor is empty."""
     reason, by = _required(reason, "reason"), _actor(by)
     with store.transaction() as conn:
         row = conn.execute(_listing().where(overrides.c.id == override_id)).first()

@@ -129,9 +129,7 @@ class TermFrequencies:
         return tuple(self._frequencies)
 
     def frequency(self, column: str, value: Any) -> float | None:
-        if value is None:
-            return None
-        return self._frequencies.get(column, {}).get(value)
+        return None if value is None else self._frequencies.get(column, {}).get(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,9 +260,7 @@ class Scorer:
 
 
 def _prior_weight(prior: float) -> float:
-    if prior >= 1.0:
-        return math.inf
-    return math.log2(prior / (1.0 - prior))
+    return math.inf if prior >= 1.0 else math.log2(prior / (1.0 - prior))
 
 
 def _default_m(num_levels: int) -> list[float]:
@@ -290,9 +286,7 @@ def _probability(value: Any, default: float) -> float:
 
 def _exact_column(sql: str) -> str | None:
     found = _EXACT.match(sql.lower())
-    if found and found[1] == found[3] and found[2] != found[4]:
-        return found[1]
-    return None
+    return found[1] if found and found[1] == found[3] and found[2] != found[4] else None
 
 
 def _levels(comparison: Comparison, spec: Mapping[str, Any]) -> tuple[LevelParams, ...]:

@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -88,7 +89,7 @@ def _is_local(uri: str) -> bool:
     return scheme in ("", "file") or (len(scheme) == 1 and os.name == "nt")
 
 
-class SparkEngine:
+class SparkEngine(AbstractContextManager["SparkEngine"]):
     """A Spark session and this run's directory in the work directory; as a context
     manager, on exit the directory is deleted, and the session stopped if cx360 built it."""
 
@@ -182,9 +183,6 @@ class SparkEngine:
             shutil.rmtree(self._temporary, ignore_errors=True)
         if self._owns_session:
             self.spark.stop()
-
-    def __enter__(self) -> SparkEngine:
-        return self
 
     def __exit__(
         self,
