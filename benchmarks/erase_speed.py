@@ -7,8 +7,10 @@ On a copy of the store (SQLite: the file; PostgreSQL: CREATE DATABASE ... TEMPLA
 opening it migrates it first, which the script times apart), customers are drawn at
 random among those of several records (the ones whose erasure resolves nothing again
 are the cheap case): `--one-by-one` of them are erased with `hub.erase(customer_id=...)`,
-each timed, then `--many` others with one `hub.erase_many(...)` call. Prints p50/p95 of
-the single erasures, the total of the call, and the rows removed.
+each timed, then `--many` others with one `hub.erase_many(...)` call; then
+`--one-by-one` single records of other customers of several records, each timed (what
+remains of the customer is resolved again). Prints p50/p95 of the single erasures, the
+total of the call, and the rows removed.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from realtime_speed import copy_postgres_database
 from sqlalchemy import func, select
 
 import cx360
-from cx360.store._schema import record_customers
+from cx360.store._schema import record_customers, records
 
 
 def _sample(hub: cx360.Hub, count: int, seed: int) -> list[str]:
@@ -46,6 +48,21 @@ def _sample(hub: cx360.Hub, count: int, seed: int) -> list[str]:
     several = [cid for cid, n in sizes if n > 1]
     half = count // 2
     return rng.sample(several, count - half) + rng.sample(single, half)
+
+
+def _records_of_others(hub: cx360.Hub, count: int, seed: int) -> list[tuple[str, str]]:
+    """One record of each of `count` customers of three records or more, at random."""
+    with hub._store.connection() as conn:
+        sizes = conn.execute(
+            select(record_customers.c.customer_id, func.min(record_customers.c.record_id))
+            .group_by(record_customers.c.customer_id)
+            .having(func.count() >= 3)
+        ).all()
+        chosen = random.Random(seed).sample([int(r) for _, r in sizes], count)
+        rows = conn.execute(
+            select(records.c.source, records.c.source_record_id).where(records.c.id.in_(chosen))
+        ).all()
+    return [(str(s), str(k)) for s, k in rows]
 
 
 def _p(values: list[float], q: float) -> float:
@@ -101,6 +118,20 @@ def main() -> None:
         f"erase_many {len(many):,} customers: {took:.1f} s ({took / len(many) * 1e3:.1f} ms each;"
         f" {total['records']:,} records, {total['match_edges']:,} scored pairs removed,"
         f" {resolved} customers resolved again)"
+    )
+    seconds = []
+    removed = Counter()
+    resolved = 0
+    for ref in _records_of_others(hub, args.one_by_one, args.seed + 1):
+        started = time.perf_counter()
+        receipt = hub.erase(record=ref, reason="benchmark", by="bench")
+        seconds.append(time.perf_counter() - started)
+        removed.update(receipt.removed)
+        resolved += receipt.customers_after["new"]
+    print(
+        f"erase one record:   p50 {_p(seconds, 0.5):7.1f} ms  p95 {_p(seconds, 0.95):7.1f} ms"
+        f"  mean {statistics.fmean(seconds) * 1e3:7.1f} ms  (n={len(seconds)}; its customer"
+        f" resolved again each time, {resolved} split)"
     )
     hub.close()
 

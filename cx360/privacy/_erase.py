@@ -156,11 +156,12 @@ def _secure_deletes(conn: Connection) -> Iterator[None]:
     if not isinstance(conn.connection.driver_connection, sqlite3.Connection):
         yield
         return
+    before = int(conn.exec_driver_sql("PRAGMA secure_delete").scalar() or 0)
     conn.exec_driver_sql("PRAGMA secure_delete = ON")
     try:
         yield
-    finally:
-        conn.exec_driver_sql("PRAGMA secure_delete = OFF")
+    finally:  # as the connection had it (some builds of SQLite have it on by default)
+        conn.exec_driver_sql(f"PRAGMA secure_delete = {before}")
 
 
 def _held(conn: Connection, subject: Subject) -> tuple[list[Any], str | None]:

@@ -17,17 +17,18 @@ import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Connection, delete, exists, insert, select
 
 from cx360._errors import SchemaError
-from cx360.ingest._prepare import Quarantined, prepare_record
-from cx360.ingest._quarantine import entries
 from cx360.models import QuarantineReason
 from cx360.privacy._tables import erasure_salt, suppressions
 from cx360.store import Store, utcnow
 from cx360.store._writes import PreparedCodec, add_quarantine
+
+if TYPE_CHECKING:  # ingest imports this module: its own modules are read when called
+    from cx360.ingest._prepare import Quarantined
 
 # The identifier kinds a lookup takes, and the records' match-key column of each.
 IDENTIFIER_COLUMNS: Final = {
@@ -108,6 +109,8 @@ def unsuppress(store: Store, keys: Sequence[tuple[str, str]]) -> int:
 
 def _erased(kind: str) -> Quarantined:
     """A row set aside because it is on the list: its kind of row, and nothing of it."""
+    from cx360.ingest._prepare import Quarantined
+
     return Quarantined(None, QuarantineReason.ERASED, None, {"suppressed": kind})
 
 
@@ -169,6 +172,9 @@ def refuse_if_suppressed(
     """Real time: a record on the list is set aside as 'erased' (no values kept) and
     refused with a `SchemaError`, as real time refuses every row ingest sets aside. One
     read by key when nothing was ever erased."""
+    from cx360.ingest._prepare import Quarantined, prepare_record
+    from cx360.ingest._quarantine import entries
+
     with store.lookup_connection() as conn:
         salt = salt_of(conn, create=False)
         if salt is None:

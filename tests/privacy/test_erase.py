@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 
 import cx360.privacy._tables  # noqa: F401  (the privacy tables share the metadata)
 from cx360 import Hub, InputError, NotFoundError, SchemaError
@@ -173,6 +173,10 @@ def _scan(store: Store, values: set[str]) -> list[str]:
     return hits
 
 
+def _secure_delete_off(dbapi_connection: Any, _record: object) -> None:
+    dbapi_connection.execute("PRAGMA secure_delete = OFF")
+
+
 def _file_bytes_hold(store: Store, values: set[str]) -> list[str]:
     with store.transaction() as conn:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -203,6 +207,11 @@ def test_an_erased_customer_leaves_no_trace_and_stays_out(
         )  # fmt: skip
     values = _their_values(held)
     assert _scan(store, values)  # there before
+    if store.dialect == "sqlite":
+        assert _file_bytes_hold(store, values)
+        # connections as a SQLite built without SECURE_DELETE (most are) opens them
+        event.listen(store.engine, "connect", _secure_delete_off)
+        store.engine.dispose()
     with caplog.at_level(logging.DEBUG):
         receipt = hub.erase(customer_id=customer_id, reason="request 2024-117", by="dpo")
     assert not [r for r in caplog.records if any(v in r.getMessage() for v in values)]
@@ -386,3 +395,29 @@ def test_erase_from_the_command_line(
     assert len(capsys.readouterr().out.splitlines()) == 3
     assert main(["unsuppress", "--phone", PHONE, "--store", store_url]) == 0
     assert "1 entries" in capsys.readouterr().out
+
+
+def test_resolving_again_a_customer_that_lost_nothing_keeps_it_whole(
+    hub: Hub, store: Store
+) -> None:
+    """What erasure runs on a customer's remaining records gives batch's answer: on
+    every customer as batch left it, one group, the same ID, no new customer."""
+    from cx360.resolve._run_state import RunState, last_finished_run
+    from cx360.store import utcnow
+
+    with store.connection() as conn:
+        members: dict[str, list[int]] = {}
+        for record_id, customer_id in conn.execute(
+            select(record_customers.c.record_id, record_customers.c.customer_id)
+        ):
+            members.setdefault(customer_id, []).append(int(record_id))
+    several = {c: ids for c, ids in members.items() if len(ids) > 1}
+    assert len(several) > 50
+    with store.engine.connect() as conn, conn.begin() as trans:
+        run = last_finished_run(conn)
+        state = (run.state if run is not None else None) or RunState()
+        split = [
+            c for c, ids in several.items() if _erase._cluster_again(conn, c, ids, state, utcnow())
+        ]
+        trans.rollback()
+    assert split == []
