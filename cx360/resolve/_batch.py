@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 from sqlalchemy import Connection, delete, func, insert, select
 
-from cx360._errors import ConfigurationError
+from cx360._errors import ConfigurationError, ResolutionError
 from cx360.models import ResolveReport
 from cx360.resolve._cluster import ClusterResult, cluster
 from cx360.resolve._evidence import (
@@ -89,6 +89,10 @@ log = logging.getLogger("cx360.resolve")
 
 _GUARD_COLUMNS = GUARD_COLUMNS  # the name benchmark scripts import
 _LOAD_CHUNK = 50_000
+# Taken by a run's write: two runs write one after the other, and the later one checks
+# that no run finished since it started (PostgreSQL: an advisory lock; SQLite's write
+# transaction is the lock)
+_RUN_LOCK = "resolve:run"
 _EDGES = pa.schema(
     [("unique_id_l", pa.int64()), ("unique_id_r", pa.int64()), ("match_weight", pa.float64())]
 )
@@ -238,7 +242,7 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
     load: Callable[[Connection], _Scope] = (
         _FullScope.load if state is None else functools.partial(_IncrementalScope.load, state)
     )
-    return _Run(store, options, model, started).resolve(load)
+    return _Run(store, options, model, started, last.run_id if last else None).resolve(load)
 
 
 @contextmanager
@@ -291,6 +295,7 @@ class _Run:
     options: ResolveOptions
     model: _Model
     started: float
+    built_on: int | None  # the last finished run when this one started (None: none)
     seconds: dict[str, float] = field(default_factory=dict)
     splink: SplinkRun = field(default_factory=SplinkRun)
     steward: ActiveOverrides = field(default_factory=ActiveOverrides)
@@ -349,7 +354,9 @@ class _Run:
         record_ids = work.table.column("unique_id").to_numpy().tolist()
         assignment = assign_ids(clustered.labels, record_ids, work.previous)
         now = utcnow()
-        with self.store.transaction() as conn:
+        store = self.store
+        with store.strategy.locked_transaction(store.engine, [_RUN_LOCK]) as conn:
+            self._check_still_latest(conn)
             model_id = self._store_model(conn, len(record_ids), now)
             replace_pairs(conn, model_id, _pairs(scored), scope.rescored)
             changed = _write_customers(
@@ -379,6 +386,16 @@ class _Run:
             run_id = _finish_run(conn, report, self, now)
             add_links(conn, _run_links(record_ids, clustered, run_id, now))
         return report
+
+    def _check_still_latest(self, conn: Connection) -> None:
+        """Refuse to write over a run that finished while this one worked: its customers
+        were computed from a store that has changed under it."""
+        last = last_finished_run(conn)
+        if (last.run_id if last else None) != self.built_on:
+            raise ResolutionError(
+                "another resolve finished while this one ran; nothing was written: run "
+                "resolve again"
+            )
 
     def _store_model(self, conn: Connection, records_seen: int, now: datetime) -> int:
         """The model's id, storing it (and the frequencies this run computed) when new."""

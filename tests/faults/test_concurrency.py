@@ -113,16 +113,6 @@ def test_two_batch_resolves_at_once_lose_nothing(
     assert snapshot(url).partition == reference.steps["incremental resolve"].after.partition
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a batch resolve that writes after another one committed is refused with "
-        "StoreIntegrityError ('UNIQUE constraint failed: record_customers.record_id' on "
-        "SQLite, 'SQLSTATE 23505, constraint pk_record_customers' on PostgreSQL): batch "
-        "runs take no run lock and do not check that the store is still as they read it, "
-        "so the error does not say another resolve ran"
-    ),
-)
 def test_a_second_batch_resolve_is_refused_with_a_clear_error(
     store_url: str, reference: Reference, session_scratch: Callable[[str], str], tmp_path: Path
 ) -> None:
