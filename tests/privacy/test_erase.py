@@ -291,6 +291,13 @@ def test_the_erased_bridge_record_splits_its_customer(hub: Hub, store: Store) ->
     # is an erasure of what it held): the halves themselves stay
     assert hub.ingest(records=[BRIDGE_NAME | BRIDGE[2]]).records.quarantined == 1
     assert hub.profile(record=("web", "br-a1")).status == "found"
+    # a full batch run over what is left gives the same two customers
+    hub.resolve(full=True)
+    assert {_customer_of(hub, "web", "br-a1"), _customer_of(hub, "app", "br-a2")} == kept
+    assert {
+        _customer_of(hub, "whatsapp", "br-b1"),
+        _customer_of(hub, "call_center", "br-b2"),
+    } == split
 
 
 def test_an_identifier_erases_every_record_holding_it(hub: Hub, store: Store) -> None:
