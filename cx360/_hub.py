@@ -331,7 +331,9 @@ class Hub:
         calls = self._realtime_calls()
 
         def resolve() -> Match:
-            refuse_if_suppressed(self._store, row, calls._source_countries())
+            countries = calls._source_countries()
+            # a read on the lookup pool, whose own idle connection may be lost as well
+            retry_on_lost_connection(lambda: refuse_if_suppressed(self._store, row, countries))
             return calls.resolve(row)
 
         return retry_on_lost_connection(resolve)

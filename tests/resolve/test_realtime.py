@@ -516,14 +516,16 @@ def test_calls_survive_a_lost_postgresql_connection(
         pids = set()
         strategy = store.strategy
         assert isinstance(strategy, PostgresStrategy)
+        # new interactions' own connection first: made now, it would take the pooled
+        # connection below out of the pool (killed already if no call has used it since)
+        with strategy.pinned.lease() as pinned:
+            assert pinned is not None
+            pids.add(pinned.connection.driver_connection.info.backend_pid)
         for engine in (store.engine, strategy.autocommit_engine):
             engine.dispose()  # the pool keeps one connection: the one killed below
             with engine.connect() as conn:
                 pids.add(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
                 conn.rollback()
-        with strategy.pinned.lease() as pinned:  # new interactions' own connection
-            assert pinned is not None  # (killed already if no call has used it since)
-            pids.add(pinned.connection.driver_connection.info.backend_pid)
         with killer.connect() as conn:
             for pid in pids - killed:
                 ended = conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
