@@ -41,6 +41,7 @@ from cx360.privacy._calls import survivor
 from cx360.privacy._suppress import (
     IDENTIFIER_COLUMNS,
     digest,
+    forget_salt,
     keys_of,
     record_value,
     salt_of,
@@ -143,6 +144,7 @@ def erase(
             done = [_erase_one(conn, subject, salt, state, now) for subject in part]
             _forget_quarantined(conn, done)
             receipts.extend(_receipt(conn, one, salt, reason, by, now) for one in done)
+    forget_salt(store)  # this process's real-time calls check the list from now on
     log.info("erased %s subjects", len(receipts))
     return receipts
 

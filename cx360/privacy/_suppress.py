@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -166,6 +168,27 @@ def suppressed_record(conn: Connection, row: Mapping[str, Any]) -> bool:
     return bool(conn.execute(select(exists().where(suppressions.c.digest.in_(digests)))).scalar())
 
 
+# A store's salt, as real time last read it, and when (monotonic seconds). Once made, a
+# salt never changes; while there is none, another process's first erasure is seen
+# within SALT_RECHECK seconds (this process's own, at once: `suppress` forgets the entry).
+SALT_RECHECK: Final = 1.0
+_salts: weakref.WeakKeyDictionary[Store, tuple[bytes | None, float]] = weakref.WeakKeyDictionary()
+
+
+def _known_salt(store: Store) -> bytes | None:
+    salt, read_at = _salts.get(store, (None, -SALT_RECHECK))
+    if salt is None and time.monotonic() - read_at >= SALT_RECHECK:
+        with store.lookup_connection() as conn:
+            salt = salt_of(conn, create=False)
+        _salts[store] = (salt, time.monotonic())
+    return salt
+
+
+def forget_salt(store: Store) -> None:
+    """Read the store's salt again at the next real-time call (after an erasure)."""
+    _salts.pop(store, None)
+
+
 def refuse_if_suppressed(
     store: Store, row: Mapping[str, Any], countries: Mapping[str, str]
 ) -> None:
@@ -175,10 +198,10 @@ def refuse_if_suppressed(
     from cx360.ingest._prepare import Quarantined, prepare_record
     from cx360.ingest._quarantine import entries
 
+    salt = _known_salt(store)
+    if salt is None:
+        return
     with store.lookup_connection() as conn:
-        salt = salt_of(conn, create=False)
-        if salt is None:
-            return
         prepared = prepare_record(row, None, dict(countries))
         if isinstance(prepared, Quarantined):
             return  # refused for that reason by the resolver

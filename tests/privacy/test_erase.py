@@ -428,3 +428,23 @@ def test_resolving_again_a_customer_that_lost_nothing_keeps_it_whole(
         ]
         trans.rollback()
     assert split == []
+
+
+def test_another_hubs_erasure_reaches_its_real_time_calls(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cx360.privacy import _suppress
+
+    first, second = Hub(Store.open(store_url)), Hub(Store.open(store_url))
+    try:
+        person = {"source": "web", "source_record_id": "w-77", "email": "noa.vidal.z@proton.me"}
+        other = {"source": "web", "source_record_id": "w-78", "email": "ema.ruiz.q@proton.me"}
+        first.ingest(records=[person])
+        assert second.resolve_record(other).status == "unresolved"  # no salt yet: remembered
+        first.erase(record=("web", "w-77"), reason="request 9", by="dpo")
+        monkeypatch.setattr(_suppress, "SALT_RECHECK", 0.0)  # the second's recheck is due
+        with pytest.raises(SchemaError, match="erased"):
+            second.resolve_record(person)
+    finally:
+        first.close()
+        second.close()
