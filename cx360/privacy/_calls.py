@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import Connection, select
 
@@ -27,30 +27,15 @@ from cx360.privacy._consent import (
     recorded_events,
 )
 from cx360.privacy._subject import subject_access
+from cx360.profile._measures import current_customer
 from cx360.profile._survivorship import aware
 from cx360.store import Store, utcnow
-from cx360.store._schema import customers, record_customers, record_versions, records
-
-_MAX_ALIAS_HOPS: Final = 32
+from cx360.store._schema import record_customers, record_versions, records
 
 
 def survivor(conn: Connection, customer_id: str) -> str:
     """The active customer ID behind `customer_id` (itself, or the one it merged into)."""
-    current = customer_id
-    for _ in range(_MAX_ALIAS_HOPS):
-        row = conn.execute(
-            select(customers.c.status, customers.c.merged_into).where(
-                customers.c.customer_id == current
-            )
-        ).first()
-        if row is None:
-            break
-        if row.status != "merged":
-            return current
-        if not row.merged_into:
-            break
-        current = row.merged_into
-    raise NotFoundError("no customer with that customer_id")
+    return current_customer(conn, customer_id)
 
 
 def _record(conn: Connection, ref: RecordRef) -> tuple[int, str | None]:

@@ -96,7 +96,7 @@ def build_report(
         raise InputError("report window: since must be before until")
     with store.connection() as conn:
         if customer_id is not None:
-            customer_id = _current_customer(conn, customer_id)
+            customer_id = current_customer(conn, customer_id)
         scope = _Scope(customer_id, start, end, channel, store.strategy.naive_datetimes)
         contacts = _contacts(conn, scope)
         cases, by_channel = _cases(conn, scope)
@@ -111,7 +111,7 @@ def build_report(
     )
 
 
-def _current_customer(conn: Connection, customer_id: str) -> str:
+def current_customer(conn: Connection, customer_id: str) -> str:
     """The active customer an ID stands for (a merged ID leads to its survivor)."""
     current = customer_id
     for _ in range(_MAX_ALIAS_HOPS):
