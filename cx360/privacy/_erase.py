@@ -7,6 +7,8 @@ With the records go their versions, their interactions and those versions, their
 pairs and links, the steward's overrides naming them, their consent events, the
 quarantine rows holding their keys or identifiers, and their given names and surnames
 from the matching models' frozen term frequencies when no remaining record holds them.
+The identifiers suppressed (and matched in the quarantine) are those every version of an
+erased record held, not only its current one: an e-mail a person changed is still theirs.
 
 What remains of a customer that lost a record is resolved again from the scored pairs
 and the steward's overrides among its remaining records, by batch's own clustering (the
@@ -35,6 +37,7 @@ import pyarrow as pa
 from sqlalchemy import Connection, delete, desc, exists, insert, select, tuple_
 
 from cx360._errors import InputError, NotFoundError
+from cx360.ingest._prepare import Quarantined, prepare_record
 from cx360.models._explain import RecordRef
 from cx360.models._privacy import ErasureReceipt, ErasureSubject
 from cx360.privacy._calls import survivor
@@ -134,6 +137,8 @@ def erase(
     if len(by) > 128:
         raise InputError("by must be at most 128 characters")
     receipts: list[ErasureReceipt] = []
+    countries = store.source_countries()
+    quarantined = _QuarantineIndex()
     for part in chunks(subjects, CHUNK):
         with store.transaction() as conn, _secure_deletes(conn):
             now = utcnow()
@@ -141,8 +146,8 @@ def erase(
             assert salt is not None
             run = last_finished_run(conn)
             state = (run.state if run is not None else None) or RunState()
-            done = [_erase_one(conn, subject, salt, state, now) for subject in part]
-            _forget_quarantined(conn, done)
+            done = [_erase_one(conn, subject, salt, state, now, countries) for subject in part]
+            quarantined.forget(conn, done)
             receipts.extend(_receipt(conn, one, salt, reason, by, now) for one in done)
     forget_salt(store)  # this process's real-time calls check the list from now on
     log.info("erased %s subjects", len(receipts))
@@ -185,7 +190,12 @@ def _held(conn: Connection, subject: Subject) -> tuple[list[Any], str | None]:
 
 
 def _erase_one(
-    conn: Connection, subject: Subject, salt: bytes, state: RunState, now: datetime
+    conn: Connection,
+    subject: Subject,
+    salt: bytes,
+    state: RunState,
+    now: datetime,
+    countries: Mapping[str, str],
 ) -> _Erased:
     held, owner = _held(conn, subject)
     erased = _Erased(subject)
@@ -193,9 +203,9 @@ def _erase_one(
     keys = [(row.source, row.source_record_id) for row in held]
     if subject.kind != "customer":
         erased.suppressed.append((subject.kind, subject.value))
-    for row in held:
-        erased.suppressed.extend(keys_of(row._mapping))
-        _note_tokens(erased, row._mapping)
+    for held_row in [*(row._mapping for row in held), *_earlier(conn, held, countries)]:
+        erased.suppressed.extend(keys_of(held_row))
+        _note_tokens(erased, held_row)
     erased.refs = sorted({digest(salt, "record", record_value(*key)) for key in keys})
     _delete_interactions(conn, keys, erased)
     _delete_by_record(conn, ids, erased)
@@ -204,6 +214,23 @@ def _erase_one(
     erased.refs += sorted(digest(salt, "customer", cid) for cid in emptied)
     _forget_frequencies(conn, held, erased)
     return erased
+
+
+def _earlier(
+    conn: Connection, held: Sequence[Any], countries: Mapping[str, str]
+) -> Iterator[Mapping[str, Any]]:
+    """The held records' earlier versions as ingest prepares them (versions keep the row
+    as given, not its keys): the identifiers a record held before its latest version."""
+    by_id = {int(row.id): row for row in held}
+    query = select(record_versions.c.record_id, record_versions.c.raw)
+    for part in chunks(list(by_id)):
+        for record_id, raw in conn.execute(query.where(record_versions.c.record_id.in_(part))):
+            row = by_id[int(record_id)]
+            given = {**(raw if isinstance(raw, dict) else {}), "source": row.source,
+                     "source_record_id": row.source_record_id}  # fmt: skip
+            prepared = prepare_record(given, None, countries, strict=False)
+            if not isinstance(prepared, Quarantined):
+                yield prepared
 
 
 def _note_tokens(erased: _Erased, row: Mapping[str, Any]) -> None:
@@ -404,22 +431,52 @@ def _forget_frequencies(conn: Connection, held: Sequence[Any], erased: _Erased) 
             erased.count("term_frequencies", result.rowcount or 0)
 
 
-def _forget_quarantined(conn: Connection, done: Sequence[_Erased]) -> None:
-    """Delete the quarantine rows holding an erased record's key or identifiers (each
-    counted to the first erasure it matches): one read of the quarantine per chunk."""
-    if not any(one.keys for one in done):
-        return
-    gone: list[int] = []
-    query = select(quarantine.c.id, quarantine.c.source, quarantine.c.record_key, quarantine.c.raw)
-    for entry_id, source, key, raw in conn.execute(query):
-        cells = list(_cells(raw))
+@dataclass(slots=True)
+class _QuarantineIndex:
+    """The quarantine's rows by what an erasure matches them on (key, text cell, phone
+    tail): the table is read once per `erase` call and then, per chunk, only the rows
+    added since (ids above `seen`), not whole for every chunk. A row a concurrent ingest
+    commits under an id below one already read is left, as is any row committed after
+    the call."""
+
+    seen: int = 0
+    by_token: dict[str, list[int]] = field(default_factory=dict)
+    taken: set[int] = field(default_factory=set)
+
+    def forget(self, conn: Connection, done: Sequence[_Erased]) -> None:
+        """Delete the rows holding an erased record's key or identifiers (each counted
+        to the first erasure of the call it matches)."""
+        if not any(one.keys for one in done):
+            return
+        self._read_new(conn)
         for one in done:
-            if (source, key) in one.keys or any(_holds(one, cell) for cell in cells):
-                one.count("quarantine", 1)
-                gone.append(int(entry_id))
-                break
-    for part in chunks(gone):
-        conn.execute(delete(quarantine).where(quarantine.c.id.in_(part)))
+            tokens = [_key_token(*key) for key in one.keys]
+            tokens += ["t\x1f" + text for text in one.texts]
+            tokens += ["p\x1f" + tail for tail in one.phone_tails]
+            matched = {i for token in tokens for i in self.by_token.get(token, ())} - self.taken
+            self.taken |= matched
+            for part in chunks(sorted(matched)):
+                gone = conn.execute(delete(quarantine).where(quarantine.c.id.in_(part)))
+                one.count("quarantine", gone.rowcount or 0)
+
+    def _read_new(self, conn: Connection) -> None:
+        query = select(
+            quarantine.c.id, quarantine.c.source, quarantine.c.record_key, quarantine.c.raw
+        ).where(quarantine.c.id > self.seen)
+        for entry_id, source, key, raw in conn.execute(query):
+            tokens = {_key_token(source, key)} if key is not None else set()
+            for cell in _cells(raw):
+                tokens.add("t\x1f" + cell.strip().casefold())
+                digits = _digits(cell)
+                if len(digits) >= _PHONE_TAIL:
+                    tokens.add("p\x1f" + digits[-_PHONE_TAIL:])
+            for token in tokens:
+                self.by_token.setdefault(token, []).append(int(entry_id))
+            self.seen = max(self.seen, int(entry_id))
+
+
+def _key_token(source: object, key: object) -> str:
+    return f"k\x1f{source}\x1f{key}"
 
 
 def _cells(raw: object) -> Iterator[str]:
@@ -430,13 +487,6 @@ def _cells(raw: object) -> Iterator[str]:
                 yield from (piece.strip(" \"'") for piece in _SPLIT_LINE.split(value))
             elif value is not None:
                 yield str(value)
-
-
-def _holds(one: _Erased, cell: str) -> bool:
-    if cell.strip().casefold() in one.texts:
-        return True
-    digits = _digits(cell)
-    return len(digits) >= _PHONE_TAIL and digits[-_PHONE_TAIL:] in one.phone_tails
 
 
 def _receipt(

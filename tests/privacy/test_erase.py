@@ -10,6 +10,7 @@ import csv
 import json
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -448,3 +449,88 @@ def test_another_hubs_erasure_reaches_its_real_time_calls(
     finally:
         first.close()
         second.close()
+
+
+def test_identifiers_of_earlier_versions_are_suppressed(store: Store) -> None:
+    """A record whose e-mail and phone changed: erasing it suppresses the old ones too,
+    and a quarantined row holding only the old e-mail goes with it."""
+    hub = Hub(store)
+    try:
+        old = {"source": "web", "source_record_id": "ver-1", "first_name": "Casimira",
+               "last_name": "Ulloa Betancur", "email": "casimira.ub.1979@proton.me",
+               "phone": "+57 318 222 6071", "observed_at": "2024-01-05T10:00:00Z"}  # fmt: skip
+        new = old | {"email": "c.ulloa.nueva@proton.me", "phone": "+57 318 999 4410",
+                     "observed_at": "2024-06-05T10:00:00Z"}  # fmt: skip
+        hub.ingest(records=[old])
+        assert hub.ingest(records=[new]).records.updated == 1
+        with store.transaction() as conn:
+            conn.execute(
+                quarantine.insert().values(
+                    kind="records", reason="missing_key", created_at=datetime.now(UTC),
+                    raw={"correo": " Casimira.UB.1979@proton.me", "nombre": "x"},
+                )
+            )  # fmt: skip
+        receipt = hub.erase(record=("web", "ver-1"), reason="request 31", by="dpo")
+        assert receipt.removed["records"] == 1 and receipt.removed["record_versions"] == 1
+        assert receipt.removed["quarantine"] == 1
+        comeback = [
+            {"source": "app", "source_record_id": "app-9", "email": old["email"]},
+            {"source": "crm", "source_record_id": "crm-9", "phone": "318 222 6071",
+             "country": "CO"},
+            {"source": "crm", "source_record_id": "crm-10", "email": new["email"]},
+            {"source": "crm", "source_record_id": "crm-11", "email": "otra.persona.q@proton.me"},
+        ]  # fmt: skip
+        report = hub.ingest(records=comeback).records
+        assert report.quarantine_reasons == {"erased": 3} and report.inserted == 1
+        assert _scan(store, {old["email"], new["email"], "3182226071"}) == []
+    finally:
+        hub.close()
+
+
+def test_quarantine_rows_matched_across_chunks_of_one_call(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quarantine is read once per call: rows are still matched to each chunk's
+    erasures (by key, by a text cell, by a phone's last digits), each counted once."""
+    monkeypatch.setattr(_erase, "CHUNK", 1)
+    hub = Hub(store)
+    people = [
+        {"source": "web", "source_record_id": f"qc-{n}", "email": f"persona.qc.{n}@proton.me",
+         "phone": f"+57 310 555 {n:04d}"}
+        for n in range(1, 4)
+    ]  # fmt: skip
+    try:
+        hub.ingest(records=people)
+        held = [
+            {"correo": "PERSONA.QC.1@proton.me"},
+            {"tel": "310-555-0002"},
+            {"line": "qc-3;otro"},
+            {"correo": "persona.qc.1@proton.me", "tel": "(310) 555 0002"},
+            {"correo": "nadie.qc@proton.me"},
+        ]
+        keyed = {"source": "web", "record_key": "qc-3"}
+        now = datetime.now(UTC)
+        with store.transaction() as conn:
+            for raw in held:
+                conn.execute(
+                    quarantine.insert().values(
+                        kind="records", reason="missing_key", raw=raw, created_at=now
+                    )
+                )
+            conn.execute(
+                quarantine.insert().values(
+                    kind="records", reason="bad_value", raw={"x": "y"}, created_at=now, **keyed
+                )
+            )
+        subjects: list[dict[str, Any]] = [{"record": ("web", f"qc-{n}")} for n in range(1, 4)]
+        receipts = hub.erase_many(subjects, reason="request 40", by="dpo")
+        # person 1: its row and the row holding both; person 2: its phone's row; person 3:
+        # its keyed row (the line's cell 'qc-3' is no identifier)
+        assert [r.removed["quarantine"] for r in receipts] == [2, 1, 1]
+        with store.connection() as conn:
+            left = conn.execute(select(quarantine.c.raw)).scalars().all()
+        assert sorted(json.dumps(raw) for raw in left) == sorted(
+            json.dumps(raw) for raw in (held[2], held[4])
+        )
+    finally:
+        hub.close()
