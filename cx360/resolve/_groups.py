@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from itertools import islice, product
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 
@@ -77,6 +77,17 @@ class FewPairs:
 
 # Every scored pair by record: the positions a record was scored with.
 Neighbours = PairsByRecord | FewPairs
+
+
+class StoredLink(NamedTuple):
+    """A `record_links` row: the join it made, made again when its customer is rebuilt."""
+
+    left: int
+    right: int
+    weight: float | None
+    kind: str
+    run_id: int | None
+    link_id: int
 
 
 def replay_order(kind: str, run_id: int | None, link_id: int) -> tuple[bool, int, int]:
@@ -232,11 +243,26 @@ class Groups:
             self._join(a, b, crossed)
         return reason
 
-    def rejoin(self, i: int, j: int, kind: str, weight: float | None) -> None:
+    def replay(self, customers: Sequence[Sequence[int]], links: Iterable[StoredLink]) -> None:
+        """Join each stored customer (its records' positions) again as its stored `links`
+        (between positions) joined it, in `replay_order`, so that its facets and waived
+        guards come back as they were; then whatever no link joined, as one customer (as
+        stored). A link that leaves its customer joins nothing."""
+        customer_of = {i: n for n, members in enumerate(customers) for i in members}
+        for link in sorted(links, key=lambda k: replay_order(k.kind, k.run_id, k.link_id)):
+            home = customer_of.get(link.left)
+            if home is not None and home == customer_of.get(link.right):
+                self._rejoin(link.left, link.right, link.kind, link.weight)
+        for members in customers:
+            for i in members[1:]:
+                a, b = self.find(members[0]), self.find(i)
+                if a != b:
+                    self._join(a, b, FITS)
+
+    def _rejoin(self, i: int, j: int, kind: str, weight: float | None) -> None:
         """Make again the join a stored link of `kind` made between records `i` and `j`,
-        across what it crossed then (replayed in `replay_order`, the groups are as they
-        were then). Only a steward's link, or a pair that could override a guard, can
-        have crossed one."""
+        across what it crossed then (replayed in order, the groups are as they were then).
+        Only a steward's link, or a pair that could override a guard, can have crossed one."""
         a, b = self.find(i), self.find(j)
         if a == b:
             return
@@ -251,15 +277,6 @@ class Groups:
             self._join(a, b, FITS if reason is None else frozenset({reason}))
         else:
             self._join(a, b, FITS)
-
-    def join_all(self, records: Iterable[int]) -> None:
-        """Make the groups of `records` one, as fitting joins (a customer's records that
-        no stored link joins, its links gone with a record's old content: taken whole)."""
-        members = list(records)
-        for i in members[1:]:
-            a, b = self.find(members[0]), self.find(i)
-            if a != b:
-                self._join(a, b, FITS)
 
     def _join(self, a: int, b: int, crossed: Crossing) -> None:
         # keep the lower position as the root, as labels promise

@@ -19,7 +19,7 @@ import cx360
 from cx360 import Hub
 from cx360.models._explain import GuardReason
 from cx360.resolve._cluster import _must_links, _sole_holder_links, _weighted_links
-from cx360.resolve._groups import Groups, PairsByRecord, replay_order
+from cx360.resolve._groups import Groups, PairsByRecord, StoredLink
 from cx360.resolve._guards import GuardLimits
 from cx360.synthetic import write_dataset
 
@@ -49,7 +49,7 @@ def _record(rng: random.Random) -> dict[str, Any]:
 
 
 def test_replaying_a_run_s_links_gives_back_its_facets_and_waived_guards() -> None:
-    """What real time relies on: the links batch stores, replayed in `replay_order`, give
+    """What real time relies on: the links batch stores, replayed (`Groups.replay`), give
     every group the facets (in order) and waived guards batch's clustering left it."""
     rng = random.Random(7)
     crossed = 0
@@ -67,7 +67,7 @@ def test_replaying_a_run_s_links_gives_back_its_facets_and_waived_guards() -> No
         sole = _sole_holder_links(batch, contacts, left, right, weights)
         # stored as a run writes them (model, sole_holder, override), read back shuffled
         stored = [
-            (i, j, w, kind, link_id)
+            StoredLink(i, j, w, kind, 1, link_id)
             for link_id, (i, j, w, kind) in enumerate(
                 [(*link, "model") for link in links]
                 + [(*link, "sole_holder") for link in sole]
@@ -76,8 +76,10 @@ def test_replaying_a_run_s_links_gives_back_its_facets_and_waived_guards() -> No
         ]
         rng.shuffle(stored)
         again = Groups(records, LIMITS)
-        for i, j, w, kind, _ in sorted(stored, key=lambda s: replay_order(s[3], 1, s[4])):
-            again.rejoin(i, j, kind, w)
+        customers: dict[int, list[int]] = {}
+        for i, root in enumerate(batch.labels()):
+            customers.setdefault(root, []).append(i)
+        again.replay(list(customers.values()), stored)
         assert again.labels() == batch.labels()
         for root in set(batch.labels()):
             assert again.facets(root) == batch.facets(root)

@@ -8,6 +8,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -372,8 +373,11 @@ def test_a_weak_pair_bridges_two_customers_of_several_records_as_in_batch() -> N
         stored = _Stored(more.get("customers", customers))
         found = _CustomerGroups.rebuild(9, {}, stored, [first, *kept], GuardLimits())
         if more.get("joined", True):
-            assert found.link("A", first, {}) is None
-        return found.link("B", candidate, {}) == GuardReason.WEAK_BRIDGE
+            assert (
+                found.join("A", partial(found.groups.link, weight=20.0, left={}, right={})) is None
+            )
+        on_pair = partial(found.groups.link, weight=candidate.weight, left={}, right={})
+        return found.join("B", on_pair) == GuardReason.WEAK_BRIDGE
 
     assert bridge(weak, [weak])
     assert not bridge(weak, [weak, other])  # another pair leads there

@@ -11,9 +11,10 @@ record that fits one side of such a customer joins it, as the next batch run wou
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from functools import partial
+from typing import Any
 
 from sqlalchemy import Connection, String, bindparam, or_, select
 
@@ -24,7 +25,7 @@ from cx360.models._realtime import MatchStatus
 from cx360.resolve._evidence import contacts_agree, identifiers_agree
 from cx360.resolve._explain import pair_explanation
 from cx360.resolve._features import email_user
-from cx360.resolve._groups import FewPairs, Groups, replay_order
+from cx360.resolve._groups import FewPairs, Groups, StoredLink
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._ids import new_customer_id, survivor
 from cx360.resolve._scoring import TermFrequencies, match_probability
@@ -117,24 +118,13 @@ class _Candidate:
         return RecordRef(source=self.key[0], source_record_id=self.key[1])
 
 
-class _StoredLink(NamedTuple):
-    """A `record_links` row: the join it made is made again when its customer is rebuilt."""
-
-    left: int
-    right: int
-    weight: float | None
-    kind: str
-    run_id: int | None
-    link_id: int
-
-
 @dataclass(slots=True)
 class _Stored:
     """What is stored of some customers: their records' features (but the deciding
     record's), by customer and record id, and the links that joined them."""
 
     members: dict[str, dict[int, dict[str, Any]]]
-    links: list[_StoredLink] = field(default_factory=list)
+    links: list[StoredLink] = field(default_factory=list)  # by record id
 
     @classmethod
     def of_rows(cls, customer_ids: Iterable[str], rows: Iterable[Sequence[Any]]) -> _Stored:
@@ -147,7 +137,7 @@ class _Stored:
             if row[1] not in features:
                 features[row[1]] = dict(zip(names, row[:width], strict=True))
             if row[width] is not None:
-                found.links.append(_StoredLink(row[1], *row[width:]))
+                found.links.append(StoredLink(row[1], *row[width:]))
         return found
 
 
@@ -199,7 +189,11 @@ class _CustomerGroups:
         ends = [position.get(c.record_id, anchors.get(c.customer_id or "", -1)) for c in kept]
         pairs = FewPairs((position[record_id], end) for end in ends if end >= 0)
         groups = Groups(nodes, limits, pairs=pairs)
-        _replay(groups, stored, position)
+        # a link's other end outside the customers (-1): the deciding record's old links
+        links = (
+            k._replace(left=position[k.left], right=position.get(k.right, -1)) for k in stored.links
+        )
+        groups.replay([[position[rid] for rid in rows] for rows in stored.members.values()], links)
         sizes = {cid: len(rows) for cid, rows in stored.members.items()}
         members = {rid: position[rid] for rows in stored.members.values() for rid in rows}
         return cls(groups, position[record_id], anchors, members, sizes)
@@ -209,43 +203,13 @@ class _CustomerGroups:
         if customer_id in self.anchors:
             self.groups.forbid(self.record, self.anchors[customer_id])
 
-    def sides(self, customer_id: str) -> tuple[int, int]:
-        """The record's group and the customer's, by root."""
-        groups = self.groups
-        return groups.find(self.record), groups.find(self.anchors[customer_id])
-
-    def must_link(self, customer_id: str) -> None:
-        """A steward's link from the record to a record of this customer."""
-        mine, theirs = self.sides(customer_id)
-        if mine != theirs:
-            self.groups.must_link(mine, theirs)
-
-    def link(
-        self, customer_id: str, pair: _Candidate, record: Mapping[str, Any]
+    def join(
+        self, customer_id: str, how: Callable[[int, int], GuardReason | None]
     ) -> GuardReason | None:
-        """Join the customer on the record's strongest pair with it, as batch would."""
-        mine, theirs = self.sides(customer_id)
-        if mine == theirs:
-            return None
-        return self.groups.link(mine, theirs, pair.weight, record, pair.features)
-
-    def attach(self, customer_id: str) -> GuardReason | None:
-        """Join the customer on a sole-holder link, as batch would."""
-        mine, theirs = self.sides(customer_id)
-        return None if mine == theirs else self.groups.attach(mine, theirs)
-
-
-def _replay(groups: Groups, stored: _Stored, position: Mapping[int, int]) -> None:
-    """Join each stored customer's records again as its links joined them, in the order
-    they were made; then whatever no link joined, as one customer (as stored)."""
-    customer_of = {rid: cid for cid, rows in stored.members.items() for rid in rows}
-    for link in sorted(stored.links, key=lambda k: replay_order(k.kind, k.run_id, k.link_id)):
-        # a link to a record outside the customer (the deciding one's old links) joins none
-        home = customer_of.get(link.left)
-        if home is not None and home == customer_of.get(link.right):
-            groups.rejoin(position[link.left], position[link.right], link.kind, link.weight)
-    for rows in stored.members.values():
-        groups.join_all(position[rid] for rid in rows)
+        """Join the record's group and the customer's (by root) `how` batch would: a
+        steward's link, a scored pair or a sole-holder link (`Groups`); None when joined."""
+        mine, theirs = self.groups.find(self.record), self.groups.find(self.anchors[customer_id])
+        return None if mine == theirs else how(mine, theirs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +268,7 @@ class _Decision:
         found = self._customer_groups(strongest, holder, pairs, separated)
         joined, alternatives = self._join_customers(found, strongest, forced)
         sole_holder = None
-        if not joined and holder is not None and found.attach(holder[0]) is None:
+        if not joined and holder is not None and found.join(holder[0], found.groups.attach) is None:
             sole_holder = joined[holder[0]] = holder[1]
         customer_id, created, merged = self._assign(list(joined), found)
         self._write(scored, pairs, joined, forced, sole_holder)
@@ -364,14 +328,15 @@ class _Decision:
         joined: dict[str, _Candidate | None] = {}
         alternatives: list[MatchAlternative] = []
         if forced is not None:  # a steward's link: joined across the guards, as in batch
-            found.must_link(forced[0])
+            found.join(forced[0], found.groups.must_link)
             joined[forced[0]] = strongest[forced[0]]
         for customer_id, pair in strongest.items():
             if customer_id in joined or pair is None:
                 continue
             if joined and not found.separations_read:
                 self._read_separations(found)
-            reason = found.link(customer_id, pair, self.record)
+            weighed = partial(found.groups.link, weight=pair.weight, left=self.record)
+            reason = found.join(customer_id, partial(weighed, right=pair.features))
             if reason is None:
                 joined[customer_id] = pair
                 continue
