@@ -20,7 +20,7 @@ from cx360._store_reads import (
     store_status,
     top_customers,
 )
-from cx360.ingest import ingest_file, ingest_objects
+from cx360.ingest import MappingLike, ingest_file, ingest_objects, named_row
 from cx360.ingest._readers import RowSource
 from cx360.ingest._single import record_interaction
 from cx360.models import (
@@ -302,7 +302,7 @@ class Hub:
         )
         return resolve_store(self._store, options)
 
-    def resolve_record(self, record: RecordLike) -> Match:
+    def resolve_record(self, record: RecordLike, *, mapping: MappingLike | None = None) -> Match:
         """Store one channel record and resolve it into a customer now, as batch would.
 
         The record is stored as `ingest` stores it (the same `(source, source_record_id)`
@@ -320,14 +320,21 @@ class Hub:
         'unresolved' (stored, but no matching model yet: run `resolve()` once).
 
         Args:
-            record: the record's input-contract columns, as a dict or `ChannelRecord`.
+            record: the record, as a dict or `ChannelRecord`; keys are read as `ingest`
+                reads them: the contract's names in any case, and common English and
+                Spanish names (`Nombre`, `Correo electrónico`, `Mobile Phone`, ...).
+            mapping: which key holds which contract column and a source for the record,
+                as for `ingest` (`ColumnMapping`, or a `{column: key}` dict).
 
         Raises:
             SchemaError: a row ingest would quarantine (no key, an unreadable
                 timestamp, a value of the wrong type, ...); `column` names the column.
                 Nothing is stored.
         """
-        row = record.model_dump() if isinstance(record, BaseModel) else record
+        given = record.model_dump() if isinstance(record, BaseModel) else record
+        row, plan = named_row("records", given, mapping)
+        if plan is not None and plan.source is not None:
+            row = {**row, "source": plan.source}
         calls = self._realtime_calls()
 
         def resolve() -> Match:
@@ -338,20 +345,31 @@ class Hub:
 
         return retry_on_lost_connection(resolve)
 
-    def record_interaction(self, **columns: Any) -> InteractionResult:
+    def record_interaction(
+        self,
+        row: Mapping[str, Any] | None = None,
+        /,
+        *,
+        mapping: MappingLike | None = None,
+        **columns: Any,
+    ) -> InteractionResult:
         """Add one interaction to the timeline now (the input contract's columns).
 
-        Keyword arguments: `source`, `source_record_id` and `interaction_id` (required),
-        `occurred_at`, `type`, `status`, `case_id`, `summary`, and any extra column (kept
-        in the raw row). Idempotent by `interaction_id`: the same content again changes
-        nothing; new content (a case going from open to resolved) updates it and keeps
-        the previous version in the interaction's history.
+        The columns come as keyword arguments, or as a dict (keys read as `ingest` reads
+        a header: any case, common English and Spanish names), or both: `source`,
+        `source_record_id` and `interaction_id` (required), `occurred_at`, `type`,
+        `status`, `case_id`, `summary`, and any extra column (kept in the raw row).
+        `mapping` as for `ingest` (which key holds which column, a source, more
+        case-status words). Idempotent by `interaction_id`: the same content again
+        changes nothing; new content (a case going from open to resolved) updates it and
+        keeps the previous version in the interaction's history.
 
         Raises:
             SchemaError: a row ingest would quarantine; `column` names the column.
                 Nothing is stored and nothing is quarantined: the caller has the error.
         """
-        return retry_on_lost_connection(lambda: record_interaction(self._store, columns))
+        named, plan = named_row("interactions", {**(row or {}), **columns}, mapping)
+        return retry_on_lost_connection(lambda: record_interaction(self._store, named, plan))
 
     def _realtime_calls(self) -> RealtimeResolver:
         if self._realtime is None:

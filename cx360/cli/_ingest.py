@@ -34,25 +34,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "records", nargs="?", help="records file (.csv, .tsv, .jsonl, .json, .parquet; - for stdin)"
     )
     ingest.add_argument("--interactions", help="interactions file (- for stdin)")
-    mapping = ingest.add_argument_group("columns (for both files)")
-    mapping.add_argument(
-        "--map",
-        action="append",
-        default=[],
-        metavar="TARGET=COLUMN",
-        help="read a contract column from this input column (repeatable; a target given "
-        "twice takes several columns, e.g. --map phone=Celular --map phone=Teléfono)",
-    )
-    mapping.add_argument("--mapping", metavar="FILE", help="a TOML mapping file")
-    mapping.add_argument("--source", metavar="NAME", help="the source of every row")
-    mapping.add_argument(
-        "--id-column", metavar="COLUMN", help="the column holding source_record_id"
-    )
-    mapping.add_argument(
-        "--no-recognize",
-        action="store_true",
-        help="read only the contract's own column names (and --map)",
-    )
+    mapping_options(ingest.add_argument_group("columns (for both files)"))
     reading = ingest.add_argument_group("reading")
     reading.add_argument("--delimiter", help="CSV delimiter: , ; | or tab (default: detected)")
     reading.add_argument(
@@ -172,6 +154,28 @@ def _configure_sources(hub: Hub, pairs: Sequence[str]) -> None:
         hub.configure_source(source, default_country=country)
 
 
+def mapping_options(mapping: argparse._ArgumentGroup) -> None:
+    """The options saying which input column holds which contract column."""
+    mapping.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="TARGET=COLUMN",
+        help="read a contract column from this input column (repeatable; a target given "
+        "twice takes several columns, e.g. --map phone=Celular --map phone=Teléfono)",
+    )
+    mapping.add_argument("--mapping", metavar="FILE", help="a TOML mapping file")
+    mapping.add_argument("--source", metavar="NAME", help="the source of every row")
+    mapping.add_argument(
+        "--id-column", metavar="COLUMN", help="the column holding source_record_id"
+    )
+    mapping.add_argument(
+        "--no-recognize",
+        action="store_true",
+        help="read only the contract's own column names (and --map)",
+    )
+
+
 def _delimiter(text: str | None) -> str | None:
     if text is None:
         return None
@@ -204,7 +208,9 @@ def mapping_for(args: argparse.Namespace, kind: str) -> ColumnMapping | None:
     base = ColumnMapping.from_toml(args.mapping) if args.mapping else ColumnMapping()
     columns: dict[str, Any] = dict(base.columns)
     columns.update(_explicit_columns(args.map, args.id_column))
-    both = args.records is not None and args.interactions is not None
+    # resolve-record's arguments have neither file
+    files = (getattr(args, "records", None), getattr(args, "interactions", None))
+    both = None not in files
     allowed = {*CONTRACT[kind], *EXTRA_TARGETS[kind]}
     if both:
         known = {t for k in CONTRACT for t in (*CONTRACT[k], *EXTRA_TARGETS[k])}

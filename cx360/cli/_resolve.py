@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from cx360.cli._args import UsageError, json_option, open_hub, show_progress, store_option
+from cx360.cli._ingest import mapping_for, mapping_options
 
 if TYPE_CHECKING:
     from cx360 import SparkOptions
@@ -80,8 +81,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     realtime.add_argument(
         "--record-json",
         metavar="OBJECT",
-        help="the record as a JSON object (input-contract columns); default: read stdin",
+        help="the record as a JSON object (keys read as ingest reads a header); "
+        "default: read stdin",
     )
+    mapping_options(realtime.add_argument_group("columns"))
     json_option(realtime, "the match (with the deciding pair's explanation)")
     store_option(realtime)
     realtime.set_defaults(run=run_resolve_record)
@@ -215,6 +218,6 @@ def run_resolve_record(args: argparse.Namespace) -> int:
     if not isinstance(record, dict):
         raise InputError("the record must be a JSON object of input-contract columns")
     with open_hub(args, create=True) as hub:
-        match = hub.resolve_record(record)
+        match = hub.resolve_record(record, mapping=mapping_for(args, "records"))
     print(match.model_dump_json(indent=2) if args.json else match_text(match))
     return 0

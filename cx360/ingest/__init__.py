@@ -20,7 +20,7 @@ from cx360.normalize.text import fold
 from cx360.normalize.vocabulary import STATES
 from cx360.store import Store
 
-__all__ = ["as_mapping", "ingest_file", "ingest_objects", "open_rows"]
+__all__ = ["as_mapping", "ingest_file", "ingest_objects", "named_row", "open_rows"]
 
 MappingLike = ColumnMapping | Mapping[str, str | list[str]]
 
@@ -73,6 +73,26 @@ class _ObjectRows:
         if plan.identity:
             return row
         return dict(zip(plan.names, row.values(), strict=True))
+
+
+# Rows given alone (real time) without a mapping: one plan per key layout, kept for the
+# process, so a channel app sending its own header names pays the recognition once.
+_ALONE: dict[str, _ObjectRows] = {}
+
+
+def named_row(
+    kind: str, row: Mapping[str, Any], mapping: MappingLike | None = None
+) -> tuple[Mapping[str, Any], RowPlan | None]:
+    """One row given alone (`resolve_record`, `record_interaction`), its keys read as
+    ingest reads a header, and what the mapping applies to it (its source, its case-status
+    words), or None when there is no mapping."""
+    chosen = as_mapping(mapping)
+    if chosen is None:
+        named = _ALONE.get(kind)
+        if named is None:
+            named = _ALONE[kind] = _ObjectRows(kind, None)
+        return named._named(row), None
+    return _ObjectRows(kind, chosen)._named(row), row_plan(chosen)
 
 
 def ingest_objects(

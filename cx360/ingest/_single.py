@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select, update
 
 from cx360._errors import SchemaError
-from cx360.ingest._prepare import Quarantined, prepare_interaction
+from cx360.ingest._prepare import Quarantined, RowPlan, prepare_interaction
 from cx360.models import InteractionResult
 from cx360.store import Store, utcnow
 from cx360.store._dialects import Strategy
@@ -131,9 +131,11 @@ class InteractionWrite:
     version: int
 
 
-def record_interaction(store: Store, columns: Mapping[str, Any]) -> InteractionResult:
-    """Store one interaction (see `Hub.record_interaction`)."""
-    prepared = prepare_interaction(columns, None)
+def record_interaction(
+    store: Store, columns: Mapping[str, Any], plan: RowPlan | None = None
+) -> InteractionResult:
+    """Store one interaction (see `Hub.record_interaction`); `plan` from its mapping."""
+    prepared = prepare_interaction(columns, None, None, plan)
     if isinstance(prepared, Quarantined):
         raise SchemaError(
             f"interaction not recorded: {prepared.reason.value}", column=prepared.column

@@ -89,3 +89,30 @@ def test_bad_input_is_an_error_without_its_content(
     assert main(["resolve-record", "--record-json", '{"source": "web"}', "--store", url]) == 2
     assert "source_record_id" in capsys.readouterr().err
     assert Path(url.removeprefix("sqlite:///")).exists()
+
+
+def test_a_record_with_its_own_header_names_and_a_mapping(
+    resolved: tuple[str, list[dict[str, str]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, rows = resolved
+    original = next(r for r in rows if r["phone"] and r["email"] and r["date_of_birth"])
+    spanish = {
+        "Código": "cli-4",
+        "Nombre": original["first_name"],
+        "Apellidos": original["last_name"],
+        "Correo electrónico": original["email"],
+        "Teléfono": original["phone"],
+        "Fecha de nacimiento": original["date_of_birth"],
+    }
+    capsys.readouterr()
+    argv = ["resolve-record", "--record-json", json.dumps(spanish), "--store", url, "--json"]
+    assert main([*argv, "--source", "tienda", "--id-column", "Código"]) == 0
+    match = json.loads(capsys.readouterr().out)
+    assert match["record"] == {"source": "tienda", "source_record_id": "cli-4"}
+    assert match["status"] in ("matched", "merged")
+    contract = dict(original, source="app", source_record_id="cli-5")
+    argv = ["resolve-record", "--record-json", json.dumps(contract), "--store", url, "--json"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["customer_id"] == match["customer_id"]
+    assert main([*argv, "--map", "nothing"]) == 2
+    assert "TARGET=COLUMN" in capsys.readouterr().err
