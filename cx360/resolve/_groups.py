@@ -48,7 +48,7 @@ Decided = Callable[[int, int, GuardReason | None], None]
 
 class PairsByRecord:
     """Each record's scored pairs, as the other records' positions (a CSR adjacency: a
-    few bytes a pair, where lists per record would cost tens)."""
+    few bytes a pair, where lists per record would cost tens), in batch as in real time."""
 
     def __init__(self, n: int, left: Sequence[int], right: Sequence[int]) -> None:
         ends = np.concatenate([np.asarray(left, np.int64), np.asarray(right, np.int64)])
@@ -60,23 +60,6 @@ class PairsByRecord:
     def others(self, i: int) -> list[int]:
         found: list[int] = self._others[self._starts[i] : self._starts[i + 1]].tolist()
         return found
-
-
-class FewPairs:
-    """A handful of scored pairs by record (one record's pairs in real time)."""
-
-    def __init__(self, pairs: Iterable[tuple[int, int]]) -> None:
-        self._others: dict[int, list[int]] = {}
-        for i, j in pairs:
-            self._others.setdefault(i, []).append(j)
-            self._others.setdefault(j, []).append(i)
-
-    def others(self, i: int) -> list[int]:
-        return self._others.get(i, [])
-
-
-# Every scored pair by record: the positions a record was scored with.
-Neighbours = PairsByRecord | FewPairs
 
 
 class StoredLink(NamedTuple):
@@ -109,7 +92,7 @@ class Groups:
         records: Sequence[Mapping[str, Any]],
         limits: GuardLimits,
         *,
-        pairs: Neighbours | None = None,
+        pairs: PairsByRecord | None = None,
         on_decision: Decided | None = None,
     ) -> None:
         self.records = records

@@ -107,7 +107,7 @@ class FinishedRun:
     state: RunState | None
 
 
-_LAST_FINISHED = (
+LAST_FINISHED = (
     select(resolution_runs.c.id, resolution_runs.c.model_id, resolution_runs.c.stats)
     .where(resolution_runs.c.status == "done")
     .order_by(resolution_runs.c.id.desc())
@@ -117,7 +117,7 @@ _LAST_FINISHED = (
 
 def last_finished_run(conn: Connection) -> FinishedRun | None:
     """The latest finished run, if any."""
-    row = conn.execute(_LAST_FINISHED).first()
+    row = conn.execute(LAST_FINISHED).first()
     if row is None:
         return None
     return FinishedRun(int(row.id), row.model_id, RunState.from_stats(row.stats))

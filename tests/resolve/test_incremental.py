@@ -174,5 +174,5 @@ def test_runs_of_earlier_versions_are_built_on_with_their_legacy_defaults(
         decided = resolver._current_state(conn, model_id, run_id)
     assert decided is not None
     # real time decides with that run's rule: its one weight, no sole-holder links
-    assert decided.rule == LinkRule(DEFAULT_MATCH_WEIGHT, DEFAULT_MATCH_WEIGHT, None)
+    assert decided.run.rule == LinkRule(DEFAULT_MATCH_WEIGHT, DEFAULT_MATCH_WEIGHT, None)
     assert hub.resolve().mode == "full"  # other settings than today's defaults

@@ -17,11 +17,10 @@ from cx360.resolve._blocking import (
     key_values,
 )
 from cx360.resolve._blocking import lock_names as rule_lock_names
-from cx360.resolve._features import FEATURE_COLUMNS
+from cx360.resolve._incremental import GUARD_COLUMNS as _GUARD_COLUMNS
 from cx360.store._dialects import CandidateReads
 from cx360.store._schema import record_customers, records
 
-_GUARD_COLUMNS: Final = (*FEATURE_COLUMNS, "national_id_kind")
 # Per blocking rule, at most this many candidates: a value shared by more records (a
 # call-center phone) would make one call as slow as a batch. Batch scores them all.
 BRANCH_LIMIT: Final = 1000

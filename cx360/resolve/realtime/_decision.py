@@ -25,11 +25,12 @@ from cx360.models._realtime import MatchStatus
 from cx360.resolve._evidence import contacts_agree, identifiers_agree
 from cx360.resolve._explain import pair_explanation
 from cx360.resolve._features import email_user
-from cx360.resolve._groups import FewPairs, Groups, StoredLink
+from cx360.resolve._groups import Groups, PairsByRecord, StoredLink
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._ids import new_customer_id, survivor
+from cx360.resolve._incremental import GUARD_COLUMNS as _GUARD_COLUMNS
 from cx360.resolve._scoring import TermFrequencies, match_probability
-from cx360.resolve.realtime._candidates import _GUARD_COLUMNS, CANDIDATES, _query_params
+from cx360.resolve.realtime._candidates import CANDIDATES, _query_params
 from cx360.resolve.realtime._state import _ModelState
 from cx360.store._customers import (
     Appends,
@@ -141,24 +142,17 @@ class _Stored:
         return found
 
 
+@dataclass(slots=True)
 class _CustomerGroups:
     """The deciding record and its candidate customers in the group engine, each customer
     one group rebuilt from what is stored (`rebuild`)."""
 
-    def __init__(
-        self,
-        groups: Groups,
-        record: int,
-        anchors: dict[str, int],
-        members: dict[int, int],
-        sizes: dict[str, int],
-    ) -> None:
-        self.groups = groups
-        self.record = record  # the record's position
-        self.anchors = anchors  # a position in each customer's group
-        self.members = members  # the customers' records: id -> position
-        self.sizes = sizes  # each customer's records (but the deciding one)
-        self.separations_read = False  # those between the customers' records
+    groups: Groups
+    stored: _Stored
+    position: dict[int, int]  # the records' positions, by id
+    record: int  # the deciding record's position
+    anchors: dict[str, int]  # a position in each customer's group
+    separations_read: bool = False  # those between the customers' records
 
     @classmethod
     def rebuild(
@@ -187,16 +181,15 @@ class _CustomerGroups:
                 nodes.append({})
         # each pair's other end: its record, or (moved on) the customer it was read with
         ends = [position.get(c.record_id, anchors.get(c.customer_id or "", -1)) for c in kept]
-        pairs = FewPairs((position[record_id], end) for end in ends if end >= 0)
+        ends = [end for end in ends if end >= 0]
+        pairs = PairsByRecord(len(nodes), [position[record_id]] * len(ends), ends)
         groups = Groups(nodes, limits, pairs=pairs)
         # a link's other end outside the customers (-1): the deciding record's old links
         links = (
             k._replace(left=position[k.left], right=position.get(k.right, -1)) for k in stored.links
         )
         groups.replay([[position[rid] for rid in rows] for rows in stored.members.values()], links)
-        sizes = {cid: len(rows) for cid, rows in stored.members.items()}
-        members = {rid: position[rid] for rows in stored.members.values() for rid in rows}
-        return cls(groups, position[record_id], anchors, members, sizes)
+        return cls(groups, stored, position, position[record_id], anchors)
 
     def forbid(self, customer_id: str) -> None:
         """A steward's 'separate' between the record and a record of this customer."""
@@ -283,7 +276,7 @@ class _Decision:
         return self._match(status, customer_id, created, deciding, scored, alternatives, merged)
 
     def _pairs(self, scored: list[_Candidate]) -> _Pairs:
-        rule, record = self.state.rule, self.record
+        rule, record = self.state.run.rule, self.record
         links = [c for c in scored if rule.links(c.weight, identifiers_agree(record, c.features))]
         floor = rule.sole_holder_match_weight
         contacts = [
@@ -311,7 +304,7 @@ class _Decision:
             self.strategy.lock_customers(self.conn, wanted)
         stored = self._stored(wanted)
         found = _CustomerGroups.rebuild(
-            self.record_id, self.record, stored, pairs.kept.values(), self.state.limits
+            self.record_id, self.record, stored, pairs.kept.values(), self.state.run.limits
         )
         for customer_id in separated:
             found.forbid(customer_id)
@@ -405,9 +398,9 @@ class _Decision:
         found.separations_read = True
         if len(found.anchors) < 2:
             return
-        ids = sorted(found.members)
+        ids = sorted(rid for rows in found.stored.members.values() for rid in rows)
         for left, right in self.conn.execute(_SEPARATIONS, {"ids": ids}):
-            found.groups.forbid(found.members[left], found.members[right])
+            found.groups.forbid(found.position[left], found.position[right])
 
     def _overrides(self) -> tuple[set[str], tuple[str, int] | None]:
         """A steward's decisions on this (already stored) record: the customers it must
@@ -445,7 +438,8 @@ class _Decision:
         merged: list[str] = []
         if joined:
             # batch's rule: the ID most of the records already have survives
-            target = survivor({cid: found.sizes.get(cid, 0) + (cid == previous) for cid in joined})
+            held = found.stored.members  # each customer's records (but this one)
+            target = survivor({cid: len(held.get(cid, ())) + (cid == previous) for cid in joined})
             merged = [cid for cid in joined if cid != target]
             for old in merged:  # its records, and the aliases that pointed at it, too
                 merge_customer(conn, old, target, now)
@@ -517,8 +511,8 @@ class _Decision:
                 self.state.model_id,
                 (self.ref, self.record, customer_id),
                 (shown.ref, shown.features, shown.customer_id),
-                rule=self.state.rule,
-                limits=self.state.limits,
+                rule=self.state.run.rule,
+                limits=self.state.run.limits,
             )
         return Match(
             record=self.ref,
@@ -530,7 +524,7 @@ class _Decision:
             match_probability=None if shown is None else match_probability(shown.weight),
             matched_record=None if shown is None else shown.ref,
             threshold=(
-                self.state.rule.match_weight if explanation is None else explanation.threshold
+                self.state.run.rule.match_weight if explanation is None else explanation.threshold
             ),
             candidates=len(scored),
             alternatives=alternatives or [],

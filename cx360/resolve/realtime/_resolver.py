@@ -28,9 +28,10 @@ from cx360.ingest._single import RecordWrite, move_to_batch, record_values, reco
 from cx360.models import Match, RecordRef
 from cx360.resolve._evidence import DEFAULT_MATCH_WEIGHT
 from cx360.resolve._features import email_user
+from cx360.resolve._incremental import GUARD_COLUMNS
 from cx360.resolve._run_state import RunState
 from cx360.resolve._scoring import Scorer
-from cx360.resolve.realtime._candidates import _GUARD_COLUMNS, lock_names
+from cx360.resolve.realtime._candidates import lock_names
 from cx360.resolve.realtime._decision import _Decision
 from cx360.resolve.realtime._state import _STATE, _Frequencies, _ModelState
 from cx360.store import Store, utcnow
@@ -43,7 +44,7 @@ _P = bindparam
 
 _SOURCE_COUNTRIES_TTL = 10.0  # seconds a resolver trusts its copy of the source defaults
 
-_FEATURES = select(*(_R[c] for c in _GUARD_COLUMNS)).where(_R.id == _P("record_id"))
+_FEATURES = select(*(_R[c] for c in GUARD_COLUMNS)).where(_R.id == _P("record_id"))
 
 
 class RealtimeResolver:
@@ -66,8 +67,7 @@ class RealtimeResolver:
         if isinstance(prepared, Quarantined):
             raise SchemaError(f"record not stored: {prepared.reason.value}", column=prepared.column)
         ref = RecordRef(source=prepared["source"], source_record_id=prepared["source_record_id"])
-        features = {c: prepared[c] for c in _GUARD_COLUMNS}
-        features["email_user"] = email_user(features)
+        features = _features(prepared)
         now = utcnow()
         strategy = self.store.strategy
         with strategy.locked_transaction(self.store.engine) as conn:
@@ -84,7 +84,8 @@ class RealtimeResolver:
             else:
                 if written.stored == "late":
                     # an older observation: the record stays as stored, so is resolved so
-                    features = _stored_features(conn, written.record_id)
+                    stored = conn.execute(_FEATURES, {"record_id": written.record_id}).one()
+                    features = _features(stored._mapping)
                 appends = Appends(batch_id, written.stored, now, model_id=state.model_id)
                 decision = _Decision(conn, strategy, state, ref, features, written, appends)
                 match = decision.run()
@@ -109,7 +110,7 @@ class RealtimeResolver:
             conn, _STATE, lock_names(prepared), values
         )
         state = self._current_state(conn, model_id, run_id)
-        if state is not None and batch_id <= state.max_batch_id:
+        if state is not None and batch_id <= state.run.max_batch_id:
             batch_id = self._new_batch(conn, now)
             if new_id is not None:
                 move_to_batch(conn, new_id, batch_id)
@@ -150,15 +151,13 @@ class RealtimeResolver:
             run_id=None if run_id is None else int(run_id),
             scorer=Scorer(dict(params)),
             frequencies=frequencies,
-            rule=run.rule,
-            limits=run.limits,
-            max_batch_id=run.max_batch_id,
+            run=run,
         )
         return self._state
 
 
-def _stored_features(conn: Connection, record_id: int) -> dict[str, Any]:
-    row = conn.execute(_FEATURES, {"record_id": record_id}).one()
-    features = dict(row._mapping)
+def _features(values: Mapping[Any, Any]) -> dict[str, Any]:
+    """What scoring reads of a record: its match features and its e-mail's user name."""
+    features = {c: values[c] for c in GUARD_COLUMNS}
     features["email_user"] = email_user(features)
     return features

@@ -9,8 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
 
-from cx360.resolve._evidence import LinkRule
-from cx360.resolve._guards import GuardLimits
+from cx360.resolve._run_state import LAST_FINISHED, RunState
 from cx360.resolve._scoring import Scorer, TermFrequencies
 from cx360.store._schema import matching_models, resolution_runs, term_frequencies
 
@@ -22,24 +21,17 @@ _UNKNOWN: Any = object()
 
 _STATE = select(
     select(func.max(matching_models.c.id)).scalar_subquery(),
-    select(resolution_runs.c.id)
-    .where(resolution_runs.c.status == "done")
-    .order_by(resolution_runs.c.id.desc())
-    .limit(1)
-    .scalar_subquery(),
+    LAST_FINISHED.with_only_columns(resolution_runs.c.id).scalar_subquery(),
 )
-_FREQUENCIES = select(
-    term_frequencies.c.column_name, term_frequencies.c.value, term_frequencies.c.frequency
-).where(
-    term_frequencies.c.model_id == _P("model_id"),
-    term_frequencies.c.column_name.in_(_P("columns", expanding=True)),
-    term_frequencies.c.value.in_(_P("values", expanding=True)),
+_TF = term_frequencies.c
+_MODEL_FREQUENCIES = select(_TF.column_name, _TF.value, _TF.frequency).where(
+    _TF.model_id == _P("model_id")
 )
-_ALL_FREQUENCIES = (
-    select(term_frequencies.c.column_name, term_frequencies.c.value, term_frequencies.c.frequency)
-    .where(term_frequencies.c.model_id == _P("model_id"))
-    .limit(_P("limit"))
+_FREQUENCIES = _MODEL_FREQUENCIES.where(
+    _TF.column_name.in_(_P("columns", expanding=True)),
+    _TF.value.in_(_P("values", expanding=True)),
 )
+_ALL_FREQUENCIES = _MODEL_FREQUENCIES.limit(_P("limit"))
 
 
 class _Frequencies:
@@ -111,6 +103,4 @@ class _ModelState:
     run_id: int | None
     scorer: Scorer  # without term frequencies: each call copies it and adds its own
     frequencies: _Frequencies | None  # None: a model stored before they were frozen
-    rule: LinkRule
-    limits: GuardLimits
-    max_batch_id: int  # the last run's newest batch: a call's record goes in a newer one
+    run: RunState  # its link rule and guard limits; a call's record goes in a newer batch
