@@ -765,9 +765,10 @@ def _febrl_link_model() -> DocsModel:
 def _names_dob_model() -> DocsModel:
     """docs/demos/examples/duckdb/deduplicate_50k_synthetic (historical_50k), keeping what
     a names + birth date set has: ForenameSurnameComparison (TF on the concatenation),
-    DateOfBirthComparison; the example's blocking rules on names and dob; prior from
-    names+dob at recall 0.6; u from 1e7 pairs; EM on names then dob without TF; clusters
-    at 0.95 as the example does."""
+    DateOfBirthComparison; the example's blocking rules on names and dob; prior from the
+    example's three deterministic rules without the postcode these sets lack (names+dob,
+    surname+dob, first name+dob) at recall 0.6; u from 1e7 pairs; EM on names then dob
+    without TF; clusters at 0.95 as the example does."""
     import splink.comparison_library as cl
     from splink import block_on
 
@@ -787,7 +788,11 @@ def _names_dob_model() -> DocsModel:
             block_on("first_name", "dob"),
             block_on("substr(first_name,1,2)", "substr(surname,1,2)", "substr(dob,1,4)"),
         ],
-        deterministic_rules=[block_on("first_name", "surname", "dob")],
+        deterministic_rules=[
+            block_on("first_name", "surname", "dob"),
+            block_on("surname", "dob"),
+            block_on("first_name", "dob"),
+        ],
         recall=0.6,
         u_max_pairs=1e7,
         em_rules=[block_on("first_name", "surname"), block_on("dob")],
