@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -140,7 +138,7 @@ def erase(
     countries = store.source_countries()
     quarantined = _QuarantineIndex()
     for part in chunks(subjects, CHUNK):
-        with store.transaction() as conn, _secure_deletes(conn):
+        with store.transaction() as conn, store.strategy.erasing(conn):
             now = utcnow()
             salt = salt_of(conn, create=True)
             assert salt is not None
@@ -152,23 +150,6 @@ def erase(
     forget_salt(store)  # this process's real-time calls check the list from now on
     log.info("erased %s subjects", len(receipts))
     return receipts
-
-
-@contextmanager
-def _secure_deletes(conn: Connection) -> Iterator[None]:
-    """SQLite overwrites what this connection deletes (on for the erasure only: it costs
-    every other write a page rewrite); PostgreSQL leaves it to VACUUM (docs/privacy.md).
-    Only SQLite's driver has the setting; with the other per-database differences it
-    belongs in `store._dialects.Strategy`, which has no hook for it yet."""
-    if not isinstance(conn.connection.driver_connection, sqlite3.Connection):
-        yield
-        return
-    before = int(conn.exec_driver_sql("PRAGMA secure_delete").scalar() or 0)
-    conn.exec_driver_sql("PRAGMA secure_delete = ON")
-    try:
-        yield
-    finally:  # as the connection had it (some builds of SQLite have it on by default)
-        conn.exec_driver_sql(f"PRAGMA secure_delete = {before}")
 
 
 def _held(conn: Connection, subject: Subject) -> tuple[list[Any], str | None]:
