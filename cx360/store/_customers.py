@@ -91,13 +91,6 @@ _REASSIGN = (
     .where(record_customers.c.record_id == _P("b_record_id"))
     .values(customer_id=_P("b_customer_id"), assigned_at=_P("b_now"), run_id=None)
 )
-# one statement per column: each an index lookup (an OR of the two is not, on SQLite)
-_FORGET_PAIRS = (
-    delete(match_edges).where(match_edges.c.record_id_l == _P("record_id")),
-    delete(match_edges).where(match_edges.c.record_id_r == _P("record_id")),
-    delete(record_links).where(record_links.c.record_id_l == _P("record_id")),
-    delete(record_links).where(record_links.c.record_id_r == _P("record_id")),
-)
 
 
 # -- customers -------------------------------------------------------------------------------
@@ -127,10 +120,8 @@ def alias_customers(conn: Connection, survivors: Mapping[str, str], now: datetim
 def merge_customer(conn: Connection, old: str, survivor: str, now: datetime) -> None:
     """Merge `old` into `survivor`: its records move there and it becomes an alias of it,
     with the aliases that pointed at it (three statements)."""
-    params = {"b_old": old, "b_new": survivor, "b_now": now}
-    conn.execute(_MOVE_MEMBERS, params)
-    conn.execute(_ALIAS, params)
-    conn.execute(_MOVE_ALIASES, params)
+    conn.execute(_MOVE_MEMBERS, {"b_old": old, "b_new": survivor, "b_now": now})
+    alias_customers(conn, {old: survivor}, now)
 
 
 # -- assignments -----------------------------------------------------------------------------
@@ -227,7 +218,8 @@ def _edge_rows(pairs: Iterable[Pair], model_id: int | None) -> list[dict[str, An
 
 
 def _delete_touching(conn: Connection, table: Table, record_ids: Sequence[int]) -> None:
-    """Delete the rows of `table` (links or pairs) with an end among `record_ids`."""
+    """Delete the rows of `table` (links or pairs) with an end among `record_ids`: a
+    statement per end, each an index lookup (an OR of the two is not, on SQLite)."""
     for part in _chunks(record_ids, _IN_CHUNK):
         conn.execute(delete(table).where(table.c.record_id_l.in_(part)))
         conn.execute(delete(table).where(table.c.record_id_r.in_(part)))
@@ -236,8 +228,8 @@ def _delete_touching(conn: Connection, table: Table, record_ids: Sequence[int]) 
 def forget_record_pairs(conn: Connection, record_id: int) -> None:
     """Delete a record's kept pairs and links, scored from content it no longer has
     (four statements)."""
-    for statement in _FORGET_PAIRS:
-        conn.execute(statement, {"record_id": record_id})
+    _delete_touching(conn, match_edges, [record_id])
+    _delete_touching(conn, record_links, [record_id])
 
 
 # -- a real-time call's appends --------------------------------------------------------------

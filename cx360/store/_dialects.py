@@ -129,8 +129,11 @@ class Strategy(ABC):
             found = cls._built[key] = build()
         return found
 
-    @abstractmethod
-    def create_engine(self, *, autocommit: bool = False) -> Engine: ...
+    def create_engine(self, *, autocommit: bool = False) -> Engine:
+        """An engine on the store (`autocommit`: its connections autocommit); its
+        statements' parameters are left out of error messages (personal data)."""
+        isolation = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+        return create_engine(self.url, hide_parameters=True, json_serializer=json_text, **isolation)
 
     def close(self) -> None:  # noqa: B027 (nothing to stop unless overridden)
         """Stop what real-time calls started."""
@@ -324,7 +327,7 @@ class SQLiteStrategy(Strategy):
     def create_engine(self, *, autocommit: bool = False) -> Engine:
         if self.file is not None:
             Path(self.file).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(self.url, hide_parameters=True, json_serializer=json_text)
+        engine = super().create_engine()
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
 
@@ -557,12 +560,7 @@ class PostgresStrategy(Strategy):
             except ImportError as error:
                 raise MissingDependencyError("psycopg", "postgres") from error
         # no pool_pre_ping: it costs a round trip per call; see retry_on_lost_connection
-        return create_engine(
-            self.url,
-            hide_parameters=True,
-            json_serializer=json_text,
-            **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
-        )
+        return super().create_engine(autocommit=autocommit)
 
     @property
     def autocommit_engine(self) -> Engine:
@@ -587,12 +585,10 @@ class PostgresStrategy(Strategy):
             self._autocommit_engine.dispose()
             self._autocommit_engine = None
 
-    @contextmanager
-    def lookup_connection(self, engine: Engine) -> Iterator[Connection]:
+    def lookup_connection(self, engine: Engine) -> contextlib.AbstractContextManager[Connection]:
         # autocommits: at READ COMMITTED each statement has its own snapshot in a
         # transaction too, so BEGIN and COMMIT would be two round trips for nothing
-        with translate_errors(), self.autocommit_engine.connect() as connection:
-            yield connection
+        return read_connection(self.autocommit_engine)
 
     @classmethod
     def in_list(cls, column: Any, name: str, item: Any) -> ColumnElement[bool]:
