@@ -21,6 +21,7 @@ from itertools import islice
 from operator import itemgetter
 from typing import Any
 
+from cx360.ingest._batches import mark_interrupted, owned_batch
 from cx360.ingest._prepare import (
     Quarantined,
     RowPlan,
@@ -46,7 +47,6 @@ from cx360.store._writes import (
     add_quarantine,
     finish_batch,
     insert_prepared,
-    start_batch,
 )
 
 log = logging.getLogger("cx360.ingest")
@@ -309,37 +309,38 @@ def ingest_rows(
     compact = store.strategy.compact_rows
     codec = codec_for(kind, compact)
     started = time.perf_counter()
-    with store.transaction() as conn:
-        batch_id = start_batch(conn, kind=kind, origin=origin, now=utcnow())
-    report = IngestReport(batch_id=batch_id, kind=kind, mapping=mapping)
-    job = _Job(kind, store.source_countries(), plan or RowPlan(), compact)
-    stale = StaleEntries.load(store, kind, batch_id)
-    suppressed = load_suppression(store)  # erased people's keys: None when there are none
-    if defer_indexes:
-        store.drop_secondary_indexes(codec.kind.table)
-    try:
-        for prepared in _grouped(_prepared_chunks(job, rows, workers), TRANSACTION_ROWS):
-            _write_group(store, codec, prepared, report, stale, suppressed)
-            if on_progress is not None:
-                on_progress(report.rows)
-    except BaseException:
+    mark_interrupted(store)  # batches of ingests that were killed: 'interrupted'
+    with owned_batch(store, kind=kind, origin=origin) as batch_id:
+        report = IngestReport(batch_id=batch_id, kind=kind, mapping=mapping)
+        job = _Job(kind, store.source_countries(), plan or RowPlan(), compact)
+        stale = StaleEntries.load(store, kind, batch_id)
+        suppressed = load_suppression(store)  # erased people's keys: None when there are none
+        if defer_indexes:
+            store.drop_secondary_indexes(codec.kind.table)
         try:
-            with store.transaction() as conn:
-                finish_batch(conn, batch_id, status="failed", now=utcnow(), counts=_counts(report))
-            if defer_indexes:
-                store.ensure_indexes()
-        except Exception:  # the store itself may be what failed; keep the first error
-            log.warning("could not mark ingest batch %s as failed", batch_id)
-        raise
-    if defer_indexes:
-        store.ensure_indexes()
-    report.seconds = time.perf_counter() - started
-    with store.transaction() as conn:
-        if whole_file and origin is not None:
-            report.quarantine_forgotten += forget_earlier_runs(
-                conn, kind=kind, origin=origin, batch_id=batch_id
-            )
-        finish_batch(conn, batch_id, status="done", now=utcnow(), counts=_counts(report))
+            for prepared in _grouped(_prepared_chunks(job, rows, workers), TRANSACTION_ROWS):
+                _write_group(store, codec, prepared, report, stale, suppressed)
+                if on_progress is not None:
+                    on_progress(report.rows)
+        except BaseException:
+            try:
+                with store.transaction() as conn:
+                    counts = _counts(report)
+                    finish_batch(conn, batch_id, status="failed", now=utcnow(), counts=counts)
+                if defer_indexes:
+                    store.ensure_indexes()
+            except Exception:  # the store itself may be what failed; keep the first error
+                log.warning("could not mark ingest batch %s as failed", batch_id)
+            raise
+        if defer_indexes:
+            store.ensure_indexes()
+        report.seconds = time.perf_counter() - started
+        with store.transaction() as conn:
+            if whole_file and origin is not None:
+                report.quarantine_forgotten += forget_earlier_runs(
+                    conn, kind=kind, origin=origin, batch_id=batch_id
+                )
+            finish_batch(conn, batch_id, status="done", now=utcnow(), counts=_counts(report))
     log.info(
         "ingested %s %s: %s new, %s updated, %s unchanged, %s quarantined",
         report.rows,
