@@ -84,7 +84,11 @@ def suppress(
 ) -> int:
     """Add keys to the list (those already on it stay as they are); how many were new."""
     wanted = {digest(salt, kind, value): kind for kind, value in keys}
-    new = {d: k for d, k in wanted.items() if not _listed(conn, d)}
+    listed: set[str] = set()
+    for part in _parts(sorted(wanted)):  # one read per part, not one per key
+        found = select(suppressions.c.digest).where(suppressions.c.digest.in_(part))
+        listed.update(conn.execute(found).scalars())
+    new = {d: k for d, k in wanted.items() if d not in listed}
     if new:
         rows = [
             {"digest": d, "kind": k, "erasure_id": erasure_id, "created_at": now}
@@ -94,8 +98,9 @@ def suppress(
     return len(new)
 
 
-def _listed(conn: Connection, found: str) -> bool:
-    return bool(conn.execute(select(exists().where(suppressions.c.digest == found))).scalar())
+def _parts(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _IN_CHUNK):
+        yield items[start : start + _IN_CHUNK]
 
 
 def unsuppress(store: Store, keys: Sequence[tuple[str, str]]) -> int:
