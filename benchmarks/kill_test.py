@@ -1,9 +1,10 @@
 """The kill test: SIGKILL cx360 operations at random points, check the store, re-run.
 
 A generated dataset lives through a store's steps (ingest, batch resolve, a second ingest,
-an incremental resolve, a stream of `resolve_record` calls, a last resolve); each step is
-killed at random points (seeded) with SIGKILL on its process group, the store's invariants
-are checked after every kill, and the step is then run to completion and compared with an
+an incremental resolve, a stream of `resolve_record` calls, a last resolve, erasures of
+customers, records and e-mails); each step is killed at random points (seeded) with SIGKILL
+on its process group, the store's invariants are checked after every kill (after an
+erasure's, also that each erasure is whole with its receipt or absent), and the step is then run to completion and compared with an
 uninterrupted life of a fresh store (same records, versions, interactions and partition of
 records into customers). Resolve steps are killed in each of their stages in turn.
 
@@ -52,6 +53,7 @@ WEIGHTS = {
     "incremental resolve": 2,
     "resolve_record stream": 2,
     "final resolve": 1,
+    "erase": 2,
 }
 
 

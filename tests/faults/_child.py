@@ -1,7 +1,7 @@
 """One cx360 operation in a process of its own, for the fault tests to kill.
 
 Run as `python -m tests.faults._child '<json>'` from the repository's root. The JSON says
-the operation (`ingest`, `resolve`, `stream`) and its store; the process writes one line
+the operation (`ingest`, `resolve`, `stream`, `erase`) and its store; the process writes one line
 per step to standard output, flushed, which the parent reads to time its kill:
 
     ready                      the hub is open; the operation starts now
@@ -76,7 +76,14 @@ def _stream(hub: cx360.Hub, spec: dict[str, Any]) -> dict[str, Any]:
     return statuses
 
 
-OPERATIONS = {"ingest": _ingest, "resolve": _resolve, "stream": _stream}
+def _erase(hub: cx360.Hub, spec: dict[str, Any]) -> dict[str, Any]:
+    from tests.faults._harness import erase_plan
+
+    erase_plan(hub, Path(spec["plan"]), lambda n: _say(f"rows {n}"))
+    return {"erasures": len(hub.erasures(limit=100_000))}
+
+
+OPERATIONS = {"ingest": _ingest, "resolve": _resolve, "stream": _stream, "erase": _erase}
 
 
 def main(argv: list[str]) -> int:

@@ -16,8 +16,10 @@ The pieces the fault tests and `benchmarks/kill_test.py` share:
   then completed; after each kill the invariants, after each completion the equality with
   the reference.
 
-Erasure joins `PHASES` as a step of its own once `Hub.erase` exists: killed while it
-deletes, the store must hold the customer whole or erased whole.
+The last step erases (`erase_plan`): customers one call each, then records and e-mails
+in one `erase_many` call of several chunks. Killed while it deletes, each erasure (each
+chunk of the call) is there whole with its receipt and suppressions, or not at all
+(`erasure_violations`).
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class FaultData:
     second_records: Path
     stream_records: Path
     seed: int
+    erasures: Path | None = None  # the erase step's plan (`erase_plan`)
 
 
 def make_data(directory: Path, *, records: int = 3000, seed: int = 17) -> FaultData:
@@ -90,7 +93,50 @@ def make_data(directory: Path, *, records: int = 3000, seed: int = 17) -> FaultD
             writer.writerows(part)
     interactions = directory / "first_interactions.csv"
     shutil.copyfile(generated.interactions_path, interactions)
-    return FaultData(paths["first"], interactions, paths["second"], paths["stream"], seed)
+    plan = directory / "erasures.json"
+    plan.write_text(json.dumps(_erasures(first, second, seed)))
+    return FaultData(paths["first"], interactions, paths["second"], paths["stream"], seed, plan)
+
+
+# what the erase step erases: customers (each named by one of its records, found when
+# its turn comes), then records and e-mails in one call of several chunks
+ERASE_CHUNK = 25
+
+
+def _erasures(
+    first: list[dict[str, str]], second: list[dict[str, str]], seed: int
+) -> dict[str, Any]:
+    rng = random.Random(f"erase-{seed}")
+    chosen = rng.sample(first, 90)
+    emails = sorted({r["email"] for r in rng.sample(second, 40) if r["email"]})[:10]
+    return {
+        "customers_of": [[r["source"], r["source_record_id"]] for r in chosen[:20]],
+        "records": [[r["source"], r["source_record_id"]] for r in chosen[20:]],
+        "emails": emails,
+    }
+
+
+def erase_plan(hub: cx360.Hub, path: Path, progress: Callable[[int], None] | None = None) -> None:
+    """The erase step: each planned customer erased by its own call (the customer of
+    the record naming it, if that record is still there), then one `erase_many` call of
+    the records and e-mails, `ERASE_CHUNK` per transaction. Run again after a kill, it
+    erases what is left in the same order, so it ends as an uninterrupted run does."""
+    from cx360.privacy import _erase
+
+    plan = json.loads(path.read_text())
+    for number, (source, key) in enumerate(plan["customers_of"], 1):
+        found = hub.profile(record=(source, key)).profile
+        if found is not None and found.customer_id is not None:
+            hub.erase(customer_id=found.customer_id, reason="kill test", by="faults")
+        if progress is not None:
+            progress(number)
+    subjects: list[dict[str, Any]] = [{"record": tuple(r)} for r in plan["records"]]
+    subjects += [{"email": email} for email in plan["emails"]]
+    chunk, _erase.CHUNK = _erase.CHUNK, ERASE_CHUNK
+    try:
+        hub.erase_many(subjects, reason="kill test", by="faults")
+    finally:
+        _erase.CHUNK = chunk
 
 
 def _newer_versions(rows: list[dict[str, str]], count: int, seed: int) -> list[dict[str, str]]:
@@ -231,6 +277,14 @@ INVARIANTS: dict[str, str] = {
         "SELECT count(*) FROM resolution_runs u WHERE NOT EXISTS"
         " (SELECT 1 FROM term_frequencies f WHERE f.model_id = u.model_id)"
     ),
+    "suppression of no erasure": (
+        "SELECT count(*) FROM suppressions s WHERE s.erasure_id IS NOT NULL"
+        " AND NOT EXISTS (SELECT 1 FROM erasures e WHERE e.id = s.erasure_id)"
+    ),
+    "erasure that removed records without suppressing them": (
+        "SELECT count(*) FROM erasures e WHERE CAST(e.refs AS TEXT) <> '[]' AND NOT EXISTS"
+        " (SELECT 1 FROM suppressions s WHERE s.erasure_id = e.id)"
+    ),
     "finished ingest batch whose counts do not add up": (
         "SELECT count(*) FROM ingest_batches WHERE status = 'done'"
         " AND rows <> inserted + updated + unchanged + quarantined"
@@ -245,11 +299,14 @@ INVARIANTS: dict[str, str] = {
     **{
         f"finished {kind} batch whose inserted + updated differ from the rows it wrote": (
             # every insert or update by a batch leaves one row carrying its id: the
-            # current row, or a version row once a later batch replaced it (or a late one)
-            f"SELECT count(*) FROM ingest_batches b WHERE b.status = 'done'"
-            f" AND b.kind = '{kind}' AND b.inserted + b.updated <>"
+            # current row, or a version row once a later batch replaced it (or a late
+            # one), until an erasure removes it
+            f"SELECT count(*) FROM (SELECT b.inserted + b.updated AS counted,"
             f" (SELECT count(*) FROM {current} x WHERE x.batch_id = b.id)"
-            f" + (SELECT count(*) FROM {versions} v WHERE v.batch_id = b.id)"
+            f" + (SELECT count(*) FROM {versions} v WHERE v.batch_id = b.id) AS held"
+            f" FROM ingest_batches b WHERE b.status = 'done' AND b.kind = '{kind}') AS c"
+            f" WHERE c.counted < c.held"
+            f" OR (c.counted > c.held AND NOT EXISTS (SELECT 1 FROM erasures))"
         )
         for kind, (current, versions) in _BATCH_ROWS.items()
     },
@@ -265,6 +322,36 @@ def violations(url: str) -> dict[str, int]:
                      INVARIANTS.items()}  # fmt: skip
     finally:
         engine.dispose()
+    return {name: count for name, count in found.items() if count}
+
+
+def erasure_violations(url: str, before: Snapshot) -> dict[str, int]:
+    """Erasures left half done since `before`: records gone without an erasure receipt
+    naming them (its salted references), and receipts naming records still stored."""
+    from cx360.privacy._suppress import digest, record_value
+
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            salt = conn.execute(text("SELECT salt FROM erasure_salt WHERE id = 1")).scalar()
+            refs: set[str] = set()
+            for (found,) in conn.execute(text("SELECT refs FROM erasures")):
+                refs.update(json.loads(found) if isinstance(found, str) else found)
+    finally:
+        engine.dispose()
+    now = {(s, k) for s, k, _, _ in snapshot(url).records}
+    was = {(s, k) for s, k, _, _ in before.records}
+    if salt is None:
+        return {"records gone without an erasure": len(was - now)} if was - now else {}
+    key = bytes.fromhex(salt)
+    found = {
+        "records gone without an erasure": sum(
+            digest(key, "record", record_value(s, k)) not in refs for s, k in was - now
+        ),
+        "erasure receipt naming a record still stored": sum(
+            digest(key, "record", record_value(s, k)) in refs for s, k in now
+        ),
+    }
     return {name: count for name, count in found.items() if count}
 
 
@@ -480,7 +567,14 @@ def _steps(data: FaultData) -> list[tuple[str, dict[str, Any], Callable[[cx360.H
         ("resolve_record stream", {"op": "stream", "records": str(data.stream_records)},
          lambda hub: stream_records(hub, data.stream_records)),
         ("final resolve", {"op": "resolve"}, _timed_resolve),
+        ("erase", {"op": "erase", "plan": str(data.erasures)},
+         lambda hub: erase_plan(hub, _planned(data))),
     ]  # fmt: skip
+
+
+def _planned(data: FaultData) -> Path:
+    assert data.erasures is not None, "data made by make_data has an erase plan"
+    return data.erasures
 
 
 PHASES = (
@@ -490,6 +584,7 @@ PHASES = (
     "incremental resolve",
     "resolve_record stream",
     "final resolve",
+    "erase",
 )
 # one transaction each: a kill leaves the old state or the new
 ATOMIC = {"resolve", "incremental resolve", "final resolve"}
@@ -621,7 +716,10 @@ def run_kill_chain(
             else:
                 result.unexpected_exits.append(f"{point}: {child.describe()}")
             result.violations += [f"{point}: {v} ({n})" for v, n in violations(url).items()]
-            if name in ATOMIC:
+            if name == "erase":
+                result.not_atomic += [f"{point}: {v} ({n})" for v, n in
+                                      erasure_violations(url, before).items()]  # fmt: skip
+            elif name in ATOMIC:
                 partition = snapshot(url).partition
                 if partition not in (before.partition, expected.partition):
                     result.not_atomic.append(point)

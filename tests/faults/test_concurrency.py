@@ -14,8 +14,6 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 import cx360
 from tests.faults._child import ERROR_EXIT
 from tests.faults._harness import Child, clone_store, snapshot, violations

@@ -1,6 +1,7 @@
-"""SIGKILL at random points of ingest, batch and incremental resolve and a stream of
-`resolve_record` calls, on SQLite and PostgreSQL: after every kill the store keeps its
-invariants (and a resolve left the old customers or the new, nothing between), and the
+"""SIGKILL at random points of ingest, batch and incremental resolve, a stream of
+`resolve_record` calls and erasures, on SQLite and PostgreSQL: after every kill the store
+keeps its invariants (a resolve left the old customers or the new, nothing between; each
+erasure, each chunk of an `erase_many` call, whole with its receipt or not at all), and the
 operation run again completes to what an uninterrupted life of a fresh store holds: the
 same records, versions and interactions, and the same partition of records into customers.
 
@@ -22,6 +23,7 @@ KILLS = {
     "incremental resolve": 1,
     "resolve_record stream": 1,
     "final resolve": 0,
+    "erase": 1,
 }
 STAGES = {"resolve": ("train", "write"), "incremental resolve": ("write",)}
 
