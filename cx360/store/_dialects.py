@@ -27,9 +27,12 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     ColumnElement,
     Connection,
     Engine,
+    Float,
     Insert,
     Select,
     String,
@@ -41,6 +44,7 @@ from sqlalchemy import (
     event,
     exc,
     func,
+    insert,
     inspect,
     literal,
     select,
@@ -54,14 +58,21 @@ from cx360._errors import ConfigurationError, MissingDependencyError, StoreConne
 from cx360.store._customers import Appends, appends_statements
 from cx360.store._engine import json_text, store_error, translate_errors
 from cx360.store._schema import (
+    Timestamp,
+    customers,
+    match_edges,
+    record_customers,
+    record_links,
     records,
 )
 from cx360.store._writes import (
+    _COUNT_IN_BATCH,
     _SQLITE_NULL,
     _TAIL,
     RECORDS,
     PreparedCodec,
     _Kind,
+    batch_counts,
     encode_sqlite_datetime,
     nullable_positions,
     prepared_columns,
@@ -201,16 +212,10 @@ class Strategy(ABC):
             except BaseException:
                 conn.rollback()
                 raise
-            else:
-                conn.commit()
-            finally:
-                self._end_locked(conn)
+            conn.commit()
 
     @abstractmethod
     def _begin_locked(self, conn: Connection, names: Iterable[str]) -> None: ...
-
-    def _end_locked(self, conn: Connection) -> None:  # noqa: B027 (nothing unless overridden)
-        """After a `locked_transaction` (committed or rolled back)."""
 
     def lock_customers(self, conn: Connection, customer_ids: Iterable[str]) -> None:  # noqa: B027
         """Take (or wait for) the locks of customers until the transaction ends (SQLite:
@@ -240,11 +245,9 @@ class Strategy(ABC):
         return None
 
     def write_appends(self, conn: Connection, appends: Appends) -> None:
-        """A decision's appends (`appends_statements`) and the COMMIT: the end of a
-        `locked_transaction`."""
+        """A decision's appends, and the count of its record in its batch."""
         for statement, params in appends_statements(appends):
             conn.execute(statement, params)
-        conn.commit()
 
     def erasing(self, conn: Connection) -> contextlib.AbstractContextManager[None]:
         """Around an erasure's deletes in `conn`: what makes the database overwrite the
@@ -542,6 +545,76 @@ def _new_row(kind: _Kind) -> CTE:
     )
 
 
+def _written(table: Table, columns: list[str], rows: Any, name: str) -> CTE:
+    return insert(table).from_select(columns, rows).cte(name)
+
+
+def _unnested(name: str, prefix: str, columns: dict[str, Any]) -> Any:
+    """The rows of parallel array parameters (`{prefix}_{column}`) as table `name`."""
+    arrays = (bindparam(f"{prefix}_{c}", type_=postgresql.ARRAY(t)) for c, t in columns.items())
+    return func.unnest(*arrays).table_valued(*columns).render_derived(name)
+
+
+def _now() -> Any:
+    return bindparam("b_now", type_=Timestamp)
+
+
+def _appends_statement(counted: CTE) -> Select[Any]:
+    """One statement that writes a decision's appends (`_appends_params`) and `counted`:
+    one round trip instead of one per table. A customer and its record's assignment are
+    written when their flags are set (the foreign key is checked at the statement's end,
+    when both rows are there); the pairs and links come as parallel arrays."""
+    new_customer = select(bindparam("c_customer_id", type_=String), literal("active", String))
+    created = _written(
+        customers,
+        ["customer_id", "status", "created_at", "updated_at"],
+        new_customer.add_columns(_now(), _now()).where(bindparam("c_create", type_=Boolean)),
+        "created",
+    )
+    assignment = select(
+        bindparam("a_record_id", type_=BigInteger), bindparam("a_customer_id", type_=String), _now()
+    ).where(bindparam("a_assign", type_=Boolean))
+    assigned = _written(
+        record_customers, ["record_id", "customer_id", "assigned_at"], assignment, "assigned"
+    )
+    edge = _unnested("edge", "e", {"l": BigInteger, "r": BigInteger, "w": Float})
+    edges = _written(
+        match_edges,
+        ["record_id_l", "record_id_r", "match_weight", "model_id"],
+        select(edge.c.l, edge.c.r, edge.c.w, bindparam("e_model_id", type_=BigInteger)),
+        "edges",
+    )
+    link = _unnested("link", "l", {"l": BigInteger, "r": BigInteger, "w": Float, "kind": String})
+    links = _written(
+        record_links,
+        ["record_id_l", "record_id_r", "match_weight", "kind", "created_at"],
+        select(link.c.l, link.c.r, link.c.w, link.c.kind, _now()),
+        "links",
+    )
+    return select(literal(1)).add_cte(created, assigned, edges, links, counted)
+
+
+def _appends_params(appends: Appends) -> dict[str, Any]:
+    record_id, customer_id = appends.assignment or (None, None)
+    edges, links = appends.edges, appends.links
+    return {
+        "b_now": appends.now,
+        "c_create": appends.new_customer is not None,
+        "c_customer_id": appends.new_customer,
+        "a_assign": appends.assignment is not None,
+        "a_record_id": record_id,
+        "a_customer_id": customer_id,
+        "e_l": [e[0] for e in edges],
+        "e_r": [e[1] for e in edges],
+        "e_w": [e[2] for e in edges],
+        "e_model_id": appends.model_id,
+        "l_l": [k[0] for k in links],
+        "l_r": [k[1] for k in links],
+        "l_w": [k[2] for k in links],
+        "l_kind": [k[3] for k in links],
+    }
+
+
 class PostgresStrategy(Strategy):
     """A PostgreSQL server: advisory locks, few round trips, COPY."""
 
@@ -631,22 +704,11 @@ class PostgresStrategy(Strategy):
 
     def _begin_locked(self, conn: Connection, names: Iterable[str]) -> None:
         # begun explicitly: the first statement may run on the driver's cursor
-        # (`execute_on_driver`), which SQLAlchemy does not see, yet commits with it; the
-        # BEGIN itself rides with that statement if it comes first
+        # (`execute_on_driver`), which SQLAlchemy does not see, yet commits with it
         conn.begin()
-        conn.info[_BEGIN] = "owed"
         params = _lock_params(names)
         if params["keys"]:
-            execute_on_driver(conn, _PG_LOCK, params)
-
-    def _end_locked(self, conn: Connection) -> None:
-        if conn.invalidated or conn.info.pop(_BEGIN, None) != "sent":
-            return
-        driver: Any = conn.connection.driver_connection
-        if driver.info.transaction_status == _IDLE:  # psycopg begins the next one again
-            driver.autocommit = False
-        else:  # not ended: a connection in an unknown state is not pooled again
-            conn.invalidate()
+            conn.execute(_PG_LOCK, params)
 
     def lock_customers(self, conn: Connection, customer_ids: Iterable[str]) -> None:
         ids = sorted(set(customer_ids))
@@ -678,8 +740,11 @@ class PostgresStrategy(Strategy):
                 return tuple(conn.execute(statement, values).one())
 
     def write_appends(self, conn: Connection, appends: Appends) -> None:
-        # with the COMMIT, in one round trip
-        run_on_driver(conn, appends_statements(appends), commit=True)
+        statement = self._once(
+            "appends", lambda: _appends_statement(_COUNT_IN_BATCH.cte("counted"))
+        )
+        counts = batch_counts(appends.batch_id, appends.stored, appends.now)
+        execute_on_driver(conn, statement, {**counts, **_appends_params(appends)})
 
     def insert_rows(
         self, conn: Connection, codec: PreparedCodec, rows: Rows, *, batch_id: int, now: datetime
@@ -782,68 +847,36 @@ class DriverSQL:
         defaults = {n: v for n, v in compiled.params.items() if n in made}
         return cls(str(compiled), defaults, processors)
 
-    def values(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """The driver's parameters for the statement's `params`."""
+    def execute(self, cursor: Any, params: Mapping[str, Any]) -> Any:
+        """Execute on a driver cursor (prepared on the server); the cursor."""
         values = {**self.defaults, **params}
         for name, processor in self.processors.items():
             values[name] = processor(values[name])
-        return values
+        return cursor.execute(self.sql, values, prepare=True)
 
 
 _DRIVER_CURSOR = "cx360_driver_cursor"  # a pooled connection's psycopg cursor, reused
-_BEGIN = "cx360_begin"  # a locked transaction's BEGIN: "owed" until sent with a statement
-_IDLE = 0  # psycopg's transaction status of a connection outside any transaction
-
-
-def _driver_sql(conn: Connection, statement: Any) -> DriverSQL:
-    return PostgresStrategy._once(statement, lambda: DriverSQL.of(statement, conn.dialect))
 
 
 def execute_on_driver(
     conn: Connection, statement: Any, params: Mapping[str, Any]
 ) -> list[tuple[Any, ...]]:
     """The rows of `statement` run in `conn`'s transaction on psycopg's cursor (see
-    `PinnedConnection` for why), prepared on the server (`run_on_driver`)."""
-    return run_on_driver(conn, [(statement, params)])
-
-
-def run_on_driver(
-    conn: Connection, steps: Sequence[tuple[Any, Any]], *, commit: bool = False
-) -> list[tuple[Any, ...]]:
-    """Run `steps` (statement, parameters: a list of them for many rows) on psycopg's
-    cursor in one round trip, with the BEGIN of a locked transaction that still owes it
-    first and a COMMIT last (`commit`); the last statement's rows, if it returns any. A
-    lost connection is invalidated, for the call's retry."""
+    `PinnedConnection` for why). A lost connection is invalidated, for the call's retry."""
     pooled = conn.connection
     cursor: Any = pooled.info.get(_DRIVER_CURSOR)
     if cursor is None or cursor.closed or cursor.connection is not pooled.dbapi_connection:
         cursor = pooled.info[_DRIVER_CURSOR] = pooled.cursor()
-    driver = cursor.connection
-    begin = pooled.info.get(_BEGIN) == "owed" and driver.info.transaction_status == _IDLE
-    compiled = [(_driver_sql(conn, statement), params) for statement, params in steps]
     try:
-        if not begin and not commit and len(steps) == 1:  # no pipeline: it costs time
-            sql, params = compiled[0]
-            return cursor.execute(sql.sql, sql.values(params), prepare=True).fetchall()  # type: ignore[no-any-return]
-        if begin:  # sent by cx360, not psycopg (which waits for its answer)
-            driver.autocommit = True
-            pooled.info[_BEGIN] = "sent"
-        with driver.pipeline():
-            if begin:
-                cursor.execute("BEGIN")
-            for sql, params in compiled:
-                if isinstance(params, list):
-                    cursor.executemany(sql.sql, [sql.values(p) for p in params])
-                else:
-                    cursor.execute(sql.sql, sql.values(params), prepare=True)
-            if commit:
-                cursor.execute("COMMIT")
-        return [] if commit else cursor.fetchall()
+        # every statement run this way returns rows (`cursor.description` costs time)
+        compiled = PostgresStrategy._once(statement, lambda: DriverSQL.of(statement, conn.dialect))
+        rows: list[tuple[Any, ...]] = compiled.execute(cursor, params).fetchall()
+        return rows
     except Exception as error:
         driver_error = conn.dialect.loaded_dbapi.Error
         if not isinstance(error, driver_error):
             raise
-        lost = bool(driver.closed)  # psycopg closes a connection it lost
+        lost = bool(cursor.connection.closed)  # psycopg closes a connection it lost
         if lost:
             conn.invalidate(error)
         wrapped = exc.DBAPIError.instance(
