@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
 import statistics
 import sys
 import time
@@ -26,8 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
-from _common import machine
-from realtime_speed import copy_postgres_database
+from _common import copy_store, machine
 from sqlalchemy import func, select
 
 import cx360
@@ -79,13 +77,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     url = args.store
-    if args.copy and url.startswith("sqlite:///"):
-        source = Path(url.removeprefix("sqlite:///"))
-        copy = source.with_name(source.stem + "-erase-copy.db")
-        shutil.copyfile(source, copy)
-        url = f"sqlite:///{copy}"
-    elif args.copy:
-        url = copy_postgres_database(url)
+    if args.copy:
+        url = copy_store(url, "erase")
     print(machine())
     started = time.perf_counter()
     hub = cx360.connect(url)

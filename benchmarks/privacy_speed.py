@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
 import statistics
 import sys
 import time
@@ -31,8 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent))
-from _common import machine
-from realtime_speed import copy_postgres_database
+from _common import copy_store, machine
 from sqlalchemy import bindparam, select, union_all
 
 import cx360
@@ -86,13 +84,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     url = args.store
-    if args.copy and url.startswith("sqlite:///"):
-        source = Path(url.removeprefix("sqlite:///"))
-        copy = source.with_name(source.stem + "-privacy-copy.db")
-        shutil.copyfile(source, copy)
-        url = f"sqlite:///{copy}"
-    elif args.copy:
-        url = copy_postgres_database(url)
+    if args.copy:
+        url = copy_store(url, "privacy")
     print(machine())
     hub = cx360.connect(url)
     print(f"store: {hub.status().backend}, {hub.status().records:,} records")

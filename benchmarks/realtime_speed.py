@@ -29,9 +29,6 @@ import argparse
 import csv
 import itertools
 import logging
-import os
-import shutil
-import sqlite3
 import statistics
 import sys
 import time
@@ -43,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import ensure_dataset, machine
+from _common import copy_store, ensure_dataset, machine
 
 import cx360
 from cx360.models import Match
@@ -187,24 +184,6 @@ def _frozen_tf(store_url: str, model_id: int) -> dict[tuple[str, str], float]:
     return {(c, v): f for c, v, f in rows}
 
 
-def copy_postgres_database(url: str) -> str:
-    """A fresh copy of the PostgreSQL database behind `url` (CREATE DATABASE ... TEMPLATE:
-    a file copy, no other session may be connected to it); the URL of the copy."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    source, copy = parsed.database, f"{parsed.database}_copy"
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    started = time.perf_counter()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{copy}"'))
-        conn.execute(text(f'CREATE DATABASE "{copy}" TEMPLATE "{source}"'))
-    admin.dispose()
-    print(f"timing a copy: database {copy} ({time.perf_counter() - started:.0f} s to copy)")
-    return parsed.set(database=copy).render_as_string(hide_password=False)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=100_000)
@@ -244,19 +223,8 @@ def main() -> None:
         held = read_rows(Path(paths["records"]))[-args.holdout :]
     else:
         held = build_store(url, Path(paths["records"]), args.holdout, work)
-    if args.copy and url.startswith("sqlite:///"):
-        copy = work / "copy.db"
-        for stale in work.glob("copy.db*"):
-            stale.unlink()
-        source = url.removeprefix("sqlite:///")
-        with sqlite3.connect(source) as con:  # everything in the file, none in its WAL
-            con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        shutil.copyfile(source, copy)
-        url = f"sqlite:///{copy}"
-        print(f"timing a copy: {copy}")
-    elif args.copy and url.startswith(("postgresql://", "postgresql+psycopg://")):
-        url = copy_postgres_database(url)
-    os.sync()  # the store's pages on disk: the first checkpoint must not flush a whole copy
+    if args.copy:
+        url = copy_store(url, "copy", work if url.startswith("sqlite") else None)
 
     hub = cx360.connect(url)
     status = hub.status()
