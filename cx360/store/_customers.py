@@ -5,8 +5,7 @@ the survivor), and the aliases that pointed at it are repointed at the survivor:
 ID is always one step from an active customer. `record_links` joins each customer's
 records (explanations walk it); `match_edges` keeps the scored pairs (l < r) for the
 next incremental run. Batch runs write in bulk; a real-time call writes one row per
-statement, and what it only adds at its end (`appends_statements`, run by
-`Strategy.write_appends`).
+statement, and what it only adds at its end (`Strategy.write_appends`).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Insert,
     Table,
     bindparam,
     delete,
@@ -32,14 +30,7 @@ from cx360.store._schema import (
     record_customers,
     record_links,
 )
-from cx360.store._writes import (
-    _COUNT_IN_BATCH,
-    _IN_CHUNK,
-    Stored,
-    _chunks,
-    batch_counts,
-    insert_many,
-)
+from cx360.store._writes import _IN_CHUNK, Stored, _chunks, insert_many
 
 Link = tuple[int, int, float | None, str]  # (record_id_l, record_id_r, match_weight, kind)
 Pair = tuple[int, int, float]  # (record_id_l, record_id_r, match_weight), l < r
@@ -56,21 +47,7 @@ def _customer_row(customer_id: str, now: datetime) -> dict[str, Any]:
 
 
 _P = bindparam
-
-
-def _insert(table: Table, *columns: str) -> Insert:
-    """An INSERT of `columns` from parameters of their names (one text however run)."""
-    return insert(table).values({c: _P(c) for c in columns})
-
-
-_NEW_CUSTOMER = _insert(
-    customers, "customer_id", "status", "merged_into", "created_at", "updated_at"
-)
-_ASSIGN = _insert(record_customers, "record_id", "customer_id", "assigned_at")
-_NEW_EDGE = _insert(match_edges, "record_id_l", "record_id_r", "match_weight", "model_id")
-_NEW_LINK = _insert(
-    record_links, "record_id_l", "record_id_r", "match_weight", "kind", "run_id", "created_at"
-)
+_NEW_CUSTOMER = insert(customers)
 _ALIAS = (
     update(customers)
     .where(customers.c.customer_id == _P("b_old"))
@@ -251,22 +228,22 @@ class Appends:
     links: list[Link] = field(default_factory=list)
 
 
-def appends_statements(appends: Appends) -> list[tuple[Any, Any]]:
-    """A call's appends as (statement, parameters: a list of them for many rows), the
-    count of its record in its batch first."""
+_ASSIGN = insert(record_customers)
+_NEW_EDGES = insert(match_edges)
+_NEW_LINK = insert(record_links)
+
+
+def write_appends(conn: Connection, appends: Appends) -> None:
+    """Write a call's appends with one statement per table or row."""
     now = appends.now
-    steps: list[tuple[Any, Any]] = [
-        (_COUNT_IN_BATCH, batch_counts(appends.batch_id, appends.stored, now))
-    ]
     if appends.new_customer is not None:
-        steps.append((_NEW_CUSTOMER, _customer_row(appends.new_customer, now)))
+        conn.execute(_NEW_CUSTOMER, _customer_row(appends.new_customer, now))
     if appends.assignment is not None:
         record_id, customer_id = appends.assignment
-        steps.append(
-            (_ASSIGN, {"record_id": record_id, "customer_id": customer_id, "assigned_at": now})
+        conn.execute(
+            _ASSIGN, {"record_id": record_id, "customer_id": customer_id, "assigned_at": now}
         )
     if appends.edges:
-        steps.append((_NEW_EDGE, _edge_rows(appends.edges, appends.model_id)))
-    if appends.links:
-        steps.append((_NEW_LINK, [_link_row(link, None, now) for link in appends.links]))
-    return steps
+        conn.execute(_NEW_EDGES, _edge_rows(appends.edges, appends.model_id))
+    for link in appends.links:
+        conn.execute(_NEW_LINK, _link_row(link, None, now))

@@ -55,7 +55,7 @@ from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.sql.selectable import CTE
 
 from cx360._errors import ConfigurationError, MissingDependencyError, StoreConnectionError
-from cx360.store._customers import Appends, appends_statements
+from cx360.store._customers import Appends, write_appends
 from cx360.store._engine import json_text, store_error, translate_errors
 from cx360.store._schema import (
     Timestamp,
@@ -73,6 +73,7 @@ from cx360.store._writes import (
     PreparedCodec,
     _Kind,
     batch_counts,
+    count_in_batch,
     encode_sqlite_datetime,
     nullable_positions,
     prepared_columns,
@@ -246,8 +247,8 @@ class Strategy(ABC):
 
     def write_appends(self, conn: Connection, appends: Appends) -> None:
         """A decision's appends, and the count of its record in its batch."""
-        for statement, params in appends_statements(appends):
-            conn.execute(statement, params)
+        count_in_batch(conn, appends.batch_id, appends.stored, appends.now)
+        write_appends(conn, appends)
 
     def erasing(self, conn: Connection) -> contextlib.AbstractContextManager[None]:
         """Around an erasure's deletes in `conn`: what makes the database overwrite the
