@@ -827,17 +827,21 @@ class PinnedConnection:
 
 @dataclass(frozen=True, slots=True)
 class DriverSQL:
-    """A statement compiled once by SQLAlchemy for psycopg's cursor, with the values of
-    the parameters SQLAlchemy made (a LIMIT) and the others' bind processing (JSON).
-    Rows come back as psycopg reads them: for text, numbers and plain timestamps."""
+    """A statement compiled once by SQLAlchemy for psycopg's raw cursor, in PostgreSQL's
+    own $1 form (psycopg parses a long statement's %(name)s places again at every call),
+    with the values of the parameters SQLAlchemy made (a LIMIT) and the others' bind
+    processing (JSON). Rows come back as psycopg reads them: for text, numbers and plain
+    timestamps."""
 
-    sql: str
+    sql: bytes
+    order: tuple[str, ...]  # the parameters' names, by number
     defaults: Mapping[str, Any]
     processors: Mapping[str, Any]
 
     @classmethod
     def of(cls, statement: Any, dialect: Dialect) -> DriverSQL:
-        compiled = statement.compile(dialect=dialect)
+        numbered: Any = type(dialect)
+        compiled = statement.compile(dialect=numbered(paramstyle="numeric_dollar"))
         names = compiled.bind_names  # each parameter by the name rendered in the SQL
         made = {names[bind] for bind in names if not bind.required}
         processors = {
@@ -846,17 +850,24 @@ class DriverSQL:
             if (processor := bind.type.bind_processor(dialect)) is not None
         }
         defaults = {n: v for n, v in compiled.params.items() if n in made}
-        return cls(str(compiled), defaults, processors)
+        order = tuple(compiled.positiontup or ())
+        return cls(compiled.string.encode(), order, defaults, processors)
 
     def execute(self, cursor: Any, params: Mapping[str, Any]) -> Any:
-        """Execute on a driver cursor (prepared on the server); the cursor."""
+        """Execute on a raw driver cursor (prepared on the server); the cursor."""
         values = {**self.defaults, **params}
         for name, processor in self.processors.items():
             values[name] = processor(values[name])
-        return cursor.execute(self.sql, values, prepare=True)
+        return cursor.execute(self.sql, [values[n] for n in self.order], prepare=True)
 
 
-_DRIVER_CURSOR = "cx360_driver_cursor"  # a pooled connection's psycopg cursor, reused
+_DRIVER_CURSOR = "cx360_driver_cursor"  # a pooled connection's psycopg raw cursor, reused
+
+
+def _raw_cursor(connection: Any) -> Any:
+    from psycopg import RawCursor  # installed: the engine checked (`create_engine`)
+
+    return RawCursor(connection)
 
 
 def execute_on_driver(
@@ -867,7 +878,7 @@ def execute_on_driver(
     pooled = conn.connection
     cursor: Any = pooled.info.get(_DRIVER_CURSOR)
     if cursor is None or cursor.closed or cursor.connection is not pooled.dbapi_connection:
-        cursor = pooled.info[_DRIVER_CURSOR] = pooled.cursor()
+        cursor = pooled.info[_DRIVER_CURSOR] = _raw_cursor(pooled.dbapi_connection)
     try:
         # every statement run this way returns rows (`cursor.description` costs time)
         compiled = PostgresStrategy._once(statement, lambda: DriverSQL.of(statement, conn.dialect))
