@@ -27,7 +27,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cx360.resolve._guards import DEFAULT_LIKE_BIRTH_DATES, birth_dates_compatible
+from cx360.resolve._guards import DEFAULT_LIKE_BIRTH_DATES, birth_dates_compatible, is_default_like
+from cx360.resolve._rules import Rule, enabled
 
 # Pairs at or above this match weight (log2 odds) link when they share an identifier.
 DEFAULT_MATCH_WEIGHT = 2.0
@@ -80,6 +81,9 @@ def identifiers_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool
             continue
         if column != "address_key" or not _given_word_counts_differ(left, right):
             return True
+    if not enabled(Rule.NEAR_BIRTH_DATES):
+        date = _known_date(left)
+        return date is not None and date == _known_date(right)
     date_l, date_r = _known_date(left), _known_date(right)
     return date_l is not None and date_r is not None and birth_dates_compatible(date_l, date_r)
 
@@ -87,13 +91,15 @@ def identifiers_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool
 def _given_word_counts_differ(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
     # "Juan" and "Juan Carlos" at one address are as often father and son as one man: an
     # address identifies a household, and its members by their whole given names
+    if not enabled(Rule.ADDRESS_WORD_COUNTS):
+        return False
     given_l, given_r = left.get("given_keys"), right.get("given_keys")
     return bool(given_l and given_r and given_l.count(" ") != given_r.count(" "))
 
 
 def _known_date(record: Mapping[str, Any]) -> str | None:
     found: str | None = record.get("birth_date")
-    return None if found in DEFAULT_LIKE_BIRTH_DATES else found
+    return None if found is None or is_default_like(found) else found
 
 
 def contacts_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
@@ -126,10 +132,10 @@ def identified_mask(
         if column == "birth_date":
             values = dates = _known_dates(values)
         agree = _flags(pc.equal(values.take(positions_l), values.take(positions_r)))
-        if column == "address_key" and agree.any():
+        if column == "address_key" and agree.any() and enabled(Rule.ADDRESS_WORD_COUNTS):
             agree &= ~_word_counts_differ(features, positions_l, positions_r)
         mask |= agree
-    if dates is not None and not mask.all():
+    if dates is not None and not mask.all() and enabled(Rule.NEAR_BIRTH_DATES):
         # only the pairs no exact identifier made: most are, and the date test is dearer
         rest = pa.array(np.flatnonzero(~mask))
         near = _near_dates(dates.take(positions_l.take(rest)), dates.take(positions_r.take(rest)))
@@ -147,6 +153,8 @@ def _word_counts_differ(
 
 def _known_dates(dates: pa.Array) -> pa.Array:
     # a default-like date is no identifier (see `DEFAULT_LIKE_BIRTH_DATES`)
+    if not enabled(Rule.DEFAULT_LIKE_BIRTH_DATES):
+        return dates
     default = pc.is_in(dates, value_set=pa.array(sorted(DEFAULT_LIKE_BIRTH_DATES)))
     return pc.if_else(default, pa.scalar(None, dates.type), dates)
 
