@@ -181,6 +181,13 @@ def _cx360(ds: Dataset, opts: argparse.Namespace) -> MethodResult | pd.Series:
     write), comparable to plain Splink's train/predict/cluster; ingest is reported apart.
     """
     import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="cx360-acc-") as tmp:
+        return resolve_in(Path(tmp), ds, opts)
+
+
+def resolve_in(directory: Path, ds: Dataset, opts: argparse.Namespace) -> MethodResult:
+    """`_cx360` with its store (`cx360.db`) and export kept in `directory`."""
     from dataclasses import replace
 
     import cx360
@@ -189,19 +196,18 @@ def _cx360(ds: Dataset, opts: argparse.Namespace) -> MethodResult | pd.Series:
     off = [ABLATIONS[name] for name in opts.without or ()]
     options: dict[str, Any] = {k: v for a in off for k, v in a.resolve.items()}
     limits = replace(cx360.GuardLimits(), **{k: v for a in off for k, v in a.limits.items()})
-    with tempfile.TemporaryDirectory(prefix="cx360-acc-") as tmp:
-        hub = cx360.connect(f"sqlite:///{tmp}/cx360.db")
-        try:
-            rows = ds.records.fillna("").astype(str).to_dict("records")
-            started = time.perf_counter()
-            hub.ingest(records=rows)
-            ingest_seconds = time.perf_counter() - started
-            with switched_off(rule for a in off for rule in a.rules):
-                report = hub.resolve(limits=limits, **options)
-            hub.export(f"{tmp}/assignments.csv")
-        finally:
-            hub.close()
-        assigned = pd.read_csv(f"{tmp}/assignments.csv", dtype=str, keep_default_na=False)
+    hub = cx360.connect(f"sqlite:///{directory}/cx360.db")
+    try:
+        rows = ds.records.fillna("").astype(str).to_dict("records")
+        started = time.perf_counter()
+        hub.ingest(records=rows)
+        ingest_seconds = time.perf_counter() - started
+        with switched_off(rule for a in off for rule in a.rules):
+            report = hub.resolve(limits=limits, **options)
+        hub.export(f"{directory}/assignments.csv")
+    finally:
+        hub.close()
+    assigned = pd.read_csv(directory / "assignments.csv", dtype=str, keep_default_na=False)
     clusters = pd.Series(
         assigned.customer_id.to_numpy(),
         index=assigned.source + "|" + assigned.source_record_id,

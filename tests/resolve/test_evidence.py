@@ -16,6 +16,7 @@ from cx360.resolve._evidence import (
     linking_pairs,
     pair_evidence,
 )
+from cx360.resolve._rules import Rule, switched_off
 
 _COLUMNS = ("unique_id", *IDENTIFIER_COLUMNS, "given_key", "given_keys")
 
@@ -160,3 +161,27 @@ def test_an_address_identifies_a_person_only_with_the_whole_given_name() -> None
     assert identifiers_agree(rows[1], rows[4])  # no name: nothing says they differ
     # another identifier still counts
     assert identifiers_agree({**rows[0], "phone_key": "+1"}, {**rows[1], "phone_key": "+1"})
+
+
+def test_rules_switched_off_for_evaluation_switch_both_twins() -> None:
+    base = dict.fromkeys(_COLUMNS)
+    rows = [
+        {**base, "unique_id": 0, "given_keys": "juan", "address_key": "calle 1 2 3"},
+        {**base, "unique_id": 1, "given_keys": "juan carlos", "address_key": "calle 1 2 3"},
+        {**base, "unique_id": 2, "birth_date": "1985-03-07"},
+        {**base, "unique_id": 3, "birth_date": "1985-03-08"},
+        {**base, "unique_id": 4, "birth_date": "2000-01-01"},
+        {**base, "unique_id": 5, "birth_date": "2000-01-01"},
+    ]
+    assert not identifiers_agree(rows[0], rows[1]) and identifiers_agree(rows[2], rows[3])
+    assert not identifiers_agree(rows[4], rows[5])
+    off = [Rule.ADDRESS_WORD_COUNTS, Rule.NEAR_BIRTH_DATES, Rule.DEFAULT_LIKE_BIRTH_DATES]
+    with switched_off(off):
+        _vectorised_agrees(rows)
+        assert identifiers_agree(rows[0], rows[1])  # an address is an address
+        assert not identifiers_agree(rows[2], rows[3])  # dates must be equal
+        assert identifiers_agree(rows[4], rows[5])  # any date is a date
+    assert _vectorised_agrees(rows) == [
+        identifiers_agree(rows[a], rows[b]) for a, b in combinations(range(len(rows)), 2)
+    ]
+    assert not identifiers_agree(rows[0], rows[1])
