@@ -7,11 +7,14 @@ Resolves the dataset as `benchmarks/accuracy.py` does (a fresh SQLite store, kep
 --store-dir when given), then takes every pair of records of one true person that ended
 in two customers and asks `Hub.explain_pair` why, counting pairs by cause:
 
-- `guard on the pair: REASON`: the two records themselves conflict;
 - `below the link weight (identifier-backed | name-only)`: the model's weight is short;
-- `not scored`: at or above its link weight, but no blocking rule brought the pair;
-- `customers conflict: REASON`: the pair links, but the two customers it would join
-  conflict (a record of one side objects);
+- `not blocked`: at or above its link weight, but no blocking rule brings the pair;
+- `blocked, not kept`: batch scored it under its link weight (the weight explained is
+  the model's after its last refinement);
+- `guard on the pair: REASON`: the two records themselves conflict, and the pair's own
+  evidence does not override the guard;
+- `customers conflict: REASON`: the pair links (or overrides its guard), but the two
+  customers it would join conflict (a record of one side objects);
 - `linked pair, joined elsewhere`: the pair links and fits, but its records were taken
   by other customers first (the weak-bridge rule, or the order of joins).
 
@@ -46,6 +49,8 @@ from benchmarks.accuracy import (  # noqa: E402
     resolve_in,
 )
 from cx360.resolve._batch import load_features  # noqa: E402
+from cx360.resolve._blocking import RULES  # noqa: E402
+from cx360.resolve._guards import GuardLimits, overridden  # noqa: E402
 from cx360.resolve._similarity import transposition_distance  # noqa: E402
 from cx360.store._schema import match_edges, records  # noqa: E402
 
@@ -82,14 +87,20 @@ def missed_pairs(truth: pd.Series, customer: dict[str, str]) -> Iterator[tuple[s
                 yield a, b
 
 
-def cause(explanation: Any, scored: bool) -> str:
-    if explanation.guard_conflict is not None:
-        return f"guard on the pair: {explanation.guard_conflict}"
+def cause(explanation: Any, scored: bool, left: dict[str, Any], right: dict[str, Any]) -> str:
+    """What stopped a pair: its weight, blocking, a guard between its records (that its
+    own evidence does not override), or the customers it would join."""
     if not explanation.above_threshold:
         kind = "identifier-backed" if explanation.identifier_backed else "name-only"
         return f"below the link weight ({kind})"
     if not scored:
-        return "not scored (no blocking rule brings it)"
+        if not any(rule.blocks(left, right) for rule in RULES):
+            return "not blocked (no blocking rule brings it)"
+        return "blocked, not kept (batch scored it below its link weight)"
+    reason = explanation.guard_conflict
+    weight = explanation.match_weight
+    if reason is not None and not overridden(left, right, weight, reason, GuardLimits()):
+        return f"guard on the pair: {reason}"
     if explanation.customer_conflict is not None:
         return f"customers conflict: {explanation.customer_conflict}"
     return "linked pair, joined elsewhere"
@@ -142,7 +153,8 @@ def report(ds: Any, directory: Path, opts: argparse.Namespace) -> None:
         with switched_off(rules):
             for a, b in missed_pairs(ds.truth, assigned):
                 explained = hub.explain_pair(_ref(a), _ref(b))
-                found = cause(explained, frozenset((a, b)) in scored)
+                records_ab = _row(feature_of[a]), _row(feature_of[b])
+                found = cause(explained, frozenset((a, b)) in scored, *records_ab)
                 causes[found] += 1
                 samples[found].append((a, b, explained.match_weight))
                 for name, tally in fields.items():
@@ -165,6 +177,10 @@ def report(ds: Any, directory: Path, opts: argparse.Namespace) -> None:
 def _ref(key: str) -> tuple[str, str]:
     source, record_id = key.split("|", 1)
     return source, record_id
+
+
+def _row(row: pd.Series) -> dict[str, Any]:
+    return {name: _value(row, name) for name in row.index}
 
 
 def _value(row: pd.Series, name: str) -> str | None:
