@@ -134,6 +134,9 @@ ABLATIONS: dict[str, Ablation] = {
     "near_birth_dates": Ablation(
         "a birth date one typo away is an identifier", rules=(Rule.NEAR_BIRTH_DATES,)
     ),
+    "near_national_ids": Ablation(
+        "a national ID one typo away is an identifier", rules=(Rule.NEAR_NATIONAL_IDS,)
+    ),
 }
 
 
@@ -603,20 +606,22 @@ def run_ablation(
 
 
 def ablation_table(results: dict[str, Any]) -> str:
-    """Dataset × rule: P / R / F1 without the rule minus with everything (first the
-    figures with everything). A change under 0.00005 shows as 0."""
+    """Rule × dataset: P / R / F1 without the rule minus with everything, under a first
+    row of the figures with everything. A change under 0.00005 shows as 0."""
     base = results[""]
-    rules = [rule for rule in results if rule]
-    header = ["dataset", "everything P / R / F1", *(f"without {rule}" for rule in rules)]
-    body: list[list[str]] = []
-    for index, row in enumerate(base):
-        name = row["dataset"] if row.get("seed") is None else f"{row['dataset']} s{row['seed']}"
-        cells = [name, _figures(row)]
-        for rule in rules:
-            other = results[rule][index] if index < len(results[rule]) else None
-            cells.append(_deltas(row, other))
-        body.append(cells)
+    header = ["without", *(_dataset_label(row) for row in base)]
+    body = [["(nothing): P / R / F1", *(_figures(row) for row in base)]]
+    for rule, rows in results.items():
+        if rule:
+            others = [rows[i] if i < len(rows) else None for i in range(len(base))]
+            body.append(
+                [rule, *(_deltas(row, other) for row, other in zip(base, others, strict=True))]
+            )
     return _render(header, body, True, set())
+
+
+def _dataset_label(row: dict[str, Any]) -> str:
+    return row["dataset"] if row.get("seed") is None else f"{row['dataset']} s{row['seed']}"
 
 
 def _figures(row: dict[str, Any]) -> str:

@@ -28,6 +28,8 @@ class Rule(StrEnum):
     ADDRESS_WORD_COUNTS = "address_word_counts"
     # _evidence: a birth date one typo (or a day/month swap) away is an identifier too
     NEAR_BIRTH_DATES = "near_birth_dates"
+    # _evidence: a national ID one typo away is an identifier too
+    NEAR_NATIONAL_IDS = "near_national_ids"
     # _guards, _evidence: 2000-01-01 and 1970-01-01 are neither guarded nor identifiers
     DEFAULT_LIKE_BIRTH_DATES = "default_like_birth_dates"
     # _guards: a name typed with given name and surname swapped fits the unswapped one

@@ -185,3 +185,24 @@ def test_rules_switched_off_for_evaluation_switch_both_twins() -> None:
         identifiers_agree(rows[a], rows[b]) for a, b in combinations(range(len(rows)), 2)
     ]
     assert not identifiers_agree(rows[0], rows[1])
+
+
+def test_a_national_id_one_typo_away_identifies_a_pair() -> None:
+    # FEBRL's duplicates: "2049144" typed "2049414", or one digit wrong
+    ids = ["2049144", "2049414", "2049145", "2094414", "20491", "20419", None, "2049144"]
+    base = dict.fromkeys(_COLUMNS)
+    rows = [{**base, "unique_id": i, "national_id_key": v} for i, v in enumerate(ids)]
+    _vectorised_agrees(rows)
+    assert identifiers_agree(rows[0], rows[1])  # two digits swapped
+    assert identifiers_agree(rows[0], rows[2])  # one digit wrong
+    assert not identifiers_agree(rows[0], rows[3])  # two typos: another person's
+    assert not identifiers_agree(rows[4], rows[5])  # too short to tell a typo
+    assert not identifiers_agree(rows[0], rows[6])
+    # among other identifiers and pairs already identified, the twins still agree
+    mixed = [{**row, "phone_key": "+1" if i % 3 == 0 else None} for i, row in enumerate(rows)]
+    _vectorised_agrees(mixed)
+    # only the link rule reads it so: a contact is shared only when equal
+    assert not contacts_agree(rows[0], rows[1]) and contacts_agree(rows[0], rows[7])
+    with switched_off([Rule.NEAR_NATIONAL_IDS]):
+        _vectorised_agrees(rows)
+        assert not identifiers_agree(rows[0], rows[1])
