@@ -5,6 +5,8 @@
     python benchmarks/accuracy.py --records 15000 --seeds 11 12
     python benchmarks/accuracy.py --datasets febrl3 febrl4 rldata10000 --methods exact splink_docs
     python benchmarks/accuracy.py --records 50000 --seeds 11 --datasets synthetic --json out.json
+    python benchmarks/accuracy.py --suite --methods cx360 --without weak_bridges
+    python benchmarks/accuracy.py --suite --seeds 31 --ablate all --json ablation.json
 
 The suite (`--suite`) runs every dataset with cx360, Splink as its documentation
 configures that kind of data (`splink_docs`), Splink on cx360's normalized columns
@@ -28,6 +30,13 @@ benchmarks/_metrics.py. One row per (dataset, seed, method):
 
 Methods are the METHODS registry (name → callable(Dataset, options)); "cx360" runs the
 public API (ingest into a fresh SQLite store, `hub.resolve()`, `hub.export()`).
+
+Guards and rules, with and without (ABLATIONS): `--without NAME` (repeatable) runs cx360
+with those switched off, through `Hub.resolve`'s options (`GuardLimits`, the link
+weights) where they have one, else through the private switch of the rules no option
+reaches (`cx360.resolve._rules`, for evaluation only, in this process). `--ablate NAME...`
+(or `all`) runs cx360 on every dataset with everything, then with each one off in turn,
+and prints the change each makes (dataset × rule: P / R / F1 without it, minus with it).
 """
 
 from __future__ import annotations
@@ -60,6 +69,7 @@ from benchmarks._baselines import (  # noqa: E402
 )
 from benchmarks._datasets import PUBLIC_SETS  # noqa: E402
 from benchmarks._metrics import ClusteringMetrics, as_key_series, evaluate  # noqa: E402
+from cx360.resolve._rules import Rule  # noqa: E402
 
 #: Generator datasets and the profile each is generated with.
 PROFILE_DATASETS: dict[str, str] = {
@@ -71,6 +81,63 @@ PROFILE_DATASETS: dict[str, str] = {
 DATASETS = (*PROFILE_DATASETS, *PUBLIC_SETS)
 #: What `--suite` runs.
 SUITE_METHODS = ("cx360", "splink_docs", "plain_splink", "exact")
+
+
+@dataclass(frozen=True)
+class Ablation:
+    """One guard or rule switched off: `resolve` options of `Hub.resolve`, `limits`
+    fields of its `GuardLimits`, or `rules` of the private switch."""
+
+    what: str
+    resolve: dict[str, Any] = field(default_factory=dict)
+    limits: dict[str, Any] = field(default_factory=dict)
+    rules: tuple[Rule, ...] = ()
+
+
+#: Every guard and rule that `--without` / `--ablate` switch off, by name.
+ABLATIONS: dict[str, Ablation] = {
+    "given_names": Ablation("given-name guard", limits={"check_given_names": False}),
+    "full_given_names": Ablation(
+        "full given names that never fit (Juan Pablo / Juan Carlos)",
+        rules=(Rule.FULL_GIVEN_NAMES,),
+    ),
+    "swapped_names": Ablation("given name and surname swapped fit", rules=(Rule.SWAPPED_NAMES,)),
+    "birth_dates": Ablation("birth-date guard", limits={"check_birth_dates": False}),
+    "default_like_birth_dates": Ablation(
+        "2000-01-01 / 1970-01-01 neither guarded nor identifiers",
+        rules=(Rule.DEFAULT_LIKE_BIRTH_DATES,),
+    ),
+    "full_surnames": Ablation("full-surname guard", limits={"check_full_surnames": False}),
+    "second_surnames": Ablation(
+        "second-surname guard (family naming)", limits={"check_second_surnames": False}
+    ),
+    "national_ids": Ablation("national-ID guard", limits={"max_national_ids_per_kind": 10**9}),
+    "national_id_typos": Ablation(
+        "national IDs one typo apart are one ID", rules=(Rule.NATIONAL_ID_TYPOS,)
+    ),
+    "overrides": Ablation(
+        "a pair's own evidence overrides a guard (facets)", limits={"corroboration": False}
+    ),
+    "overwhelming": Ablation(
+        "overwhelming weights override a guard",
+        limits={"overwhelming_match_weight": None, "overwhelming_id_match_weight": None},
+    ),
+    "weak_bridges": Ablation("weak-bridge rule", limits={"bridge_match_weight": None}),
+    "sole_holders": Ablation("sole-holder links", resolve={"sole_holder_match_weight": None}),
+    "name_only_weight": Ablation(
+        "name-only pairs need a higher weight", resolve={"name_only_match_weight": 2.0}
+    ),
+    "address_word_counts": Ablation(
+        "an address identifies only given names of as many words",
+        rules=(Rule.ADDRESS_WORD_COUNTS,),
+    ),
+    "near_birth_dates": Ablation(
+        "a birth date one typo away is an identifier", rules=(Rule.NEAR_BIRTH_DATES,)
+    ),
+    "near_national_ids": Ablation(
+        "a national ID one typo away is an identifier", rules=(Rule.NEAR_NATIONAL_IDS,)
+    ),
+}
 
 
 class MethodUnavailableError(Exception):
@@ -118,26 +185,41 @@ def _cx360(ds: Dataset, opts: argparse.Namespace) -> MethodResult | pd.Series:
     """
     import tempfile
 
-    import cx360
-
     with tempfile.TemporaryDirectory(prefix="cx360-acc-") as tmp:
-        hub = cx360.connect(f"sqlite:///{tmp}/cx360.db")
-        try:
-            rows = ds.records.fillna("").astype(str).to_dict("records")
-            started = time.perf_counter()
-            hub.ingest(records=rows)
-            ingest_seconds = time.perf_counter() - started
-            report = hub.resolve()
-            hub.export(f"{tmp}/assignments.csv")
-        finally:
-            hub.close()
-        assigned = pd.read_csv(f"{tmp}/assignments.csv", dtype=str, keep_default_na=False)
+        return resolve_in(Path(tmp), ds, opts)
+
+
+def resolve_in(directory: Path, ds: Dataset, opts: argparse.Namespace) -> MethodResult:
+    """`_cx360` with its store (`cx360.db`) and export kept in `directory`."""
+    from dataclasses import replace
+
+    import cx360
+    from cx360.resolve._rules import switched_off
+
+    off = [ABLATIONS[name] for name in opts.without or ()]
+    options: dict[str, Any] = {k: v for a in off for k, v in a.resolve.items()}
+    limits = replace(cx360.GuardLimits(), **{k: v for a in off for k, v in a.limits.items()})
+    hub = cx360.connect(f"sqlite:///{directory}/cx360.db")
+    try:
+        rows = ds.records.fillna("").astype(str).to_dict("records")
+        started = time.perf_counter()
+        hub.ingest(records=rows)
+        ingest_seconds = time.perf_counter() - started
+        with switched_off(rule for a in off for rule in a.rules):
+            report = hub.resolve(limits=limits, **options)
+        hub.export(f"{directory}/assignments.csv")
+    finally:
+        hub.close()
+    assigned = pd.read_csv(directory / "assignments.csv", dtype=str, keep_default_na=False)
     clusters = pd.Series(
         assigned.customer_id.to_numpy(),
         index=assigned.source + "|" + assigned.source_record_id,
     )
     stages = {k: v for k, v in report.seconds.items() if k != "total"}
-    return MethodResult(clusters, stages, {"ingest_seconds": ingest_seconds})
+    info: dict[str, Any] = {"ingest_seconds": ingest_seconds}
+    if off:
+        info["without"] = list(opts.without)
+    return MethodResult(clusters, stages, info)
 
 
 METHODS: dict[str, Method] = {
@@ -415,6 +497,22 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--splink-log-level", default="ERROR", help="Splink's log level (default ERROR)"
     )
+    parser.add_argument(
+        "--without",
+        action="append",
+        choices=sorted(ABLATIONS),
+        default=[],
+        metavar="RULE",
+        help=f"run cx360 without this guard or rule (repeatable): {', '.join(ABLATIONS)}",
+    )
+    parser.add_argument(
+        "--ablate",
+        nargs="+",
+        choices=["all", *sorted(ABLATIONS)],
+        default=None,
+        metavar="RULE",
+        help="cx360 with everything, then without each RULE (or all) in turn; the changes",
+    )
     return parser
 
 
@@ -432,13 +530,7 @@ def run_suite(opts: argparse.Namespace) -> list[dict[str, Any]]:
     """Every (dataset, seed) × method of `opts`; the result rows in that order."""
     rows: list[dict[str, Any]] = []
     unavailable: set[str] = set()
-    specs: list[tuple[str, int | None]] = []
-    for name in opts.datasets:
-        if name in PROFILE_DATASETS:
-            specs += [(name, seed) for seed in opts.seeds]
-        else:
-            specs.append((name, None))
-    for name, seed in specs:
+    for name, seed in _specs(opts):
         started = time.perf_counter()
         try:
             ds = load_dataset(name, seed, opts)
@@ -479,11 +571,86 @@ def run_suite(opts: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
+def _specs(opts: argparse.Namespace) -> list[tuple[str, int | None]]:
+    specs: list[tuple[str, int | None]] = []
+    for name in opts.datasets:
+        if name in PROFILE_DATASETS:
+            specs += [(name, seed) for seed in opts.seeds]
+        else:
+            specs.append((name, None))
+    return specs
+
+
+def run_ablation(
+    opts: argparse.Namespace, rules: list[str], save: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
+    """cx360 on every (dataset, seed) of `opts` with everything (key ""), then without each
+    of `rules` in turn: {"": rows, rule: rows}. `save` gets the results so far after each
+    dataset (a long run keeps what it measured)."""
+    results: dict[str, Any] = {name: [] for name in ["", *rules]}
+    for name, seed in _specs(opts):
+        ds = load_dataset(name, seed, opts)
+        label = name if seed is None else f"{name} seed {seed}"
+        for rule in ["", *rules]:
+            opts.without = [rule] if rule else []
+            row = run_method("cx360", ds, opts, set())
+            assert row is not None
+            results[rule].append(row)
+            m = row.get("metrics")
+            figures = "failed" if m is None else f"P={m['precision']:.4f} R={m['recall']:.4f}"
+            f1 = "" if m is None else f" F1={m['f1']:.4f}"
+            print(f"# {label} without {rule or '(nothing)'}: {figures}{f1}", file=sys.stderr)
+        save(results)
+    opts.without = []
+    return results
+
+
+def ablation_table(results: dict[str, Any]) -> str:
+    """Rule × dataset: P / R / F1 without the rule minus with everything, under a first
+    row of the figures with everything. A change under 0.00005 shows as 0."""
+    base = results[""]
+    header = ["without", *(_dataset_label(row) for row in base)]
+    body = [["(nothing): P / R / F1", *(_figures(row) for row in base)]]
+    for rule, rows in results.items():
+        if rule:
+            others = [rows[i] if i < len(rows) else None for i in range(len(base))]
+            body.append(
+                [rule, *(_deltas(row, other) for row, other in zip(base, others, strict=True))]
+            )
+    return _render(header, body, True, set())
+
+
+def _dataset_label(row: dict[str, Any]) -> str:
+    return row["dataset"] if row.get("seed") is None else f"{row['dataset']} s{row['seed']}"
+
+
+def _figures(row: dict[str, Any]) -> str:
+    if "error" in row:
+        return f"failed ({row['error']})"
+    m = row["metrics"]
+    return f"{m['precision']:.4f} / {m['recall']:.4f} / {m['f1']:.4f}"
+
+
+def _deltas(base: dict[str, Any], other: dict[str, Any] | None) -> str:
+    if other is None:
+        return ""
+    if "error" in base or "error" in other:
+        return _figures(other)
+
+    def delta(key: str) -> str:
+        change = other["metrics"][key] - base["metrics"][key]
+        return "0" if abs(change) < 0.00005 else f"{change:+.4f}"
+
+    return " / ".join(delta(key) for key in ("precision", "recall", "f1"))
+
+
 def main(argv: list[str] | None = None) -> int:
     opts = _parser().parse_args(argv)
     if opts.datasets is None:
         opts.datasets = (
-            list(DATASETS) if opts.suite else ["synthetic", "febrl3", "febrl4", "rldata10000"]
+            list(DATASETS)
+            if opts.suite or opts.ablate
+            else ["synthetic", "febrl3", "febrl4", "rldata10000"]
         )
     if opts.methods is None:
         opts.methods = list(SUITE_METHODS) if opts.suite else list(METHODS)
@@ -497,6 +664,16 @@ def main(argv: list[str] | None = None) -> int:
         "commit": _commit(),
     }
     print(f"# machine: {meta['machine']}; commit {meta['commit']}", file=sys.stderr)
+    if opts.ablate is not None:
+        rules = list(ABLATIONS) if "all" in opts.ablate else list(dict.fromkeys(opts.ablate))
+
+        def save(results: dict[str, Any]) -> None:
+            if opts.json is not None:
+                opts.json.parent.mkdir(parents=True, exist_ok=True)
+                opts.json.write_text(json.dumps({"meta": meta, "ablation": results}, default=str))
+
+        print(ablation_table(run_ablation(opts, rules, save)))
+        return 0
     rows = run_suite(opts)
     meta["wall_seconds"] = round(time.perf_counter() - started, 1)
     print(f"# wall time {meta['wall_seconds']:.0f} s", file=sys.stderr)

@@ -27,7 +27,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cx360.resolve._guards import DEFAULT_LIKE_BIRTH_DATES, birth_dates_compatible
+from cx360.resolve._guards import DEFAULT_LIKE_BIRTH_DATES, birth_dates_compatible, is_default_like
+from cx360.resolve._rules import Rule, enabled
+from cx360.resolve._similarity import transposition_distance
 
 # Pairs at or above this match weight (log2 odds) link when they share an identifier.
 DEFAULT_MATCH_WEIGHT = 2.0
@@ -43,6 +45,9 @@ DEFAULT_SOLE_HOLDER_MATCH_WEIGHT = -8.0
 CONTACT_COLUMNS: tuple[str, ...] = ("email_key", "phone_key", "national_id_key", "handle_key")
 # Columns whose equality makes a pair identifier-backed.
 IDENTIFIER_COLUMNS: tuple[str, ...] = (*CONTACT_COLUMNS, "address_key", "birth_date")
+# National IDs one typo apart identify a pair from this many characters: shorter numbers
+# are too few for a stranger's to be rarely one keystroke from another's.
+MIN_NEAR_ID_CHARACTERS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,27 +78,45 @@ def identifiers_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool
     """Whether two records' features share an identifier (see `IDENTIFIER_COLUMNS`). A
     handle equal to the other record's e-mail user name does not count: such user names are
     mostly the person's name ("jose_ruiz"). A birth date one typo away counts: where records
-    hold only names and birth dates, a typo in the date would make the pair name-only."""
+    hold only names and birth dates, a typo in the date would make the pair name-only. So
+    does a national ID one typo (or two swapped characters) away, as the guards read it:
+    the same ID typed twice, which a stranger's rarely is (`MIN_NEAR_ID_CHARACTERS`)."""
     for column in IDENTIFIER_COLUMNS:
         value = left.get(column)
         if value is None or value != right.get(column) or column == "birth_date":
             continue
         if column != "address_key" or not _given_word_counts_differ(left, right):
             return True
+    if near_ids(left.get("national_id_key"), right.get("national_id_key")):
+        return True
+    if not enabled(Rule.NEAR_BIRTH_DATES):
+        date = _known_date(left)
+        return date is not None and date == _known_date(right)
     date_l, date_r = _known_date(left), _known_date(right)
     return date_l is not None and date_r is not None and birth_dates_compatible(date_l, date_r)
+
+
+def near_ids(left: str | None, right: str | None) -> bool:
+    """Whether two national IDs are one typo apart and long enough to say so (equal ones
+    are an identifier anyway)."""
+    if left is None or right is None or not enabled(Rule.NEAR_NATIONAL_IDS):
+        return False
+    shortest = min(len(left), len(right))
+    return shortest >= MIN_NEAR_ID_CHARACTERS and transposition_distance(left, right) <= 1
 
 
 def _given_word_counts_differ(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
     # "Juan" and "Juan Carlos" at one address are as often father and son as one man: an
     # address identifies a household, and its members by their whole given names
+    if not enabled(Rule.ADDRESS_WORD_COUNTS):
+        return False
     given_l, given_r = left.get("given_keys"), right.get("given_keys")
     return bool(given_l and given_r and given_l.count(" ") != given_r.count(" "))
 
 
 def _known_date(record: Mapping[str, Any]) -> str | None:
     found: str | None = record.get("birth_date")
-    return None if found in DEFAULT_LIKE_BIRTH_DATES else found
+    return None if found is None or is_default_like(found) else found
 
 
 def contacts_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
@@ -126,15 +149,36 @@ def identified_mask(
         if column == "birth_date":
             values = dates = _known_dates(values)
         agree = _flags(pc.equal(values.take(positions_l), values.take(positions_r)))
-        if column == "address_key" and agree.any():
+        if column == "address_key" and agree.any() and enabled(Rule.ADDRESS_WORD_COUNTS):
             agree &= ~_word_counts_differ(features, positions_l, positions_r)
         mask |= agree
-    if dates is not None and not mask.all():
+    if dates is not None and not mask.all() and enabled(Rule.NEAR_BIRTH_DATES):
         # only the pairs no exact identifier made: most are, and the date test is dearer
         rest = pa.array(np.flatnonzero(~mask))
         near = _near_dates(dates.take(positions_l.take(rest)), dates.take(positions_r.take(rest)))
         mask[~mask] = near
+    if "national_id_key" in columns and dates is not None and not mask.all():
+        mask |= _near_id_mask(features, positions_l, positions_r, mask)
     return mask
+
+
+def _near_id_mask(
+    features: pa.Table, left: pa.Array, right: pa.Array, identified: np.ndarray[Any, Any]
+) -> np.ndarray[Any, Any]:
+    """`near_ids` of the pairs not `identified` yet, where both IDs are known and differ
+    (a few: most pairs with two IDs share them or were brought by other keys)."""
+    near = np.zeros(len(identified), dtype=bool)
+    if not enabled(Rule.NEAR_NATIONAL_IDS):
+        return near
+    ids = features.column("national_id_key").combine_chunks()
+    ids_l, ids_r = ids.take(left), ids.take(right)
+    differ = _flags(pc.not_equal(ids_l, ids_r)) & ~identified
+    where = np.flatnonzero(differ)
+    if len(where):
+        rows = pa.array(where)
+        pairs = zip(ids_l.take(rows).to_pylist(), ids_r.take(rows).to_pylist(), strict=True)
+        near[where] = [near_ids(a, b) for a, b in pairs]
+    return near
 
 
 def _word_counts_differ(
@@ -147,6 +191,8 @@ def _word_counts_differ(
 
 def _known_dates(dates: pa.Array) -> pa.Array:
     # a default-like date is no identifier (see `DEFAULT_LIKE_BIRTH_DATES`)
+    if not enabled(Rule.DEFAULT_LIKE_BIRTH_DATES):
+        return dates
     default = pc.is_in(dates, value_set=pa.array(sorted(DEFAULT_LIKE_BIRTH_DATES)))
     return pc.if_else(default, pa.scalar(None, dates.type), dates)
 

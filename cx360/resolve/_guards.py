@@ -15,12 +15,18 @@ from typing import Any, NamedTuple
 
 from cx360.models._explain import GuardReason
 from cx360.normalize import given_name_variants, is_given_name
+from cx360.resolve._rules import Rule, enabled
 from cx360.resolve._similarity import levenshtein, transposition_distance
 
 # Real birth dates that are also what agents and systems type when they have none
 # (normalization drops the unambiguous fill-ins such as 1900-01-01): the model still
 # weighs them, but they never keep two groups apart.
 DEFAULT_LIKE_BIRTH_DATES = frozenset({"2000-01-01", "1970-01-01"})
+
+
+def is_default_like(birth_date: str) -> bool:
+    """Whether a birth date is one of `DEFAULT_LIKE_BIRTH_DATES` (as a rule that applies)."""
+    return birth_date in DEFAULT_LIKE_BIRTH_DATES and enabled(Rule.DEFAULT_LIKE_BIRTH_DATES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +89,7 @@ class Profile:
             profile.givens.add(GivenName.of(record))
         if record.get("surname_key"):
             profile.surnames.add((record["surname_key"], record.get("surname2_key")))
-        if record.get("birth_date") and record["birth_date"] not in DEFAULT_LIKE_BIRTH_DATES:
+        if record.get("birth_date") and not is_default_like(record["birth_date"]):
             profile.birth_dates.add(record["birth_date"])
         kind = record.get("national_id_kind")
         # an ID without known rules (no check digit) cannot tell a typo from another
@@ -123,7 +129,7 @@ def given_names_compatible(a: GivenName, b: GivenName) -> bool:
     "Laura Hayes", not her brother "James Hayes")."""
     if _given_words_fit(a, b):
         return True
-    if _swapped_fit(a, b) or _swapped_fit(b, a):
+    if enabled(Rule.SWAPPED_NAMES) and (_swapped_fit(a, b) or _swapped_fit(b, a)):
         return True  # given name and surname swapped (either maybe mistyped too)
     if len(a.key) > 1 and _initials(b).startswith(a.key):
         return True  # "jc" for Juan Carlos
@@ -222,7 +228,7 @@ def conflict(a: Profile, b: Profile, limits: GuardLimits) -> GuardReason | None:
             any(given_names_compatible(y, x) for x in a.givens) for y in b.givens
         ):
             return GuardReason.GIVEN_NAME
-        if _full_givens_differ(a.givens, b.givens):
+        if enabled(Rule.FULL_GIVEN_NAMES) and _full_givens_differ(a.givens, b.givens):
             return GuardReason.GIVEN_NAME
     if limits.check_surnames and not all(
         surnames_compatible(x, y) for x in a.surnames for y in b.surnames
@@ -371,7 +377,11 @@ def _same_id(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
     # an ID one keystroke or two swapped digits apart is the same ID typed twice (two
     # valid IDs of a kind with a check digit never differ by so little)
     id_l, id_r = left.get("national_id_key"), right.get("national_id_key")
-    return id_l is not None and id_r is not None and transposition_distance(id_l, id_r) <= 1
+    if id_l is None or id_r is None:
+        return False
+    return id_l == id_r or (
+        enabled(Rule.NATIONAL_ID_TYPOS) and transposition_distance(id_l, id_r) <= 1
+    )
 
 
 def _typos_only(values: set[str]) -> bool:
@@ -379,6 +389,8 @@ def _typos_only(values: set[str]) -> bool:
     # check digit caught it); so is a Spanish DNI whose digits were mistyped and whose
     # letter, recomputed or typed, differs with them
     items = sorted(values)
+    if not enabled(Rule.NATIONAL_ID_TYPOS):
+        return len(items) <= 1
     return all(
         transposition_distance(items[0], v) <= 1 or _dni_typo(items[0], v) for v in items[1:]
     )

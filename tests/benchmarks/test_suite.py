@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+from dataclasses import fields
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +13,8 @@ import pytest
 from benchmarks._baselines import normalize_records, splink_docs
 from benchmarks._datasets import PUBLIC_SETS, public_data_dir
 from benchmarks._metrics import as_key_series, evaluate
-from benchmarks.accuracy import DATASETS, main, suite_table
+from benchmarks.accuracy import ABLATIONS, DATASETS, ablation_table, main, suite_table
+from cx360 import GuardLimits, Hub
 from cx360.models import RECORD_COLUMNS
 from cx360.synthetic import generate
 
@@ -138,3 +141,40 @@ def test_a_set_that_cannot_be_read_fails_its_rows_not_the_run(
     table = capsys.readouterr().out.splitlines()[2:]
     assert table[0].startswith("| fake_1000 | 0 | exact | failed (FileNotFoundError) |")
     assert table[1].startswith("| rldata500 | 500 | exact | 1.0000 |")
+
+
+def test_every_ablation_switches_something_resolve_knows() -> None:
+    limits = {f.name for f in fields(GuardLimits)}
+    options = set(inspect.signature(Hub.resolve).parameters)
+    for name, ablation in ABLATIONS.items():
+        assert ablation.resolve or ablation.limits or ablation.rules, name
+        assert set(ablation.limits) <= limits and set(ablation.resolve) <= options, name
+
+
+def test_ablation_table_shows_each_rules_change() -> None:
+    base = [_row("febrl1", "cx360", 0.9), _row("febrl2", "cx360", 0.8)]
+    without = [_row("febrl1", "cx360", 0.7), _row("febrl2", "cx360", None)]
+    lines = ablation_table({"": base, "weak_bridges": without, "sole_holders": base}).splitlines()
+    assert lines[0] == "| without | febrl1 | febrl2 |"
+    assert (
+        lines[2]
+        == "| (nothing): P / R / F1 | 1.0000 / 0.9000 / 0.9000 | 1.0000 / 0.8000 / 0.8000 |"
+    )
+    assert lines[3] == "| weak_bridges | 0 / -0.2000 / -0.2000 | failed (ValueError) |"
+    assert lines[4] == "| sole_holders | 0 / 0 / 0 | 0 / 0 / 0 |"
+
+
+@needs_fake_1000
+def test_ablate_runs_cx360_with_and_without_a_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "ablation.json"
+    argv = ["--ablate", "swapped_names", "--datasets", "fake_1000", "--json", str(out)]
+    assert main(argv) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0] == "| without | fake_1000 |" and table[3].startswith("| swapped_names | ")
+    results = json.loads(out.read_text())["ablation"]
+    base, without = results[""][0], results["swapped_names"][0]
+    assert without["info"]["without"] == ["swapped_names"] and "without" not in base["info"]
+    # fake_1000 swaps first names and surnames: without the rule, fewer such pairs join
+    assert without["metrics"]["recall"] < base["metrics"]["recall"]

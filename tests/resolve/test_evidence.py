@@ -16,6 +16,7 @@ from cx360.resolve._evidence import (
     linking_pairs,
     pair_evidence,
 )
+from cx360.resolve._rules import Rule, switched_off
 
 _COLUMNS = ("unique_id", *IDENTIFIER_COLUMNS, "given_key", "given_keys")
 
@@ -160,3 +161,48 @@ def test_an_address_identifies_a_person_only_with_the_whole_given_name() -> None
     assert identifiers_agree(rows[1], rows[4])  # no name: nothing says they differ
     # another identifier still counts
     assert identifiers_agree({**rows[0], "phone_key": "+1"}, {**rows[1], "phone_key": "+1"})
+
+
+def test_rules_switched_off_for_evaluation_switch_both_twins() -> None:
+    base = dict.fromkeys(_COLUMNS)
+    rows = [
+        {**base, "unique_id": 0, "given_keys": "juan", "address_key": "calle 1 2 3"},
+        {**base, "unique_id": 1, "given_keys": "juan carlos", "address_key": "calle 1 2 3"},
+        {**base, "unique_id": 2, "birth_date": "1985-03-07"},
+        {**base, "unique_id": 3, "birth_date": "1985-03-08"},
+        {**base, "unique_id": 4, "birth_date": "2000-01-01"},
+        {**base, "unique_id": 5, "birth_date": "2000-01-01"},
+    ]
+    assert not identifiers_agree(rows[0], rows[1]) and identifiers_agree(rows[2], rows[3])
+    assert not identifiers_agree(rows[4], rows[5])
+    off = [Rule.ADDRESS_WORD_COUNTS, Rule.NEAR_BIRTH_DATES, Rule.DEFAULT_LIKE_BIRTH_DATES]
+    with switched_off(off):
+        _vectorised_agrees(rows)
+        assert identifiers_agree(rows[0], rows[1])  # an address is an address
+        assert not identifiers_agree(rows[2], rows[3])  # dates must be equal
+        assert identifiers_agree(rows[4], rows[5])  # any date is a date
+    assert _vectorised_agrees(rows) == [
+        identifiers_agree(rows[a], rows[b]) for a, b in combinations(range(len(rows)), 2)
+    ]
+    assert not identifiers_agree(rows[0], rows[1])
+
+
+def test_a_national_id_one_typo_away_identifies_a_pair() -> None:
+    # FEBRL's duplicates: "2049144" typed "2049414", or one digit wrong
+    ids = ["2049144", "2049414", "2049145", "2094414", "20491", "20419", None, "2049144"]
+    base = dict.fromkeys(_COLUMNS)
+    rows = [{**base, "unique_id": i, "national_id_key": v} for i, v in enumerate(ids)]
+    _vectorised_agrees(rows)
+    assert identifiers_agree(rows[0], rows[1])  # two digits swapped
+    assert identifiers_agree(rows[0], rows[2])  # one digit wrong
+    assert not identifiers_agree(rows[0], rows[3])  # two typos: another person's
+    assert not identifiers_agree(rows[4], rows[5])  # too short to tell a typo
+    assert not identifiers_agree(rows[0], rows[6])
+    # among other identifiers and pairs already identified, the twins still agree
+    mixed = [{**row, "phone_key": "+1" if i % 3 == 0 else None} for i, row in enumerate(rows)]
+    _vectorised_agrees(mixed)
+    # only the link rule reads it so: a contact is shared only when equal
+    assert not contacts_agree(rows[0], rows[1]) and contacts_agree(rows[0], rows[7])
+    with switched_off([Rule.NEAR_NATIONAL_IDS]):
+        _vectorised_agrees(rows)
+        assert not identifiers_agree(rows[0], rows[1])

@@ -15,6 +15,7 @@ from cx360.resolve._guards import (
     overridden,
     overwhelming,
 )
+from cx360.resolve._rules import Rule, switched_off
 
 
 def _profile(**values: str) -> Profile:
@@ -334,3 +335,36 @@ def test_only_a_pair_that_may_override_a_guard_ever_does() -> None:
             assert may_override(left, right, weight, limits)
         assert not may_override(left, right, weight, GuardLimits(corroboration=False))
     assert overrides > 100
+
+
+def test_rules_switched_off_for_evaluation_stop_deciding_and_come_back() -> None:
+    limits = GuardLimits()
+    a = _profile(national_id_key="32346625", national_id_kind="co_cc")
+    typo = _profile(national_id_key="32436625", national_id_kind="co_cc")
+    real = {"given_key": "steven", "surname_key": "carter", "birth_date": "1987-05-02"}
+    typed = real | {"birth_date": "2000-01-01"}
+    laura, swapped = _name("laura", "hayes"), _name("hayes", "laura")
+    with switched_off([Rule.NATIONAL_ID_TYPOS, Rule.DEFAULT_LIKE_BIRTH_DATES, Rule.SWAPPED_NAMES]):
+        assert conflict(a, typo, limits) == "national_id"
+        # what a record says is read when its profile is made
+        assert conflict(Profile.of(real), Profile.of(typed), limits) == "birth_date"
+        assert not given_names_compatible(laura, swapped)
+        record = {"national_id_key": "32346625"}
+        assert not may_override(record, {"national_id_key": "32436625"}, 0.0, limits)
+        assert may_override(record, dict(record), 0.0, limits)  # the same ID still is
+    assert conflict(a, typo, limits) is None
+    assert conflict(Profile.of(real), Profile.of(typed), limits) is None
+    assert given_names_compatible(laura, swapped)
+
+
+def test_full_given_names_switched_off_let_a_bare_name_join_either() -> None:
+    pablo = Profile.of_records(
+        [
+            {"given_key": "juan", "given_keys": "juan pablo", "surname_key": "ruiz"},
+            {"given_key": "juan", "given_keys": "juan", "surname_key": "ruiz"},
+        ]
+    )
+    carlos = _profile(given_key="juan", given_keys="juan carlos", surname_key="ruiz")
+    assert conflict(pablo, carlos, GuardLimits()) == "given_name"
+    with switched_off([Rule.FULL_GIVEN_NAMES]):
+        assert conflict(pablo, carlos, GuardLimits()) is None
