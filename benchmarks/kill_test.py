@@ -57,11 +57,13 @@ WEIGHTS = {
 }
 
 
-def kills_per_step(total: int) -> dict[str, int]:
-    """`total` kills split over the steps by `WEIGHTS` (at least one each)."""
-    weight = sum(WEIGHTS.values())
-    kills = {name: max(1, total * WEIGHTS[name] // weight) for name in PHASES}
-    kills["resolve"] += total - sum(kills.values())
+def kills_per_step(total: int, steps: tuple[str, ...] = PHASES) -> dict[str, int]:
+    """`total` kills split over `steps` by `WEIGHTS` (at least one each; none for the
+    other steps, which run uninterrupted)."""
+    weight = sum(WEIGHTS[name] for name in steps)
+    kills = {name: max(1, total * WEIGHTS[name] // weight) if name in steps else 0
+             for name in PHASES}  # fmt: skip
+    kills["resolve" if "resolve" in steps else steps[0]] += total - sum(kills.values())
     return kills
 
 
@@ -87,11 +89,15 @@ def main() -> int:
     parser.add_argument("--records", type=int, default=3000, help="generated records")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--only", nargs="+", choices=PHASES, help="kill only these steps (default: every one)"
+    )
     args = parser.parse_args()
     backend = "sqlite" if args.store.startswith("sqlite") else "postgresql"
     postgres = args.store if backend == "postgresql" else None
     rng = random.Random(args.seed)
-    kills = kills_per_step(args.kills)
+    steps = tuple(args.only or PHASES)
+    kills = kills_per_step(args.kills, steps)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="cx360-kills-") as scratch:
         directory = Path(scratch)  # the data, and the SQLite stores
@@ -105,7 +111,8 @@ def main() -> int:
             with scratch_store(backend, directory, postgres) as url:
                 chain = run_kill_chain(url, data, reference, rng, kills, STAGE_TURNS)
             results = _merged(results, chain)
-            kills = kills_per_step(left - sum(r.kills for r in chain)) if left > 0 else kills
+            more = left - sum(r.kills for r in chain)
+            kills = kills_per_step(more, steps) if more > 0 else kills
     seconds = time.perf_counter() - started
     rows = [
         {
