@@ -4,8 +4,8 @@ An ingest batch is 'running' while its ingest writes. A process killed mid-inges
 machine that lost power) cannot mark its batch, so every ingest holds a lock naming its
 batch for as long as it runs, which the operating system or the database server drops
 when the process dies; the next ingest marks each 'running' batch whose lock nobody
-holds as 'interrupted' (finished at the time it was found; its counts are those of the
-last time it was marked, which a killed ingest never did; the rows it wrote stay, and
+holds as 'interrupted' (finished at the time it was found; its counts stay as they were
+when it started, since a killed ingest never wrote them; the rows it wrote stay, and
 running the same input again completes them without duplicates). A batch of a live
 ingest in another process, or in this one, keeps its 'running' status.
 
@@ -68,8 +68,11 @@ def owned_batch(store: Store, *, kind: str, origin: str | None) -> Iterator[int]
 
 def mark_interrupted(store: Store) -> list[int]:
     """Mark each 'running' batch whose owner is gone as 'interrupted'; their IDs."""
+    running = select(ingest_batches.c.id).where(ingest_batches.c.status == "running")
+    with store.connection() as conn:  # mostly none: no write lock asked for then
+        if conn.execute(running.limit(1)).first() is None:
+            return []
     with store.transaction() as conn:  # SQLite: the write lock, taken first
-        running = select(ingest_batches.c.id).where(ingest_batches.c.status == "running")
         ids = [int(i) for i in conn.execute(running).scalars()]
         if not ids:
             return []
