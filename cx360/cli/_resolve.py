@@ -173,6 +173,8 @@ def run_resolve(args: argparse.Namespace) -> int:
         f"{report.sole_holder_links} to the sole holder of a contact identifier; "
         f"{timings}"
     )
+    for note in report.notes:
+        print(f"note: {note}")
     if report.override_links or report.overrides_refused:
         refused = ", ".join(str(i) for i in report.overrides_refused) or "none"
         print(

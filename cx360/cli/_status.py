@@ -32,8 +32,9 @@ def _run_line(run: ResolutionRun | None) -> str:
     line = f"#{run.id} {run.status}, {_when(run.started_at)} to {_when(run.finished_at)}"
     model = run.matching_model
     if model is not None:
+        made = "default parameters, on" if model.kind == "default" else f"{model.kind}, trained on"
         line += (
-            f"; matching model #{model.id} ({model.kind}, trained on {model.trained_on:,} "
+            f"; matching model #{model.id} ({made} {model.trained_on:,} "
             f"records, {_when(model.created_at)})"
         )
     return line

@@ -148,3 +148,9 @@ class ResolveReport(BaseModel):
     )
     model_id: int | None = None
     seconds: dict[str, float] = Field(default_factory=dict)
+    notes: list[str] = Field(
+        default_factory=list,
+        description="How the run's matching model was made when not as usual: a store too "
+        "small or too uniform to train on, resolved with default parameters; a fallback "
+        "prior where the training rules found no pair.",
+    )

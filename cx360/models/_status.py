@@ -16,7 +16,10 @@ class MatchingModel(BaseModel):
     """A trained matching model, as stored: resolution reuses the latest until a retrain."""
 
     id: int
-    kind: str = Field(description="The trainer: 'splink' (Fellegi-Sunter).")
+    kind: str = Field(
+        description="The trainer: 'splink' (Fellegi-Sunter trained on the store), or "
+        "'default' (default parameters: a store too small or too uniform to train on)."
+    )
     trained_on: int = Field(description="Records it was trained on.")
     created_at: datetime
 

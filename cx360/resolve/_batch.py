@@ -61,6 +61,7 @@ from cx360.resolve._spark import SparkEngine, SparkOptions
 from cx360.resolve._splink import (
     SplinkRun,
     SplinkSession,
+    has_trained_m,
     predict_edges,
     term_frequency_tables,
 )
@@ -213,7 +214,10 @@ class _Model:
     @classmethod
     def stored(cls, conn: Connection) -> _Model:
         latest = _latest_model(conn)
-        return cls() if latest is None else cls(*latest, _frozen_frequencies(conn, latest[0]))
+        # a model of default parameters is made again by each run, until one can be trained
+        if latest is None or not has_trained_m(latest[1]):
+            return cls()
+        return cls(*latest, _frozen_frequencies(conn, latest[0]))
 
     def builds_on(self, last: FinishedRun | None, options: ResolveOptions) -> RunState | None:
         """The last run's state when this run can be incremental: same model (with its
@@ -382,6 +386,7 @@ class _Run:
                 overrides_refused=refused,
                 model_id=model_id,
                 seconds=self.seconds,
+                notes=self.splink.notes,
             )
             run_id = _finish_run(conn, report, self, now)
             add_links(conn, _run_links(record_ids, clustered, run_id, now))
@@ -401,7 +406,8 @@ class _Run:
         """The model's id, storing it (and the frequencies this run computed) when new."""
         model = self.model
         if model.id is None:
-            row = dict(kind="splink", params=model.params, trained_on=records_seen, created_at=now)
+            kind = "default" if self.splink.default_parameters else "splink"
+            row = dict(kind=kind, params=model.params, trained_on=records_seen, created_at=now)
             insert_model = insert(matching_models).values(row).returning(matching_models.c.id)
             model.id = int(conn.execute(insert_model).scalar_one())
         if model.new_frequencies:

@@ -37,6 +37,17 @@ if TYPE_CHECKING:
     from cx360.resolve._spark import SparkEngine
 
 log = logging.getLogger("cx360.resolve")
+# Splink's own log (its warnings about levels it could not train, its progress): passed
+# on here at DEBUG, seen only where the application asks for cx360's debug log.
+SPLINK_LOG = logging.getLogger("cx360.resolve.splink")
+
+# Below this many records a store is too small to learn from: EM has too few pairs and
+# random sampling too few to estimate u, so the model keeps default parameters.
+MIN_TRAINING_RECORDS = 50
+# The prior of a model of default parameters (see `default_model`).
+DEFAULT_PRIOR = 0.01
+# Compared in a model of default parameters as telling nothing either way (see there).
+_NEUTRAL_BY_DEFAULT = ("city",)
 
 # EM sessions: each one fixes the compared columns it blocks on, so together they
 # estimate every comparison's m probabilities.
@@ -63,9 +74,33 @@ DETERMINISTIC_RULES: tuple[str, ...] = (
 
 @dataclass
 class SplinkRun:
-    """Timings of the Splink steps, for reports."""
+    """Timings of the Splink steps, and notes for the user on how the model was made
+    (a fallback prior, default parameters), for reports."""
 
     seconds: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    default_parameters: bool = False  # the model was not trained (see `default_model`)
+
+
+class _ToDebugLog(logging.Handler):
+    """Splink's log records, passed on to `SPLINK_LOG` at DEBUG with their level named."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if SPLINK_LOG.isEnabledFor(logging.DEBUG):
+            SPLINK_LOG.debug("%s: %s", record.levelname, record.getMessage())
+
+
+def _route_splink_log() -> None:
+    """Send the "splink" logger's records to `SPLINK_LOG` instead of stderr (with no
+    handler anywhere, Python prints warnings there): a first resolve would print dozens
+    of Splink's warnings about levels it could not train. A "splink" logger that has
+    handlers already (the application's, or Splink's own from `splink.logging.enable`)
+    is left as it is."""
+    splink = logging.getLogger("splink")
+    if splink.handlers:
+        return
+    splink.addHandler(_ToDebugLog())
+    splink.propagate = False
 
 
 def _records_sql(block_size: str, source: str, dirty: str) -> str:
@@ -206,9 +241,9 @@ class SplinkSession:
     def linker(self, settings: dict[str, Any]) -> Any:
         from splink import Linker
 
-        return Linker(
-            self._frame, _to_dialect_settings(settings, self.dialect), log_level=logging.WARNING
-        )
+        _route_splink_log()
+        # log_level None: Splink does not set up a handler of its own on stderr
+        return Linker(self._frame, _to_dialect_settings(settings, self.dialect), log_level=None)
 
 
 def _to_dialect(sql: str, dialect: str) -> str:
@@ -270,16 +305,60 @@ def _settings() -> dict[str, Any]:
     return settings
 
 
+class UntrainableStoreError(ResolutionError):
+    """The store's records cannot train a model (they are nearly all alike): the caller
+    falls back to `default_model`."""
+
+
+def default_model() -> dict[str, Any]:
+    """A model of default parameters, for a store too small (or too uniform) to train on.
+
+    m and u are left unset, which Splink and the real-time scorer read alike as Splink's
+    defaults: each comparison's best level +10 in log2 odds, its last -5, the levels
+    between spread evenly. Two things differ from a trained model's settings. There are
+    no term-frequency adjustments: in a small store every value is frequent (one record
+    in ten holding a name gives it a frequency of 0.1), and the adjustment would take
+    most of every name's weight away. And a city tells nothing either way (m = u): many
+    different people share one, and a small store cannot show how many. With the prior
+    `DEFAULT_PRIOR`, a name alone (even with both surnames) stays below the name-only
+    link weight, and a name with one more detail that agrees (a birth date, an address,
+    an e-mail, a phone) is above the link weights.
+    """
+    settings = _settings()
+    for comparison in settings["comparisons"]:
+        neutral = comparison["output_column_name"] in _NEUTRAL_BY_DEFAULT
+        for level in comparison["comparison_levels"]:
+            level.pop("tf_adjustment_column", None)
+            level.pop("tf_adjustment_weight", None)
+            if neutral and not level.get("is_null_level"):
+                level["m_probability"] = level["u_probability"] = 0.5
+    return {**settings, "probability_two_random_records_match": DEFAULT_PRIOR}
+
+
+def has_trained_m(model: dict[str, Any]) -> bool:
+    """Whether EM estimated any m probability: not where every session was skipped or
+    failed, nor in a model of default parameters (its only m are neutral, equal to u)."""
+    return any(
+        level.get("m_probability") not in (None, level.get("u_probability"))
+        for comparison in model["comparisons"]
+        for level in comparison["comparison_levels"]
+        if not level.get("is_null_level")
+    )
+
+
 def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[str, Any]:
     """Train the Fellegi-Sunter model on the store's records (unsupervised: u by sampling,
     m by expectation maximisation); the model as a JSON-able dict."""
     from splink import block_on
 
-    if session.num_rows < 50:
-        raise ResolutionError("too few records to train a matching model (need at least 50)")
+    if session.num_rows < MIN_TRAINING_RECORDS:
+        raise ResolutionError(
+            f"too few records to train a matching model (need at least {MIN_TRAINING_RECORDS})"
+        )
+    run = run if run is not None else SplinkRun()
     started = time.perf_counter()
     settings = _settings()
-    linker = _estimate_prior(session, session.linker(settings))
+    linker = _estimate_prior(session, session.linker(settings), run.notes)
     max_pairs = min(5e6, max(1e5, session.num_rows * 20.0))
     # DuckDB samples in chunks to bound its memory; Spark spreads one sample over its
     # executors, where every chunk would be a round of jobs
@@ -299,36 +378,42 @@ def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[st
                 block_on(*cols), estimate_without_term_frequencies=True
             )
         except Exception as error:  # Splink raises bare Exceptions and ValueErrors here
-            log.warning("EM session blocked on %s failed: %s", cols, type(error).__name__)
+            note = f"EM session blocked on {', '.join(cols)} failed ({type(error).__name__})"
+            log.info(note)
+            run.notes.append(f"{note}: its comparisons keep the parameters they had")
             linker = session.linker(before)
     model = _canonical(linker.misc.save_model_to_json(), settings)
     trained = [c["output_column_name"] for c in model["comparisons"]]
     if trained != [c["output_column_name"] for c in settings["comparisons"]]:
         raise ResolutionError(f"training lost comparisons: the model has only {trained}")
-    if run is not None:
-        run.seconds["train"] = time.perf_counter() - started
+    run.seconds["train"] = time.perf_counter() - started
     return model
 
 
-def _estimate_prior(session: SplinkSession, linker: Any) -> Any:
+def _estimate_prior(session: SplinkSession, linker: Any, notes: list[str]) -> Any:
     """The linker with the prior match probability estimated from the pairs the
     deterministic rules find; where they find none (Splink would set it to 0, and every
     later step fail on log2(0)), a fallback prior weak enough that the comparisons, not
-    the prior, decide, said in the log."""
+    the prior, decide, said in `notes` and the log. Raises `UntrainableStoreError` where they
+    find most of all pairs (the records are nearly all alike)."""
     rules = [_to_dialect(rule, session.dialect) for rule in DETERMINISTIC_RULES]
-    linker.training.estimate_probability_two_random_records_match(rules, recall=0.7)
+    try:
+        linker.training.estimate_probability_two_random_records_match(rules, recall=0.7)
+    except ValueError as error:
+        # Splink refuses when the rules find more pairs than a recall of 0.7 allows
+        raise UntrainableStoreError("the training rules match most pairs of records") from error
     model = linker.misc.save_model_to_json()
     if model.get("probability_two_random_records_match", 0.0) > 0.0:
         return linker
     # share × n / 2 pairs of the n(n-1)/2
     fallback = FALLBACK_DUPLICATED_SHARE / max(session.num_rows - 1, 1)
-    log.warning(
-        "the deterministic training rules found no matching pair among %d records: "
-        "prior match probability set to %.3g (one record in %d with a duplicate)",
-        session.num_rows,
-        fallback,
-        round(1 / FALLBACK_DUPLICATED_SHARE),
+    note = (
+        f"the deterministic training rules found no matching pair among "
+        f"{session.num_rows} records: prior match probability set to {fallback:.3g} "
+        f"(one record in {round(1 / FALLBACK_DUPLICATED_SHARE)} with a duplicate)"
     )
+    log.info(note)
+    notes.append(note)
     return session.linker({**model, "probability_two_random_records_match": fallback})
 
 

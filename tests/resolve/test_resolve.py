@@ -52,10 +52,12 @@ def test_resolve_links_the_same_person_and_keeps_ids_stable(
     assert active["active"] == report.customers
 
 
-def test_resolve_with_too_little_data_is_a_clear_error(store: Store) -> None:
-    from cx360 import ResolutionError
-
+def test_a_store_too_small_to_train_on_resolves_with_default_parameters(store: Store) -> None:
+    # more in test_small_stores.py
     hub = Hub(store)
     hub.ingest(records=[{"source": "web", "source_record_id": "1", "email": "a@proton.me"}])
-    with pytest.raises(ResolutionError):
-        hub.resolve()
+    report = hub.resolve()
+    assert (report.records, report.customers) == (1, 1)
+    assert "default match parameters" in report.notes[0]
+    match = hub.resolve_record({"source": "pos", "source_record_id": "2", "email": "a@proton.me"})
+    assert match.customer_id is not None
