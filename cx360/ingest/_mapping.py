@@ -33,8 +33,8 @@ from cx360.normalize.text import fold
 from cx360.normalize.vocabulary import consent_column_name, is_consent_column
 
 CONTRACT: Final = {"records": RECORD_COLUMNS, "interactions": INTERACTION_COLUMNS}
-# Kept under a standard name, though no normalizer reads it yet.
-EXTRA_TARGETS: Final = {"records": ("postcode",), "interactions": ()}
+# Standard names a column may be mapped onto besides the contract's (none at present).
+EXTRA_TARGETS: Final[dict[str, tuple[str, ...]]] = {"records": (), "interactions": ()}
 # Contract columns several input columns may hold: joined in order (names, addresses) or
 # the first valid value, the others kept as `<target>_2`, `<target>_3`, ... (identifiers).
 JOINED: Final = frozenset({"first_name", "last_name", "address"})
@@ -196,7 +196,14 @@ _COMMON: Final = {
         "postcode",
         0,
         "postcode, post code, postal code, zip, zip code, zipcode, codigo postal, cp, c p, "
-        "zip postal code",
+        "zip postal code, postal, codigo zip, cod postal",
+    ),
+    **_entries(
+        "region",
+        0,
+        "region, state, province, state province, province state, state region, "
+        "state or province, provincia, estado, departamento, depto, dpto, "
+        "region estado, estado provincia, comunidad autonoma, entidad federativa",
     ),
 }
 _RECORDS_ONLY: Final = {

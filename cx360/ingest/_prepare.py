@@ -30,7 +30,12 @@ from typing import Any
 import phonenumbers
 
 from cx360.models import QuarantineReason
-from cx360.normalize.addresses import normalize_address, normalize_city
+from cx360.normalize.addresses import (
+    normalize_address,
+    normalize_city,
+    normalize_region,
+    postcode_reading,
+)
 from cx360.normalize.countries import normalize_country
 from cx360.normalize.dates import normalize_birth_date, parse_local_timestamp
 from cx360.normalize.emails import email_reading
@@ -56,7 +61,7 @@ RECORD_VALUE_COLUMNS = (
     "given_names", "surnames", "given_key", "given_canonical", "given_keys", "surname_key",
     "surname2_key", "email_display", "email_key", "phone_e164", "phone_key", "phone_kind",
     "national_id", "national_id_key", "national_id_kind", "national_id_valid", "birth_date",
-    "address_key", "city_key", "handle_key", "issues",
+    "address_key", "city_key", "postcode_key", "region_key", "handle_key", "issues",
 )  # fmt: skip
 
 
@@ -383,6 +388,12 @@ def _birth_date_column(raw: str | None, country: str | None) -> tuple[Any, Any]:
     return found.iso, f"date_of_birth:{found.issue}" if found.issue else None
 
 
+def _postcode_column(raw: str | None, country: str | None) -> tuple[str | None, str | None]:
+    """postcode_key and the issue."""
+    key, issue = postcode_reading(raw, country)
+    return key, "postcode:" + issue if issue is not None else None
+
+
 # Value issues a strict caller (real time) refuses, and the reason it gives.
 _REFUSED = {
     "unparseable": QuarantineReason.UNPARSEABLE_TIMESTAMP,
@@ -439,6 +450,8 @@ def prepare_record_values(
     national_id_raw = _single(row, "national_id", _field(row, "national_id", issues), issues)
     address_raw = _joined(row, "address", _field(row, "address", issues), issues)
     city_raw = _field(row, "city", issues)
+    postcode_raw = _field(row, "postcode", issues)
+    region_raw = _field(row, "region", issues)
     handle_raw = _single(row, "handle", _field(row, "handle", issues), issues)
     dob_value = row.get("date_of_birth")
     dob_raw = (
@@ -457,7 +470,8 @@ def prepare_record_values(
     phone = _phones(row, phone_raw, country, issues)
     national_id, national_id_issue = _national_id_columns(national_id_raw, country)
     birth_date, birth_date_issue = _birth_date_column(dob_raw, country)
-    for issue in (name_issue, national_id_issue, birth_date_issue):
+    postcode_key, postcode_issue = _postcode_column(postcode_raw, country)
+    for issue in (name_issue, national_id_issue, birth_date_issue, postcode_issue):
         if issue is not None:
             issues.append(issue)
     return (
@@ -474,6 +488,8 @@ def prepare_record_values(
         birth_date,
         normalize_address(address_raw),
         normalize_city(city_raw),
+        postcode_key,
+        normalize_region(region_raw, country),
         normalize_handle(handle_raw),
         " ".join(issues) or None,
     )

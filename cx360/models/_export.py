@@ -16,6 +16,8 @@ GOLDEN_ATTRIBUTES: Final = (
     "birth_date",
     "address",
     "city",
+    "postcode",
+    "region",
     "handle",
 )
 
@@ -44,6 +46,10 @@ class ProfileRow(BaseModel):
     address_source: str | None = None
     city: str | None = Field(default=None, repr=False)
     city_source: str | None = None
+    postcode: str | None = Field(default=None, repr=False)
+    postcode_source: str | None = None
+    region: str | None = Field(default=None, repr=False)
+    region_source: str | None = None
     handle: str | None = Field(default=None, repr=False)
     handle_source: str | None = None
     emails: list[str] = Field(default_factory=list, repr=False, description="Valid e-mails.")

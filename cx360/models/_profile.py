@@ -53,6 +53,8 @@ class GoldenRecord(BaseModel):
     birth_date: GoldenValue | None = None
     address: GoldenValue | None = None
     city: GoldenValue | None = None
+    postcode: GoldenValue | None = None
+    region: GoldenValue | None = None
     handle: GoldenValue | None = None
 
 

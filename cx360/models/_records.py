@@ -21,6 +21,8 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "date_of_birth",
     "address",
     "city",
+    "postcode",
+    "region",
     "country",
     "handle",
 )
@@ -56,6 +58,8 @@ class ChannelRecord(BaseModel):
     date_of_birth: date | str | None = None
     address: str | None = None
     city: str | None = None
+    postcode: str | None = Field(default=None, description="Postal or ZIP code.")
+    region: str | None = Field(default=None, description="State, province or department.")
     country: str | None = Field(default=None, description="ISO 3166 alpha-2 market code.")
     handle: str | None = None
 

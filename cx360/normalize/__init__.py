@@ -5,7 +5,12 @@ a `match_key` (None when the value must never link two people: invalid or placeh
 and an `issue` code when something was wrong. They never raise on bad text.
 """
 
-from cx360.normalize.addresses import normalize_address, normalize_city
+from cx360.normalize.addresses import (
+    normalize_address,
+    normalize_city,
+    normalize_postcode,
+    normalize_region,
+)
 from cx360.normalize.dates import NormalizedDate, normalize_birth_date, parse_timestamp
 from cx360.normalize.emails import NormalizedEmail, normalize_email
 from cx360.normalize.handles import normalize_handle
@@ -47,5 +52,7 @@ __all__ = [
     "normalize_name",
     "normalize_national_id",
     "normalize_phone",
+    "normalize_postcode",
+    "normalize_region",
     "parse_timestamp",
 ]

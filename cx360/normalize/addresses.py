@@ -32,6 +32,23 @@ classified as, so a second pass classifies it the same way.
 (``"Bogotá D.C."``, ``"Santa Fe de Bogotá"`` -> ``"bogota"``; ``"CDMX"``,
 ``"México D.F."`` -> ``"ciudad de mexico"``; ``"NYC"`` -> ``"new york"``). Text after a
 comma, " - ", "/" or "(" is a region and is dropped (``"Medellín, Antioquia"``).
+
+`postcode_reading` / `normalize_postcode` give a postcode key: upper case, without spaces,
+dashes or dots (``"sw1a 1aa"`` -> ``"SW1A1AA"``, ``"01310-100"`` -> ``"01310100"``).
+Unknown (None) are empty cells and what is typed for "none" (``0000``, ``00000``,
+``99999``, ``N/A``, ``S/N``, ``XXXX``: issue ``placeholder``) and text that cannot be a
+postcode (no digit, or over 10 characters: issue ``invalid``). Where the country is
+known, two cheap fixes: a US ZIP+4 is its 5-digit ZIP (``"12345-6789"`` -> ``"12345"``),
+and an all-digit code shorter than the country's fixed length gets back the leading
+zeros a spreadsheet took (``"2134"`` in the US -> ``"02134"``; AU 4 digits, CO 6; US,
+MX, ES, FR, DE, IT 5). Nothing else is checked against a country's format: a wrong but
+well-formed code only fails to agree.
+
+`normalize_region` gives a state / province / department key: folded, without a leading
+"state of", "provincia de", "departamento del"... or an ISO 3166-2 country prefix
+(``"AU-NSW"``), and, where the country is known (AU, US, CA, MX, CO), its common
+abbreviations mapped to the full name (``"NSW"`` and ``"New South Wales"`` ->
+``"new south wales"``; ``"Edomex"`` -> ``"estado de mexico"``).
 """
 
 from __future__ import annotations
@@ -42,7 +59,13 @@ from typing import Final
 
 from cx360.normalize.text import fold
 
-__all__ = ["normalize_address", "normalize_city"]
+__all__ = [
+    "normalize_address",
+    "normalize_city",
+    "normalize_postcode",
+    "normalize_region",
+    "postcode_reading",
+]
 
 _CACHE_SIZE: Final = 1 << 17
 
@@ -344,3 +367,193 @@ def normalize_city(raw: str | None) -> str | None:
     words[0] = _CITY_PREFIXES.get(words[0], words[0]) if len(words) > 1 else words[0]
     key = " ".join(words)
     return _CITY_ALIASES.get(key, key)
+
+
+# -- postcodes ----------------------------------------------------------------------------
+
+# What is typed for "no postcode", as the key reads it (upper case, no separators).
+_POSTCODE_PLACEHOLDERS: Final = frozenset(
+    {"NA", "NONE", "NULL", "NIL", "NO", "SN", "SIN", "SINCP", "SINCODIGO", "NOTIENE",
+     "NOAPLICA", "UNKNOWN", "DESCONOCIDO", "TBD", "ND", "NN"}
+)  # fmt: skip
+# Countries whose postcodes are all digits of one length: a shorter all-digit code lost
+# its leading zeros in a spreadsheet.
+_POSTCODE_DIGITS: Final[dict[str, int]] = {
+    "US": 5, "MX": 5, "ES": 5, "FR": 5, "DE": 5, "IT": 5, "AU": 4, "CO": 6,
+}  # fmt: skip
+_POSTCODE_MAX: Final = 10
+_FLOAT_TAIL: Final = re.compile(r"^(\d+)\.0+$")  # "2000.0": a number read as a float
+
+
+def _postcode_placeholder(key: str) -> bool:
+    if key in _POSTCODE_PLACEHOLDERS or set(key) == {"X"}:
+        return True
+    # all zeros, or all nines (of a full code's length)
+    return key.isdigit() and (set(key) == {"0"} or (set(key) == {"9"} and len(key) >= 4))
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def postcode_reading(raw: str | None, country: str | None = None) -> tuple[str | None, str | None]:
+    """A postcode's key and issue (see the module docstring).
+
+    Args:
+        raw: The postcode as typed, or None.
+        country: The record's ISO alpha-2 country, or None.
+
+    Returns:
+        ``(key, issue)``: the key, or None when unknown; the issue, ``"placeholder"`` or
+        ``"invalid"``, or None.
+
+    Examples:
+        >>> postcode_reading("12345-6789", "US")
+        ('12345', None)
+        >>> postcode_reading("N/A", None)
+        (None, 'placeholder')
+    """
+    if raw is None:
+        return None, None
+    text = raw.strip()
+    number = _FLOAT_TAIL.match(text)
+    if number is not None:
+        text = number.group(1)
+    key = fold(text).replace(" ", "").upper()
+    if not key:
+        return None, None
+    if _postcode_placeholder(key):
+        return None, "placeholder"
+    if key.isdigit() and country is not None:
+        length = _POSTCODE_DIGITS.get(country.upper(), 0)
+        if country.upper() == "US" and len(key) == 9:
+            key = key[:5]  # ZIP+4
+        elif 3 <= len(key) < length:
+            key = key.zfill(length)
+        if _postcode_placeholder(key):
+            return None, "placeholder"
+    if len(key) > _POSTCODE_MAX or not any(ch.isdigit() for ch in key):
+        return None, "invalid"
+    return key, None
+
+
+def normalize_postcode(raw: str | None, country: str | None = None) -> str | None:
+    """A postcode's match key, or None when unknown (see `postcode_reading`).
+
+    Examples:
+        >>> normalize_postcode("sw1a 1aa")
+        'SW1A1AA'
+        >>> normalize_postcode("2134", "US")
+        '02134'
+    """
+    return postcode_reading(raw, country)[0]
+
+
+# -- regions (states, provinces, departments) ---------------------------------------------
+
+
+def _region_table(rows: str) -> dict[str, str]:
+    """`"name: alias, alias; name: ..."` as alias -> name (each name its own alias)."""
+    table: dict[str, str] = {}
+    for row in rows.split(";"):
+        name, _, aliases = row.partition(":")
+        name = name.strip()
+        if not name:
+            continue
+        table[name] = name
+        for alias in aliases.split(","):
+            if alias.strip():
+                table[alias.strip()] = name
+    return table
+
+
+# Per country, the regions' common abbreviations (postal and ISO 3166-2 codes, usual short
+# forms), folded. Only where the country is known: "wa" is Western Australia in AU and
+# Washington in the US.
+_REGIONS: Final[dict[str, dict[str, str]]] = {
+    "AU": _region_table(
+        "new south wales: nsw; victoria: vic; queensland: qld; south australia: sa;"
+        "western australia: wa; tasmania: tas; northern territory: nt;"
+        "australian capital territory: act"
+    ),
+    "US": _region_table(
+        "alabama: al; alaska: ak; arizona: az; arkansas: ar; california: ca, calif;"
+        "colorado: co; connecticut: ct; delaware: de; florida: fl, fla; georgia: ga;"
+        "hawaii: hi; idaho: id; illinois: il; indiana: in; iowa: ia; kansas: ks;"
+        "kentucky: ky; louisiana: la; maine: me; maryland: md; massachusetts: ma, mass;"
+        "michigan: mi; minnesota: mn; mississippi: ms; missouri: mo; montana: mt;"
+        "nebraska: ne; nevada: nv; new hampshire: nh; new jersey: nj; new mexico: nm;"
+        "new york: ny; north carolina: nc; north dakota: nd; ohio: oh; oklahoma: ok;"
+        "oregon: or; pennsylvania: pa; rhode island: ri; south carolina: sc;"
+        "south dakota: sd; tennessee: tn; texas: tx; utah: ut; vermont: vt; virginia: va;"
+        "washington: wa; west virginia: wv; wisconsin: wi; wyoming: wy;"
+        "district of columbia: dc, d c, washington dc, washington d c; puerto rico: pr"
+    ),
+    "CA": _region_table(
+        "alberta: ab; british columbia: bc; manitoba: mb; new brunswick: nb;"
+        "newfoundland and labrador: nl, newfoundland; nova scotia: ns;"
+        "northwest territories: nt; nunavut: nu; ontario: on; prince edward island: pe;"
+        "quebec: qc, pq; saskatchewan: sk; yukon: yt"
+    ),
+    "MX": _region_table(
+        "aguascalientes: ags, agu; baja california: bc, bcn; baja california sur: bcs;"
+        "campeche: camp, cam; chiapas: chis, chp; chihuahua: chih, chh;"
+        "ciudad de mexico: cdmx, cmx, df, d f, distrito federal, mexico df;"
+        "coahuila: coah, coa, coahuila de zaragoza; colima: col; durango: dgo, dur;"
+        "guanajuato: gto, gua; guerrero: gro; hidalgo: hgo, hid; jalisco: jal;"
+        "estado de mexico: mexico, mex, edomex, edo mex, edo de mexico;"
+        "michoacan: mich, mic, michoacan de ocampo; morelos: mor; nayarit: nay;"
+        "nuevo leon: nl, nle; oaxaca: oax; puebla: pue; queretaro: qro, que,"
+        "queretaro de arteaga; quintana roo: q roo, qroo, roo; san luis potosi: slp;"
+        "sinaloa: sin; sonora: son; tabasco: tab; tamaulipas: tamps, tam; tlaxcala: tlax,"
+        "tla; veracruz: ver, veracruz de ignacio de la llave; yucatan: yuc; zacatecas: zac"
+    ),
+    "CO": _region_table(
+        "bogota: bogota dc, bogota d c, distrito capital, dc, d c; valle del cauca: valle;"
+        "norte de santander: n santander; san andres: san andres y providencia"
+    ),
+}
+# Words naming the kind of region before its name ("Estado de Jalisco", "State of Texas").
+_REGION_PREFIXES: Final = (
+    "state of ", "province of ", "estado de ", "estado del ", "provincia de ",
+    "provincia del ", "departamento de ", "departamento del ", "depto de ", "depto del ",
+    "dpto de ", "dpto del ", "depto ", "dpto ", "departamento ", "provincia ", "estado ",
+)  # fmt: skip
+_REGION_PLACEHOLDERS: Final = frozenset(
+    {"n a", "na", "none", "null", "nil", "no", "sin dato", "sin datos", "unknown", "ninguno",
+     "desconocido", "otro", "other", "xx", "xxx"}
+)  # fmt: skip
+_REGION_MAX: Final = 128
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def normalize_region(raw: str | None, country: str | None = None) -> str | None:
+    """A state, province or department as a match key (see the module docstring).
+
+    Args:
+        raw: The region as typed, or None.
+        country: The record's ISO alpha-2 country, or None.
+
+    Returns:
+        The region key, or None when unknown (empty, a placeholder, or too long).
+
+    Examples:
+        >>> normalize_region("NSW", "AU")
+        'new south wales'
+        >>> normalize_region("Estado de Jalisco", "MX")
+        'jalisco'
+    """
+    if raw is None:
+        return None
+    key = fold(raw)
+    if not key or key in _REGION_PLACEHOLDERS or len(key) > _REGION_MAX:
+        return None
+    code = country.lower() + " " if country is not None else None
+    table = _REGIONS.get(country.upper(), {}) if country is not None else {}
+    while key not in table:
+        # "AU-NSW", "MX-JAL", "Estado de Jalisco": the name after its country or kind
+        if code is not None and key.startswith(code) and len(key) > len(code):
+            key = key[len(code) :]
+            continue
+        prefix = next((p for p in _REGION_PREFIXES if key.startswith(p) and len(key) > len(p)), "")
+        if not prefix:
+            return None if key in _REGION_PLACEHOLDERS else key
+        key = key[len(prefix) :]
+    return table[key]

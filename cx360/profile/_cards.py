@@ -124,6 +124,8 @@ def profile_text(lookup: ProfileLookup) -> str:
         ("birth date", golden.birth_date),
         ("address", golden.address),
         ("city", golden.city),
+        ("postcode", golden.postcode),
+        ("region", golden.region),
         ("handle", golden.handle),
     ):
         lines.append(_golden_line(label, value))

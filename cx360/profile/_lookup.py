@@ -120,6 +120,8 @@ _RECORD_COLUMNS = (
     records.c.birth_date,
     records.c.address_key,
     records.c.city_key,
+    records.c.postcode_key,
+    records.c.region_key,
     records.c.handle_key,
     records.c.issues,
     func.coalesce(sources.c.priority, 0).label("priority"),

@@ -16,7 +16,7 @@ frequency, and last by the value itself (so the outcome never depends on row ord
 
 The golden value's provenance is the record that best supports it under the same chain.
 
-Values written by people (a name, an address, a city) are grouped on a folded key, so
+Values written by people (a name, an address, a city, a region) are grouped on a folded key, so
 ``Londoño`` and ``LONDONO`` are one value. The golden one is shown in its best form
 attested on the customer's records (`_best_written`): the one keeping the most accented
 letters (they cannot be put back once lost), then mixed case over all capitals or all
@@ -41,7 +41,7 @@ _ONLY_FOR: Final = {"most_complete": "name", "valid": "national_id", "mobile": "
 _OLDEST: Final = datetime.min.replace(tzinfo=UTC)
 _MOBILE_RANK: Final = {"mobile": 2, "fixed_line_or_mobile": 1}
 # Attributes whose display is written by people, in forms the key does not tell apart.
-_WRITTEN: Final = frozenset({"name", "address", "city"})
+_WRITTEN: Final = frozenset({"name", "address", "city", "region"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +71,8 @@ class SurvivorshipRules:
     birth_date: tuple[SurvivorshipRule, ...] = ("source_priority", "most_frequent", "most_recent")
     address: tuple[SurvivorshipRule, ...] = ("most_recent", "source_priority")
     city: tuple[SurvivorshipRule, ...] = ("most_recent", "source_priority")
+    postcode: tuple[SurvivorshipRule, ...] = ("most_recent", "source_priority")
+    region: tuple[SurvivorshipRule, ...] = ("most_recent", "source_priority")
     handle: tuple[SurvivorshipRule, ...] = ("most_recent", "most_frequent")
 
     def __post_init__(self) -> None:
@@ -163,7 +165,8 @@ def _national_id(row: Row) -> _Reading | None:
 
 
 def _raw_display(key_column: str, raw_column: str) -> Callable[[Row], _Reading | None]:
-    # only the folded key is stored for addresses and cities: the words as typed are in raw
+    # only the key is stored for addresses, cities, postcodes and regions: the value as
+    # typed is in raw
     def read(row: Row) -> _Reading | None:
         key = row[key_column]
         if not key:
@@ -181,6 +184,8 @@ _READERS: Final[dict[str, Callable[[Row], _Reading | None]]] = {
     "birth_date": _keyed("birth_date"),
     "address": _raw_display("address_key", "address"),
     "city": _raw_display("city_key", "city"),
+    "postcode": _raw_display("postcode_key", "postcode"),
+    "region": _raw_display("region_key", "region"),
     "handle": _keyed("handle_key"),
 }
 ATTRIBUTES: Final = tuple(_READERS)

@@ -31,6 +31,8 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "national_id_key",
     "address_key",
     "city_key",
+    "postcode_key",
+    "region_key",
     "handle_key",
 )
 
@@ -242,6 +244,19 @@ COMPARISONS: tuple[Comparison, ...] = (
         ),
     ),
     Comparison("city", (_null("city_key"), _exact("city_key"), _else())),
+    # One character off is most often a typo (or the next district). Not weighed by how
+    # common the code is: most stores hold no postcode at all, and a frequency-adjusted
+    # column needs frequencies frozen with every model.
+    Comparison(
+        "postcode",
+        (
+            _null("postcode_key"),
+            _exact("postcode_key"),
+            _within("postcode_key", 1, "typo"),
+            _else(),
+        ),
+    ),
+    Comparison("region", (_null("region_key"), _exact("region_key"), _else())),
     Comparison("handle", (_null("handle_key"), _exact("handle_key"), _else())),
 )
 

@@ -148,6 +148,8 @@ records = Table(
     Column("birth_date", String(10)),
     Column("address_key", Text),
     Column("city_key", String(128)),
+    Column("postcode_key", String(16)),  # migration 0010
+    Column("region_key", String(128)),
     Column("handle_key", String(255)),
     # value-level problems, e.g. "phone:placeholder email:invalid" (the raw stays in `raw`)
     Column("issues", Text),
@@ -173,6 +175,15 @@ for _key in ("email_key", "phone_key", "national_id_key", "handle_key"):
         sqlite_where=_present,
         postgresql_where=_present,
     )
+# The postcode + birth date lookup, likewise partial: many stores hold no postcode (0010).
+_present = records.c.postcode_key.is_not(None)
+Index(
+    "ix_records_postcode_key_birth_date",
+    records.c.postcode_key,
+    records.c.birth_date,
+    sqlite_where=_present,
+    postgresql_where=_present,
+)
 Index("ix_records_address_prefix", address_prefix(records.c.address_key))
 Index("ix_records_email_user", email_user(records.c.email_key))
 

@@ -40,6 +40,8 @@ def _records(n: int, start: int = 0) -> list[dict[str, str]]:
                 "date_of_birth": "1990-05-04",
                 "address": "",
                 "city": "Madrid",
+                "postcode": "28013",
+                "region": "Madrid",
                 "country": "ES",
                 "handle": "",
             }

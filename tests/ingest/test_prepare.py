@@ -42,6 +42,8 @@ _ROWS: list[dict[str, Any]] = [
         "date_of_birth": date(1990, 5, 4),
         "address": "Calle 5 # 10-20, Apto 3",
         "city": "Bogotá",
+        "postcode": "110111",
+        "region": "Bogotá D.C.",
         "country": "CO",
         "handle": "@maria_g",
     },
@@ -81,7 +83,7 @@ def test_values_are_the_prepared_record_in_column_order() -> None:
 
 _OPTIONAL = [
     "observed_at", "first_name", "last_name", "full_name", "email", "phone", "national_id",
-    "date_of_birth", "address", "city", "country", "handle",
+    "date_of_birth", "address", "city", "postcode", "region", "country", "handle",
 ]  # fmt: skip
 _TEXT = st.one_of(st.none(), st.text(max_size=30), st.sampled_from(["", " ", "0", "+57 300"]))
 
@@ -186,3 +188,15 @@ def test_raw_json_of_a_row_that_is_not_a_dict() -> None:
     data = {"b": "x", "a": "é", "c": "1"}
     assert serialize(Row(data)) == serialize(data)
     assert serialize(Row({**data, "d": 2})) == serialize({**data, "d": 2})
+
+
+def test_postcode_and_region_keys_follow_the_records_country() -> None:
+    row = {"source": "web", "source_record_id": "au-1", "postcode": "800", "region": "NT"}
+    record = prepare_record(row, 1, {"web": "AU"}, strict=False)
+    assert not isinstance(record, Quarantined)
+    assert (record["postcode_key"], record["region_key"]) == ("0800", "northern territory")
+    assert record["raw"] is not None and "800" in record["raw"]
+    unknown = prepare_record(row | {"postcode": "N/A", "region": "-"}, 1, None, strict=True)
+    assert not isinstance(unknown, Quarantined)  # a placeholder is a value issue, not refused
+    assert (unknown["postcode_key"], unknown["region_key"]) == (None, None)
+    assert unknown["issues"] == "postcode:placeholder"

@@ -151,6 +151,7 @@ def test_hubspot_names_are_recognized(store: Store, tmp_path: Path) -> None:
     assert (row.source, row.country, row.phone_key) == ("hubspot", "ES", "+34612345678")
     assert row.observed_at.replace(tzinfo=None).isoformat() == "2024-06-01T09:30:00"
     assert row.raw["postcode"] == "28013"
+    assert (row.postcode_key, row.region_key) == ("28013", None)
     assert row.raw["Create Date"] == "2024-01-02 10:00"
 
 
@@ -194,6 +195,27 @@ def test_hubspot_names_are_recognized(store: Store, tmp_path: Path) -> None:
                 "phone": ["phone", "phone2"],
                 "postcode": ["Código Postal"],
             },
+        ),
+        (
+            ["ID", "Email", "Mailing State/Province", "Mailing Zip/Postal Code", "State/Region"],
+            {
+                "source_record_id": ["ID"],
+                "email": ["Email"],
+                "postcode": ["Mailing Zip/Postal Code"],
+                "region": ["Mailing State/Province"],
+            },
+        ),
+        (
+            ["Correo", "Estado", "CP"],
+            {"email": ["Correo"], "postcode": ["CP"], "region": ["Estado"]},
+        ),
+        (
+            ["Correo", "Departamento", "Ciudad"],
+            {"email": ["Correo"], "city": ["Ciudad"], "region": ["Departamento"]},
+        ),
+        (
+            ["Email", "Provincia", "Código postal"],
+            {"email": ["Email"], "postcode": ["Código postal"], "region": ["Provincia"]},
         ),
     ],
 )
@@ -342,3 +364,27 @@ def test_excel_unicode_text_utf16_with_tabs(store: Store, tmp_path: Path) -> Non
     assert report.inserted == 1 and report.mapping is not None
     assert (report.mapping.encoding, report.mapping.delimiter) == ("utf-16", "\t")
     assert _rows(store)["U1"].surnames == "Pérez"
+
+
+MEXICO = (
+    "id;Nombre completo;Correo electrónico;Estado;Código Postal;País\n"
+    "m1;Andrea Solís Peña;andrea.solis@proton.me;Edomex;5000;México\n"
+    "m2;Andrea Solís;andrea.solis.p@proton.me;Estado de México;05000;MX\n"
+    "m3;Iván Ortega;ivan.ortega@proton.me;N/A;00000;MX\n"
+)
+
+
+def test_state_and_postcode_are_read_as_region_and_postcode(store: Store, tmp_path: Path) -> None:
+    """A Mexican export's `Estado` and `Código Postal`: one key for an abbreviation and the
+    full name, a postcode given back the zero a spreadsheet took, placeholders unknown."""
+    path = _write(tmp_path / "mx.csv", MEXICO, "cp1252", bom=False)
+    report = ingest_file(store, path, "records", mapping=ColumnMapping(source="crm"))
+    assert report.inserted == 3 and report.mapping is not None
+    assert report.mapping.columns["region"] == ["Estado"]
+    assert report.mapping.columns["postcode"] == ["Código Postal"]
+    rows = _rows(store)
+    assert (rows["m1"].postcode_key, rows["m1"].region_key) == ("05000", "estado de mexico")
+    assert (rows["m2"].postcode_key, rows["m2"].region_key) == ("05000", "estado de mexico")
+    assert (rows["m3"].postcode_key, rows["m3"].region_key) == (None, None)
+    assert rows["m3"].raw["postcode"] == "00000"
+    assert "postcode:placeholder" in rows["m3"].issues.split()

@@ -25,6 +25,8 @@ RECORDS: list[dict[str, Any]] = [
         "email": "ana.gomez@gmail.com",
         "address": "Calle 10 # 5-20",
         "city": "Bogotá",
+        "postcode": "110111",
+        "region": "Cundinamarca",
         "date_of_birth": "1990-05-17",
     },
     {
@@ -55,6 +57,8 @@ RECORDS: list[dict[str, Any]] = [
         "phone": "0000000000",
         "address": "Carrera 7 # 8-9",
         "city": "Medellín",
+        "postcode": "050021",
+        "region": "Antioquia",
         "handle": "@AnaGomez",
     },
     {
@@ -66,6 +70,7 @@ RECORDS: list[dict[str, Any]] = [
         "national_id": "1020304051",
         "email": "NOEMAIL@noemail.com",
         "phone": "+57 999 12",
+        "region": "ANTIOQUIA",
     },
 ]
 
@@ -107,6 +112,9 @@ def test_default_rules_with_provenance(store: Store) -> None:
         "email": ("anagomez.nueva@gmail.com", "web", "x1", "most_recent"),
         "address": ("Carrera 7 # 8-9", "web", "x1", "most_recent"),
         "city": ("Medellín", "web", "x1", "most_recent"),
+        "postcode": ("050021", "web", "x1", "most_recent"),
+        # held by two records: shown as the one writing it in mixed case
+        "region": ("Antioquia", "web", "x1", "most_recent"),
         "birth_date": ("1990-05-17", "store", "s1", "only_value"),
         "handle": ("anagomez", "web", "x1", "only_value"),
     }
@@ -116,6 +124,8 @@ def test_default_rules_with_provenance(store: Store) -> None:
     assert golden.national_id is not None
     assert (golden.national_id.records, golden.national_id.alternatives) == (1, 1)
     assert (golden.given_names, golden.surnames) == ("Ana María", "Gómez Ruiz")
+    assert golden.region is not None
+    assert (golden.region.records, golden.region.alternatives) == (2, 1)
 
 
 def test_without_priorities_the_most_frequent_name_wins(store: Store) -> None:

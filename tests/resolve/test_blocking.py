@@ -59,6 +59,7 @@ VALUES: dict[str, Sequence[str | None]] = {
     "surname_key": (None, "ana", "bo", "ruiz"),
     "birth_date": (None, "1990-01-01", "1985-03-07"),
     "address_key": (None, "calle 1", _LONG + "1", _LONG + "2"),
+    "postcode_key": (None, "2000", "2001"),
 }
 _RECORD = st.fixed_dictionaries({c: st.sampled_from(v) for c, v in VALUES.items()})
 _RECORDS = st.lists(_RECORD, min_size=2, max_size=7)

@@ -26,6 +26,8 @@ VALUES: dict[str, list[str | None]] = {
     "national_id_key": [None, "12345678", "12345679", "12345687", "87654321"],
     "address_key": [None, "calle 45 12 34", "calle 45 12 35", "carrera 7 45 10"],
     "city_key": [None, "bogota", "madrid"],
+    "postcode_key": [None, "2000", "2001", "2100", "SW1A1AA"],
+    "region_key": [None, "new south wales", "victoria"],
     "handle_key": [None, "pepe", "caro_g"],
 }
 

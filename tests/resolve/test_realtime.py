@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from cx360 import ChannelRecord, Hub, SchemaError
 from cx360.ingest._prepare import Quarantined, prepare_record
+from cx360.models import RECORD_COLUMNS
 from cx360.models._explain import GuardReason
 from cx360.resolve._features import email_user
 from cx360.resolve._guards import GuardLimits
@@ -163,7 +164,9 @@ def test_records_with_their_names_swapped_share_a_lock_name() -> None:
 def test_a_record_of_a_known_person_joins_its_customer(trained: Trained) -> None:
     hub, store = trained.hub, trained.store
     original = next(r for r in trained.stored if r["phone"] and r["email"] and r["date_of_birth"])
-    copy = dict(original, source="app", source_record_id="rt-known-1")
+    # every contract column, as a ChannelRecord gives them (sent again as one below)
+    copy = dict.fromkeys(RECORD_COLUMNS) | original
+    copy |= {"source": "app", "source_record_id": "rt-known-1"}
     match = hub.resolve_record(copy)
     assert match.stored == "inserted"
     assert match.status in ("matched", "merged")

@@ -86,6 +86,7 @@ _PROBE: dict[str, Any] = {
     "surname_key": "ruiz",
     "birth_date": "1990-01-01",
     "address_key": "calle 1 2 3",
+    "postcode_key": "2000",
 }
 
 
