@@ -57,6 +57,7 @@ from cx360.resolve._incremental import (
 )
 from cx360.resolve._overrides import ActiveOverrides, active_overrides
 from cx360.resolve._run_state import FinishedRun, RunState, last_finished_run
+from cx360.resolve._scoring import fits_comparisons
 from cx360.resolve._spark import SparkEngine, SparkOptions
 from cx360.resolve._splink import (
     SplinkRun,
@@ -210,6 +211,7 @@ class _Model:
     params: dict[str, Any] | None = None
     frequencies: dict[str, pa.Table] | None = None
     new_frequencies: bool = False  # computed by this run: stored with the model
+    notes: tuple[str, ...] = ()  # for the report: why the stored model was not used
 
     @classmethod
     def stored(cls, conn: Connection) -> _Model:
@@ -217,6 +219,12 @@ class _Model:
         # a model of default parameters is made again by each run, until one can be trained
         if latest is None or not has_trained_m(latest[1]):
             return cls()
+        if not fits_comparisons(latest[1]):
+            note = (
+                f"the stored model {latest[0]} was trained on other comparisons than this "
+                "cx360's (an earlier version's): a new model was trained"
+            )
+            return cls(notes=(note,))
         return cls(*latest, _frozen_frequencies(conn, latest[0]))
 
     def builds_on(self, last: FinishedRun | None, options: ResolveOptions) -> RunState | None:
@@ -386,7 +394,7 @@ class _Run:
                 overrides_refused=refused,
                 model_id=model_id,
                 seconds=self.seconds,
-                notes=self.splink.notes,
+                notes=[*self.model.notes, *self.splink.notes],
             )
             run_id = _finish_run(conn, report, self, now)
             add_links(conn, _run_links(record_ids, clustered, run_id, now))

@@ -198,13 +198,13 @@ class Scorer:
         self.term_frequencies = term_frequencies or TermFrequencies()
         prior = float(model["probability_two_random_records_match"])
         self.prior_match_weight = _prior_weight(prior)
-        stored = list(model.get("comparisons") or [])
-        names = [c.get("output_column_name") for c in stored]
-        if names != [c.name for c in comparisons]:
+        if not fits_comparisons(model, comparisons):
+            # batch resolution trains a new model for such a store (see `fits_comparisons`)
             raise ResolutionError(
-                "the stored model's comparisons differ from this cx360's; "
-                "retrain it (hub.resolve(retrain=True))"
+                "the stored model was trained on other comparisons than this cx360's; "
+                "run resolve() once to train a new one"
             )
+        stored = list(model["comparisons"])
         self.comparisons: tuple[Comparison, ...] = tuple(comparisons)
         self.levels: tuple[tuple[LevelParams, ...], ...] = tuple(
             _levels(comparison, spec) for comparison, spec in zip(comparisons, stored, strict=True)
@@ -289,16 +289,27 @@ def _exact_column(sql: str) -> str | None:
     return found[1] if found and found[1] == found[3] and found[2] != found[4] else None
 
 
+def fits_comparisons(
+    model: Mapping[str, Any], comparisons: Sequence[Comparison] = COMPARISONS
+) -> bool:
+    """Whether a stored model was trained on these comparisons, level for level. A model
+    of an earlier cx360 may lack a comparison added since (postcode, region): it cannot
+    score, and the next batch run trains a new one."""
+    stored = list(model.get("comparisons") or [])
+    if [c.get("output_column_name") for c in stored] != [c.name for c in comparisons]:
+        return False
+    for comparison, spec in zip(comparisons, stored, strict=True):
+        levels = list(spec.get("comparison_levels") or [])
+        if len(levels) != len(comparison.levels) or any(
+            bool(s.get("is_null_level")) != level.is_null
+            for s, level in zip(levels, comparison.levels, strict=True)
+        ):
+            return False
+    return True
+
+
 def _levels(comparison: Comparison, spec: Mapping[str, Any]) -> tuple[LevelParams, ...]:
-    stored = list(spec.get("comparison_levels") or [])
-    if len(stored) != len(comparison.levels) or any(
-        bool(s.get("is_null_level")) != level.is_null
-        for s, level in zip(stored, comparison.levels, strict=True)
-    ):
-        raise ResolutionError(
-            f"the stored model's levels of {comparison.name!r} differ from this cx360's; "
-            "retrain it (hub.resolve(retrain=True))"
-        )
+    stored = list(spec["comparison_levels"])
     num_levels = sum(1 for s in stored if not s.get("is_null_level"))
     default_m, default_u = _default_m(num_levels), _default_u(num_levels)
     countdown = iter(range(num_levels - 1, -1, -1))

@@ -47,7 +47,7 @@ MIN_TRAINING_RECORDS = 50
 # The prior of a model of default parameters (see `default_model`).
 DEFAULT_PRIOR = 0.01
 # Compared in a model of default parameters as telling nothing either way (see there).
-_NEUTRAL_BY_DEFAULT = ("city",)
+_NEUTRAL_BY_DEFAULT = ("city", "postcode", "region")
 
 # EM sessions: each one fixes the compared columns it blocks on, so together they
 # estimate every comparison's m probabilities.

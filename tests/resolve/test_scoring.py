@@ -13,7 +13,13 @@ import pytest
 from cx360 import Hub, ResolutionError
 from cx360.resolve._batch import _latest_model, load_features
 from cx360.resolve._features import COMPARISONS
-from cx360.resolve._scoring import Scorer, TermFrequencies, _default_m, _default_u
+from cx360.resolve._scoring import (
+    Scorer,
+    TermFrequencies,
+    _default_m,
+    _default_u,
+    fits_comparisons,
+)
 from cx360.resolve._splink import SplinkSession, predict_details
 from cx360.store import Store
 from cx360.synthetic import write_dataset
@@ -129,8 +135,16 @@ def test_term_frequencies_from_either_store(store: Store, tmp_path: Path) -> Non
 def test_a_model_of_other_comparisons_is_refused(trained: dict[str, Any]) -> None:
     model = dict(trained["model"])
     model["comparisons"] = model["comparisons"][:-1]
-    with pytest.raises(ResolutionError, match="retrain"):
+    with pytest.raises(ResolutionError, match="other comparisons"):
         Scorer(model)
+    assert not fits_comparisons(model) and fits_comparisons(trained["model"])
+    levels = dict(trained["model"])
+    first = dict(levels["comparisons"][0])
+    first["comparison_levels"] = first["comparison_levels"][:-1]
+    levels["comparisons"] = [first, *levels["comparisons"][1:]]
+    assert not fits_comparisons(levels)
+    with pytest.raises(ResolutionError, match="other comparisons"):
+        Scorer(levels)
 
 
 def test_probability_is_stable_at_both_ends(trained: dict[str, Any]) -> None:

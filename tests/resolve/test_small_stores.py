@@ -290,3 +290,35 @@ def test_the_command_prints_the_notes(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "default match parameters" in json.loads(capsys.readouterr().out)["notes"][0]
     assert main(["status", "--store", url]) == 0
     assert "(default parameters, on 2 records" in capsys.readouterr().out
+
+
+def test_a_model_of_an_earlier_version_is_trained_anew(
+    generated: list[dict[str, str]], tmp_path: Path
+) -> None:
+    with _hub(tmp_path) as hub:
+        hub.ingest(records=generated[:120])
+        hub.resolve()
+        # the model as a cx360 before postcode and region stored it
+        with hub._store.engine.begin() as conn:
+            model_id, params = conn.execute(
+                select(matching_models.c.id, matching_models.c.params)
+            ).one()
+            earlier = dict(params)
+            earlier["comparisons"] = [
+                c
+                for c in params["comparisons"]
+                if c["output_column_name"] not in ("postcode", "region")
+            ]
+            conn.execute(
+                matching_models.update()
+                .where(matching_models.c.id == model_id)
+                .values(params=earlier)
+            )
+        with pytest.raises(cx360.ResolutionError, match="run resolve\\(\\) once"):
+            hub.resolve_record(_walk_in("pos-1"))
+        report = hub.resolve()
+        assert report.mode == "full"
+        assert any("trained on other comparisons" in note for note in report.notes)
+        assert _model_kinds(hub) == ["splink", "splink"]
+        assert hub.resolve_record(_walk_in("pos-2")).status in ("new", "matched", "merged")
+        assert hub.resolve().mode == "incremental"
