@@ -55,6 +55,7 @@ from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.sql.selectable import CTE
 
 from cx360._errors import ConfigurationError, MissingDependencyError, StoreConnectionError
+from cx360.store._batch_locks import AdvisoryBatchLock, BatchLock, file_lock_for
 from cx360.store._customers import Appends, write_appends
 from cx360.store._engine import json_text, store_error, translate_errors
 from cx360.store._schema import (
@@ -255,6 +256,10 @@ class Strategy(ABC):
         bytes it deletes, where a setting does (PostgreSQL leaves them to VACUUM)."""
         return contextlib.nullcontext()
 
+    @abstractmethod
+    def batch_lock(self) -> BatchLock:
+        """The lock an ingest holds on its batch while its process lives."""
+
     # -- bulk loads -------------------------------------------------------------------------
 
     @abstractmethod
@@ -384,6 +389,9 @@ class SQLiteStrategy(Strategy):
             yield
         finally:  # as the connection had it (some builds of SQLite have it on by default)
             conn.exec_driver_sql(f"PRAGMA secure_delete = {before}")
+
+    def batch_lock(self) -> BatchLock:
+        return file_lock_for(self.url.database)
 
     def _begin_locked(self, conn: Connection, names: Iterable[str]) -> None:
         # a commit that fills the WAL would copy it into the database itself, making that
@@ -702,6 +710,9 @@ class PostgresStrategy(Strategy):
         read = execute_on_driver(conn, reads.locking, params)
         customers = {row[-2] for row in read} - {None}
         return [row[:-1] for row in read], not customers or any(row[-1] for row in read)
+
+    def batch_lock(self) -> BatchLock:
+        return AdvisoryBatchLock()
 
     def _begin_locked(self, conn: Connection, names: Iterable[str]) -> None:
         # begun explicitly: the first statement may run on the driver's cursor
