@@ -134,6 +134,15 @@ def test_connect_can_refuse_to_create(store_url: str, tmp_path: Path) -> None:
         assert hub.status().records == 0
 
 
+@pytest.mark.postgres
+def test_a_server_that_is_not_there_is_a_clear_error(postgres_url: str) -> None:
+    nobody = make_url(postgres_url).set(port=9, password="s3cret-pw")  # nothing listens on 9
+    for create in (False, True):
+        with pytest.raises(cx360.StoreConnectionError, match="cannot connect") as caught:
+            cx360.connect(nobody.render_as_string(hide_password=False), create=create)
+        assert "s3cret-pw" not in str(caught.value)
+
+
 def test_the_url_hides_the_password(store_url: str) -> None:
     with cx360.connect(store_url) as hub:
         password = make_url(store_url).password

@@ -155,7 +155,7 @@ class Strategy(ABC):
         """Whether the database holds cx360's schema (None: there is no database)."""
         engine = self.create_engine()
         try:
-            with engine.connect() as conn:
+            with translate_errors(), engine.connect() as conn:  # a server not there: StoreError
                 return inspect(conn).has_table("alembic_version")
         finally:
             engine.dispose()

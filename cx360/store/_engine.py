@@ -60,6 +60,11 @@ def store_error(error: exc.SQLAlchemyError) -> StoreError:
     if isinstance(error, exc.IntegrityError):
         return StoreIntegrityError(f"store constraint violated: {_describe(error)}")
     if isinstance(error, exc.DBAPIError):
+        if _no_server(error):
+            return StoreConnectionError(
+                "cannot connect to the store's database server (refused, not there, or the "
+                "login was not accepted)"
+            )
         if error.connection_invalidated:
             return StoreConnectionError(f"connection to the store lost: {_describe(error)}")
         return StoreError(f"store error: {_describe(error)}")
@@ -76,6 +81,16 @@ def retry_on_lost_connection(call: Callable[[], _T]) -> _T:
     except StoreConnectionError:
         log.info("store connection lost; retrying once on a new connection")
         return call()
+
+
+def _no_server(error: exc.DBAPIError) -> bool:
+    # psycopg's failed connection: an OperationalError without a SQLSTATE (no server spoke)
+    orig = error.orig
+    return (
+        isinstance(error, exc.OperationalError)
+        and getattr(orig, "diag", None) is not None
+        and getattr(orig, "sqlstate", None) is None
+    )
 
 
 def _describe(error: exc.DBAPIError) -> str:
