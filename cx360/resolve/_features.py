@@ -124,28 +124,6 @@ def _unknown_birth_date() -> Level:
     return Level("null", sql, test, is_null=True)
 
 
-# (start, length) of year, month and day in an ISO date, as SQL's 1-based substr counts
-_DATE_PARTS: tuple[tuple[int, int], ...] = ((1, 4), (6, 2), (9, 2))
-
-
-def _two_date_parts() -> Level:
-    # One whole part keyed wrong (the year of another relative, a month from the
-    # line above) leaves the other two: weaker than a typo, stronger than the year
-    # alone. The model weighs it; the guards and the identifier rules do not count it.
-    same = [
-        f'substr("birth_date_l", {s}, {n}) = substr("birth_date_r", {s}, {n})'
-        for s, n in _DATE_PARTS
-    ]
-    sql = f"({same[0]} AND {same[1]}) OR ({same[0]} AND {same[2]}) OR ({same[1]} AND {same[2]})"
-
-    def test(a: Record, b: Record) -> bool:
-        x: str = a["birth_date"]
-        y: str = b["birth_date"]
-        return sum(x[s - 1 : s - 1 + n] == y[s - 1 : s - 1 + n] for s, n in _DATE_PARTS) >= 2
-
-    return Level("two of year, month and day", sql, test)
-
-
 def _else() -> Level:
     return Level("else", "ELSE", lambda a, b: True)
 
@@ -232,7 +210,6 @@ COMPARISONS: tuple[Comparison, ...] = (
                 'substr("birth_date_l", 9, 2) = substr("birth_date_r", 6, 2))',
                 lambda a, b: birth_dates_compatible(a["birth_date"], b["birth_date"]),
             ),
-            _two_date_parts(),
             Level(
                 "same year",
                 'substr("birth_date_l", 1, 4) = substr("birth_date_r", 1, 4)',
