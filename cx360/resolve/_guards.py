@@ -202,6 +202,15 @@ def birth_dates_compatible(a: str, b: str) -> bool:
     return a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]  # day/month swapped
 
 
+def _birth_dates_may_be_one(a: str, b: str) -> bool:
+    # Also one whole part keyed wrong (a year, month or day from another field or
+    # relative) with the other two equal: one person's date mistyped more often than two
+    # people linked on names. The match weight still decides; this only stops the veto.
+    if birth_dates_compatible(a, b):
+        return True
+    return (a[:4] == b[:4]) + (a[5:7] == b[5:7]) + (a[8:10] == b[8:10]) >= 2
+
+
 def surnames_compatible(a: tuple[str, str | None], b: tuple[str, str | None]) -> bool:
     if {s for s in a if s} & {s for s in b if s}:
         return True
@@ -217,7 +226,7 @@ def conflict(a: Profile, b: Profile, limits: GuardLimits) -> GuardReason | None:
             if len(merged) > limits.max_national_ids_per_kind and not _typos_only(merged):
                 return GuardReason.NATIONAL_ID
     if limits.check_birth_dates and not all(
-        birth_dates_compatible(x, y) for x in a.birth_dates for y in b.birth_dates
+        _birth_dates_may_be_one(x, y) for x in a.birth_dates for y in b.birth_dates
     ):
         return GuardReason.BIRTH_DATE
     if limits.check_given_names and a.givens and b.givens:

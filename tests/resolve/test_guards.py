@@ -70,6 +70,17 @@ def test_birth_dates() -> None:
     assert not birth_dates_compatible("1960-03-07", "1990-03-07".replace("07", "21"))
 
 
+def test_a_birth_date_with_one_whole_part_wrong_does_not_keep_two_groups_apart() -> None:
+    limits = GuardLimits()
+    one = _profile(given_key="jose", surname_key="garcia", birth_date="1965-03-14")
+    for other_date in ("1972-03-14", "1965-11-14", "1965-03-28"):
+        other = _profile(given_key="jose", surname_key="garcia", birth_date=other_date)
+        assert conflict(one, other, limits) is None, other_date
+    # two parts different: another person (a father and his son born on another day)
+    junior = _profile(given_key="jose", surname_key="garcia", birth_date="1990-03-28")
+    assert conflict(one, junior, limits) == "birth_date"
+
+
 def test_household_members_conflict_and_the_same_person_does_not() -> None:
     limits = GuardLimits()
     mother = _profile(given_key="patricia", surname_key="adams", birth_date="1955-11-30")
