@@ -1,7 +1,8 @@
 """Helpers for profile tests: customers written straight into the store.
 
-Resolution needs at least 50 records to train; small hand-built cases assign their
-records to customers directly, so the profile layer is tested on exact, known values.
+Small hand-built cases assign their records to customers directly, rather than through
+resolution (which needs 50 records to train a model, and uses default parameters below
+that), so the profile layer is tested on exact, known values.
 """
 
 from __future__ import annotations
