@@ -27,7 +27,7 @@ from cx360._errors import SchemaError
 from cx360.models import QuarantineReason
 from cx360.privacy._tables import erasure_salt, suppressions
 from cx360.store import Store, utcnow
-from cx360.store._writes import PreparedCodec, add_quarantine
+from cx360.store._writes import PreparedCodec, add_quarantine, chunks
 
 if TYPE_CHECKING:  # ingest imports this module: its own modules are read when called
     from cx360.ingest._prepare import Quarantined
@@ -39,7 +39,6 @@ IDENTIFIER_COLUMNS: Final = {
     "national_id": "national_id_key",
     "handle": "handle_key",
 }
-_IN_CHUNK: Final = 900
 
 
 def digest(salt: bytes, kind: str, value: str) -> str:
@@ -85,7 +84,7 @@ def suppress(
     """Add keys to the list (those already on it stay as they are); how many were new."""
     wanted = {digest(salt, kind, value): kind for kind, value in keys}
     listed: set[str] = set()
-    for part in _parts(sorted(wanted)):  # one read per part, not one per key
+    for part in chunks(sorted(wanted)):  # one read per part, not one per key
         found = select(suppressions.c.digest).where(suppressions.c.digest.in_(part))
         listed.update(conn.execute(found).scalars())
     new = {d: k for d, k in wanted.items() if d not in listed}
@@ -96,11 +95,6 @@ def suppress(
         ]
         conn.execute(insert(suppressions), rows)
     return len(new)
-
-
-def _parts(items: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), _IN_CHUNK):
-        yield items[start : start + _IN_CHUNK]
 
 
 def unsuppress(store: Store, keys: Sequence[tuple[str, str]]) -> int:

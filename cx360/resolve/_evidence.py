@@ -152,12 +152,14 @@ def identified_mask(
         if column == "address_key" and agree.any() and enabled(Rule.ADDRESS_WORD_COUNTS):
             agree &= ~_word_counts_differ(features, positions_l, positions_r)
         mask |= agree
-    if dates is not None and not mask.all() and enabled(Rule.NEAR_BIRTH_DATES):
+    if dates is None:  # `contacts_agree`: equal values only, no near dates or IDs
+        return mask
+    if not mask.all() and enabled(Rule.NEAR_BIRTH_DATES):
         # only the pairs no exact identifier made: most are, and the date test is dearer
         rest = pa.array(np.flatnonzero(~mask))
         near = _near_dates(dates.take(positions_l.take(rest)), dates.take(positions_r.take(rest)))
         mask[~mask] = near
-    if "national_id_key" in columns and dates is not None and not mask.all():
+    if not mask.all():
         mask |= _near_id_mask(features, positions_l, positions_r, mask)
     return mask
 

@@ -30,7 +30,7 @@ from cx360.store._schema import (
     record_customers,
     record_links,
 )
-from cx360.store._writes import _IN_CHUNK, Stored, _chunks, insert_many
+from cx360.store._writes import Stored, chunks, insert_many
 
 Link = tuple[int, int, float | None, str]  # (record_id_l, record_id_r, match_weight, kind)
 Pair = tuple[int, int, float]  # (record_id_l, record_id_r, match_weight), l < r
@@ -112,7 +112,7 @@ def assign_records(
 ) -> None:
     """Put records in customers: `assigned` (record_id, customer_id), of which the records
     `reassigned` had a customer before (their rows are replaced)."""
-    for part in _chunks(reassigned, _IN_CHUNK):
+    for part in chunks(reassigned):
         conn.execute(delete(record_customers).where(record_customers.c.record_id.in_(part)))
     insert_many(
         conn,
@@ -197,7 +197,7 @@ def _edge_rows(pairs: Iterable[Pair], model_id: int | None) -> list[dict[str, An
 def _delete_touching(conn: Connection, table: Table, record_ids: Sequence[int]) -> None:
     """Delete the rows of `table` (links or pairs) with an end among `record_ids`: a
     statement per end, each an index lookup (an OR of the two is not, on SQLite)."""
-    for part in _chunks(record_ids, _IN_CHUNK):
+    for part in chunks(record_ids):
         conn.execute(delete(table).where(table.c.record_id_l.in_(part)))
         conn.execute(delete(table).where(table.c.record_id_r.in_(part)))
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 # Stay well under SQLite's bound-parameter limit in IN (...) lists.
 _IN_CHUNK = 900
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +260,8 @@ def _naive_utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+def chunks(items: Sequence[_T], size: int = _IN_CHUNK) -> Iterable[Sequence[_T]]:
+    """`items` in parts of `size`: an IN list each, within every database's limit."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -277,7 +279,7 @@ def _existing(
     for row in rows:
         groups[tuple(row[c] for c in group_cols)].append(row[last])
     for group, values in groups.items():
-        for part in _chunks(values, _IN_CHUNK):
+        for part in chunks(values):
             query = select(*wanted, table.c[last]).where(table.c[last].in_(part))
             for column, value in zip(group_cols, group, strict=True):
                 query = query.where(table.c[column] == value)
@@ -324,7 +326,7 @@ def upsert(
         counts.inserted = len(new_rows)
     if replaced:
         ids = [v["b_id"] for v in replaced]
-        for part in _chunks(ids, _IN_CHUNK):
+        for part in chunks(ids):
             _copy_to_history(conn, kind, part, now)
         assignments: dict[str, Any] = {c: bindparam(f"b_{c}") for c in columns}
         assignments.update(version=bindparam("b_version"), batch_id=batch_id, updated_at=now)
