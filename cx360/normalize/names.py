@@ -10,8 +10,10 @@ Rules (each one is covered by tests):
 * Noise is removed first: emoji and symbols, digits, e-mail addresses and URLs, text in
   brackets (``"Ana (mamá)"``) or double quotes (``'Juan "el Flaco" Pérez'``), leading
   titles (Sr., Dra., Mr., Ing., Lic., ...) and contact labels (Tía, Mamá, ...), trailing
-  suffixes (Jr., Sr., II, III, PhD). Suffixes are dropped from display too. "Don"/"Doña"
-  before a known given name is a title; "Don Johnson" keeps Don as a given name.
+  suffixes (Jr., Sr., II, III, "hijo", PhD). Suffixes are dropped from display too; the
+  generational one is read apart by `name_suffix` (it tells a father from his son of the
+  same name). "Don"/"Doña" before a known given name is a title; "Don Johnson" keeps Don
+  as a given name.
 * Casing: a word typed ALL CAPS or all lower case is title-cased ("JOSÉ" -> "José",
   "o'brien" -> "O'Brien", "MCDONALD" -> "McDonald"); particles become lower case
   ("DE LA CRUZ" -> "de la Cruz"). Mixed-case words are kept as typed.
