@@ -89,7 +89,7 @@ class RealtimeResolver:
                 appends = Appends(batch_id, written.stored, now, model_id=state.model_id)
                 decision = _Decision(conn, strategy, state, ref, features, written, appends)
                 match = decision.run()
-                strategy.write_appends(conn, appends)
+                strategy.commit_appends(conn, appends)  # the transaction's end
         self._batch_id = batch_id  # committed: safe to reuse
         return match
 
