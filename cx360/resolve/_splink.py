@@ -135,6 +135,9 @@ class _DuckDB:
     def create_table(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE TABLE {name} AS {sql}")
 
+    def create_view(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE VIEW {name} AS {sql}")
+
     def query(self, sql: str) -> pa.Table:
         return self.con.sql(sql).to_arrow_table()
 
@@ -167,6 +170,9 @@ class _Spark:
         # written once, so Splink's many reads of it do not recompute the query
         self.spark.sql(_to_dialect(sql, "spark")).write.parquet(self.engine.uri(name))
         self.engine.frame(name).createOrReplaceTempView(name)
+
+    def create_view(self, name: str, sql: str) -> None:
+        self.create_table(name, sql)  # a table: a window over every record, computed once
 
     def query(self, sql: str) -> pa.Table:
         name = f"cx360_result_{uuid.uuid4().hex[:12]}"
@@ -210,6 +216,7 @@ class SplinkSession:
         self._create_records(table, dirty, block_sizes)
         self._db_api = self._backend.db_api
         self._frame = self._db_api.register("cx360_records")
+        self._frame_by_position: Any = None
 
     def _create_records(
         self, table: pa.Table, dirty: pa.Array | None, block_sizes: pa.Table | None
@@ -244,6 +251,29 @@ class SplinkSession:
         _route_splink_log()
         # log_level None: Splink does not set up a handler of its own on stderr
         return Linker(self._frame, _to_dialect_settings(settings, self.dialect), log_level=None)
+
+    def linker_by_position(self, settings: dict[str, Any]) -> Any:
+        """A linker over the same records with `unique_id` their position in record-id
+        order (1, 2, ...), for u's random sample: Splink draws it by hashing `unique_id`,
+        and record IDs carry the store's history (a PostgreSQL sequence skips the IDs of
+        an ingest that was rolled back; erased records leave holes), so equal records
+        would give another sample, and another model. In a store without holes the
+        positions are the IDs, and so is the sample."""
+        from splink import Linker
+
+        if self._frame_by_position is None:
+            columns = self.query("SELECT * FROM cx360_records LIMIT 0").schema.names
+            others = ", ".join(f'"{name}"' for name in columns if name != "unique_id")
+            # BIGINT as record IDs are (int64): the same number hashes the same
+            self._backend.create_view(
+                "cx360_records_by_position",
+                "SELECT CAST(row_number() OVER (ORDER BY unique_id) AS BIGINT) AS unique_id,"
+                f" {others} FROM cx360_records",
+            )
+            self._frame_by_position = self._db_api.register("cx360_records_by_position")
+        _route_splink_log()
+        settings = _to_dialect_settings(settings, self.dialect)
+        return Linker(self._frame_by_position, settings, log_level=None)
 
 
 def _to_dialect(sql: str, dialect: str) -> str:
@@ -363,7 +393,9 @@ def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[st
     # DuckDB samples in chunks to bound its memory; Spark spreads one sample over its
     # executors, where every chunk would be a round of jobs
     chunks = 1 if session.dialect == "spark" else 10
-    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, num_chunks=chunks)
+    sampler = session.linker_by_position(linker.misc.save_model_to_json())
+    sampler.training.estimate_u_using_random_sampling(max_pairs=max_pairs, num_chunks=chunks)
+    linker = session.linker(_canonical(sampler.misc.save_model_to_json(), settings))
     for cols in TRAINING_BLOCKS:
         # An EM session takes its blocking columns' comparisons out of the model and sets
         # the prior to the block's until it ends: one that fails (an empty block, m
