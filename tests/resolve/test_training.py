@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 import cx360
 from cx360 import Hub
-from cx360.resolve._batch import _GUARD_COLUMNS, _Rows, load_features
+from cx360.resolve._batch import _Rows, load_features
 from cx360.resolve._guards import GuardLimits
+from cx360.resolve._incremental import GUARD_COLUMNS
 from cx360.resolve._splink import SplinkSession, _settings, refine_u, train_model
 from cx360.resolve._training import train
 from cx360.store import Store
@@ -32,10 +33,10 @@ def _level(model: dict[str, Any], comparison: str, label: str) -> dict[str, Any]
 def test_u_is_counted_over_pairs_in_different_clusters() -> None:
     emails = ["a@x.com", "a@x.com", "a@x.com", "b@x.com", None]
     rows = [
-        {"unique_id": i + 1, **dict.fromkeys(_GUARD_COLUMNS), "email_key": email}
+        {"unique_id": i + 1, **dict.fromkeys(GUARD_COLUMNS), "email_key": email}
         for i, email in enumerate(emails)
     ]
-    schema = pa.schema([("unique_id", pa.int64())] + [(c, pa.string()) for c in _GUARD_COLUMNS])
+    schema = pa.schema([("unique_id", pa.int64())] + [(c, pa.string()) for c in GUARD_COLUMNS])
     session = SplinkSession(duckdb.connect(), pa.Table.from_pylist(rows, schema=schema))
     clusters = pa.table({"unique_id": [1, 2, 3, 4, 5], "cluster": [1, 1, 3, 4, 5]})
     model = _settings()
@@ -64,7 +65,7 @@ def test_counted_u_makes_strong_identifiers_stronger(
     store.close()
     session = SplinkSession(duckdb.connect(), table)
     sampled = train_model(session)
-    rows = _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS})
+    rows = _Rows({c: table.column(c).to_pylist() for c in GUARD_COLUMNS})
     counted = train(session, table, rows, limits=GuardLimits())
     for comparison in ("email", "phone", "national_id"):
         before = _level(sampled, comparison, "exact")
