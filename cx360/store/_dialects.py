@@ -209,22 +209,27 @@ class Strategy(ABC):
     def locked_transaction(self, engine: Engine, names: Iterable[str] = ()) -> Iterator[Connection]:
         """One transaction, committed at the end, holding the locks of `names` (of every
         write, on SQLite) from its first statement on."""
-        with translate_errors(), engine.connect() as conn:
-            self._begin_locked(conn, names)
-            try:
-                yield conn
-            except BaseException:
-                conn.rollback()
-                self._end_locked(conn, failed=True)
-                raise
-            conn.commit()
-            self._end_locked(conn, failed=False)
+        with translate_errors(), engine.connect() as conn, self._locked_on(conn, names):
+            yield conn
+
+    @contextmanager
+    def _locked_on(self, conn: Connection, names: Iterable[str]) -> Iterator[None]:
+        """A `locked_transaction` on `conn`."""
+        self._begin_locked(conn, names)
+        try:
+            yield
+        except BaseException:
+            conn.rollback()
+            self._end_locked(conn)
+            raise
+        conn.commit()
+        self._end_locked(conn)
 
     @abstractmethod
     def _begin_locked(self, conn: Connection, names: Iterable[str]) -> None: ...
 
-    def _end_locked(self, conn: Connection, *, failed: bool) -> None:  # noqa: B027
-        """After a locked transaction ended (committed, or rolled back if `failed`)."""
+    def _end_locked(self, conn: Connection) -> None:  # noqa: B027
+        """After a locked transaction ended (committed or rolled back)."""
 
     def lock_customers(self, conn: Connection, customer_ids: Iterable[str]) -> None:  # noqa: B027
         """Take (or wait for) the locks of customers until the transaction ends (SQLite:
@@ -679,10 +684,23 @@ class PostgresStrategy(Strategy):
             self._autocommit_engine.dispose()
             self._autocommit_engine = None
 
-    def lookup_connection(self, engine: Engine) -> contextlib.AbstractContextManager[Connection]:
+    @contextmanager
+    def lookup_connection(self, engine: Engine) -> Iterator[Connection]:
         # autocommits: at READ COMMITTED each statement has its own snapshot in a
-        # transaction too, so BEGIN and COMMIT would be two round trips for nothing
-        return read_connection(self.autocommit_engine)
+        # transaction too, so BEGIN and COMMIT would be two round trips for nothing; the
+        # pinned connection when it is free (a checkout costs as much CPU as a statement)
+        with self.pinned.lease() as pinned:
+            if pinned is None:
+                with read_connection(self.autocommit_engine) as conn:
+                    yield conn
+                return
+            try:
+                with translate_errors():
+                    yield pinned
+            finally:
+                if pinned.in_transaction():  # SQLAlchemy's, begun by its own executions:
+                    with contextlib.suppress(exc.SQLAlchemyError):  # nothing is sent
+                        pinned.rollback()
 
     @classmethod
     def in_list(cls, column: Any, name: str, item: Any) -> ColumnElement[bool]:
@@ -736,7 +754,7 @@ class PostgresStrategy(Strategy):
         if params["keys"]:
             execute_folded(conn, _PG_LOCK, params)
 
-    def _end_locked(self, conn: Connection, *, failed: bool) -> None:
+    def _end_locked(self, conn: Connection) -> None:
         end_folding(conn)
 
     def lock_customers(self, conn: Connection, customer_ids: Iterable[str]) -> None:
@@ -819,8 +837,9 @@ class PostgresStrategy(Strategy):
 
 
 class PinnedConnection:
-    """A connection of the autocommit engine kept checked out for new interactions: a
-    checkout from the pool and SQLAlchemy's execution cost as much CPU as the statement.
+    """A connection of the autocommit engine kept checked out for new interactions and
+    lookups: a checkout from the pool and SQLAlchemy's execution cost as much CPU as the
+    statement.
     One thread at a time: `lease()` gives None while another holds it (the caller takes
     the pool). A lost connection is dropped with the engine's idle ones (they died with
     it); `retry_on_lost_connection` retries on a new one."""
