@@ -53,7 +53,7 @@ from cx360.profile._lookup import parse_query
 from cx360.profile._survivorship import aware
 from cx360.resolve._batch import _EDGES, ResolveOptions, _cluster, _rows_of
 from cx360.resolve._ids import assign_ids
-from cx360.resolve._incremental import chunks, features_table, load_rows
+from cx360.resolve._incremental import features_table, load_rows
 from cx360.resolve._overrides import ActiveOverrides
 from cx360.resolve._run_state import RunState, last_finished_run
 from cx360.store import Store, utcnow
@@ -77,6 +77,7 @@ from cx360.store._schema import (
     records,
     term_frequencies,
 )
+from cx360.store._writes import chunks
 
 log = logging.getLogger("cx360.privacy")
 

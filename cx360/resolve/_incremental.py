@@ -18,7 +18,7 @@ import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import pyarrow as pa
 from sqlalchemy import Connection, and_, bindparam, func, or_, select
@@ -26,6 +26,7 @@ from sqlalchemy import Connection, and_, bindparam, func, or_, select
 from cx360.resolve._blocking import NAME, NAME_BLOCK_MAX_RECORDS, RULES, Key, name_of
 from cx360.resolve._features import FEATURE_COLUMNS
 from cx360.store._schema import match_edges, overrides, record_customers, records
+from cx360.store._writes import chunks
 
 GUARD_COLUMNS: Final = (*FEATURE_COLUMNS, "national_id_kind")
 IN_CHUNK: Final = 900  # values per IN (...) list, under SQLite's bound-parameter limit
@@ -35,12 +36,6 @@ _COLUMN = {name: index for index, name in enumerate(GUARD_COLUMNS)}
 _CAPPED = tuple(rule for rule in RULES if rule.capped)
 
 Features = tuple[Any, ...]  # a record's GUARD_COLUMNS, in order
-T = TypeVar("T")
-
-
-def chunks(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def features_table(rows: dict[int, Features]) -> pa.Table:
