@@ -121,11 +121,11 @@ def _cannot(reason: str) -> None:
     pytest.skip(reason)
 
 
+# SQLite's own page limit: PostgreSQL has none (its store fills a tablespace below)
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 def test_a_store_at_its_page_limit_fails_writes_clearly_and_stays_whole(
     store_url: str, reference: Reference, scratch: Callable[[str], str]
 ) -> None:
-    if backend_of(store_url) != "sqlite":
-        pytest.skip("SQLite's page limit: the PostgreSQL store fills a tablespace instead")
     url = scratch("sqlite")
     clone_store(reference.copies["resolve"], url)
     path = url.removeprefix("sqlite:///")
