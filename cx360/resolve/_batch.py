@@ -461,7 +461,7 @@ class _FullScope:
     def load(cls, conn: Connection) -> _FullScope:
         members = select(record_customers.c.record_id, record_customers.c.customer_id)
         table = load_features(conn)
-        return cls(table, _rows_of(table), dict(conn.execute(members).tuples().all()))
+        return cls(table, _rows_of(table), dict(conn.execute(members).all()))
 
     @property
     def records_scored(self) -> int:
