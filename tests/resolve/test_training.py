@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy import select
 
 import cx360
+from benchmarks._datasets import load_fake_1000
 from cx360 import Hub
 from cx360.resolve._batch import _GUARD_COLUMNS, _Rows, load_features
 from cx360.resolve._guards import GuardLimits
+from cx360.resolve._run_state import RunState
 from cx360.resolve._splink import (
     SplinkSession,
     _settings,
@@ -21,9 +23,9 @@ from cx360.resolve._splink import (
     refine_u,
     train_model,
 )
-from cx360.resolve._training import train
+from cx360.resolve._training import guard_limits, train
 from cx360.store import Store
-from cx360.store._schema import matching_models
+from cx360.store._schema import matching_models, resolution_runs
 from cx360.synthetic import write_dataset
 
 
@@ -219,3 +221,59 @@ def test_em_on_one_error_duplicates_learns_exact_dates_as_the_strongest(tmp_path
     # a common given name's exact level cannot weigh more than m = 1 gives it
     given_exact, given_typo = (_level(model, "given_name", k) for k in ("exact", "typo"))
     assert given_exact["m_probability"] >= given_typo["m_probability"]
+
+
+def _with_date_conflict(m: float, u: float) -> dict[str, Any]:
+    """Settings whose birth date's last level ('else') has these m and u."""
+    model = _settings()
+    for entry in model["comparisons"]:
+        if entry["output_column_name"] == "birth_date":
+            entry["comparison_levels"][-1].update(m_probability=m, u_probability=u)
+    return model
+
+
+def test_the_birth_date_guard_stays_where_dates_tell_people_apart() -> None:
+    limits = GuardLimits()
+    # one person's records hold unrelated dates in one pair of 250: a conflict is proof
+    assert guard_limits(limits, _with_date_conflict(0.004, 0.98)) == limits
+    assert guard_limits(limits, None) == limits  # no model yet
+    assert guard_limits(limits, _settings()) == limits  # nothing trained
+
+
+def test_the_birth_date_guard_goes_where_one_persons_dates_often_differ() -> None:
+    # a third of true pairs with unrelated dates (typed from memory, guessed): a date
+    # conflict is barely likelier between two people, no veto
+    found = guard_limits(GuardLimits(), _with_date_conflict(0.36, 0.98))
+    assert found == GuardLimits(check_birth_dates=False)
+    off = GuardLimits(check_birth_dates=False, bridge_match_weight=None)
+    assert guard_limits(off, _with_date_conflict(0.004, 0.98)) == off  # never switched on
+
+
+def test_a_store_whose_dates_are_noise_resolves_without_the_date_guard(tmp_path: Path) -> None:
+    # Splink's fake_1000 (benchmarks/data): one person's records often hold unrelated
+    # birth dates. The model finds the dates unfit for a veto, the run notes the limits it
+    # used, and explanations, real time and the next (incremental) run follow them.
+    frame = load_fake_1000()
+    rows = frame.records.fillna("").astype(str).to_dict("records")
+    with cx360.connect(f"sqlite:///{tmp_path / 'noisy-dates.db'}") as hub:
+        hub.ingest(records=rows)
+        hub.resolve()
+        with hub._store.connection() as conn:
+            (run,) = conn.execute(select(resolution_runs.c.id)).scalars()
+            state = RunState.read(conn, run)
+        assert state is not None and state.limits.check_birth_dates is False
+        # two records of one person with different birth dates: no guard between them
+        dates = dict(zip(frame.records.source_record_id, frame.records.date_of_birth, strict=True))
+        people: dict[str, list[str]] = {}
+        for key, person in frame.truth.items():
+            people.setdefault(str(person), []).append(str(key).split("|")[1])
+        apart = [ids for ids in people.values() if len({dates[i] for i in ids}) > 1]
+        first, second = (("fake_1000", i) for i in apart[0][:2])
+        explained = hub.explain_pair(first, second)
+        assert explained.guard_conflict is None
+        customer = hub.explain_record(first).customer_id
+        again = {**next(r for r in rows if r["source_record_id"] == first[1])}
+        again |= {"source_record_id": "again", "date_of_birth": "1931-07-19"}
+        assert hub.resolve_record(again).customer_id == customer
+        hub.ingest(records=[{**again, "source_record_id": "later"}])
+        assert hub.resolve().mode == "incremental"
