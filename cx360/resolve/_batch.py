@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
@@ -66,7 +66,7 @@ from cx360.resolve._splink import (
     predict_edges,
     term_frequency_tables,
 )
-from cx360.resolve._training import train
+from cx360.resolve._training import guard_limits, train
 from cx360.store import Store, utcnow
 from cx360.store._customers import (
     add_links,
@@ -227,7 +227,8 @@ class _Model:
             return None
         if last is None or last.state is None or last.model_id != self.id:
             return None
-        return last.state if last.state.settings_match(options.rule, options.limits) else None
+        limits = guard_limits(options.limits, self.params)
+        return last.state if last.state.settings_match(options.rule, limits) else None
 
 
 def resolve_store(store: Store, options: ResolveOptions | None = None) -> ResolveReport:
@@ -329,6 +330,9 @@ class _Run:
             scope = load(conn)
         seconds["load"] = time.perf_counter() - self.started
         scored = self._score(scope.to_score())
+        # the guards as the store's model has them (see `_training.guard_limits`)
+        limits = guard_limits(options.limits, self.model.params)
+        self.options = options = replace(options, limits=limits)
         seconds.update(self.splink.seconds)
         work = scope.clustering(self, scored)
 

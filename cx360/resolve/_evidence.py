@@ -1,8 +1,9 @@
 """Which scored pairs may link two records: the link rule.
 
 Two records that agree on an identifier (an e-mail, a phone, a national ID, a handle, an
-address or a birth date, the last up to one typo or day and month swapped, and not one
-of the dates typed for an unknown one) link at the ordinary link weight. An address
+address or a birth date, the last up to one typo, day and month swapped or one whole
+part keyed wrong, and not one of the dates typed for an unknown one) link at the ordinary
+link weight. An address
 identifies a household: it counts only when the two given names have as many words.
 Two records that agree on nothing but their names (and perhaps a city) need far more: in
 omnichannel data two "María López" with different phones and e-mails are as often two
@@ -93,7 +94,18 @@ def identifiers_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool
         date = _known_date(left)
         return date is not None and date == _known_date(right)
     date_l, date_r = _known_date(left), _known_date(right)
-    return date_l is not None and date_r is not None and birth_dates_compatible(date_l, date_r)
+    return date_l is not None and date_r is not None and near_birth_dates(date_l, date_r)
+
+
+def near_birth_dates(left: str, right: str) -> bool:
+    """Whether two known birth dates are one date typed twice: one typo apart, day and
+    month swapped, or (`Rule.DATE_PART_KEYED_WRONG`) one whole part different, the year,
+    month or day keyed from another field, with the other two equal."""
+    if birth_dates_compatible(left, right):
+        return True
+    if not enabled(Rule.DATE_PART_KEYED_WRONG):
+        return False
+    return (left[:4] == right[:4]) + (left[5:7] == right[5:7]) + (left[8:10] == right[8:10]) >= 2
 
 
 def near_ids(left: str | None, right: str | None) -> bool:
@@ -215,6 +227,13 @@ def _near_dates(left: pa.Array, right: pa.Array) -> np.ndarray[Any, Any]:
         & np.all(a[:, 8:10] == b[:, 5:7], axis=1)
     )
     near[where] = one_typo | swapped
+    if enabled(Rule.DATE_PART_KEYED_WRONG):
+        parts = (
+            np.all(a[:, :4] == b[:, :4], axis=1).astype(np.int8)
+            + np.all(a[:, 5:7] == b[:, 5:7], axis=1)
+            + np.all(a[:, 8:10] == b[:, 8:10], axis=1)
+        )
+        near[where] |= parts >= 2
     return near
 
 

@@ -31,6 +31,7 @@ from cx360.resolve._guards import GuardLimits, Profile, conflict
 from cx360.resolve._incremental import GUARD_COLUMNS
 from cx360.resolve._overrides import RecordLike, as_ref, record_row
 from cx360.resolve._scoring import Scorer, TermFrequencies
+from cx360.resolve._training import guard_limits
 from cx360.store import Store
 from cx360.store._schema import record_customers, record_links, records
 
@@ -72,7 +73,8 @@ def explain_pair(
             conn, model_id, wanted
         ) or TermFrequencies.from_store(conn, scorer.tf_columns, values=wanted)
         left_customer, right_customer = (_customer_of(conn, r["id"]) for r in (left, right))
-        limits = limits or GuardLimits()
+        # the guards as the store's model has them, as batch runs and real time do
+        limits = guard_limits(limits or GuardLimits(), model)
         customer_conflict = None
         if left_customer and right_customer and left_customer != right_customer:
             customer_conflict = conflict(

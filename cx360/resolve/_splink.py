@@ -414,12 +414,49 @@ def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[st
             log.info(note)
             run.notes.append(f"{note}: its comparisons keep the parameters they had")
             linker = session.linker(before)
-    model = _canonical(linker.misc.save_model_to_json(), settings)
+    model = most_similar_strongest(_canonical(linker.misc.save_model_to_json(), settings))
     trained = [c["output_column_name"] for c in model["comparisons"]]
     if trained != [c["output_column_name"] for c in settings["comparisons"]]:
         raise ResolutionError(f"training lost comparisons: the model has only {trained}")
     run.seconds["train"] = time.perf_counter() - started
     return model
+
+
+def most_similar_strongest(model: dict[str, Any]) -> dict[str, Any]:
+    """The model with each comparison's most similar level weighing at least as much as
+    any other of its levels: its m raised until its Bayes factor (m / u) is the largest.
+
+    EM assumes that comparisons are independent given a match. Where each duplicate
+    carries one error in one field, they are not: among the pairs of a block on exact
+    names, the true ones are those whose error is in the birth date, so EM learns that
+    true pairs rarely agree on the date, and that a date one typo away is stronger
+    evidence than an equal one. Exact agreement is never weaker evidence than a typo.
+    """
+    out = copy.deepcopy(model)
+    for comparison in out["comparisons"]:
+        trained: list[dict[str, Any]] = [
+            level
+            for level in comparison["comparison_levels"]
+            if not level.get("is_null_level") and _bayes_factor(level) is not None
+        ]
+        first = next(lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level"))
+        if len(trained) < 2 or trained[0] is not first:
+            continue  # the most similar level untrained, or nothing to compare it with
+        top: dict[str, Any] = trained[0]
+        others = trained[1:]
+        best = max(float(_bayes_factor(level) or 0.0) for level in others)
+        if float(_bayes_factor(top) or 0.0) < best:
+            # m is a probability: a common value's exact level cannot weigh more than 1/u
+            top["m_probability"] = min(1.0, best * float(top["u_probability"]))
+    return out
+
+
+def _bayes_factor(level: dict[str, Any]) -> float | None:
+    """m / u of a trained level (None where either is unset, or u is 0)."""
+    m, u = level.get("m_probability"), level.get("u_probability")
+    if not isinstance(m, float) or not isinstance(u, float) or u <= 0.0:
+        return None
+    return m / u
 
 
 def _estimate_prior(session: SplinkSession, linker: Any, notes: list[str]) -> Any:
