@@ -201,6 +201,29 @@ record_versions = Table(
     Index(None, "record_id", "version"),
 )
 
+# A record's phones and e-mails beyond the first (migration 0011): the first of each stays
+# in records.phone_key / email_key, so every rule that reads those columns reads what it
+# read before; the others (a cell holding two numbers, `phone_2`, `email_2`, `mobile`) are
+# rows here, numbered from 2 in the order the record gives them, and are replaced whenever
+# the record is stored again (its versions keep the old values in `raw`).
+record_identifiers = Table(
+    "record_identifiers",
+    metadata,
+    Column(
+        "record_id",
+        Id,
+        ForeignKey("records.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("kind", String(16), primary_key=True),  # phone | email
+    # the match key, normalized as records.phone_key / email_key (the longer of the two)
+    Column("key", String(320), nullable=False),
+    Column("position", Integer, primary_key=True),
+    Index(None, "kind", "key"),
+)
+
+IDENTIFIER_KINDS = ("phone", "email")
+
 interactions = Table(
     "interactions",
     metadata,
