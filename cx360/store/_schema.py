@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     literal_column,
+    select,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -223,6 +224,56 @@ record_identifiers = Table(
 )
 
 IDENTIFIER_KINDS = ("phone", "email")
+
+
+class joined_text(FunctionElement[str]):  # noqa: N801 (an SQL aggregate, named like one)
+    """Text values aggregated into one, separated by spaces, in no set order:
+    `group_concat` on SQLite, `string_agg` on PostgreSQL."""
+
+    type = String()
+    name = "joined_text"
+    inherit_cache = True
+
+
+@compiles(joined_text, "postgresql")
+def _joined_text_postgresql(element: joined_text, compiler: SQLCompiler, **kw: object) -> str:
+    return f"string_agg({compiler.process(element.clauses, **kw)}, ' ')"
+
+
+@compiles(joined_text)
+def _joined_text_sqlite(element: joined_text, compiler: SQLCompiler, **kw: object) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ' ')"
+
+
+def extra_identifiers_of(record_id: ColumnElement[int]) -> ColumnElement[str]:
+    """The extra identifiers of the record `record_id` as one text value (NULL: none),
+    items `kind:position:key` separated by spaces (`parse_extra_identifiers` reads it):
+    one indexed read per record, inside the statement that reads the records."""
+    item = (
+        record_identifiers.c.kind
+        + ":"
+        + record_identifiers.c.position.cast(String)
+        + ":"
+        + record_identifiers.c.key
+    )
+    return (
+        select(joined_text(item))
+        .where(record_identifiers.c.record_id == record_id)
+        .scalar_subquery()
+    )
+
+
+def parse_extra_identifiers(text: str | None) -> list[tuple[str, str]]:
+    """(kind, key) of `extra_identifiers_of`'s value, each kind in its position order."""
+    if not text:
+        return []
+    items = []
+    for item in text.split(" "):
+        kind, position, key = item.split(":", 2)
+        items.append((kind, int(position), key))
+    items.sort()
+    return [(kind, key) for kind, _, key in items]
+
 
 interactions = Table(
     "interactions",
