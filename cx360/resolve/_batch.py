@@ -30,6 +30,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 
 from cx360._errors import ConfigurationError, ResolutionError
 from cx360.models import ResolveReport
+from cx360.resolve._blocking import OTHERS_COLUMN, others_text
 from cx360.resolve._cluster import ClusterResult, cluster
 from cx360.resolve._evidence import (
     DEFAULT_MATCH_WEIGHT,
@@ -80,6 +81,7 @@ from cx360.store._customers import (
 from cx360.store._schema import (
     matching_models,
     record_customers,
+    record_identifiers,
     record_links,
     records,
     resolution_runs,
@@ -159,7 +161,25 @@ def load_features(conn: Connection) -> pa.Table:
         pa.record_batch([pa.array(column) for column in zip(*partition, strict=True)], names=names)
         for partition in result.partitions()
     ]
-    return pa.Table.from_batches(batches).cast(schema) if batches else schema.empty_table()
+    table = pa.Table.from_batches(batches).cast(schema) if batches else schema.empty_table()
+    return _with_others(conn, table)
+
+
+def _with_others(conn: Connection, table: pa.Table) -> pa.Table:
+    """`table` with its records' phones and e-mails beyond the first (`OTHERS_COLUMN`,
+    NULL where none), read in one pass over `record_identifiers`."""
+    ids = record_identifiers.c
+    found: dict[int, list[tuple[str, str]]] = {}
+    query = select(ids.record_id, ids.kind, ids.key).order_by(ids.record_id, ids.kind, ids.position)
+    for record_id, kind, key in conn.execute(query):
+        found.setdefault(int(record_id), []).append((kind, key))
+    values: list[str | None] = [None] * table.num_rows
+    if found:
+        positions = {int(i): n for n, i in enumerate(table.column("unique_id").to_numpy())}
+        for record_id, items in found.items():
+            if record_id in positions:
+                values[positions[record_id]] = others_text(items)
+    return table.append_column(OTHERS_COLUMN, pa.array(values, pa.string()))
 
 
 def _latest_model(conn: Connection) -> tuple[int, dict[str, Any]] | None:

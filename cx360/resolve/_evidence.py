@@ -16,6 +16,9 @@ e-mail alone at the odds of all shared e-mails, family ones included, so a spars
 scores under the link weight. Such pairs are kept down to `sole_holder_match_weight`, so
 that the clustering sees every other holder too. One definition serves batch resolution
 (vectorised over Arrow columns), real time and explanations (record by record).
+
+A record may hold several phones and e-mails (`_blocking.MANY_KEYS`): two records share
+one when any value of one equals any value of the other.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cx360.resolve._blocking import MANY_KEYS, OTHERS_COLUMN
 from cx360.resolve._guards import DEFAULT_LIKE_BIRTH_DATES, birth_dates_compatible, is_default_like
 from cx360.resolve._rules import Rule, enabled
 from cx360.resolve._similarity import transposition_distance
@@ -88,6 +92,8 @@ def identifiers_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool
             continue
         if column != "address_key" or not _given_word_counts_differ(left, right):
             return True
+    if _others_agree(left, right):
+        return True
     if near_ids(left.get("national_id_key"), right.get("national_id_key")):
         return True
     if not enabled(Rule.NEAR_BIRTH_DATES):
@@ -136,7 +142,15 @@ def contacts_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
     return any(
         left.get(column) is not None and left.get(column) == right.get(column)
         for column in CONTACT_COLUMNS
-    )
+    ) or _others_agree(left, right)
+
+
+def _others_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
+    """Whether two records share a phone or an e-mail among all their values, where one
+    of them holds several (the first values are compared with the other columns)."""
+    if not (left.get(OTHERS_COLUMN) or right.get(OTHERS_COLUMN)):
+        return False
+    return any(not set(key.values_of(left)).isdisjoint(key.values_of(right)) for key in MANY_KEYS)
 
 
 def _flags(condition: pa.Array) -> np.ndarray[Any, Any]:
@@ -164,6 +178,8 @@ def identified_mask(
         if column == "address_key" and agree.any() and enabled(Rule.ADDRESS_WORD_COUNTS):
             agree &= ~_word_counts_differ(features, positions_l, positions_r)
         mask |= agree
+    if not mask.all():
+        mask |= _others_mask(features, positions_l, positions_r, mask)
     if dates is None:  # `contacts_agree`: equal values only, no near dates or IDs
         return mask
     if not mask.all() and enabled(Rule.NEAR_BIRTH_DATES):
@@ -174,6 +190,28 @@ def identified_mask(
     if not mask.all():
         mask |= _near_id_mask(features, positions_l, positions_r, mask)
     return mask
+
+
+def _others_mask(
+    features: pa.Table, left: pa.Array, right: pa.Array, identified: np.ndarray[Any, Any]
+) -> np.ndarray[Any, Any]:
+    """`_others_agree` of the pairs not `identified` yet where a record holds several
+    phones or e-mails (a few: none in a store where every record holds one)."""
+    shared = np.zeros(len(identified), dtype=bool)
+    if OTHERS_COLUMN not in features.column_names:
+        return shared
+    others = features.column(OTHERS_COLUMN).combine_chunks()
+    if others.null_count == len(others):
+        return shared
+    several = pc.or_(pc.is_valid(others.take(left)), pc.is_valid(others.take(right)))
+    where = np.flatnonzero(_flags(several) & ~identified)
+    if not len(where):
+        return shared
+    rows = pa.array(where)
+    columns = [OTHERS_COLUMN, *(key.column for key in MANY_KEYS)]
+    sides = [features.select(columns).take(ends.take(rows)).to_pylist() for ends in (left, right)]
+    shared[where] = [_others_agree(a, b) for a, b in zip(*sides, strict=True)]
+    return shared
 
 
 def _near_id_mask(

@@ -28,7 +28,7 @@ from cx360.resolve._batch import _latest_model
 from cx360.resolve._evidence import LinkRule, identifiers_agree
 from cx360.resolve._features import email_user
 from cx360.resolve._guards import GuardLimits, Profile, conflict
-from cx360.resolve._incremental import GUARD_COLUMNS
+from cx360.resolve._incremental import GUARD_COLUMNS, ROW_SQL
 from cx360.resolve._overrides import RecordLike, as_ref, record_row
 from cx360.resolve._scoring import Scorer, TermFrequencies
 from cx360.resolve._training import guard_limits
@@ -37,7 +37,7 @@ from cx360.store._schema import record_customers, record_links, records
 
 
 def _read_record(conn: Connection, ref: RecordRef) -> dict[str, Any]:
-    row = record_row(conn, ref, records.c.id, *(records.c[c] for c in GUARD_COLUMNS))
+    row = record_row(conn, ref, records.c.id, *ROW_SQL)
     record = dict(row._mapping)
     return {**record, "email_user": email_user(record)}
 

@@ -25,8 +25,10 @@ import pyarrow as pa
 
 from cx360._errors import ResolutionError
 from cx360.resolve._blocking import (
+    MANY_KEYS,
     NAME,
     NAME_BLOCK_COLUMN,
+    OTHERS_COLUMN,
     RULES,
     SPLINK_KEYS,
     name_block_sql,
@@ -210,6 +212,7 @@ class SplinkSession:
             raise ResolutionError("an incremental session needs the store's name block sizes")
         self.num_rows = table.num_rows
         self.incremental = dirty is not None
+        table, self.exploding_rules = _with_all_values(table)
         self._backend: _Backend = (
             _DuckDB(engine) if isinstance(engine, duckdb.DuckDBPyConnection) else _Spark(engine)
         )
@@ -245,6 +248,15 @@ class SplinkSession:
         (`cx360_records` and any registered), translated for the engine."""
         return self._backend.query(sql)
 
+    def prediction_settings(self, model: dict[str, Any]) -> dict[str, Any]:
+        """The model's settings to predict with in this session: with the rules over
+        every value of a key (`exploding_rules`) last, where some record holds several,
+        and in an incremental session only the pairs with a dirty record."""
+        rules = model["blocking_rules_to_generate_predictions"]
+        missing = [rule for rule in self.exploding_rules if rule not in rules]
+        settings = {**model, "blocking_rules_to_generate_predictions": [*rules, *missing]}
+        return _dirty_only(settings) if self.incremental else settings
+
     def linker(self, settings: dict[str, Any]) -> Any:
         from splink import Linker
 
@@ -274,6 +286,30 @@ class SplinkSession:
         _route_splink_log()
         settings = _to_dialect_settings(settings, self.dialect)
         return Linker(self._frame_by_position, settings, log_level=None)
+
+
+def _with_all_values(table: pa.Table) -> tuple[pa.Table, list[dict[str, Any]]]:
+    """`table` with, for each key some record holds several values of, the list of every
+    record's values (`Key.all_values`), and the Splink rules that pair records sharing
+    one; unchanged (and no rules) where each record holds one value at most: a store
+    without such records blocks as it always did."""
+    if OTHERS_COLUMN not in table.column_names:
+        return table, []
+    others = table.column(OTHERS_COLUMN)
+    if others.null_count == len(others):
+        return table, []
+    rows = table.select([OTHERS_COLUMN, *(key.column for key in MANY_KEYS)]).to_pylist()
+    rules: list[dict[str, Any]] = []
+    for key in MANY_KEYS:
+        if not any(key.others_of(row) for row in rows):
+            continue
+        values = [key.values_of(row) for row in rows]
+        column = pa.array([found or None for found in values], pa.list_(pa.string()))
+        table = table.append_column(key.all_values, column)
+        rules.extend(
+            found for rule in RULES if rule.many == key and (found := rule.splink_exploding())
+        )
+    return table, rules
 
 
 def _to_dialect(sql: str, dialect: str) -> str:
@@ -535,7 +571,7 @@ def predict_edges(
     with the model) term-frequency adjustments use them instead of the data's own; in an
     incremental session only pairs with a dirty record are scored."""
     started = time.perf_counter()
-    linker = session.linker(_dirty_only(model) if session.incremental else model)
+    linker = session.linker(session.prediction_settings(model))
     for column, tf in (frequencies or {}).items():
         name = f"cx360_tf_{column}_{uuid.uuid4().hex[:8]}"
         session._backend.register(name, tf.rename_columns([column, f"tf_{column}"]))
@@ -556,7 +592,7 @@ def predict_details(session: SplinkSession, model: dict[str, Any]) -> pa.Table:
     comparison vector value), `<name>_weight` (log2 Bayes factor) and `<name>_tf`
     (term-frequency adjustment, 0.0 where the comparison has none)."""
     settings = {
-        **model,
+        **session.prediction_settings(model),
         "retain_matching_columns": True,
         "retain_intermediate_calculation_columns": True,
     }

@@ -429,7 +429,8 @@ class SQLiteStrategy(Strategy):
         stamp: Any = encode_sqlite_datetime(now) if codec.compact else now
         tail = (1, batch_id, stamp, stamp)
         sql = _sqlite_insert_sql(conn.dialect, codec.kind)
-        return int(conn.exec_driver_sql(sql, [(*row, *tail) for row in rows]).rowcount)
+        width = len(codec.columns)  # the values after them are not the table's
+        return int(conn.exec_driver_sql(sql, [(*row[:width], *tail) for row in rows]).rowcount)
 
 
 def _sqlite_insert_sql(dialect: Dialect, kind: _Kind) -> str:
@@ -819,10 +820,11 @@ class PostgresStrategy(Strategy):
         driver: Any = conn.connection.driver_connection
         statement = f"COPY {stage} ({columns}, cx360_position) FROM STDIN"
         driver_error = conn.dialect.loaded_dbapi.Error
+        width = len(codec.columns)  # the values after them are not the table's
         try:
             with driver.cursor() as cursor, cursor.copy(statement) as copy:
                 for position, row in enumerate(rows):
-                    copy.write_row((*row, position))
+                    copy.write_row((*row[:width], position))
         except driver_error as error:  # as SQLAlchemy would have raised it
             raise exc.DBAPIError.instance(
                 statement, None, error, driver_error, hide_parameters=True, dialect=conn.dialect
