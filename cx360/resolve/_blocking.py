@@ -21,14 +21,17 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Final
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, column, table
-from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy import BindParameter, ColumnElement, FromClause, bindparam, column, table
 from sqlalchemy.types import UserDefinedType
 
 from cx360.store._schema import (
+    NATIONAL_ID_MASKS,
+    DuckDBSpelling,
     address_prefix,
     address_prefix_value,
     email_user_value,
+    national_id_mask,
+    national_id_mask_value,
     records,
 )
 from cx360.store._schema import email_user as sql_email_user
@@ -52,7 +55,7 @@ class Key:
     name: str  # the column of Splink's records and the bound parameter that carry it
     column: str
     sql_of: Callable[[ColumnElement[Any]], ColumnElement[Any]] | None = None
-    value_of: Callable[[str], str] | None = None
+    value_of: Callable[[str], str | None] | None = None
 
     def of(self, record: Record) -> Any:
         """The key of a record (its features by column name)."""
@@ -62,17 +65,18 @@ class Key:
         """The key of a record whose `column` holds `value`."""
         return value if value is None or self.value_of is None else self.value_of(value)
 
-    def sql(self) -> ColumnElement[Any]:
-        """The key of a stored record, in the store's SQL."""
-        stored = records.c[self.column]
+    def sql(self, rows: FromClause = records) -> ColumnElement[Any]:
+        """The key of a stored record (of `rows`: `records` or an alias), in the store's SQL."""
+        stored = rows.c[self.column]
         return stored if self.sql_of is None else self.sql_of(stored)
 
     def duckdb(self, alias: str) -> str:
-        """The key of the records `alias` in DuckDB SQL: PostgreSQL's spelling, which DuckDB
-        shares for these functions (the property test runs both)."""
+        """The key of the records `alias` in DuckDB SQL (and Spark's): PostgreSQL's spelling,
+        which DuckDB shares for these functions, but for those `DuckDBSpelling` writes out
+        (the property test runs both)."""
         of = table(alias, column(self.column)).c[self.column]
         expression = of if self.sql_of is None else self.sql_of(of)
-        dialect = PGDialect()  # type: ignore[no-untyped-call]
+        dialect = DuckDBSpelling()  # type: ignore[no-untyped-call]
         return str(expression.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
@@ -107,6 +111,18 @@ ADDRESS: Final = _stored("address_key")
 POSTCODE: Final = _stored("postcode_key")
 EMAIL_USER: Final = Key("email_user", "email_key", sql_email_user, email_user_value)
 ADDRESS_PREFIX: Final = Key("address_prefix", "address_key", address_prefix, address_prefix_value)
+
+
+def _national_id_mask(part: int) -> Key:
+    return Key(
+        f"national_id_mask_{part}",
+        "national_id_key",
+        lambda key: national_id_mask(key, part),
+        lambda key: national_id_mask_value(key, part),
+    )
+
+
+NATIONAL_ID_MASK_KEYS: Final = tuple(_national_id_mask(part) for part in range(NATIONAL_ID_MASKS))
 # A name block: the records sharing a given name and a surname.
 NAME: Final = (GIVEN, SURNAME)
 
@@ -200,14 +216,15 @@ class BlockingRule:
             terms += [f'{side}."{NAME_BLOCK_COLUMN}" IS NOT NULL' for side in ("l", "r")]
         return " AND ".join(terms)
 
-    def lookup_sql(self) -> tuple[ColumnElement[bool], ...]:
-        """The lookup of a record's candidates in the store: each candidate key (as its
-        index holds it) equal to a bound parameter named after the record's key."""
-        return tuple(mine.sql() == _parameter(theirs.name) for mine, theirs in self.lookup)
+    def lookup_sql(self, rows: FromClause = records) -> tuple[ColumnElement[bool], ...]:
+        """The lookup of a record's candidates in the store (`rows`: `records` or an alias):
+        each candidate key (as its index holds it) equal to a bound parameter named after
+        the record's key."""
+        return tuple(mine.sql(rows) == _parameter(theirs.name) for mine, theirs in self.lookup)
 
-    def checks_sql(self) -> tuple[ColumnElement[bool], ...]:
+    def checks_sql(self, rows: FromClause = records) -> tuple[ColumnElement[bool], ...]:
         """`checks` in the store's SQL, with the parameters of `lookup_sql`."""
-        return tuple(mine.sql() == _parameter(theirs.name) for mine, theirs in self.checks)
+        return tuple(mine.sql(rows) == _parameter(theirs.name) for mine, theirs in self.checks)
 
     def lock_names(self, record: Record) -> list[str]:
         """Names such that two records this rule pairs (either way) share one: the record's
@@ -248,6 +265,12 @@ RULES: Final = (
     BlockingRule("handle_is_email_user", ((HANDLE, EMAIL_USER),), lock="user"),
     BlockingRule("email_user_is_handle", ((EMAIL_USER, HANDLE),), lock="user"),
     BlockingRule("swapped_names", ((GIVEN, SURNAME), (SURNAME, GIVEN)), capped=True, lock="names"),
+    # A postcode and a surname, shared: the given name replaced or mistyped, and no
+    # birth date in common.
+    BlockingRule("postcode_surname", _same(POSTCODE, SURNAME)),
+    # A national ID with one character mistyped or two neighbours swapped: the ID with one
+    # of its windows cut out (`store._schema.national_id_mask`), each window a rule.
+    *(BlockingRule(key.name, _same(key)) for key in NATIONAL_ID_MASK_KEYS),
 )
 
 # The derived keys Splink's records carry as columns, for the rules' SQL to compare.

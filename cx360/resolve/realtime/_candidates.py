@@ -74,37 +74,47 @@ def _branch(number: int, rule: BlockingRule) -> Any:
 _CANDIDATES = union_all(*(_branch(number, rule) for number, rule in enumerate(RULES)))
 
 
+# PostgreSQL's statements name the records `r` and write their limits out: the text of
+# the statement with every rule's lookup stays under the 4 KiB psycopg keeps parsed.
+_ROWS: Final = records.alias("r")
+
+
 def _pairs() -> Any:
     """The candidates that make pairs: the rules' hits (ids), kept as `_kept` keeps them,
     then their rows (`CandidateReads` makes them each once). Read by primary key after
     the lookups, which costs the server little, while the statement's text stays short
     enough for psycopg to keep its parsed form (it re-parses texts over 4 KiB each time)."""
+    r = _ROWS.c
     hits = union_all(
         *(
-            select(_rule(number).label("rule"), _R.id).where(*rule.lookup_sql()).limit(_limit(rule))
+            # a union's columns are named by its first branch
+            select(_rule(number).label("rule") if number == 0 else _rule(number), r.id)
+            .where(*rule.lookup_sql(_ROWS))
+            .limit(literal_column(str(_limit(rule))))
             for number, rule in enumerate(RULES)
         )
     ).cte("hits")
     found = hits.c.rule
+    most: Any = literal_column(str(NAME_BLOCK_MAX_RECORDS))
 
     def small(number: int) -> Any:
         rows = select(func.count()).select_from(hits).where(found == _rule(number))
-        return rows.scalar_subquery() <= NAME_BLOCK_MAX_RECORDS
+        return rows.scalar_subquery() <= most
 
     own_block_small = small(_NAME_RULE)
     kept = []
     for number, rule in enumerate(RULES):
-        holds = list(rule.checks_sql())
+        holds = list(rule.checks_sql(_ROWS))
         if rule.capped:
             holds += [own_block_small] if number == _NAME_RULE else [own_block_small, small(number)]
         if holds:
             kept.append(or_(found != _rule(number), and_(*holds)))
     return (
-        select(_R.id, _R.source, _R.source_record_id, *(_R[c] for c in _GUARD_COLUMNS))
+        select(r.id, r.source, r.source_record_id, *(r[c] for c in _GUARD_COLUMNS))
         .add_columns(record_customers.c.customer_id)
         .select_from(
-            hits.join(records, _R.id == hits.c.id).outerjoin(
-                record_customers, record_customers.c.record_id == _R.id
+            hits.join(_ROWS, r.id == hits.c.id).outerjoin(
+                record_customers, record_customers.c.record_id == r.id
             )
         )
         .where(*kept)
