@@ -134,6 +134,10 @@ ABLATIONS: dict[str, Ablation] = {
     "near_birth_dates": Ablation(
         "a birth date one typo away is an identifier", rules=(Rule.NEAR_BIRTH_DATES,)
     ),
+    "date_part_keyed_wrong": Ablation(
+        "a birth date with one whole part different is an identifier",
+        rules=(Rule.DATE_PART_KEYED_WRONG,),
+    ),
     "near_national_ids": Ablation(
         "a national ID one typo away is an identifier", rules=(Rule.NEAR_NATIONAL_IDS,)
     ),

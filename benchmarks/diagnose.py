@@ -52,11 +52,13 @@ if str(ROOT) not in sys.path:  # running as `python benchmarks/diagnose.py`
 
 from benchmarks._baselines import read_table  # noqa: E402
 from benchmarks._metrics import evaluate  # noqa: E402
-from cx360.resolve._batch import _GUARD_COLUMNS, ResolveOptions, _Rows, load_features  # noqa: E402
-from cx360.resolve._cluster import _PairsByRecord, cluster  # noqa: E402
+from cx360.resolve._batch import ResolveOptions, _Rows, load_features  # noqa: E402
+from cx360.resolve._cluster import cluster  # noqa: E402
 from cx360.resolve._evidence import CONTACT_COLUMNS, pair_evidence  # noqa: E402
 from cx360.resolve._features import FEATURE_COLUMNS  # noqa: E402
+from cx360.resolve._groups import PairsByRecord  # noqa: E402
 from cx360.resolve._guards import GuardLimits, Profile, conflict  # noqa: E402
+from cx360.resolve._incremental import GUARD_COLUMNS  # noqa: E402
 from cx360.resolve._overrides import active_overrides  # noqa: E402
 from cx360.store._schema import match_edges, record_customers, record_links, records  # noqa: E402
 
@@ -220,7 +222,7 @@ def recluster(store: _Store, joins: bool, show: int, seed: int) -> None:
     options = ResolveOptions()
     rule = options.rule
     evidence = pair_evidence(table, left, right, weights, rule)
-    rows = _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS})
+    rows = _Rows({c: table.column(c).to_pylist() for c in GUARD_COLUMNS})
     position = {int(rid): k for k, rid in enumerate(ids)}
     must = [(position[a], position[b]) for _, a, b in store.steward.links]
     apart = [(position[a], position[b]) for _, a, b in store.steward.separations]
@@ -230,7 +232,7 @@ def recluster(store: _Store, joins: bool, show: int, seed: int) -> None:
     # each join: route, group sizes, true and false pairs, whether it mixed two people
     made: list[tuple[str, str, int, int, bool]] = []
     groups: list[tuple[list[int], list[int]]] = []  # each join's two groups (positions)
-    pairs_of = _PairsByRecord(len(ids), left.tolist(), right.tolist())
+    pairs_of = PairsByRecord(len(ids), left.tolist(), right.tolist())
     crossed_before: set[int] = set()
     tally: dict[str, Counter[str]] = defaultdict(Counter)
     limits = options.limits

@@ -21,9 +21,10 @@ import pandas as pd
 from sqlalchemy import select
 
 import cx360
-from cx360.resolve._batch import _GUARD_COLUMNS, _Rows, load_features
+from cx360.resolve._batch import _Rows, load_features
 from cx360.resolve._cluster import cluster
 from cx360.resolve._guards import GuardLimits
+from cx360.resolve._incremental import GUARD_COLUMNS
 from cx360.resolve._splink import SplinkSession, predict_edges, train_model
 from cx360.store import Store
 from cx360.store._schema import records
@@ -75,7 +76,7 @@ def main() -> None:
             root, child = (a, b) if a < b else (b, a)
             members[root].extend(members.pop(child))
 
-    rows = _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS})
+    rows = _Rows({c: table.column(c).to_pylist() for c in GUARD_COLUMNS})
     cluster(
         rows,
         left,

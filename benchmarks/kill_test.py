@@ -7,6 +7,8 @@ on its process group, the store's invariants are checked after every kill (after
 erasure's, also that each erasure is whole with its receipt or absent), and the step is then run to completion and compared with an
 uninterrupted life of a fresh store (same records, versions, interactions and partition of
 records into customers). Resolve steps are killed in each of their stages in turn.
+With `CX360_FAULTS_KEEP=DIR`, a step whose re-run differs leaves its stores (before the
+step, after its re-run, and the reference's) and the differing decisions in DIR.
 
     python benchmarks/kill_test.py --kills 50 --store sqlite:///kills.db
     python benchmarks/kill_test.py --kills 50 --store postgresql://user:pw@host/db
@@ -35,6 +37,8 @@ from tests.faults._harness import (  # noqa: E402
     PHASES,
     PhaseResult,
     build_reference,
+    keep_store,
+    kept_directory,
     make_data,
     run_kill_chain,
     scratch_store,
@@ -103,7 +107,13 @@ def main() -> int:
         directory = Path(scratch)  # the data, and the SQLite stores
         data = make_data(directory, records=args.records, seed=args.seed)
         with scratch_store(backend, directory, postgres) as url:
-            reference = build_reference(url, data)
+            keep = None
+            if kept_directory() is not None:  # the reference's life, to compare kept stores
+
+                def keep(step: str, at: str) -> None:
+                    keep_store(at, f"reference after {step}")
+
+            reference = build_reference(url, data, keep)
         results: list[PhaseResult] = []
         while sum(r.kills for r in results) < args.kills:  # a step that ended before its
             # kill point ends its turn: another life on a fresh store makes up the count

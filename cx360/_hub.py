@@ -796,7 +796,7 @@ class Hub:
     ) -> ErasureReceipt:
         """Erase a person from the store: a customer (every record of it), one record,
         or every record holding an identifier (named as `profile` takes it: a phone a
-        family shares erases every record holding it).
+        family shares erases every record holding it, as its first phone or a further one).
 
         The records go with their versions, interactions, scored pairs, links, the
         steward's overrides naming them, consent events, the quarantine rows holding

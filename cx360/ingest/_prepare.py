@@ -7,9 +7,13 @@ long, not text). A bad value anywhere else (an unreadable timestamp, country or 
 date, an invalid phone, a number where text belongs) keeps the row: that field is unknown,
 the raw value is kept verbatim, and the row's `issues` column lists `<column>:<issue>`.
 
-Several values for one identifier (``300 123 4567 / 310 555 1234`` in one cell, or a
-second phone column stored as ``phone_2``): the first valid one is the record's, the
-others stay in the raw row and are flagged ``<column>:extra_values``.
+Several phones or e-mails (``300 123 4567 / 310 555 1234`` in one cell, or further
+columns stored as ``phone_2``, ``email_2``): the first valid one is the record's
+`phone_key` / `email_key`, as with one value, and the other valid, distinct ones are the
+record's further identifiers (`extra_identifiers`, stored in `record_identifiers`), used
+for lookups and erasure like the first. A valid second value is not a problem, so it is no
+issue; a value that is not valid is flagged ``<column>:extra_values`` (the raw row keeps
+every value as given). A national ID or handle is read once: further values are flagged.
 
 Real time (`prepare_record`, `prepare_interaction`, `strict=True`) refuses a row whose
 value is unreadable or of the wrong type instead: its caller is there to send it again,
@@ -45,6 +49,7 @@ from cx360.normalize.national_ids import normalize_national_id
 from cx360.normalize.phones import phone_reading
 from cx360.normalize.vocabulary import case_status
 from cx360.store._engine import SerializedJSON, json_default
+from cx360.store._writes import EXTRA_IDENTIFIERS
 
 _KNOWN_REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
 # Limits of the store's key columns.
@@ -54,6 +59,12 @@ _MAX_TEXT = {"type": 64, "status": 64, "case_id": 255}
 # Between several phones or e-mails written in one cell.
 _PHONE_SEPARATORS = re.compile(r"\s*(?:[/;,|\n]|\s(?:y|o|ó|or|and)\s)\s*")
 _EMAIL_SEPARATORS = re.compile(r"[\s;,/|]+")
+# A prepared record's phones and e-mails beyond the first (`EXTRA_IDENTIFIERS`, after the
+# table's columns): ((kind, match key), ...), phones first, each kind in the record's order;
+# () when there are none (nearly every record). `store._writes` writes them as the rows of
+# `record_identifiers`.
+ExtraIdentifiers = tuple[tuple[str, str], ...]
+_NO_KEYS: tuple[str, ...] = ()
 # The columns of a prepared record, in the order of `prepare_record_values` (the store's
 # column order: `store._writes.prepared_columns(RECORDS)`, checked by a test).
 RECORD_VALUE_COLUMNS = (
@@ -62,6 +73,7 @@ RECORD_VALUE_COLUMNS = (
     "surname2_key", "email_display", "email_key", "phone_e164", "phone_key", "phone_kind",
     "national_id", "national_id_key", "national_id_kind", "national_id_valid", "birth_date",
     "address_key", "city_key", "postcode_key", "region_key", "handle_key", "issues",
+    EXTRA_IDENTIFIERS,
 )  # fmt: skip
 
 
@@ -308,30 +320,32 @@ def _phone_columns(raw: str | None, country: str | None) -> tuple[Columns, str |
 
 def _phones(
     row: Mapping[str, Any], raw: str | None, country: str | None, issues: list[str]
-) -> Columns:
+) -> tuple[Columns, tuple[str, ...]]:
     """The phone columns: of the one value given (the common case), or of the first valid
-    of several (in one cell, or in `phone_2`, ...), the others flagged."""
+    of several (in one cell, or in `phone_2`, ...); and the other valid phones' keys."""
     several = "phone_2" in row
     if not several:
         columns, issue = _phone_columns(raw, country)
         if issue is None or raw is None or _PHONE_SEPARATORS.search(raw) is None:
             if issue is not None:
                 issues.append(issue)
-            return columns
+            return columns, _NO_KEYS
     parts = [p for v in _more(row, "phone", raw, issues) for p in _PHONE_SEPARATORS.split(v) if p]
     readings = [_phone_columns(p, country) for p in parts]
     return _first_valid(readings, 1, "phone", issues, _NO_PHONE)
 
 
-def _emails(row: Mapping[str, Any], raw: str | None, issues: list[str]) -> Columns:
-    """The e-mail columns, as `_phones` reads phones."""
+def _emails(
+    row: Mapping[str, Any], raw: str | None, issues: list[str]
+) -> tuple[Columns, tuple[str, ...]]:
+    """The e-mail columns and the other e-mails' keys, as `_phones` reads phones."""
     several = "email_2" in row
     if not several:
         columns, issue = _email_columns(raw)
         if issue != "email:invalid" or raw is None or raw.count("@") < 2:
             if issue is not None:
                 issues.append(issue)
-            return columns
+            return columns, _NO_KEYS
     parts = [p for v in _more(row, "email", raw, issues) for p in _EMAIL_SEPARATORS.split(v) if p]
     readings = [_email_columns(p) for p in parts]
     return _first_valid(readings, 1, "email", issues, _NO_EMAIL)
@@ -343,19 +357,31 @@ def _first_valid(
     column: str,
     issues: list[str],
     empty: Columns,
-) -> Columns:
-    """The first reading with a match key (else the first), and the issues: its own, and
-    `extra_values` when other values than the chosen one were given."""
+) -> tuple[Columns, tuple[str, ...]]:
+    """The first reading with a match key (else the first), the distinct match keys of
+    the others, and the issues: the chosen one's own, and `extra_values` when another
+    value has no match key (invalid, or a placeholder)."""
     if not readings:
-        return empty
+        return empty, _NO_KEYS
     chosen = next((r for r in readings if r[0][key_at] is not None), readings[0])
     if chosen[1] is not None:
         issues.append(chosen[1])
+    seen: list[str] = []
     key = chosen[0][key_at]
-    others = [r for r in readings if r is not chosen and (key is None or r[0][key_at] != key)]
-    if others:
+    if key is not None:
+        seen.append(key)
+    invalid = False
+    for reading in readings:
+        other = reading[0][key_at]
+        if reading is chosen:
+            continue
+        if other is None:
+            invalid = True
+        elif other not in seen:
+            seen.append(other)
+    if invalid:
         issues.append(column + ":extra_values")
-    return chosen[0]
+    return chosen[0], tuple(seen[1:]) if key is not None else _NO_KEYS
 
 
 def _single(
@@ -466,8 +492,8 @@ def prepare_record_values(
 
     payload, content_hash = serialize(row)
     name, name_issue = _name_columns(first, last, full, country)
-    email = _emails(row, email_raw, issues)
-    phone = _phones(row, phone_raw, country, issues)
+    email, more_emails = _emails(row, email_raw, issues)
+    phone, more_phones = _phones(row, phone_raw, country, issues)
     national_id, national_id_issue = _national_id_columns(national_id_raw, country)
     birth_date, birth_date_issue = _birth_date_column(dob_raw, country)
     postcode_key, postcode_issue = _postcode_column(postcode_raw, country)
@@ -492,7 +518,15 @@ def prepare_record_values(
         normalize_region(region_raw, country),
         normalize_handle(handle_raw),
         " ".join(issues) or None,
+        _extra_identifiers(more_phones, more_emails),
     )
+
+
+def _extra_identifiers(phones: tuple[str, ...], emails: tuple[str, ...]) -> ExtraIdentifiers:
+    """The `extra_identifiers` of a record: its further phones, then e-mails."""
+    if not phones and not emails:
+        return ()
+    return tuple([("phone", key) for key in phones] + [("email", key) for key in emails])
 
 
 def prepare_record(

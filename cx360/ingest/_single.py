@@ -24,6 +24,7 @@ from cx360.store import Store, utcnow
 from cx360.store._dialects import Strategy
 from cx360.store._schema import interactions, record_customers, records
 from cx360.store._writes import (
+    EXTRA_IDENTIFIERS,
     INTERACTIONS,
     RECORDS,
     Stored,
@@ -31,6 +32,7 @@ from cx360.store._writes import (
     _is_older,
     prepared_columns,
     upsert,
+    write_identifiers,
 )
 
 _COLUMNS = prepared_columns(INTERACTIONS)
@@ -103,6 +105,9 @@ def record_written(
 ) -> RecordWrite:
     """The write of a record whose INSERT gave `new_id` (None: its key was stored)."""
     if new_id is not None:
+        extras = row.get(EXTRA_IDENTIFIERS)
+        if extras:  # one statement more, only for a record with several phones or e-mails
+            write_identifiers(conn, {int(new_id): extras})
         return RecordWrite(int(new_id), "inserted", None)
     hit = conn.execute(
         _RECORD, {"source": row["source"], "source_record_id": row["source_record_id"]}

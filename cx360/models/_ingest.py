@@ -74,7 +74,8 @@ class IngestReport(BaseModel):
     value_issues: dict[str, int] = Field(
         default_factory=dict,
         description="Stored rows with a bad value, by `<column>:<issue>` (e.g. "
-        "'observed_at:unparseable', 'phone:invalid', 'phone:extra_values'): the row is kept "
+        "'observed_at:unparseable', 'phone:invalid', 'phone:extra_values' for a further "
+        "phone that is not valid): the row is kept "
         "with that field unknown and its raw value; each row lists its own in `issues`.",
     )
     quarantine_forgotten: int = Field(

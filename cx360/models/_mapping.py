@@ -40,8 +40,9 @@ class ColumnMapping(BaseModel):
     columns: dict[str, str | list[str]] = Field(
         default_factory=dict,
         description="Contract column → the input column holding it, or several (names "
-        "and addresses are joined; for identifiers the first valid value is the record's "
-        "and the others are kept and flagged `extra_values`).",
+        "and addresses are joined; for phones and e-mails the first valid value is the "
+        "record's and the other valid ones its further identifiers; a national ID or handle "
+        "keeps the first, the others flagged `extra_values`).",
     )
     source: str | None = Field(
         default=None, description="The source of every row, for inputs without a source column."

@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import Any, Final
 
 import pyarrow as pa
-from sqlalchemy import Connection, delete, desc, exists, insert, select, tuple_
+from sqlalchemy import Connection, delete, desc, exists, insert, select, tuple_, union
 
 from cx360._errors import InputError, NotFoundError
 from cx360.ingest._prepare import Quarantined, prepare_record
@@ -53,7 +53,7 @@ from cx360.profile._lookup import parse_query
 from cx360.profile._survivorship import aware
 from cx360.resolve._batch import _EDGES, ResolveOptions, _cluster, _rows_of
 from cx360.resolve._ids import assign_ids
-from cx360.resolve._incremental import chunks, features_table, load_rows
+from cx360.resolve._incremental import features_table, load_rows
 from cx360.resolve._overrides import ActiveOverrides
 from cx360.resolve._run_state import RunState, last_finished_run
 from cx360.store import Store, utcnow
@@ -65,18 +65,23 @@ from cx360.store._customers import (
     link_rows,
 )
 from cx360.store._schema import (
+    IDENTIFIER_KINDS,
     customers,
+    extra_identifiers_of,
     interaction_versions,
     interactions,
     match_edges,
     overrides,
+    parse_extra_identifiers,
     quarantine,
     record_customers,
+    record_identifiers,
     record_links,
     record_versions,
     records,
     term_frequencies,
 )
+from cx360.store._writes import EXTRA_IDENTIFIERS, chunks
 
 log = logging.getLogger("cx360.privacy")
 
@@ -88,12 +93,13 @@ _HELD = (
     _R.id, _R.source, _R.source_record_id, _R.email_key, _R.email_display, _R.phone_key,
     _R.phone_e164, _R.national_id, _R.national_id_key, _R.handle_key, _R.given_key,
     _R.surname_key, record_customers.c.customer_id,
+    extra_identifiers_of(_R.id).label(EXTRA_IDENTIFIERS),
 )  # fmt: skip
 # The tables an erasure removes rows from (each receipt counts every one).
 _TABLES: Final = (
     "consent_events", "customers", "interaction_versions", "interactions", "match_edges",
-    "overrides", "quarantine", "record_customers", "record_links", "record_versions",
-    "records", "term_frequencies",
+    "overrides", "quarantine", "record_customers", "record_identifiers", "record_links",
+    "record_versions", "records", "term_frequencies",
 )  # fmt: skip
 _PHONE_TAIL: Final = 9  # the last digits of a phone that quarantine rows are matched on
 _SPLIT_LINE: Final = re.compile(r"[,;|\t]")
@@ -167,7 +173,13 @@ def _held(conn: Connection, subject: Subject) -> tuple[list[Any], str | None]:
         found = query.where(_R.source == source, _R.source_record_id == key)
         return list(conn.execute(found)), None
     column = _R[IDENTIFIER_COLUMNS[subject.kind]]
-    return list(conn.execute(query.where(column == subject.value))), None
+    holding = select(_R.id).where(column == subject.value)
+    if subject.kind in IDENTIFIER_KINDS:  # held as a further phone or e-mail, too
+        further = select(record_identifiers.c.record_id).where(
+            record_identifiers.c.kind == subject.kind, record_identifiers.c.key == subject.value
+        )
+        holding = union(holding, further)  # type: ignore[assignment]
+    return list(conn.execute(query.where(_R.id.in_(holding)))), None
 
 
 def _erase_one(
@@ -184,7 +196,7 @@ def _erase_one(
     keys = [(row.source, row.source_record_id) for row in held]
     if subject.kind != "customer":
         erased.suppressed.append((subject.kind, subject.value))
-    for held_row in [*(row._mapping for row in held), *_earlier(conn, held, countries)]:
+    for held_row in [*(_with_extras(row) for row in held), *_earlier(conn, held, countries)]:
         erased.suppressed.extend(keys_of(held_row))
         _note_tokens(erased, held_row)
     erased.refs = sorted({digest(salt, "record", record_value(*key)) for key in keys})
@@ -195,6 +207,13 @@ def _erase_one(
     erased.refs += sorted(digest(salt, "customer", cid) for cid in emptied)
     _forget_frequencies(conn, held, erased)
     return erased
+
+
+def _with_extras(row: Any) -> Mapping[str, Any]:
+    """A held record's columns, its further identifiers as a prepared record has them."""
+    found = dict(row._mapping)
+    found[EXTRA_IDENTIFIERS] = tuple(parse_extra_identifiers(found[EXTRA_IDENTIFIERS]))
+    return found
 
 
 def _earlier(
@@ -221,8 +240,14 @@ def _note_tokens(erased: _Erased, row: Mapping[str, Any]) -> None:
         value = row[column]
         if value:
             erased.texts.add(str(value).strip().casefold())
-    for column in ("phone_e164", "phone_key"):
-        digits = _digits(row[column])
+    phones = [row["phone_e164"], row["phone_key"]]
+    for kind, key in row.get(EXTRA_IDENTIFIERS) or ():
+        if kind == "phone":
+            phones.append(key)
+        else:
+            erased.texts.add(key.casefold())
+    for phone in phones:
+        digits = _digits(phone)
         if len(digits) >= _PHONE_TAIL:
             erased.phone_tails.add(digits[-_PHONE_TAIL:])
 
@@ -265,6 +290,7 @@ def _delete_by_record(conn: Connection, ids: Sequence[int], erased: _Erased) -> 
             )  # fmt: skip
         for table, columns in (
             (record_versions, (record_versions.c.record_id,)),
+            (record_identifiers, (record_identifiers.c.record_id,)),
             (consent_events, (consent_events.c.record_id,)),
             (match_edges, (match_edges.c.record_id_l, match_edges.c.record_id_r)),
             (record_links, (record_links.c.record_id_l, record_links.c.record_id_r)),

@@ -11,7 +11,7 @@ rows neither holds one long lock nor leaves half a chunk behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -22,6 +22,7 @@ from cx360.models._privacy import RetentionReport
 from cx360.profile._timeline import newest_first, open_cases
 from cx360.store import Store, utcnow
 from cx360.store._schema import interaction_versions, interactions, record_versions
+from cx360.store._writes import chunks
 
 _CHUNK: Final = 5_000
 
@@ -61,11 +62,6 @@ def _ids(conn: Connection, table: Table, condition: ColumnElement[bool]) -> list
     return [row[0] for row in conn.execute(select(table.c.id).where(condition))]
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start : start + _CHUNK]
-
-
 def retain(
     store: Store,
     *,
@@ -96,7 +92,7 @@ def retain(
             )
         of_purged = [
             version_id
-            for chunk in _chunks(purged)
+            for chunk in chunks(purged, _CHUNK)
             for version_id in _ids(
                 conn, interaction_versions, interaction_versions.c.interaction_pk.in_(chunk)
             )
@@ -119,6 +115,6 @@ def retain(
 
 
 def _delete(store: Store, table: Table, column: Any, ids: Sequence[int]) -> None:
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids, _CHUNK):
         with store.transaction() as conn:
             conn.execute(delete(table).where(column.in_(chunk)))

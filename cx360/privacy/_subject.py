@@ -1,9 +1,10 @@
 """Subject access: everything the store holds about one person, as one document.
 
-The customer's records as given (the raw row, its value issues) with every earlier
-version; their interactions with theirs; the consent ledger; the profile as a channel
-sees it; the resolution links between their records and the steward decisions naming
-them; and who read their data. Values are JSON-ready (times in ISO 8601).
+The customer's records as given (the raw row, its value issues, its further phones and
+e-mails as `extra_identifiers`) with every earlier version; their interactions with
+theirs; the consent ledger; the profile as a channel sees it; the resolution links between
+their records and the steward decisions naming them; and who read their data. Values are
+JSON-ready (times in ISO 8601).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from cx360.store._schema import (
     interactions,
     overrides,
     record_customers,
+    record_identifiers,
     record_links,
     record_versions,
     records,
@@ -47,16 +49,32 @@ def _records(conn: Connection, customer_id: str) -> list[dict[str, Any]]:
     ).mappings()
     out = [dict(r) for r in rows]
     versions: dict[int, list[dict[str, Any]]] = {}
+    further: dict[int, list[dict[str, Any]]] = {}
     if out:
+        ids = [r["id"] for r in out]
         query = (
             select(record_versions)
-            .where(record_versions.c.record_id.in_([r["id"] for r in out]))
+            .where(record_versions.c.record_id.in_(ids))
             .order_by(record_versions.c.record_id, record_versions.c.version)
         )
         for v in conn.execute(query).mappings():
             versions.setdefault(v["record_id"], []).append(dict(v))
+        held = (
+            select(record_identifiers)
+            .where(record_identifiers.c.record_id.in_(ids))
+            .order_by(
+                record_identifiers.c.record_id,
+                record_identifiers.c.kind,
+                record_identifiers.c.position,
+            )
+        )
+        for i in conn.execute(held).mappings():
+            further.setdefault(i["record_id"], []).append(
+                {"kind": i["kind"], "position": i["position"], "key": i["key"]}
+            )
     for r in out:
         r["versions"] = versions.get(r["id"], [])
+        r["extra_identifiers"] = further.get(r["id"], [])
     return out
 
 

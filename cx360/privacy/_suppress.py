@@ -27,7 +27,7 @@ from cx360._errors import SchemaError
 from cx360.models import QuarantineReason
 from cx360.privacy._tables import erasure_salt, suppressions
 from cx360.store import Store, utcnow
-from cx360.store._writes import PreparedCodec, add_quarantine, chunks
+from cx360.store._writes import EXTRA_IDENTIFIERS, PreparedCodec, add_quarantine, chunks
 
 if TYPE_CHECKING:  # ingest imports this module: its own modules are read when called
     from cx360.ingest._prepare import Quarantined
@@ -64,7 +64,9 @@ def salt_of(conn: Connection, *, create: bool) -> bytes | None:
 
 
 def keys_of(row: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """(kind, value) of what a record row (or prepared record) would be suppressed by."""
+    """(kind, value) of what a record row (or prepared record) would be suppressed by:
+    its key, its identifiers, and its further phones and e-mails (`extra_identifiers`,
+    as a prepared record holds them: ((kind, key), ...))."""
     source, key = row.get("source"), row.get("source_record_id")
     if isinstance(source, str) and isinstance(key, str):
         yield "record", record_value(source, key)
@@ -72,6 +74,8 @@ def keys_of(row: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
         value = row.get(column)
         if value.__class__ is str and value:
             yield kind, value
+    for kind, value in row.get(EXTRA_IDENTIFIERS) or ():
+        yield kind, value
 
 
 def suppress(
@@ -140,7 +144,7 @@ class Suppression:
         at = codec.index
         columns: tuple[str, ...] = ("source", "source_record_id")
         if kind == "records":
-            columns += tuple(IDENTIFIER_COLUMNS.values())
+            columns += (*IDENTIFIER_COLUMNS.values(), EXTRA_IDENTIFIERS)
         positions = [(c, at[c]) for c in columns]
         kept: list[tuple[Any, ...]] = []
         erased: list[Quarantined] = []

@@ -31,6 +31,7 @@ from cx360.privacy._consent import (
 )
 from cx360.profile._survivorship import SurvivorshipRules, aware, golden_record, raw_text
 from cx360.profile._timeline import newest_first, open_cases, timeline_item
+from cx360.store._schema import parse_extra_identifiers
 
 Row = Mapping[Any, Any]  # a SQLAlchemy RowMapping, or a dict in tests
 
@@ -48,6 +49,7 @@ _IDENTIFIER_COLUMNS: Final[tuple[tuple[IdentifierKind, str, str, str, str | None
     ("email", "email", "email_key", "email_display", None),
     ("handle", "handle", "handle_key", "handle_key", None),
 )
+_EXTRA_KINDS: Final[dict[str, IdentifierKind]] = {"phone": "phone", "email": "email"}
 
 
 @dataclass(slots=True)
@@ -63,27 +65,35 @@ class _Seen:
     last: datetime | None = None
 
 
+def _readings(row: Row) -> list[tuple[IdentifierKind, str, str | None, str | None, bool]]:
+    """(kind, value, match key, detail, placeholder) of each identifier a record holds:
+    its identifier columns, then its further phones and e-mails (valid, by match key)."""
+    issues = set((row["issues"] or "").split())
+    out: list[tuple[IdentifierKind, str, str | None, str | None, bool]] = []
+    for kind, raw_column, key_column, display_column, detail_column in _IDENTIFIER_COLUMNS:
+        key = row[key_column]
+        value = key if kind == "handle" else row[display_column]
+        value = value or raw_text(row, raw_column)
+        if value is not None:
+            detail = row[detail_column] if detail_column else None
+            out.append((kind, value, key, detail, f"{raw_column}:placeholder" in issues))
+    for extra_kind, extra_key in parse_extra_identifiers(row.get("extra_identifiers")):
+        if extra_kind in _EXTRA_KINDS:
+            out.append((_EXTRA_KINDS[extra_kind], extra_key, extra_key, None, False))
+    return out
+
+
 def identifiers(rows: Sequence[Row]) -> list[KnownIdentifier]:
-    """Every identifier on the records: valid ones by match key, the others as typed."""
+    """Every identifier on the records, first or further values alike: valid ones by
+    match key (with the sources and times of the records holding them), the others as
+    typed."""
     seen: dict[tuple[str, str], _Seen] = {}
     for row in rows:
-        issues = set((row["issues"] or "").split())
         when = aware(row["observed_at"])
-        for kind, raw_column, key_column, display_column, detail_column in _IDENTIFIER_COLUMNS:
-            key = row[key_column]
-            value = key if kind == "handle" else row[display_column]
-            value = value or raw_text(row, raw_column)
-            if value is None:
-                continue
+        for kind, value, key, detail, placeholder in _readings(row):
             entry = seen.get((kind, key or f"~{value}"))
             if entry is None:
-                entry = _Seen(
-                    kind,
-                    value,
-                    key,
-                    row[detail_column] if detail_column else None,
-                    f"{raw_column}:placeholder" in issues,
-                )
+                entry = _Seen(kind, value, key, detail, placeholder)
                 seen[(kind, key or f"~{value}")] = entry
             entry.records += 1
             if row["source"] not in entry.sources:

@@ -11,12 +11,18 @@ with ``+57 300 1234567``. Outcomes (see `cx360.models.Lookup`):
 - a placeholder → `ambiguous`, `reason='placeholder'`, no candidates (it names nobody);
 - unreadable/invalid → `not_found`, `reason='invalid'`; no holder → `reason='no_match'`.
 
+A phone or e-mail is found as any record's first value (`records.phone_key` /
+`email_key`) or as a further one (`record_identifiers`): a record holding a number as its
+second phone is found by that number as by its first.
+
 Reads: at most four indexed queries, statements built once at import so SQLAlchemy's
-compiled cache serves them: (1) the records holding the key (`ix_records_<key>`) with
-their customer (`record_customers` primary key); (2) the customer's records
+compiled cache serves them: (1) the records holding the key (`ix_records_<key>`, and
+`ix_record_identifiers_kind_key` for phones and e-mails) with their customer
+(`record_customers` primary key); (2) the customer's records
 (`ix_record_customers_customer_id`, then `records` primary key) with their source's
-priority; (3) their interactions (`ix_interactions_source_source_record_id`); plus the
-`customers` row for a `customer_id` lookup, and the candidates' records when ambiguous.
+priority and further identifiers; (3) their interactions
+(`ix_interactions_source_source_record_id`); plus the `customers` row for a `customer_id`
+lookup, and the candidates' records when ambiguous.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    union,
     union_all,
 )
 
@@ -59,7 +66,16 @@ from cx360.profile._build import build_context, build_profile
 from cx360.profile._survivorship import SurvivorshipRules, golden_value
 from cx360.store import Store
 from cx360.store._dialects import fetch_mappings
-from cx360.store._schema import customers, interactions, record_customers, records, sources
+from cx360.store._schema import (
+    IDENTIFIER_KINDS,
+    customers,
+    extra_identifiers_of,
+    interactions,
+    record_customers,
+    record_identifiers,
+    records,
+    sources,
+)
 
 Row = Mapping[Any, Any]  # a SQLAlchemy RowMapping, or a dict in tests
 
@@ -125,6 +141,8 @@ _RECORD_COLUMNS = (
     records.c.handle_key,
     records.c.issues,
     func.coalesce(sources.c.priority, 0).label("priority"),
+    # the record's phones and e-mails beyond the first (`parse_extra_identifiers`)
+    extra_identifiers_of(records.c.id).label("extra_identifiers"),
 )
 _CUSTOMER_RECORDS_FROM = record_customers.join(
     records, records.c.id == record_customers.c.record_id
@@ -233,17 +251,38 @@ def _customer_view(customer: Any) -> tuple[Any, ...]:
     )
 
 
-def _holders_and_view(key: Column[Any]) -> Any:
-    """The records holding `:key` (part 'h', at most MAX_HOLDERS + 1, the few columns a
-    candidate list needs) and, when they belong to one customer, that customer's view:
-    all a lookup that finds someone reads, in one statement."""
-    holders = (
+def _holders(kind: str, key: Column[Any]) -> Any:
+    """The records holding `:key`, at most MAX_HOLDERS + 1 by each way of holding it: as
+    their own `key` column, and for phones and e-mails also as a further identifier
+    (`record_identifiers`, by its (kind, key) index)."""
+    own = (
         select(*_HOLDER_COLUMNS, record_customers.c.customer_id)
         .select_from(_WITH_CUSTOMER)
         .where(key == bindparam("key"))
         .limit(MAX_HOLDERS + 1)
-        .cte("holders")
     )
+    if kind not in IDENTIFIER_KINDS:
+        return own.cte("holders")
+    further = (
+        select(*_HOLDER_COLUMNS, record_customers.c.customer_id)
+        .select_from(
+            record_identifiers.join(
+                records, records.c.id == record_identifiers.c.record_id
+            ).outerjoin(record_customers, record_customers.c.record_id == records.c.id)
+        )
+        .where(record_identifiers.c.kind == kind, record_identifiers.c.key == bindparam("key"))
+        .limit(MAX_HOLDERS + 1)
+    )
+    # each part in its own subquery: SQLite takes no LIMIT on a member of a UNION
+    parts = [select(*part.subquery().c) for part in (own, further)]
+    return union(*parts).cte("holders")
+
+
+def _holders_and_view(kind: str, key: Column[Any]) -> Any:
+    """The records holding `:key` (part 'h', the few columns a candidate list needs) and,
+    when they belong to one customer, that customer's view: all a lookup that finds
+    someone reads, in one statement."""
+    holders = _holders(kind, key)
     single_customer = (
         select(func.min(holders.c.customer_id))
         .having(
@@ -267,7 +306,7 @@ def _holders_and_view(key: Column[Any]) -> Any:
     return union_all(records_part, holders_part, *other_parts)
 
 
-_HOLDERS = {kind: _holders_and_view(column) for kind, column in _KEY_COLUMNS.items()}
+_HOLDERS = {kind: _holders_and_view(kind, column) for kind, column in _KEY_COLUMNS.items()}
 _CUSTOMER_VIEW = union_all(*_customer_view(bindparam("customer_id")))
 
 

@@ -19,7 +19,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
@@ -30,6 +30,7 @@ from sqlalchemy import Connection, delete, func, insert, select
 
 from cx360._errors import ConfigurationError, ResolutionError
 from cx360.models import ResolveReport
+from cx360.resolve._blocking import OTHERS_COLUMN, others_text
 from cx360.resolve._cluster import ClusterResult, cluster
 from cx360.resolve._evidence import (
     DEFAULT_MATCH_WEIGHT,
@@ -57,7 +58,7 @@ from cx360.resolve._incremental import (
 )
 from cx360.resolve._overrides import ActiveOverrides, active_overrides
 from cx360.resolve._run_state import FinishedRun, RunState, last_finished_run
-from cx360.resolve._scoring import fits_comparisons
+from cx360.resolve._scoring import TermFrequencies, fits_comparisons
 from cx360.resolve._spark import SparkEngine, SparkOptions
 from cx360.resolve._splink import (
     SplinkRun,
@@ -66,7 +67,7 @@ from cx360.resolve._splink import (
     predict_edges,
     term_frequency_tables,
 )
-from cx360.resolve._training import train
+from cx360.resolve._training import guard_limits, train
 from cx360.store import Store, utcnow
 from cx360.store._customers import (
     add_links,
@@ -80,6 +81,7 @@ from cx360.store._customers import (
 from cx360.store._schema import (
     matching_models,
     record_customers,
+    record_identifiers,
     record_links,
     records,
     resolution_runs,
@@ -89,7 +91,6 @@ from cx360.store._writes import insert_many
 
 log = logging.getLogger("cx360.resolve")
 
-_GUARD_COLUMNS = GUARD_COLUMNS  # the name benchmark scripts import
 _LOAD_CHUNK = 50_000
 # Taken by a run's write: two runs write one after the other, and the later one checks
 # that no run finished since it started (PostgreSQL: an advisory lock; SQLite's write
@@ -98,6 +99,7 @@ _RUN_LOCK = "resolve:run"
 _EDGES = pa.schema(
     [("unique_id_l", pa.int64()), ("unique_id_r", pa.int64()), ("match_weight", pa.float64())]
 )
+_TF = pa.schema([("value", pa.string()), ("frequency", pa.float64())])
 ENGINES: tuple[str, ...] = ("duckdb", "spark")
 
 
@@ -159,7 +161,25 @@ def load_features(conn: Connection) -> pa.Table:
         pa.record_batch([pa.array(column) for column in zip(*partition, strict=True)], names=names)
         for partition in result.partitions()
     ]
-    return pa.Table.from_batches(batches).cast(schema) if batches else schema.empty_table()
+    table = pa.Table.from_batches(batches).cast(schema) if batches else schema.empty_table()
+    return _with_others(conn, table)
+
+
+def _with_others(conn: Connection, table: pa.Table) -> pa.Table:
+    """`table` with its records' phones and e-mails beyond the first (`OTHERS_COLUMN`,
+    NULL where none), read in one pass over `record_identifiers`."""
+    ids = record_identifiers.c
+    found: dict[int, list[tuple[str, str]]] = {}
+    query = select(ids.record_id, ids.kind, ids.key).order_by(ids.record_id, ids.kind, ids.position)
+    for record_id, kind, key in conn.execute(query):
+        found.setdefault(int(record_id), []).append((kind, key))
+    values: list[str | None] = [None] * table.num_rows
+    if found:
+        positions = {int(i): n for n, i in enumerate(table.column("unique_id").to_numpy())}
+        for record_id, items in found.items():
+            if record_id in positions:
+                values[positions[record_id]] = others_text(items)
+    return table.append_column(OTHERS_COLUMN, pa.array(values, pa.string()))
 
 
 def _latest_model(conn: Connection) -> tuple[int, dict[str, Any]] | None:
@@ -186,20 +206,13 @@ def _positions(
 
 
 def _frozen_frequencies(conn: Connection, model_id: int) -> dict[str, pa.Table] | None:
-    tf = term_frequencies.c
-    tables: dict[str, pa.Table] = {}
-    for column in TF_COLUMNS:
-        query = select(tf.value, tf.frequency).where(
-            tf.model_id == model_id, tf.column_name == column
-        )
-        rows = conn.execute(query).all()
-        if not rows:
-            return None
-        values, freqs = zip(*rows, strict=True)
-        tables[column] = pa.table(
-            {"value": pa.array(values, pa.string()), "frequency": pa.array(freqs, pa.float64())}
-        )
-    return tables
+    """The term frequencies frozen with the model, as Splink takes them; None when a
+    column has none (the model was stored without them)."""
+    frozen = TermFrequencies.from_model(conn, model_id)
+    if frozen is None or not set(TF_COLUMNS) <= set(frozen.columns):
+        return None
+    columns = {column: frozen.of_column(column) for column in TF_COLUMNS}
+    return {c: pa.table([list(f), list(f.values())], schema=_TF) for c, f in columns.items()}
 
 
 @dataclass(slots=True)
@@ -234,7 +247,8 @@ class _Model:
             return None
         if last is None or last.state is None or last.model_id != self.id:
             return None
-        return last.state if last.state.settings_match(options.rule, options.limits) else None
+        limits = guard_limits(options.limits, self.params)
+        return last.state if last.state.settings_match(options.rule, limits) else None
 
 
 def resolve_store(store: Store, options: ResolveOptions | None = None) -> ResolveReport:
@@ -274,6 +288,18 @@ def _engine(
         memory = {"temp_directory": spill, "memory_limit": _duckdb_memory_limit()}
         with duckdb.connect(config={**memory, "preserve_insertion_order": False}) as con:
             yield con
+
+
+@dataclass(frozen=True, slots=True)
+class _Scoring:
+    """What a run scores: records (ordered by id) with their features (`rows`, by
+    position, when the scope has them), and for an incremental run the records whose
+    pairs are scored and the sizes of the name blocks in the whole store."""
+
+    table: pa.Table
+    rows: Sequence[dict[str, Any]] | None = None
+    dirty: pa.Array | None = None
+    block_sizes: pa.Table | None = None
 
 
 @dataclass(slots=True)
@@ -323,7 +349,10 @@ class _Run:
             self.steward = active_overrides(conn)
             scope = load(conn)
         seconds["load"] = time.perf_counter() - self.started
-        scored = scope.score(self)
+        scored = self._score(scope.to_score())
+        # the guards as the store's model has them (see `_training.guard_limits`)
+        limits = guard_limits(options.limits, self.model.params)
+        self.options = options = replace(options, limits=limits)
         seconds.update(self.splink.seconds)
         work = scope.clustering(self, scored)
 
@@ -340,18 +369,35 @@ class _Run:
         report.seconds = seconds
         return report
 
-    def predict(self, session: SplinkSession) -> pa.Table:
-        """The pairs of the session's records scored with the model, down to the lowest
-        weight at which a pair can link."""
-        assert self.model.params is not None
-        assert self.model.frequencies is not None
-        return predict_edges(
-            session,
-            self.model.params,
-            min_match_weight=self.options.rule.scoring_floor,
-            frequencies=self.model.frequencies,
-            run=self.splink,
-        )
+    def _score(self, scoring: _Scoring | None) -> pa.Table:
+        """The linking pairs among the records to score (see `_Scoring`), training the
+        model first when there is none, down to the lowest weight at which a pair can
+        link."""
+        options, model = self.options, self.model
+        if scoring is None:
+            options.stage("score")
+            return _EDGES.empty_table()
+        with _engine(options, self.seconds) as engine:
+            step = time.perf_counter()
+            table = scoring.table
+            session = SplinkSession(engine, table, scoring.dirty, scoring.block_sizes)
+            self.seconds["session"] = time.perf_counter() - step
+            if model.params is None:
+                options.stage("train")
+                rows = _rows_of(table) if scoring.rows is None else scoring.rows
+                model.params = train(session, table, rows, limits=options.limits, run=self.splink)
+            if model.frequencies is None:
+                model.frequencies = term_frequency_tables(session)
+                model.new_frequencies = True
+            options.stage("score")
+            edges = predict_edges(
+                session,
+                model.params,
+                min_match_weight=options.rule.scoring_floor,
+                frequencies=model.frequencies,
+                run=self.splink,
+            )
+        return linking_pairs(edges, table, options.rule)
 
     def _write(
         self,
@@ -430,42 +476,25 @@ class _FullScope:
     `full` asked)."""
 
     table: pa.Table
+    rows: _Rows  # the records' features, by position in `table`
     previous: dict[int, str]
-    rows: _Rows | None = None  # the records' features, read from `table` when scoring
     mode: ClassVar[Literal["full", "incremental"]] = "full"
     rescored: ClassVar[Sequence[int] | None] = None  # the scored pairs replace every kept pair
 
     @classmethod
     def load(cls, conn: Connection) -> _FullScope:
         members = select(record_customers.c.record_id, record_customers.c.customer_id)
-        return cls(load_features(conn), dict(conn.execute(members).tuples().all()))
+        table = load_features(conn)
+        return cls(table, _rows_of(table), dict(conn.execute(members).all()))
 
     @property
     def records_scored(self) -> int:
         return int(self.table.num_rows)
 
-    def score(self, run: _Run) -> pa.Table:
-        """Score every candidate pair, training the model first when there is none."""
-        with _engine(run.options, run.seconds) as engine:
-            step = time.perf_counter()
-            session = SplinkSession(engine, self.table)
-            run.seconds["session"] = time.perf_counter() - step
-            self.rows = rows = _rows_of(self.table)
-            model = run.model
-            if model.params is None:
-                run.options.stage("train")
-                model.params = train(
-                    session, self.table, rows, limits=run.options.limits, run=run.splink
-                )
-            if model.frequencies is None:
-                model.frequencies = term_frequency_tables(session)
-                model.new_frequencies = True
-            run.options.stage("score")
-            edges = run.predict(session)
-        return linking_pairs(edges, self.table, run.options.rule)
+    def to_score(self) -> _Scoring:
+        return _Scoring(self.table, self.rows)
 
     def clustering(self, run: _Run, scored: pa.Table) -> _Clustering:
-        assert self.rows is not None  # read when scoring
         return _Clustering(self.table, self.rows, scored, self.previous)
 
     def reclustered(self, record_ids: list[int]) -> list[int] | None:
@@ -496,17 +525,13 @@ class _IncrementalScope:
     def rescored(self) -> Sequence[int] | None:
         return self.scoring.dirty
 
-    def score(self, run: _Run) -> pa.Table:
-        """Score the pairs of the dirty records (with the name blocks' sizes in the whole
-        store, so that Splink blocks them as a full run would)."""
-        run.options.stage("score")
+    def to_score(self) -> _Scoring | None:
+        """The pairs of the dirty records (with the name blocks' sizes in the whole store,
+        so that Splink blocks them as a full run would); None when there are none."""
         if not self.scoring.dirty:
-            return _EDGES.empty_table()
-        with _engine(run.options, run.seconds) as engine:
-            scoped = self.scoring.table()
-            dirty = pa.array(self.scoring.dirty, pa.int64())
-            session = SplinkSession(engine, scoped, dirty, block_sizes=self.scoring.block_sizes)
-            return linking_pairs(run.predict(session), scoped, run.options.rule)
+            return None
+        dirty = pa.array(self.scoring.dirty, pa.int64())
+        return _Scoring(self.scoring.table(), None, dirty, self.scoring.block_sizes)
 
     def clustering(self, run: _Run, scored: pa.Table) -> _Clustering:
         """The components the dirty records (and overrides changed since) touch, with
@@ -626,15 +651,8 @@ def _cluster(
 
 def _finish_run(conn: Connection, report: ResolveReport, run: _Run, now: datetime) -> int:
     """Record the run, with what the next runs and real time build on; its id."""
-    steward, options = run.steward, run.options
-    state = RunState(
-        match_weight=options.match_weight,
-        name_only_match_weight=options.name_only_match_weight,
-        sole_holder_match_weight=options.sole_holder_match_weight,
-        limits=options.limits,
-        max_batch_id=run.max_batch_id,
-        overrides=tuple(sorted(i for i, _, _ in (*steward.links, *steward.separations))),
-    )
+    overrides = sorted(i for i, _, _ in (*run.steward.links, *run.steward.separations))
+    state = RunState.of(run.options.rule, run.options.limits, run.max_batch_id, overrides)
     return int(
         conn.execute(
             insert(resolution_runs)

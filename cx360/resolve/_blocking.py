@@ -9,6 +9,14 @@ Splink's records), real time's index lookups, checks and lock names (`lookup_sql
 derived keys' SQL and the indexes the lookups read are in `store/_schema.py`, since the
 store does not import resolution.
 
+A record may hold several phones and e-mails: the first of each is its `phone_key` /
+`email_key`, the others rows of `record_identifiers` (a `Key` of a `kind`), carried in its
+features as one text, `OTHERS_COLUMN` ("kind:key" items joined by `OTHERS_SEPARATOR`). A
+rule comparing such a key pairs two records when any value of one equals any value of the
+other: batch explodes the values for Splink (`BlockingRule.splink_exploding`, after every
+other rule so that its pairs are new ones), real time and incremental runs look the first
+value up among the others' too (`holders_sql`), and a record's every value gets a lock name.
+
 `BlockingRule.blocks` is the reference: `tests/resolve/test_blocking.py` checks on
 generated records that DuckDB blocks a pair, the real-time statements and the incremental
 loader find it exactly when it says so, and that two records it pairs share a lock name.
@@ -16,12 +24,22 @@ loader find it exactly when it says so, and that two records it pairs share a lo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Final
 
-from sqlalchemy import BindParameter, ColumnElement, FromClause, bindparam, column, table
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.types import UserDefinedType
 
 from cx360.store._schema import (
@@ -32,6 +50,7 @@ from cx360.store._schema import (
     email_user_value,
     national_id_mask,
     national_id_mask_value,
+    record_identifiers,
     records,
 )
 from cx360.store._schema import email_user as sql_email_user
@@ -45,6 +64,10 @@ NAME_BLOCK_MAX_RECORDS: Final = 50
 # Splink's records carry the name block under this name: NULL where it is too common
 # (models keep their blocking rules, and older ones compare this column).
 NAME_BLOCK_COLUMN: Final = "name_block"
+# A record's phones and e-mails beyond the first, as one feature: "kind:key" items
+# joined by a character no normalized key holds (NULL: none).
+OTHERS_COLUMN: Final = "other_identifiers"
+OTHERS_SEPARATOR: Final = "\x1f"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,18 +79,46 @@ class Key:
     column: str
     sql_of: Callable[[ColumnElement[Any]], ColumnElement[Any]] | None = None
     value_of: Callable[[str], str | None] | None = None
+    # identifiers of this `record_identifiers` kind: a record may hold several values
+    kind: str | None = None
 
     def of(self, record: Record) -> Any:
         """The key of a record (its features by column name)."""
         return self.from_column(record.get(self.column))
 
+    def others_of(self, record: Record) -> tuple[str, ...]:
+        """A record's values of the key beyond the first (`kind` keys only)."""
+        others = record.get(OTHERS_COLUMN)
+        if not others or self.kind is None:
+            return ()
+        prefix = self.kind + ":"
+        return tuple(
+            item[len(prefix) :]
+            for item in others.split(OTHERS_SEPARATOR)
+            if item.startswith(prefix)
+        )
+
+    def values_of(self, record: Record) -> tuple[Any, ...]:
+        """Every known value of the key in a record: the first, then any others."""
+        first = self.of(record)
+        return ((first,) if first is not None else ()) + self.others_of(record)
+
+    @property
+    def all_values(self) -> str:
+        """The column of Splink's records listing every value (`kind` keys only)."""
+        return f"all_{self.column}s"
+
+    def _is_kind(self) -> ColumnElement[bool]:
+        # the kind written out: the statements' texts stay short and their plans fixed
+        return _IDENTIFIERS.c.kind == literal_column(f"'{self.kind}'")
+
     def from_column(self, value: Any) -> Any:
         """The key of a record whose `column` holds `value`."""
         return value if value is None or self.value_of is None else self.value_of(value)
 
-    def sql(self, rows: FromClause = records) -> ColumnElement[Any]:
-        """The key of a stored record (of `rows`: `records` or an alias), in the store's SQL."""
-        stored = rows.c[self.column]
+    def sql(self) -> ColumnElement[Any]:
+        """The key of a stored record, in the store's SQL."""
+        stored = records.c[self.column]
         return stored if self.sql_of is None else self.sql_of(stored)
 
     def duckdb(self, alias: str) -> str:
@@ -82,14 +133,17 @@ class Key:
 
 class _ByColumn(UserDefinedType[str]):
     """A key parameter's type: the column it is compared with types it in the database, so
-    the statement text carries no cast (``= %(phone_key)s``, not ``= %(phone_key)s::VARCHAR``):
-    real time's one statement for every rule stays short enough for psycopg to keep its
-    parsed form (4 KiB)."""
+    the statement text carries no cast (``= %(phone_key)s``, not ``= %(phone_key)s::VARCHAR``)
+    and the server compares the values as the index holds them."""
 
     cache_ok = True
 
     def get_col_spec(self, **kw: Any) -> str:
         return "VARCHAR"
+
+
+# a short name: real time's statement texts must stay short (see `_ByColumn`)
+_IDENTIFIERS: Final = record_identifiers.alias("i")
 
 
 def _parameter(name: str) -> BindParameter[str]:
@@ -100,8 +154,24 @@ def _stored(name: str) -> Key:
     return Key(name, name)
 
 
-PHONE: Final = _stored("phone_key")
-EMAIL: Final = _stored("email_key")
+def others_text(items: Iterable[tuple[str, str]]) -> str | None:
+    """The `OTHERS_COLUMN` of a record holding these (kind, key) beyond its first values."""
+    return OTHERS_SEPARATOR.join(f"{kind}:{key}" for kind, key in items) or None
+
+
+def others_sql() -> ColumnElement[Any]:
+    """A stored record's `OTHERS_COLUMN`, read through the identifiers' primary key
+    (record_id, kind, position)."""
+    ids = _IDENTIFIERS.c
+    item = ids.kind + literal_column("':'") + ids.key
+    # the separator written out: real time runs the text as it is on PostgreSQL's driver
+    separator: Any = literal_column(f"'{OTHERS_SEPARATOR}'")
+    joined = func.aggregate_strings(item, separator).label("k")
+    return select(joined).where(ids.record_id == records.c.id).scalar_subquery()
+
+
+PHONE: Final = Key("phone_key", "phone_key", kind="phone")
+EMAIL: Final = Key("email_key", "email_key", kind="email")
 NATIONAL_ID: Final = _stored("national_id_key")
 HANDLE: Final = _stored("handle_key")
 SURNAME: Final = _stored("surname_key")
@@ -154,7 +224,8 @@ class BlockingRule:
     them implied by `terms`); the candidates found are then checked against every term.
     A `capped` rule counts only where both records' name blocks are small; its candidates
     all share one name, so the records a lookup finds are a whole block. Rules meeting in
-    one name space share a `lock` prefix (by default the rule's name)."""
+    one name space share a `lock` prefix (by default the rule's name). A rule over a key of
+    several values (`Key.kind`) is one term comparing it with itself: `many`."""
 
     name: str
     terms: tuple[Term, ...]
@@ -162,6 +233,7 @@ class BlockingRule:
     capped: bool = False
     lock: str = ""
     symmetric: bool = field(init=False, repr=False, compare=False)
+    many: Key | None = field(init=False, repr=False, compare=False)
     # the record's keys a lock name is made of: as the record looked up, and (unless the
     # same) as a candidate; read from `key_values` (precomputed: real time locks per call)
     _lock_sides: tuple[Callable[[Mapping[str, Any]], Any], ...] = field(
@@ -180,6 +252,10 @@ class BlockingRule:
         as_candidate = tuple(mine.name for mine, _ in self.terms)
         sides = (as_record,) if as_record == as_candidate else (as_record, as_candidate)
         object.__setattr__(self, "_lock_sides", tuple(_values_of(*names) for names in sides))
+        many = [key for term in self.terms for key in term if key.kind is not None]
+        if many and (len(self.terms) != 1 or many[0] != many[-1] or self.lookup != self.terms):
+            raise ValueError(f"{self.name}: a key of several values is compared with itself")
+        object.__setattr__(self, "many", many[0] if many else None)
         if self.capped and (
             self.lookup != self.terms or {mine for mine, _ in self.terms} != set(NAME)
         ):
@@ -195,6 +271,8 @@ class BlockingRule:
     ) -> bool:
         """Whether the rule pairs `candidate` with `record`. `block_sizes`: the records of
         each name (`name_of`) in the whole store, for capped rules (a name not in it: small)."""
+        if self.many is not None:
+            return not set(self.many.values_of(candidate)).isdisjoint(self.many.values_of(record))
         for mine, theirs in self.terms:
             value = theirs.of(record)
             if value is None or mine.of(candidate) != value:
@@ -216,15 +294,49 @@ class BlockingRule:
             terms += [f'{side}."{NAME_BLOCK_COLUMN}" IS NOT NULL' for side in ("l", "r")]
         return " AND ".join(terms)
 
-    def lookup_sql(self, rows: FromClause = records) -> tuple[ColumnElement[bool], ...]:
-        """The lookup of a record's candidates in the store (`rows`: `records` or an alias):
-        each candidate key (as its index holds it) equal to a bound parameter named after
-        the record's key."""
-        return tuple(mine.sql(rows) == _parameter(theirs.name) for mine, theirs in self.lookup)
+    def splink_exploding(self) -> dict[str, Any] | None:
+        """For a `many` rule, the Splink rule over every value of both records (exploded);
+        None for the others. Its pairs are those no other rule gives when it comes last:
+        records sharing a value beyond the first."""
+        if self.many is None:
+            return None
+        values = self.many.all_values
+        return {"blocking_rule": f'l."{values}" = r."{values}"', "arrays_to_explode": [values]}
 
-    def checks_sql(self, rows: FromClause = records) -> tuple[ColumnElement[bool], ...]:
+    def holders_sql(self) -> Select[tuple[int]] | None:
+        """For a `many` rule, the ids of the records holding the record's first value
+        beyond their own first (through the identifiers' (kind, key) index); None for the
+        others. The record's own other values are looked up by `values_lookups_sql`."""
+        if self.many is None:
+            return None
+        ids = _IDENTIFIERS.c
+        return select(ids.record_id).where(
+            self.many._is_kind(), ids.key == _parameter(self.many.name)
+        )
+
+    def others_lookup_sql(self) -> tuple[ColumnElement[bool], ...] | None:
+        """`holders_sql` as a lookup of records."""
+        holders = self.holders_sql()
+        return None if holders is None else (records.c.id.in_(holders),)
+
+    def values_lookups_sql(self) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+        """For a `many` rule, the lookups of the records holding any of the values bound
+        as the list parameter `<key>_values`: as their first value, and as another (two
+        lookups, each on its index: PostgreSQL scans the table for the two ORed)."""
+        assert self.many is not None
+        ids = _IDENTIFIERS.c
+        values: BindParameter[str] = bindparam(f"{self.many.name}_values", expanding=True)
+        holders = select(ids.record_id).where(self.many._is_kind(), ids.key.in_(values))
+        return self.many.sql().in_(values), records.c.id.in_(holders)
+
+    def lookup_sql(self) -> tuple[ColumnElement[bool], ...]:
+        """The lookup of a record's candidates in the store: each candidate key (as its
+        index holds it) equal to a bound parameter named after the record's key."""
+        return tuple(mine.sql() == _parameter(theirs.name) for mine, theirs in self.lookup)
+
+    def checks_sql(self) -> tuple[ColumnElement[bool], ...]:
         """`checks` in the store's SQL, with the parameters of `lookup_sql`."""
-        return tuple(mine.sql(rows) == _parameter(theirs.name) for mine, theirs in self.checks)
+        return tuple(mine.sql() == _parameter(theirs.name) for mine, theirs in self.checks)
 
     def lock_names(self, record: Record) -> list[str]:
         """Names such that two records this rule pairs (either way) share one: the record's
@@ -233,6 +345,10 @@ class BlockingRule:
 
     def lock_names_of(self, keys: Mapping[str, Any]) -> list[str]:
         """`lock_names` of a record whose `key_values` are `keys`."""
+        if self.many is not None:
+            first = keys[self.many.name]
+            values = ((first,) if first is not None else ()) + self.many.others_of(keys)
+            return [f"{self.lock}:{value}" for value in values]
         found = (values_of(keys) for values_of in self._lock_sides)
         sides = ["\x1f".join(values) for values in found if None not in values]
         if self.symmetric and len(sides) > 1:
@@ -292,9 +408,16 @@ KEYS: Final = tuple(
 )
 
 
+# The keys of several values.
+MANY_KEYS: Final = tuple(rule.many for rule in RULES if rule.many is not None)
+
+
 def key_values(record: Record) -> dict[str, Any]:
-    """A record's every key (`KEYS`), by key name: worked out once for all rules."""
-    return {key.name: key.of(record) for key in KEYS}
+    """A record's every key (`KEYS`), by key name, and its `OTHERS_COLUMN`: worked out
+    once for all rules."""
+    found = {key.name: key.of(record) for key in KEYS}
+    found[OTHERS_COLUMN] = record.get(OTHERS_COLUMN)
+    return found
 
 
 def lock_names(record: Record) -> list[str]:

@@ -21,9 +21,6 @@ from typing import Any
 from cx360.resolve._groups import Decided, Groups, PairsByRecord
 from cx360.resolve._guards import GuardLimits
 
-# kept under its old name for the scripts that count pairs by record with it
-_PairsByRecord = PairsByRecord
-
 
 @dataclass(frozen=True, slots=True)
 class ClusterResult:

@@ -1,8 +1,9 @@
 """Which scored pairs may link two records: the link rule.
 
 Two records that agree on an identifier (an e-mail, a phone, a national ID, a handle, an
-address or a birth date, the last up to one typo or day and month swapped, and not one
-of the dates typed for an unknown one) link at the ordinary link weight. An address
+address or a birth date, the last up to one typo, day and month swapped or one whole
+part keyed wrong, and not one of the dates typed for an unknown one) link at the ordinary
+link weight. An address
 identifies a household: it counts only when the two given names have as many words.
 Two records that agree on nothing but their names (and perhaps a city) need far more: in
 omnichannel data two "María López" with different phones and e-mails are as often two
@@ -15,6 +16,9 @@ e-mail alone at the odds of all shared e-mails, family ones included, so a spars
 scores under the link weight. Such pairs are kept down to `sole_holder_match_weight`, so
 that the clustering sees every other holder too. One definition serves batch resolution
 (vectorised over Arrow columns), real time and explanations (record by record).
+
+A record may hold several phones and e-mails (`_blocking.MANY_KEYS`): two records share
+one when any value of one equals any value of the other.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cx360.resolve._blocking import MANY_KEYS, OTHERS_COLUMN
 from cx360.resolve._guards import DEFAULT_LIKE_BIRTH_DATES, birth_dates_compatible, is_default_like
 from cx360.resolve._rules import Rule, enabled
 from cx360.resolve._similarity import transposition_distance
@@ -87,13 +92,26 @@ def identifiers_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool
             continue
         if column != "address_key" or not _given_word_counts_differ(left, right):
             return True
+    if _others_agree(left, right):
+        return True
     if near_ids(left.get("national_id_key"), right.get("national_id_key")):
         return True
     if not enabled(Rule.NEAR_BIRTH_DATES):
         date = _known_date(left)
         return date is not None and date == _known_date(right)
     date_l, date_r = _known_date(left), _known_date(right)
-    return date_l is not None and date_r is not None and birth_dates_compatible(date_l, date_r)
+    return date_l is not None and date_r is not None and near_birth_dates(date_l, date_r)
+
+
+def near_birth_dates(left: str, right: str) -> bool:
+    """Whether two known birth dates are one date typed twice: one typo apart, day and
+    month swapped, or (`Rule.DATE_PART_KEYED_WRONG`) one whole part different, the year,
+    month or day keyed from another field, with the other two equal."""
+    if birth_dates_compatible(left, right):
+        return True
+    if not enabled(Rule.DATE_PART_KEYED_WRONG):
+        return False
+    return (left[:4] == right[:4]) + (left[5:7] == right[5:7]) + (left[8:10] == right[8:10]) >= 2
 
 
 def near_ids(left: str | None, right: str | None) -> bool:
@@ -124,7 +142,15 @@ def contacts_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
     return any(
         left.get(column) is not None and left.get(column) == right.get(column)
         for column in CONTACT_COLUMNS
-    )
+    ) or _others_agree(left, right)
+
+
+def _others_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
+    """Whether two records share a phone or an e-mail among all their values, where one
+    of them holds several (the first values are compared with the other columns)."""
+    if not (left.get(OTHERS_COLUMN) or right.get(OTHERS_COLUMN)):
+        return False
+    return any(not set(key.values_of(left)).isdisjoint(key.values_of(right)) for key in MANY_KEYS)
 
 
 def _flags(condition: pa.Array) -> np.ndarray[Any, Any]:
@@ -152,6 +178,8 @@ def identified_mask(
         if column == "address_key" and agree.any() and enabled(Rule.ADDRESS_WORD_COUNTS):
             agree &= ~_word_counts_differ(features, positions_l, positions_r)
         mask |= agree
+    if not mask.all():
+        mask |= _others_mask(features, positions_l, positions_r, mask)
     if dates is None:  # `contacts_agree`: equal values only, no near dates or IDs
         return mask
     if not mask.all() and enabled(Rule.NEAR_BIRTH_DATES):
@@ -162,6 +190,28 @@ def identified_mask(
     if not mask.all():
         mask |= _near_id_mask(features, positions_l, positions_r, mask)
     return mask
+
+
+def _others_mask(
+    features: pa.Table, left: pa.Array, right: pa.Array, identified: np.ndarray[Any, Any]
+) -> np.ndarray[Any, Any]:
+    """`_others_agree` of the pairs not `identified` yet where a record holds several
+    phones or e-mails (a few: none in a store where every record holds one)."""
+    shared = np.zeros(len(identified), dtype=bool)
+    if OTHERS_COLUMN not in features.column_names:
+        return shared
+    others = features.column(OTHERS_COLUMN).combine_chunks()
+    if others.null_count == len(others):
+        return shared
+    several = pc.or_(pc.is_valid(others.take(left)), pc.is_valid(others.take(right)))
+    where = np.flatnonzero(_flags(several) & ~identified)
+    if not len(where):
+        return shared
+    rows = pa.array(where)
+    columns = [OTHERS_COLUMN, *(key.column for key in MANY_KEYS)]
+    sides = [features.select(columns).take(ends.take(rows)).to_pylist() for ends in (left, right)]
+    shared[where] = [_others_agree(a, b) for a, b in zip(*sides, strict=True)]
+    return shared
 
 
 def _near_id_mask(
@@ -215,6 +265,13 @@ def _near_dates(left: pa.Array, right: pa.Array) -> np.ndarray[Any, Any]:
         & np.all(a[:, 8:10] == b[:, 5:7], axis=1)
     )
     near[where] = one_typo | swapped
+    if enabled(Rule.DATE_PART_KEYED_WRONG):
+        parts = (
+            np.all(a[:, :4] == b[:, :4], axis=1).astype(np.int8)
+            + np.all(a[:, 5:7] == b[:, 5:7], axis=1)
+            + np.all(a[:, 8:10] == b[:, 8:10], axis=1)
+        )
+        near[where] |= parts >= 2
     return near
 
 

@@ -28,15 +28,16 @@ from cx360.resolve._batch import _latest_model
 from cx360.resolve._evidence import LinkRule, identifiers_agree
 from cx360.resolve._features import email_user
 from cx360.resolve._guards import GuardLimits, Profile, conflict
-from cx360.resolve._incremental import GUARD_COLUMNS
+from cx360.resolve._incremental import GUARD_COLUMNS, ROW_SQL
 from cx360.resolve._overrides import RecordLike, as_ref, record_row
 from cx360.resolve._scoring import Scorer, TermFrequencies
+from cx360.resolve._training import guard_limits
 from cx360.store import Store
 from cx360.store._schema import record_customers, record_links, records
 
 
 def _read_record(conn: Connection, ref: RecordRef) -> dict[str, Any]:
-    row = record_row(conn, ref, records.c.id, *(records.c[c] for c in GUARD_COLUMNS))
+    row = record_row(conn, ref, records.c.id, *ROW_SQL)
     record = dict(row._mapping)
     return {**record, "email_user": email_user(record)}
 
@@ -72,7 +73,8 @@ def explain_pair(
             conn, model_id, wanted
         ) or TermFrequencies.from_store(conn, scorer.tf_columns, values=wanted)
         left_customer, right_customer = (_customer_of(conn, r["id"]) for r in (left, right))
-        limits = limits or GuardLimits()
+        # the guards as the store's model has them, as batch runs and real time do
+        limits = guard_limits(limits or GuardLimits(), model)
         customer_conflict = None
         if left_customer and right_customer and left_customer != right_customer:
             customer_conflict = conflict(

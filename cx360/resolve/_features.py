@@ -124,6 +124,11 @@ def _unknown_birth_date() -> Level:
     return Level("null", sql, test, is_null=True)
 
 
+def _date_parts_equal(a: str, b: str) -> int:
+    """How many of year, month and day two ISO dates share."""
+    return (a[:4] == b[:4]) + (a[5:7] == b[5:7]) + (a[8:10] == b[8:10])
+
+
 def _else() -> Level:
     return Level("else", "ELSE", lambda a, b: True)
 
@@ -209,6 +214,18 @@ COMPARISONS: tuple[Comparison, ...] = (
                 'substr("birth_date_l", 6, 2) = substr("birth_date_r", 9, 2) AND '
                 'substr("birth_date_l", 9, 2) = substr("birth_date_r", 6, 2))',
                 lambda a, b: birth_dates_compatible(a["birth_date"], b["birth_date"]),
+            ),
+            # one whole part keyed wrong (a year, a month or a day from another field):
+            # strangers' dates rarely agree on the other two parts
+            Level(
+                "one part different",
+                '(CASE WHEN substr("birth_date_l", 1, 4) = substr("birth_date_r", 1, 4) '
+                "THEN 1 ELSE 0 END + "
+                'CASE WHEN substr("birth_date_l", 6, 2) = substr("birth_date_r", 6, 2) '
+                "THEN 1 ELSE 0 END + "
+                'CASE WHEN substr("birth_date_l", 9, 2) = substr("birth_date_r", 9, 2) '
+                "THEN 1 ELSE 0 END) >= 2",
+                lambda a, b: _date_parts_equal(a["birth_date"], b["birth_date"]) >= 2,
             ),
             Level(
                 "same year",

@@ -18,37 +18,46 @@ import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import pyarrow as pa
 from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
-from cx360.resolve._blocking import NAME, NAME_BLOCK_MAX_RECORDS, RULES, Key, name_of
+from cx360.resolve._blocking import (
+    NAME,
+    NAME_BLOCK_MAX_RECORDS,
+    OTHERS_COLUMN,
+    RULES,
+    BlockingRule,
+    Key,
+    name_of,
+    others_sql,
+)
 from cx360.resolve._features import FEATURE_COLUMNS
 from cx360.store._schema import match_edges, overrides, record_customers, records
+from cx360.store._writes import chunks
 
+# A record's columns that resolution reads, and with them its features: its phones and
+# e-mails beyond the first (`OTHERS_COLUMN`, read from `record_identifiers`).
 GUARD_COLUMNS: Final = (*FEATURE_COLUMNS, "national_id_kind")
+ROW_COLUMNS: Final = (*GUARD_COLUMNS, OTHERS_COLUMN)
 IN_CHUNK: Final = 900  # values per IN (...) list, under SQLite's bound-parameter limit
 _R = records.c
-_FEATURES = (_R.id, *(_R[c] for c in GUARD_COLUMNS))
-_COLUMN = {name: index for index, name in enumerate(GUARD_COLUMNS)}
+# a record's `ROW_COLUMNS` in the store's SQL
+ROW_SQL: Final = (*(_R[c] for c in GUARD_COLUMNS), others_sql().label(OTHERS_COLUMN))
+_FEATURES = (_R.id, *ROW_SQL)
+_COLUMN = {name: index for index, name in enumerate(ROW_COLUMNS)}
 _CAPPED = tuple(rule for rule in RULES if rule.capped)
 
-Features = tuple[Any, ...]  # a record's GUARD_COLUMNS, in order
-T = TypeVar("T")
-
-
-def chunks(values: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
+Features = tuple[Any, ...]  # a record's ROW_COLUMNS, in order
 
 
 def features_table(rows: dict[int, Features]) -> pa.Table:
     """Records' ids and features as the Arrow table resolution works on, ordered by id."""
     ids = sorted(rows)
     columns: dict[str, pa.Array] = {"unique_id": pa.array(ids, pa.int64())}
-    values = zip(*(rows[i] for i in ids), strict=True) if ids else ([] for _ in GUARD_COLUMNS)
-    for name, column in zip(GUARD_COLUMNS, values, strict=True):
+    values = zip(*(rows[i] for i in ids), strict=True) if ids else ([] for _ in ROW_COLUMNS)
+    for name, column in zip(ROW_COLUMNS, values, strict=True):
         columns[name] = pa.array(column, pa.string())
     return pa.table(columns)
 
@@ -128,7 +137,7 @@ def _keys_rows(
 
 
 def _record(row: Features) -> dict[str, Any]:
-    return dict(zip(GUARD_COLUMNS, row, strict=True))
+    return dict(zip(ROW_COLUMNS, row, strict=True))
 
 
 def _small(sizes: dict[tuple[Any, ...], int], name: tuple[Any, ...]) -> bool:
@@ -182,6 +191,9 @@ def _load_candidates(
     """Every record that a blocking rule pairs with a dirty record, found by the rule's
     lookup as real time finds it (and checked where the lookup finds more)."""
     for rule in RULES:
+        if rule.many is not None:
+            _load_holders(conn, rule, dirty, rows)
+            continue
         looked_up: set[tuple[Any, ...]] = set()
         compared: set[tuple[Any, ...]] = set()
         for record in dirty:
@@ -203,6 +215,21 @@ def _load_candidates(
             ):
                 continue  # found by a coarser key, not a pair under the rule
             rows[int(row[0])] = features
+
+
+def _load_holders(
+    conn: Connection, rule: BlockingRule, dirty: Sequence[dict[str, Any]], rows: dict[int, Features]
+) -> None:
+    """Every record holding one of the dirty records' values of a `many` rule's key, as
+    its first value or another."""
+    key = rule.many
+    assert key is not None
+    values = sorted({value for record in dirty for value in key.values_of(record)})
+    for part in chunks(values):
+        for condition in rule.values_lookups_sql():
+            found = conn.execute(select(*_FEATURES).where(condition), {f"{key.name}_values": part})
+            for row in found:
+                rows[int(row[0])] = tuple(row[1:])
 
 
 @dataclass(slots=True)

@@ -28,6 +28,8 @@ class Rule(StrEnum):
     ADDRESS_WORD_COUNTS = "address_word_counts"
     # _evidence: a birth date one typo (or a day/month swap) away is an identifier too
     NEAR_BIRTH_DATES = "near_birth_dates"
+    # _evidence: a birth date with one whole part different (the other two equal) too
+    DATE_PART_KEYED_WRONG = "date_part_keyed_wrong"
     # _evidence: a national ID one typo away is an identifier too
     NEAR_NATIONAL_IDS = "near_national_ids"
     # _guards, _evidence: 2000-01-01 and 1970-01-01 are neither guarded nor identifiers

@@ -16,7 +16,7 @@ here and nowhere else:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -47,6 +47,14 @@ class RunState:
     overrides: tuple[int, ...] | None = ()  # the active overrides' ids (None: not noted)
     # False: the run noted other guard limits than today's (see the module docstring)
     limits_noted: bool = True
+
+    @classmethod
+    def of(
+        cls, rule: LinkRule, limits: GuardLimits, max_batch_id: int, overrides: Iterable[int]
+    ) -> RunState:
+        """The state of a run that resolved with `rule` and `limits`."""
+        weights = (rule.match_weight, rule.name_only_match_weight, rule.sole_holder_match_weight)
+        return cls(*weights, limits, max_batch_id, tuple(overrides))
 
     @property
     def rule(self) -> LinkRule:

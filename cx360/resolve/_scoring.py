@@ -131,6 +131,10 @@ class TermFrequencies:
     def frequency(self, column: str, value: Any) -> float | None:
         return None if value is None else self._frequencies.get(column, {}).get(value)
 
+    def of_column(self, column: str) -> Mapping[str, float]:
+        """Each value seen in `column`, with its frequency."""
+        return self._frequencies.get(column, {})
+
 
 @dataclass(frozen=True, slots=True)
 class _TfParams:

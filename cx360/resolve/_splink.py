@@ -25,8 +25,10 @@ import pyarrow as pa
 
 from cx360._errors import ResolutionError
 from cx360.resolve._blocking import (
+    MANY_KEYS,
     NAME,
     NAME_BLOCK_COLUMN,
+    OTHERS_COLUMN,
     RULES,
     SPLINK_KEYS,
     name_block_sql,
@@ -135,6 +137,9 @@ class _DuckDB:
     def create_table(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE TABLE {name} AS {sql}")
 
+    def create_view(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE VIEW {name} AS {sql}")
+
     def query(self, sql: str) -> pa.Table:
         return self.con.sql(sql).to_arrow_table()
 
@@ -167,6 +172,9 @@ class _Spark:
         # written once, so Splink's many reads of it do not recompute the query
         self.spark.sql(_to_dialect(sql, "spark")).write.parquet(self.engine.uri(name))
         self.engine.frame(name).createOrReplaceTempView(name)
+
+    def create_view(self, name: str, sql: str) -> None:
+        self.create_table(name, sql)  # a table: a window over every record, computed once
 
     def query(self, sql: str) -> pa.Table:
         name = f"cx360_result_{uuid.uuid4().hex[:12]}"
@@ -204,12 +212,14 @@ class SplinkSession:
             raise ResolutionError("an incremental session needs the store's name block sizes")
         self.num_rows = table.num_rows
         self.incremental = dirty is not None
+        table, self.exploding_rules = _with_all_values(table)
         self._backend: _Backend = (
             _DuckDB(engine) if isinstance(engine, duckdb.DuckDBPyConnection) else _Spark(engine)
         )
         self._create_records(table, dirty, block_sizes)
         self._db_api = self._backend.db_api
         self._frame = self._db_api.register("cx360_records")
+        self._frame_by_position: Any = None
 
     def _create_records(
         self, table: pa.Table, dirty: pa.Array | None, block_sizes: pa.Table | None
@@ -238,12 +248,68 @@ class SplinkSession:
         (`cx360_records` and any registered), translated for the engine."""
         return self._backend.query(sql)
 
+    def prediction_settings(self, model: dict[str, Any]) -> dict[str, Any]:
+        """The model's settings to predict with in this session: with the rules over
+        every value of a key (`exploding_rules`) last, where some record holds several,
+        and in an incremental session only the pairs with a dirty record."""
+        rules = model["blocking_rules_to_generate_predictions"]
+        missing = [rule for rule in self.exploding_rules if rule not in rules]
+        settings = {**model, "blocking_rules_to_generate_predictions": [*rules, *missing]}
+        return _dirty_only(settings) if self.incremental else settings
+
     def linker(self, settings: dict[str, Any]) -> Any:
         from splink import Linker
 
         _route_splink_log()
         # log_level None: Splink does not set up a handler of its own on stderr
         return Linker(self._frame, _to_dialect_settings(settings, self.dialect), log_level=None)
+
+    def linker_by_position(self, settings: dict[str, Any]) -> Any:
+        """A linker over the same records with `unique_id` their position in record-id
+        order (1, 2, ...), for u's random sample: Splink draws it by hashing `unique_id`,
+        and record IDs carry the store's history (a PostgreSQL sequence skips the IDs of
+        an ingest that was rolled back; erased records leave holes), so equal records
+        would give another sample, and another model. In a store without holes the
+        positions are the IDs, and so is the sample."""
+        from splink import Linker
+
+        if self._frame_by_position is None:
+            columns = self.query("SELECT * FROM cx360_records LIMIT 0").schema.names
+            others = ", ".join(f'"{name}"' for name in columns if name != "unique_id")
+            # BIGINT as record IDs are (int64): the same number hashes the same
+            self._backend.create_view(
+                "cx360_records_by_position",
+                "SELECT CAST(row_number() OVER (ORDER BY unique_id) AS BIGINT) AS unique_id,"
+                f" {others} FROM cx360_records",
+            )
+            self._frame_by_position = self._db_api.register("cx360_records_by_position")
+        _route_splink_log()
+        settings = _to_dialect_settings(settings, self.dialect)
+        return Linker(self._frame_by_position, settings, log_level=None)
+
+
+def _with_all_values(table: pa.Table) -> tuple[pa.Table, list[dict[str, Any]]]:
+    """`table` with, for each key some record holds several values of, the list of every
+    record's values (`Key.all_values`), and the Splink rules that pair records sharing
+    one; unchanged (and no rules) where each record holds one value at most: a store
+    without such records blocks as it always did."""
+    if OTHERS_COLUMN not in table.column_names:
+        return table, []
+    others = table.column(OTHERS_COLUMN)
+    if others.null_count == len(others):
+        return table, []
+    rows = table.select([OTHERS_COLUMN, *(key.column for key in MANY_KEYS)]).to_pylist()
+    rules: list[dict[str, Any]] = []
+    for key in MANY_KEYS:
+        if not any(key.others_of(row) for row in rows):
+            continue
+        values = [key.values_of(row) for row in rows]
+        column = pa.array([found or None for found in values], pa.list_(pa.string()))
+        table = table.append_column(key.all_values, column)
+        rules.extend(
+            found for rule in RULES if rule.many == key and (found := rule.splink_exploding())
+        )
+    return table, rules
 
 
 def _to_dialect(sql: str, dialect: str) -> str:
@@ -363,7 +429,9 @@ def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[st
     # DuckDB samples in chunks to bound its memory; Spark spreads one sample over its
     # executors, where every chunk would be a round of jobs
     chunks = 1 if session.dialect == "spark" else 10
-    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, num_chunks=chunks)
+    sampler = session.linker_by_position(linker.misc.save_model_to_json())
+    sampler.training.estimate_u_using_random_sampling(max_pairs=max_pairs, num_chunks=chunks)
+    linker = session.linker(_canonical(sampler.misc.save_model_to_json(), settings))
     for cols in TRAINING_BLOCKS:
         # An EM session takes its blocking columns' comparisons out of the model and sets
         # the prior to the block's until it ends: one that fails (an empty block, m
@@ -382,12 +450,49 @@ def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[st
             log.info(note)
             run.notes.append(f"{note}: its comparisons keep the parameters they had")
             linker = session.linker(before)
-    model = _canonical(linker.misc.save_model_to_json(), settings)
+    model = most_similar_strongest(_canonical(linker.misc.save_model_to_json(), settings))
     trained = [c["output_column_name"] for c in model["comparisons"]]
     if trained != [c["output_column_name"] for c in settings["comparisons"]]:
         raise ResolutionError(f"training lost comparisons: the model has only {trained}")
     run.seconds["train"] = time.perf_counter() - started
     return model
+
+
+def most_similar_strongest(model: dict[str, Any]) -> dict[str, Any]:
+    """The model with each comparison's most similar level weighing at least as much as
+    any other of its levels: its m raised until its Bayes factor (m / u) is the largest.
+
+    EM assumes that comparisons are independent given a match. Where each duplicate
+    carries one error in one field, they are not: among the pairs of a block on exact
+    names, the true ones are those whose error is in the birth date, so EM learns that
+    true pairs rarely agree on the date, and that a date one typo away is stronger
+    evidence than an equal one. Exact agreement is never weaker evidence than a typo.
+    """
+    out = copy.deepcopy(model)
+    for comparison in out["comparisons"]:
+        trained: list[dict[str, Any]] = [
+            level
+            for level in comparison["comparison_levels"]
+            if not level.get("is_null_level") and _bayes_factor(level) is not None
+        ]
+        first = next(lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level"))
+        if len(trained) < 2 or trained[0] is not first:
+            continue  # the most similar level untrained, or nothing to compare it with
+        top: dict[str, Any] = trained[0]
+        others = trained[1:]
+        best = max(float(_bayes_factor(level) or 0.0) for level in others)
+        if float(_bayes_factor(top) or 0.0) < best:
+            # m is a probability: a common value's exact level cannot weigh more than 1/u
+            top["m_probability"] = min(1.0, best * float(top["u_probability"]))
+    return out
+
+
+def _bayes_factor(level: dict[str, Any]) -> float | None:
+    """m / u of a trained level (None where either is unset, or u is 0)."""
+    m, u = level.get("m_probability"), level.get("u_probability")
+    if not isinstance(m, float) or not isinstance(u, float) or u <= 0.0:
+        return None
+    return m / u
 
 
 def _estimate_prior(session: SplinkSession, linker: Any, notes: list[str]) -> Any:
@@ -466,7 +571,7 @@ def predict_edges(
     with the model) term-frequency adjustments use them instead of the data's own; in an
     incremental session only pairs with a dirty record are scored."""
     started = time.perf_counter()
-    linker = session.linker(_dirty_only(model) if session.incremental else model)
+    linker = session.linker(session.prediction_settings(model))
     for column, tf in (frequencies or {}).items():
         name = f"cx360_tf_{column}_{uuid.uuid4().hex[:8]}"
         session._backend.register(name, tf.rename_columns([column, f"tf_{column}"]))
@@ -487,7 +592,7 @@ def predict_details(session: SplinkSession, model: dict[str, Any]) -> pa.Table:
     comparison vector value), `<name>_weight` (log2 Bayes factor) and `<name>_tf`
     (term-frequency adjustment, 0.0 where the comparison has none)."""
     settings = {
-        **model,
+        **session.prediction_settings(model),
         "retain_matching_columns": True,
         "retain_intermediate_calculation_columns": True,
     }

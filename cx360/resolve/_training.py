@@ -15,8 +15,10 @@ later run trains once the store allows it.
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -38,6 +40,41 @@ from cx360.resolve._splink import (
 
 # The first clustering links only pairs this strong (log2 odds; probability ≈ 0.985).
 FIRST_PASS_MATCH_WEIGHT = 6.0
+# A birth date that differs outright keeps two groups apart (the birth-date guard) only
+# where the trained model finds it this many times likelier between two people than
+# between one person's records, in log2: see `guard_limits`.
+MIN_DATE_CONFLICT_EVIDENCE = 2.0
+
+
+def guard_limits(limits: GuardLimits, model: Mapping[str, Any] | None) -> GuardLimits:
+    """The guard limits a store's resolution uses: `limits`, with the birth-date guard
+    off where the model shows the store's birth dates unfit for a veto.
+
+    The guard treats two clearly different birth dates as proof of two people. That holds
+    where one person's records agree on their date but for a typo; where they often hold
+    unrelated dates (guessed, defaulted, typed from another field), the model's m for the
+    comparison's last level says so, and the veto would keep one person's records apart
+    on noise: the model then weighs the dates like any other evidence.
+    """
+    if model is None or not limits.check_birth_dates:
+        return limits
+    evidence = _conflict_evidence(model, "birth_date")
+    if evidence is None or evidence >= MIN_DATE_CONFLICT_EVIDENCE:
+        return limits
+    return replace(limits, check_birth_dates=False)
+
+
+def _conflict_evidence(model: Mapping[str, Any], comparison: str) -> float | None:
+    """log2(u / m) of a comparison's last level ('else'): how much likelier a clear
+    disagreement is between two people than within one; None where it was not trained."""
+    for entry in model.get("comparisons") or []:
+        if entry.get("output_column_name") != comparison:
+            continue
+        last = entry["comparison_levels"][-1]
+        m, u = last.get("m_probability"), last.get("u_probability")
+        if isinstance(m, float) and isinstance(u, float) and m > 0.0 and u > 0.0:
+            return math.log2(u / m)
+    return None
 
 
 def train(
@@ -71,7 +108,7 @@ def train(
         np.searchsorted(ids, edges.column("unique_id_l").to_numpy()).tolist(),
         np.searchsorted(ids, edges.column("unique_id_r").to_numpy()).tolist(),
         edges.column("match_weight").to_pylist(),
-        limits=limits,
+        limits=guard_limits(limits, model),
     )
     clusters = pa.table({"unique_id": ids, "cluster": pa.array(first.labels, pa.int64())})
     refined = refine_u(session, model, clusters)

@@ -13,8 +13,10 @@ trips (each of its statements costs one; SQLite's cost none).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
+import math
 import sqlite3
 import threading
 import weakref
@@ -22,7 +24,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
@@ -207,17 +209,27 @@ class Strategy(ABC):
     def locked_transaction(self, engine: Engine, names: Iterable[str] = ()) -> Iterator[Connection]:
         """One transaction, committed at the end, holding the locks of `names` (of every
         write, on SQLite) from its first statement on."""
-        with translate_errors(), engine.connect() as conn:
-            self._begin_locked(conn, names)
-            try:
-                yield conn
-            except BaseException:
-                conn.rollback()
-                raise
-            conn.commit()
+        with translate_errors(), engine.connect() as conn, self._locked_on(conn, names):
+            yield conn
+
+    @contextmanager
+    def _locked_on(self, conn: Connection, names: Iterable[str]) -> Iterator[None]:
+        """A `locked_transaction` on `conn`."""
+        self._begin_locked(conn, names)
+        try:
+            yield
+        except BaseException:
+            conn.rollback()
+            self._end_locked(conn)
+            raise
+        conn.commit()
+        self._end_locked(conn)
 
     @abstractmethod
     def _begin_locked(self, conn: Connection, names: Iterable[str]) -> None: ...
+
+    def _end_locked(self, conn: Connection) -> None:  # noqa: B027
+        """After a locked transaction ended (committed or rolled back)."""
 
     def lock_customers(self, conn: Connection, customer_ids: Iterable[str]) -> None:  # noqa: B027
         """Take (or wait for) the locks of customers until the transaction ends (SQLite:
@@ -250,6 +262,11 @@ class Strategy(ABC):
         """A decision's appends, and the count of its record in its batch."""
         count_in_batch(conn, appends.batch_id, appends.stored, appends.now)
         write_appends(conn, appends)
+
+    def commit_appends(self, conn: Connection, appends: Appends) -> None:
+        """`write_appends` as the last statement of a `locked_transaction`, which may
+        commit with it (PostgreSQL: in its round trip); nothing is run after it."""
+        self.write_appends(conn, appends)
 
     def erasing(self, conn: Connection) -> contextlib.AbstractContextManager[None]:
         """Around an erasure's deletes in `conn`: what makes the database overwrite the
@@ -412,7 +429,8 @@ class SQLiteStrategy(Strategy):
         stamp: Any = encode_sqlite_datetime(now) if codec.compact else now
         tail = (1, batch_id, stamp, stamp)
         sql = _sqlite_insert_sql(conn.dialect, codec.kind)
-        return int(conn.exec_driver_sql(sql, [(*row, *tail) for row in rows]).rowcount)
+        width = len(codec.columns)  # the values after them are not the table's
+        return int(conn.exec_driver_sql(sql, [(*row[:width], *tail) for row in rows]).rowcount)
 
 
 def _sqlite_insert_sql(dialect: Dialect, kind: _Kind) -> str:
@@ -667,10 +685,23 @@ class PostgresStrategy(Strategy):
             self._autocommit_engine.dispose()
             self._autocommit_engine = None
 
-    def lookup_connection(self, engine: Engine) -> contextlib.AbstractContextManager[Connection]:
+    @contextmanager
+    def lookup_connection(self, engine: Engine) -> Iterator[Connection]:
         # autocommits: at READ COMMITTED each statement has its own snapshot in a
-        # transaction too, so BEGIN and COMMIT would be two round trips for nothing
-        return read_connection(self.autocommit_engine)
+        # transaction too, so BEGIN and COMMIT would be two round trips for nothing; the
+        # pinned connection when it is free (a checkout costs as much CPU as a statement)
+        with self.pinned.lease() as pinned:
+            if pinned is None:
+                with read_connection(self.autocommit_engine) as conn:
+                    yield conn
+                return
+            try:
+                with translate_errors():
+                    yield pinned
+            finally:
+                if pinned.in_transaction():  # SQLAlchemy's, begun by its own executions:
+                    with contextlib.suppress(exc.SQLAlchemyError):  # nothing is sent
+                        pinned.rollback()
 
     @classmethod
     def in_list(cls, column: Any, name: str, item: Any) -> ColumnElement[bool]:
@@ -716,11 +747,16 @@ class PostgresStrategy(Strategy):
 
     def _begin_locked(self, conn: Connection, names: Iterable[str]) -> None:
         # begun explicitly: the first statement may run on the driver's cursor
-        # (`execute_on_driver`), which SQLAlchemy does not see, yet commits with it
+        # (`execute_on_driver`), which SQLAlchemy does not see, yet commits with it;
+        # BEGIN is sent with the first statement run by `execute_folded`
         conn.begin()
+        begin_with_next_statement(conn)
         params = _lock_params(names)
         if params["keys"]:
-            conn.execute(_PG_LOCK, params)
+            execute_folded(conn, _PG_LOCK, params)
+
+    def _end_locked(self, conn: Connection) -> None:
+        end_folding(conn)
 
     def lock_customers(self, conn: Connection, customer_ids: Iterable[str]) -> None:
         ids = sorted(set(customer_ids))
@@ -733,7 +769,7 @@ class PostgresStrategy(Strategy):
         # one statement: the locks protect neither the state nor the record's own key
         # (its unique index does)
         statement = self._once(("locked", state), lambda: _locked_read_and_new_record(state))
-        row = execute_on_driver(conn, statement, {**_lock_params(names), **values})[0]
+        row = execute_folded(conn, statement, {**_lock_params(names), **values})[0]
         return row[0], row[1], row[3]
 
     def insert_alone(
@@ -758,6 +794,13 @@ class PostgresStrategy(Strategy):
         counts = batch_counts(appends.batch_id, appends.stored, appends.now)
         execute_on_driver(conn, statement, {**counts, **_appends_params(appends)})
 
+    def commit_appends(self, conn: Connection, appends: Appends) -> None:
+        statement = self._once(
+            "appends", lambda: _appends_statement(_COUNT_IN_BATCH.cte("counted"))
+        )
+        counts = batch_counts(appends.batch_id, appends.stored, appends.now)
+        execute_folded(conn, statement, {**counts, **_appends_params(appends)}, commit=True)
+
     def insert_rows(
         self, conn: Connection, codec: PreparedCodec, rows: Rows, *, batch_id: int, now: datetime
     ) -> int:
@@ -777,10 +820,11 @@ class PostgresStrategy(Strategy):
         driver: Any = conn.connection.driver_connection
         statement = f"COPY {stage} ({columns}, cx360_position) FROM STDIN"
         driver_error = conn.dialect.loaded_dbapi.Error
+        width = len(codec.columns)  # the values after them are not the table's
         try:
             with driver.cursor() as cursor, cursor.copy(statement) as copy:
                 for position, row in enumerate(rows):
-                    copy.write_row((*row, position))
+                    copy.write_row((*row[:width], position))
         except driver_error as error:  # as SQLAlchemy would have raised it
             raise exc.DBAPIError.instance(
                 statement, None, error, driver_error, hide_parameters=True, dialect=conn.dialect
@@ -795,8 +839,9 @@ class PostgresStrategy(Strategy):
 
 
 class PinnedConnection:
-    """A connection of the autocommit engine kept checked out for new interactions: a
-    checkout from the pool and SQLAlchemy's execution cost as much CPU as the statement.
+    """A connection of the autocommit engine kept checked out for new interactions and
+    lookups: a checkout from the pool and SQLAlchemy's execution cost as much CPU as the
+    statement.
     One thread at a time: `lease()` gives None while another holds it (the caller takes
     the pool). A lost connection is dropped with the engine's idle ones (they died with
     it); `retry_on_lost_connection` retries on a new one."""
@@ -864,12 +909,16 @@ class DriverSQL:
         order = tuple(compiled.positiontup or ())
         return cls(compiled.string.encode(), order, defaults, processors)
 
-    def execute(self, cursor: Any, params: Mapping[str, Any]) -> Any:
-        """Execute on a raw driver cursor (prepared on the server); the cursor."""
+    def values(self, params: Mapping[str, Any]) -> list[Any]:
+        """The parameters' values, by number."""
         values = {**self.defaults, **params}
         for name, processor in self.processors.items():
             values[name] = processor(values[name])
-        return cursor.execute(self.sql, [values[n] for n in self.order], prepare=True)
+        return [values[n] for n in self.order]
+
+    def execute(self, cursor: Any, params: Mapping[str, Any]) -> Any:
+        """Execute on a raw driver cursor (prepared on the server); the cursor."""
+        return cursor.execute(self.sql, self.values(params), prepare=True)
 
 
 _DRIVER_CURSOR = "cx360_driver_cursor"  # a pooled connection's psycopg raw cursor, reused
@@ -886,23 +935,252 @@ def execute_on_driver(
 ) -> list[tuple[Any, ...]]:
     """The rows of `statement` run in `conn`'s transaction on psycopg's cursor (see
     `PinnedConnection` for why). A lost connection is invalidated, for the call's retry."""
+    cursor = _driver_cursor(conn)
+    try:
+        # every statement run this way returns rows (`cursor.description` costs time)
+        rows: list[tuple[Any, ...]] = _compiled(conn, statement).execute(cursor, params).fetchall()
+        return rows
+    except Exception as error:
+        raise _driver_error(conn, cursor, error) from error
+
+
+def _driver_cursor(conn: Connection) -> Any:
     pooled = conn.connection
     cursor: Any = pooled.info.get(_DRIVER_CURSOR)
     if cursor is None or cursor.closed or cursor.connection is not pooled.dbapi_connection:
         cursor = pooled.info[_DRIVER_CURSOR] = _raw_cursor(pooled.dbapi_connection)
+    return cursor
+
+
+def _compiled(conn: Connection, statement: Any) -> DriverSQL:
+    return PostgresStrategy._once(statement, lambda: DriverSQL.of(statement, conn.dialect))
+
+
+def _driver_error(conn: Connection, cursor: Any, error: Exception) -> Exception:
+    """A driver's error as the store's (others as they are); a lost connection is
+    invalidated."""
+    driver_error = conn.dialect.loaded_dbapi.Error
+    if not isinstance(error, driver_error):
+        return error
+    lost = bool(cursor.connection.closed)  # psycopg closes a connection it lost
+    if lost:
+        conn.invalidate(error)
+    wrapped = exc.DBAPIError.instance(None, None, error, driver_error, connection_invalidated=lost)
+    return store_error(wrapped)
+
+
+# -- BEGIN and COMMIT in a statement's round trip ------------------------------------------
+#
+# psycopg sends a transaction's BEGIN and its COMMIT each in a round trip of its own. A
+# real-time decision sends BEGIN with its first statement and COMMIT with its last write:
+# the statement is prepared on the server by name (SQL PREPARE, once per connection) and
+# run as EXECUTE with its values written as literals, in one simple-protocol message
+# ("BEGIN; EXECUTE ..." or "EXECUTE ...; COMMIT") that PostgreSQL runs in order, stopping
+# at the first error. (psycopg's pipeline mode would send them with bound parameters, at
+# more CPU per call than the round trips cost.) The statement text carries the values:
+# it never goes into an exception or a log line of cx360's.
+
+_BEGIN_PENDING = "cx360_begin_pending"  # conn.info: its transaction's BEGIN is not sent yet
+# conn.info: psycopg set to autocommit for the transaction (it would send BEGIN itself)
+_DRIVER_AUTOCOMMITS = "cx360_driver_autocommits"
+# conn.info: a named statement ran in the transaction, so none of the connection's was
+# deallocated since it was prepared (see `_statement_name`): COMMIT may follow one
+_NAMES_HOLD = "cx360_names_hold"
+_NAMED = "cx360_named_statements"  # pooled.info: (its driver connection, names prepared)
+_STATEMENT_NAMES: dict[bytes, str] = {}  # a folded statement's SQL -> its PREPARE name
+_NOT_PREPARED = "26000"  # SQLSTATE invalid_sql_statement_name: EXECUTE of an unknown name
+
+
+class _NoLiteralError(Exception):
+    """A value that `_literal` does not write: the statement goes as psycopg sends it."""
+
+
+def _quoted(text: str) -> str:
+    # standard_conforming_strings is on (checked in `_can_fold`): only quotes double
+    if "\x00" in text:
+        raise _NoLiteralError  # PostgreSQL text holds no NUL: psycopg's error, not a cut string
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _array_item(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    kind = type(value)
+    if kind is str:
+        text: str = value
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if kind is int or kind is float:
+        return _number(value)
+    raise _NoLiteralError
+
+
+def _number(value: float) -> str:
+    if type(value) is float and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return repr(value)
+
+
+def _array(values: Sequence[Any]) -> str:
+    if all(type(v) is int for v in values):  # keys and ids: the common case, quickest
+        return "'{" + ",".join(map(str, values)) + "}'"
+    return _quoted("{" + ",".join(map(_array_item, values)) + "}")
+
+
+def _datetime(value: datetime) -> str:
+    return f"'{value.isoformat()}'::timestamp{'tz' if value.tzinfo is not None else ''}"
+
+
+# A parameter's value as an SQL literal that PostgreSQL reads into the prepared statement's
+# parameter type as it reads psycopg's bound value: text for the type's input function,
+# datetimes typed as psycopg types them (naive: timestamp). By the value's exact type.
+_LITERALS: dict[type, Callable[[Any], str]] = {
+    str: _quoted,
+    type(None): lambda _: "NULL",
+    bool: lambda value: "true" if value else "false",
+    int: lambda value: f"'{value}'",
+    float: lambda value: f"'{_number(value)}'",
+    datetime: _datetime,
+    date: lambda value: f"'{value.isoformat()}'::date",
+    list: _array,
+    tuple: _array,
+}
+
+
+def _literal(value: Any) -> str:
+    """A parameter's value as an SQL literal (`_LITERALS`)."""
+    write = _LITERALS.get(type(value))
+    if write is not None:
+        return write(value)
+    if isinstance(value, _psycopg_json()):  # a JSON value, as its bind processing wraps it
+        return _quoted((value.dumps or json_text)(value.obj))
+    raise _NoLiteralError
+
+
+@functools.cache
+def _psycopg_json() -> Any:
+    from psycopg.types.json import Json  # installed: the engine checked (`create_engine`)
+
+    return Json
+
+
+def _can_fold(driver: Any) -> bool:
+    """Whether the connection reads literals as `_quoted` writes them, and begins its
+    transactions with a plain BEGIN (no isolation level or access mode of its own)."""
+    status = driver.pgconn.parameter_status
+    return (
+        status(b"standard_conforming_strings") == b"on"
+        and status(b"client_encoding") == b"UTF8"
+        and driver.isolation_level is None
+        and driver.read_only is None
+        and driver.deferrable is None
+    )
+
+
+def begin_with_next_statement(conn: Connection) -> None:
+    """Send the BEGIN of `conn`'s transaction (begun in SQLAlchemy) with its next
+    `execute_folded` statement; any other statement first makes psycopg send it alone."""
+    conn.info[_BEGIN_PENDING] = True
+
+
+def end_folding(conn: Connection) -> None:
+    """After `conn`'s transaction: no BEGIN pending, psycopg as it was."""
+    conn.info.pop(_BEGIN_PENDING, None)
+    conn.info.pop(_NAMES_HOLD, None)
+    if conn.info.pop(_DRIVER_AUTOCOMMITS, False):
+        driver: Any = conn.connection.dbapi_connection
+        if not driver.closed:  # ended: COMMIT or ROLLBACK sent (a lost one is dropped)
+            driver.autocommit = False
+
+
+def _prepared_names(conn: Connection, driver: Any) -> set[str]:
+    pooled = conn.connection
+    found = pooled.info.get(_NAMED)
+    if found is None or found[0] is not driver:
+        found = pooled.info[_NAMED] = (driver, set())
+    names: set[str] = found[1]
+    return names
+
+
+def _statement_name(conn: Connection, cursor: Any, compiled: DriverSQL) -> str:
+    """The name `compiled` is prepared under on the connection (prepared now if not yet).
+
+    psycopg deallocates every statement of its connection after a ROLLBACK (when it has
+    prepared some itself), ours with them, unseen. So before preparing one, the names the
+    server holds are read again: the names known are then true until a deallocation,
+    after which the first EXECUTE of any of them fails (and `execute_folded` starts over).
+    """
+    name = _STATEMENT_NAMES.setdefault(compiled.sql, f"cx360_folded_{len(_STATEMENT_NAMES)}")
+    prepared = _prepared_names(conn, cursor.connection)
+    if name not in prepared:
+        cursor.execute(_OUR_PREPARED, prepare=False)
+        prepared.clear()
+        prepared.update(str(found) for (found,) in cursor.fetchall())
+    if name not in prepared:
+        cursor.execute(f"PREPARE {name} AS ".encode() + compiled.sql, prepare=False)
+        prepared.add(name)
+    return name
+
+
+_OUR_PREPARED = b"SELECT name FROM pg_prepared_statements WHERE name LIKE 'cx360\\_folded\\_%'"
+
+
+def execute_folded(
+    conn: Connection, statement: Any, params: Mapping[str, Any], *, commit: bool = False
+) -> list[tuple[Any, ...]]:
+    """`execute_on_driver` with the transaction's BEGIN before the statement when it is
+    pending (`begin_with_next_statement`), and (`commit`) its COMMIT after it, in the
+    statement's round trip; its rows. Where a value has no literal form the statement
+    goes as `execute_on_driver` sends it (psycopg sends BEGIN, then COMMIT, alone)."""
+    cursor = _driver_cursor(conn)
+    driver = cursor.connection
+    begin = conn.info.pop(_BEGIN_PENDING, False) and driver.pgconn.transaction_status == 0
+    # else COMMIT is left to the transaction's end (a statement named may be gone)
+    commit = commit and (begin or conn.info.get(_NAMES_HOLD, False))
+    if not (begin or commit) or not _can_fold(driver):
+        return _execute_then_commit(conn, statement, params, commit)
+    compiled = _compiled(conn, statement)
     try:
-        # every statement run this way returns rows (`cursor.description` costs time)
-        compiled = PostgresStrategy._once(statement, lambda: DriverSQL.of(statement, conn.dialect))
-        rows: list[tuple[Any, ...]] = compiled.execute(cursor, params).fetchall()
-        return rows
+        values = ", ".join(map(_literal, compiled.values(params)))
+    except _NoLiteralError:
+        return _execute_then_commit(conn, statement, params, commit)
+    try:
+        try:
+            return _run_folded(conn, cursor, compiled, values, begin, commit)
+        except conn.dialect.loaded_dbapi.Error as error:
+            if not begin or getattr(error, "sqlstate", None) != _NOT_PREPARED:
+                raise
+            # psycopg deallocated every statement (a ROLLBACK elsewhere): prepare again
+            driver.rollback()
+            _prepared_names(conn, driver).clear()  # read again before preparing
+            return _run_folded(conn, cursor, compiled, values, begin, commit)
     except Exception as error:
-        driver_error = conn.dialect.loaded_dbapi.Error
-        if not isinstance(error, driver_error):
-            raise
-        lost = bool(cursor.connection.closed)  # psycopg closes a connection it lost
-        if lost:
-            conn.invalidate(error)
-        wrapped = exc.DBAPIError.instance(
-            None, None, error, driver_error, connection_invalidated=lost
-        )
-        raise store_error(wrapped) from error
+        raise _driver_error(conn, cursor, error) from error
+
+
+def _run_folded(
+    conn: Connection, cursor: Any, compiled: DriverSQL, values: str, begin: bool, commit: bool
+) -> list[tuple[Any, ...]]:
+    if begin and not cursor.connection.autocommit:
+        # psycopg would send BEGIN itself before the message; autocommitting, it sends
+        # none (nor COMMIT) while the transaction the message begins is open
+        cursor.connection.autocommit = True
+        conn.info[_DRIVER_AUTOCOMMITS] = True
+    name = _statement_name(conn, cursor, compiled)
+    call = f"EXECUTE {name}({values})" if values else f"EXECUTE {name}"
+    sql = f"{'BEGIN; ' if begin else ''}{call}{'; COMMIT' if commit else ''}"
+    cursor.execute(sql.encode(), prepare=False)
+    if begin:
+        cursor.nextset()  # BEGIN's result, then the statement's
+    rows: list[tuple[Any, ...]] = cursor.fetchall()
+    conn.info[_NAMES_HOLD] = True
+    return rows
+
+
+def _execute_then_commit(
+    conn: Connection, statement: Any, params: Mapping[str, Any], commit: bool
+) -> list[tuple[Any, ...]]:
+    rows = execute_on_driver(conn, statement, params)
+    if commit:
+        with translate_errors():
+            conn.commit()
+    return rows

@@ -67,8 +67,22 @@ def store_error(error: exc.SQLAlchemyError) -> StoreError:
             )
         if error.connection_invalidated:
             return StoreConnectionError(f"connection to the store lost: {_describe(error)}")
+        short_of = _INSUFFICIENT_RESOURCES.get(getattr(error.orig, "sqlstate", None) or "")
+        if short_of is not None:
+            return StoreError(f"store error: {short_of} ({_describe(error)})")
         return StoreError(f"store error: {_describe(error)}")
     return StoreError(f"store error: {type(error).__name__}")
+
+
+# PostgreSQL's class 53 (insufficient resources) in words, as SQLite's own message says
+# "database or disk is full": a SQLSTATE alone does not tell an operator what to free.
+_INSUFFICIENT_RESOURCES = {
+    "53000": "the database server is short of resources",
+    "53100": "the database server's disk is full",
+    "53200": "the database server is out of memory",
+    "53300": "the database server has too many connections",
+    "53400": "a configured limit of the database server was reached",
+}
 
 
 def retry_on_lost_connection(call: Callable[[], _T]) -> _T:

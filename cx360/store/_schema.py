@@ -25,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     literal_column,
+    select,
 )
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.ext.compiler import compiles
@@ -98,7 +99,7 @@ NATIONAL_ID_MASK_MIN_CHARS = 7
 class national_id_mask(FunctionElement[str]):  # noqa: N801 (an SQL function, named like one)
     """A national ID match key with window `part` (0, 1 or 2) cut out (see above), as SQL:
     on SQLite inline; on PostgreSQL the function `cx360_national_id_mask` (migration 0012),
-    which keeps real time's statement short enough for psycopg to keep it parsed; in
+    which the expression indexes and the lookups share; in
     DuckDB and Spark (`DuckDBSpelling`) inline, `floor` taking the place of integer
     division (their `/` divides as floats)."""
 
@@ -296,6 +297,79 @@ record_versions = Table(
     Column("replaced_at", Timestamp, nullable=False),
     Index(None, "record_id", "version"),
 )
+
+# A record's phones and e-mails beyond the first (migration 0011): the first of each stays
+# in records.phone_key / email_key, so every rule that reads those columns reads what it
+# read before; the others (a cell holding two numbers, `phone_2`, `email_2`, `mobile`) are
+# rows here, numbered from 2 in the order the record gives them, and are replaced whenever
+# the record is stored again (its versions keep the old values in `raw`).
+record_identifiers = Table(
+    "record_identifiers",
+    metadata,
+    Column(
+        "record_id",
+        Id,
+        ForeignKey("records.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("kind", String(16), primary_key=True),  # phone | email
+    # the match key, normalized as records.phone_key / email_key (the longer of the two)
+    Column("key", String(320), nullable=False),
+    Column("position", Integer, primary_key=True),
+    Index(None, "kind", "key"),
+)
+
+IDENTIFIER_KINDS = ("phone", "email")
+
+
+class joined_text(FunctionElement[str]):  # noqa: N801 (an SQL aggregate, named like one)
+    """Text values aggregated into one, separated by spaces, in no set order:
+    `group_concat` on SQLite, `string_agg` on PostgreSQL."""
+
+    type = String()
+    name = "joined_text"
+    inherit_cache = True
+
+
+@compiles(joined_text, "postgresql")
+def _joined_text_postgresql(element: joined_text, compiler: SQLCompiler, **kw: object) -> str:
+    return f"string_agg({compiler.process(element.clauses, **kw)}, ' ')"
+
+
+@compiles(joined_text)
+def _joined_text_sqlite(element: joined_text, compiler: SQLCompiler, **kw: object) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ' ')"
+
+
+def extra_identifiers_of(record_id: ColumnElement[int]) -> ColumnElement[str]:
+    """The extra identifiers of the record `record_id` as one text value (NULL: none),
+    items `kind:position:key` separated by spaces (`parse_extra_identifiers` reads it):
+    one indexed read per record, inside the statement that reads the records."""
+    item = (
+        record_identifiers.c.kind
+        + ":"
+        + record_identifiers.c.position.cast(String)
+        + ":"
+        + record_identifiers.c.key
+    )
+    return (
+        select(joined_text(item))
+        .where(record_identifiers.c.record_id == record_id)
+        .scalar_subquery()
+    )
+
+
+def parse_extra_identifiers(text: str | None) -> list[tuple[str, str]]:
+    """(kind, key) of `extra_identifiers_of`'s value, each kind in its position order."""
+    if not text:
+        return []
+    items = []
+    for item in text.split(" "):
+        kind, position, key = item.split(":", 2)
+        items.append((kind, int(position), key))
+    items.sort()
+    return [(kind, key) for kind, _, key in items]
+
 
 interactions = Table(
     "interactions",

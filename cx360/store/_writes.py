@@ -7,7 +7,7 @@ moves to the versions table; the same content changes nothing. A record observed
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from operator import itemgetter
@@ -21,6 +21,8 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
+    delete,
+    exists,
     func,
     insert,
     literal,
@@ -35,6 +37,7 @@ from cx360.store._schema import (
     interaction_versions,
     interactions,
     quarantine,
+    record_identifiers,
     record_versions,
     records,
 )
@@ -58,6 +61,13 @@ class _Kind:
     history: tuple[str, ...]
     # when set, an incoming row older than the stored one becomes history, not current
     ordered_by: str | None
+    # prepared values after the table's columns, written elsewhere than in `table`
+    extras: tuple[str, ...] = ()
+
+
+# A prepared record's phones and e-mails beyond the first (`ingest._prepare`): a tuple of
+# (kind, match key), written as the rows of `record_identifiers`.
+EXTRA_IDENTIFIERS = "extra_identifiers"
 
 
 RECORDS = _Kind(
@@ -68,6 +78,7 @@ RECORDS = _Kind(
     key=("source", "source_record_id"),
     history=("observed_at", "content_hash", "raw", "batch_id"),
     ordered_by="observed_at",
+    extras=(EXTRA_IDENTIFIERS,),
 )
 INTERACTIONS = _Kind(
     name="interactions",
@@ -85,7 +96,8 @@ _TAIL = ("version", "batch_id", "ingested_at", "updated_at")
 
 
 def prepared_columns(kind: _Kind) -> tuple[str, ...]:
-    """The columns an ingest worker fills, in the positional order of prepared rows."""
+    """The table's columns an ingest worker fills, in the positional order of prepared
+    rows (whose `kind.extras` follow them)."""
     return tuple(c.name for c in kind.table.columns if c.name not in _MANAGED)
 
 
@@ -130,8 +142,11 @@ class PreparedCodec:
     def __init__(self, kind: _Kind, compact: bool) -> None:
         self.kind = kind
         self.compact = compact
-        self.columns = prepared_columns(kind)
-        self.index = {c: i for i, c in enumerate(self.columns)}
+        self.columns = prepared_columns(kind)  # the table's, then the extras: `fields`
+        self.fields = self.columns + kind.extras
+        self.index = {c: i for i, c in enumerate(self.fields)}
+        # where a row's extra identifiers are (None: the kind has none)
+        self.extras_at = self.index.get(EXTRA_IDENTIFIERS)
         self.key_positions = tuple(self.index[c] for c in kind.key)
         types = kind.table.c
         self._datetimes = tuple(
@@ -144,10 +159,10 @@ class PreparedCodec:
         )
 
     def encode(self, row: dict[str, Any]) -> tuple[Any, ...]:
-        return self.encode_values(tuple(row[c] for c in self.columns))
+        return self.encode_values(tuple(row[c] for c in self.fields))
 
     def encode_values(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
-        """`encode` of a row given as values in `columns` order."""
+        """`encode` of a row given as values in `fields` order."""
         encoded = list(values)
         for i in self._json:  # serialized upstream (SerializedJSON): bind as plain text
             encoded[i] = str(encoded[i])
@@ -164,7 +179,7 @@ class PreparedCodec:
 
     def decode(self, values: tuple[Any, ...]) -> dict[str, Any]:
         """Back to the dict form the careful (update/history) path works on."""
-        row = dict(zip(self.columns, values, strict=True))
+        row = dict(zip(self.fields, values, strict=True))
         for i in self._json:
             row[self.columns[i]] = SerializedJSON(values[i])
         if self.compact:
@@ -235,8 +250,11 @@ def insert_prepared(
     if not rows:
         return WriteCounts()
     before = conn.execute(select(func.max(table.c.id))).scalar() or 0
+    at = codec.extras_at
     inserted = strategy.insert_rows(conn, codec, rows, batch_id=batch_id, now=now)
     if inserted == len(rows):
+        if at is not None:
+            _write_new_identifiers(conn, [codec.decode(r) for r in rows if r[at]])
         return WriteCounts(inserted=len(rows))
     # Some keys were stored before: find the rows this statement did insert (newer ids of
     # this batch), and send the others through the careful path.
@@ -248,9 +266,56 @@ def insert_prepared(
         )
     }
     skipped = [codec.decode(r) for r in rows if codec.key(r) not in inserted_now]
+    if at is not None:
+        new = [codec.decode(r) for r in rows if r[at] and codec.key(r) in inserted_now]
+        _write_new_identifiers(conn, new)
     counts = upsert(conn, kind, skipped, batch_id=batch_id, now=now)
     counts.inserted += len(rows) - len(skipped)
     return counts
+
+
+# -- a record's further identifiers ---------------------------------------------------------
+
+
+def identifier_rows(record_id: int, extras: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The `record_identifiers` rows of one record's extra identifiers: positions from 2
+    within each kind (1 is the record's own `phone_key` / `email_key`)."""
+    last: dict[str, int] = {}
+    out: list[dict[str, Any]] = []
+    for kind, key in extras:
+        position = last[kind] = last.get(kind, 1) + 1
+        out.append({"record_id": record_id, "kind": kind, "key": key, "position": position})
+    return out
+
+
+def write_identifiers(
+    conn: Connection, extras_by_record: Mapping[int, Any], *, replace: Iterable[int] = ()
+) -> None:
+    """Store records' extra identifiers (id -> ((kind, key), ...)), first deleting those
+    of the records in `replace` (stored again with new content)."""
+    for part in chunks(sorted(set(replace))):
+        conn.execute(delete(record_identifiers).where(record_identifiers.c.record_id.in_(part)))
+    rows = [
+        row
+        for record_id, extras in extras_by_record.items()
+        if extras
+        for row in identifier_rows(record_id, extras)
+    ]
+    if rows:
+        conn.execute(insert(record_identifiers), rows)
+
+
+def _write_new_identifiers(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """The extra identifiers of records just inserted (prepared rows, which have some):
+    their ids are read by key, one read per part."""
+    if not rows:
+        return
+    ids = _existing(conn, RECORDS, rows)
+    write_identifiers(conn, {ids[_row_key(RECORDS, r)].id: r[EXTRA_IDENTIFIERS] for r in rows})
+
+
+def _row_key(kind: _Kind, row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[c] for c in kind.key)
 
 
 def _naive_utc(value: datetime | None) -> datetime | None:
@@ -270,9 +335,12 @@ def _existing(
     conn: Connection, kind: _Kind, rows: Sequence[dict[str, Any]]
 ) -> dict[tuple[str, ...], Any]:
     table = kind.table
-    wanted = [table.c.id, table.c.version, table.c.content_hash]
+    wanted: list[Any] = [table.c.id, table.c.version, table.c.content_hash]
     if kind.ordered_by:
         wanted.append(table.c[kind.ordered_by])
+    if kind.extras:  # whether a replaced record's identifiers must be deleted
+        held = record_identifiers.c.record_id == table.c.id
+        wanted.append(exists().where(held).label("has_identifiers"))
     found: dict[tuple[str, ...], Any] = {}
     *group_cols, last = kind.key
     groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
@@ -324,10 +392,14 @@ def upsert(
     if new_rows:
         insert_many(conn, table, new_rows)
         counts.inserted = len(new_rows)
+        if kind.extras:
+            _write_new_identifiers(conn, [r for r in new_rows if r.get(EXTRA_IDENTIFIERS)])
     if replaced:
         ids = [v["b_id"] for v in replaced]
         for part in chunks(ids):
             _copy_to_history(conn, kind, part, now)
+        if kind.extras:
+            _replace_identifiers(conn, rows, existing, replaced)
         assignments: dict[str, Any] = {c: bindparam(f"b_{c}") for c in columns}
         assignments.update(version=bindparam("b_version"), batch_id=batch_id, updated_at=now)
         statement = update(table).where(table.c.id == bindparam("b_id")).values(assignments)
@@ -353,6 +425,29 @@ def upsert(
         conn.execute(bump, [{"b_id": i["hit"].id, "b_version": i["hit"].version + 1} for i in late])
         counts.updated += len(late)
     return counts
+
+
+def _replace_identifiers(
+    conn: Connection,
+    rows: Sequence[dict[str, Any]],
+    existing: Mapping[tuple[str, ...], Any],
+    replaced: Sequence[dict[str, Any]],
+) -> None:
+    """The extra identifiers of records stored again with new content: the new ones
+    replace the old (a record without any, before or after, costs no statement)."""
+    replaced_ids = {v["b_id"] for v in replaced}
+    new: dict[int, Any] = {}
+    old: list[int] = []
+    for row in rows:
+        hit = existing.get(_row_key(RECORDS, row))
+        if hit is None or hit.id not in replaced_ids:
+            continue
+        if hit.has_identifiers:
+            old.append(hit.id)
+        if row.get(EXTRA_IDENTIFIERS):
+            new[hit.id] = row[EXTRA_IDENTIFIERS]
+    if new or old:
+        write_identifiers(conn, new, replace=old)
 
 
 def _is_older(incoming: datetime | None, stored: datetime | None) -> bool:

@@ -7,6 +7,7 @@ per step to standard output, flushed, which the parent reads to time its kill:
     ready                      the hub is open; the operation starts now
     stage <name>               a resolve stage starts (`ResolveOptions.progress`)
     rows <n>                   rows ingested so far, or records resolved by the stream
+    decision <key> <text>      what the stream's call on that record decided (`decision`)
     paused <stage> / resumed   waiting at `pause_at` until the file `go` exists
     done <json>                finished (exit status 0)
     error <class> <message>    a cx360 error (exit status 3)
@@ -66,12 +67,15 @@ def _resolve(hub: cx360.Hub, spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _stream(hub: cx360.Hub, spec: dict[str, Any]) -> dict[str, Any]:
+    from tests.faults._harness import decision, key_text
+
     with open(spec["records"], newline="", encoding="utf-8") as file:
         rows = list(csv.DictReader(file))
     statuses: dict[str, int] = {}
     for number, row in enumerate(rows, 1):
         match = hub.resolve_record(row)
         statuses[match.status] = statuses.get(match.status, 0) + 1
+        _say(f"decision {key_text(row)} {decision(match)}")
         _say(f"rows {number}")
     return statuses
 

@@ -14,7 +14,9 @@ The pieces the fault tests and `benchmarks/kill_test.py` share:
   each step's measured duration, from which kill points are drawn.
 - `run_kill_chain`: one store's life with each step killed at random points (seeded) and
   then completed; after each kill the invariants, after each completion the equality with
-  the reference.
+  the reference. A re-run that differs says which customers differ and what each life's
+  `resolve_record` calls decided on their records; with `CX360_FAULTS_KEEP` set
+  (`KEEP_ENV`), it also keeps the stores to replay the deciding calls on.
 
 The last step erases (`erase_plan`): customers one call each, then records and e-mails
 in one `erase_many` call of several chunks. Killed while it deletes, each erasure (each
@@ -493,6 +495,11 @@ class Child:
             self.kill()
             raise
 
+    def decisions(self) -> dict[str, str]:
+        """The stream's decisions it printed (`decision <key> <text>` lines), by key."""
+        said = (line.split(" ", 2) for line in self.output if line.startswith("decision "))
+        return {parts[1]: parts[2] for parts in said if len(parts) == 3}
+
     def last_line(self, prefix: str) -> str | None:
         return next((line for line in reversed(self.output) if line.startswith(prefix)), None)
 
@@ -534,6 +541,7 @@ class Step:
     after: Snapshot
     seconds: float
     stages: dict[str, float] = field(default_factory=dict)  # resolve stage -> seconds
+    decisions: dict[str, str] = field(default_factory=dict)  # the stream's, by record key
 
 
 def _timed_resolve(hub: cx360.Hub) -> tuple[float, dict[str, float]]:
@@ -548,9 +556,30 @@ def _timed_resolve(hub: cx360.Hub) -> tuple[float, dict[str, float]]:
     return ended - started, stages
 
 
-def stream_records(hub: cx360.Hub, path: Path) -> None:
-    for row in read_rows(path):
-        hub.resolve_record(row)
+def stream_records(hub: cx360.Hub, path: Path) -> dict[str, str]:
+    """Each record of `path` through `resolve_record`; what each call decided
+    (`decision`), by the record's key."""
+    return {key_text(row): decision(hub.resolve_record(row)) for row in read_rows(path)}
+
+
+def key_text(row: dict[str, str]) -> str:
+    return f"{row['source']}/{row['source_record_id']}"
+
+
+def decision(match: cx360.Match) -> str:
+    """What a `resolve_record` call decided, in terms that mean the same in every life
+    of a store (records' keys, weights; not the random customer IDs): its status, the
+    deciding pair and its weight, and each alternative refused with its guard."""
+
+    def ref(record: Any) -> str:
+        return "-" if record is None else f"{record.source}/{record.source_record_id}"
+
+    # weights to six decimals: lives of a store may differ in their last bits
+    weight = "-" if match.match_weight is None else f"{match.match_weight:.6f}"
+    said = [match.status, f"with {ref(match.matched_record)} at {weight}"]
+    said += [f"not {ref(a.record)} at {a.match_weight:.6f} ({a.reason})"
+             for a in match.alternatives]  # fmt: skip
+    return "; ".join(said)
 
 
 # The steps of a store's life, in order. Each: (name, child spec without the URL, what
@@ -602,7 +631,8 @@ def build_reference(
             outcome = complete(hub)
             seconds = time.perf_counter() - started
             stages = outcome[1] if isinstance(outcome, tuple) else {}
-            steps[name] = Step(snapshot(url), seconds, stages)
+            decisions = outcome if isinstance(outcome, dict) else {}
+            steps[name] = Step(snapshot(url), seconds, stages, decisions)
             if keep is not None:
                 keep(name, url)
     return steps
@@ -663,6 +693,7 @@ class PhaseResult:
     not_atomic: list[str] = field(default_factory=list)  # neither the old nor the new state
     rerun_differences: list[str] = field(default_factory=list)  # empty: equal to reference
     unexpected_exits: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # stores kept to look into (`KEEP_ENV`)
 
     @property
     def ok(self) -> bool:
@@ -698,6 +729,8 @@ def run_kill_chain(
     for name, spec, complete in _steps(data):
         result = PhaseResult(name)
         before = snapshot(url)
+        as_it_was = keep_store(url, f"before {name}") if kept_directory() else None
+        killed_decisions: dict[str, str] = {}
         expected = reference[name].after
         attempts = 0
         while result.kills < kills.get(name, 0) and attempts < 3 * kills.get(name, 0):
@@ -707,6 +740,7 @@ def run_kill_chain(
             wait_for, delay = _kill_point(name, reference[name], rng, turn)
             child = kill_after({**spec, "url": url}, wait_for, delay)
             point = f"{wait_for} +{delay:.3f}s"
+            killed_decisions.update(child.decisions())
             code = child.process.returncode
             if code == -signal.SIGKILL:
                 result.kills += 1
@@ -731,11 +765,121 @@ def run_kill_chain(
             if code == 0:
                 break  # completed: nothing left to kill in this step
         with cx360.connect(url) as hub:
-            complete(hub)
+            outcome = complete(hub)
         result.violations += [f"after re-run: {v} ({n})" for v, n in violations(url).items()]
-        result.rerun_differences = snapshot(url).differences(expected)
+        after = snapshot(url)
+        result.rerun_differences = after.differences(expected)
+        if result.rerun_differences:
+            customers = partition_differences(after.partition, expected.partition)
+            result.rerun_differences += customers
+            decided = {
+                "reference": reference[name].decisions,
+                "killed": killed_decisions,
+                "re-run": outcome if isinstance(outcome, dict) else {},
+            }
+            result.rerun_differences += decisions_of(customers, decided)
+        if as_it_was is not None:
+            if result.rerun_differences:
+                result.kept = [as_it_was, keep_store(url, f"after {name}")]
+                _note_kept(name, result)
+            else:
+                drop_kept(as_it_was)
         results.append(result)
     return results
+
+
+def partition_differences(here: Partition, there: Partition, most: int = 6) -> list[str]:
+    """The customers of `here` that `there` does not have, each with the customers of
+    `there` holding its records (at most `most`)."""
+    customer_of = {key: members for members in there for key in members}
+    said = []
+    for members in sorted(here - there, key=lambda m: sorted(m))[:most]:
+        theirs = {customer_of[key] for key in members if key in customer_of}
+        said.append(
+            f"customer {_keys(members)} here; there "
+            + " + ".join(_keys(other) for other in sorted(theirs, key=lambda m: sorted(m)))
+        )
+    return said
+
+
+def _keys(members: frozenset[Key]) -> str:
+    return "{" + ", ".join(f"{s}/{k}" for s, k in sorted(members)) + "}"
+
+
+def decisions_of(customers: list[str], decided: dict[str, dict[str, str]]) -> list[str]:
+    """Each life's `resolve_record` decision on the records named in `customers`."""
+    named = sorted({key for line in customers for key in re.findall(r"[\w.-]+/[\w.-]+", line)})
+    return [
+        f"{key} {life}: {decisions[key]}"
+        for key in named
+        for life, decisions in decided.items()
+        if key in decisions
+    ]
+
+
+# -- stores kept for a look --------------------------------------------------------------------
+
+# A directory: a step whose re-run differs from the reference leaves there (and, for
+# PostgreSQL, as schemas `kept_...` of the same database, to drop once looked at) the
+# store as it was before the step and after its re-run, listed in `kept.jsonl` with the
+# differences and each life's decisions on the records concerned.
+KEEP_ENV = "CX360_FAULTS_KEEP"
+
+
+def kept_directory() -> Path | None:
+    chosen = os.environ.get(KEEP_ENV)
+    return Path(chosen) if chosen else None
+
+
+def keep_store(url: str, label: str) -> str:
+    """A lasting copy of the store at `url` (`KEEP_ENV`), by its URL."""
+    directory = kept_directory()
+    assert directory is not None, f"set {KEEP_ENV} to keep stores"
+    directory.mkdir(parents=True, exist_ok=True)
+    name = f"kept_{uuid.uuid4().hex[:10]}"
+    if url.startswith("sqlite"):
+        copy = f"sqlite:///{directory / name}.db"
+    else:
+        base = url.split("options=")[0].rstrip("?&")
+        engine = _engine(base)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{name}"'))
+        finally:
+            engine.dispose()
+        separator = "&" if "?" in base else "?"
+        copy = f"{base}{separator}options=-csearch_path%3D{name}"
+    clone_store(url, copy)
+    with open(directory / "kept.jsonl", "a", encoding="utf-8") as listing:
+        listing.write(json.dumps({"label": label, "url": copy}) + "\n")
+    return copy
+
+
+def drop_kept(url: str) -> None:
+    """Remove a store made by `keep_store` (its listing says so)."""
+    if url.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{_sqlite_path(url)}{suffix}").unlink(missing_ok=True)
+    else:
+        engine = _engine(url.split("options=")[0].rstrip("?&"))
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema_of(url)}" CASCADE'))
+        finally:
+            engine.dispose()
+    directory = kept_directory()
+    assert directory is not None
+    with open(directory / "kept.jsonl", "a", encoding="utf-8") as listing:
+        listing.write(json.dumps({"dropped": url}) + "\n")
+
+
+def _note_kept(step: str, result: PhaseResult) -> None:
+    directory = kept_directory()
+    assert directory is not None
+    said = {"step": step, "kept": result.kept, "differences": result.rerun_differences,
+            "kill_points": result.kill_points}  # fmt: skip
+    with open(directory / "kept.jsonl", "a", encoding="utf-8") as listing:
+        listing.write(json.dumps(said) + "\n")
 
 
 def summary(results: list[PhaseResult]) -> str:
@@ -744,5 +888,6 @@ def summary(results: list[PhaseResult]) -> str:
         + ("" if not r.rerun_differences else f", re-run differs: {r.rerun_differences}")
         + ("" if not r.not_atomic else f", neither old nor new state after {r.not_atomic}")
         + ("" if not r.unexpected_exits else f", exits: {r.unexpected_exits}")
+        + ("" if not r.kept else f", stores kept: {r.kept}")
         for r in results
     )

@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import POSTGRES_URL
-from tests.faults._harness import FaultData, Step, build_reference, clone_store, make_data
+from tests.faults._harness import (
+    FaultData,
+    Step,
+    build_reference,
+    clone_store,
+    keep_store,
+    kept_directory,
+    make_data,
+)
 from tests.faults._harness import scratch_store as _scratch_store
 
 # the steps after which tests start from a copy of the reference's store
@@ -67,6 +75,8 @@ def reference(
         copies: dict[str, str] = {}
 
         def keep(step: str, url: str) -> None:
+            if kept_directory() is not None:  # the whole life, to compare a kept store with
+                keep_store(url, f"reference after {step}")
             if step not in STARTING_POINTS:
                 return
             copies[step] = _stores(backend)

@@ -15,6 +15,7 @@ from cx360.store._schema import (
     interaction_versions,
     interactions,
     quarantine,
+    record_identifiers,
     record_versions,
     records,
 )
@@ -277,7 +278,7 @@ def test_day_first_timestamps_are_read_by_the_country(store: Store) -> None:
     assert all("observed_at" not in (row.issues or "") for row in by_id.values())
 
 
-def test_several_phones_or_emails_keep_the_first_valid_and_flag_the_others(
+def test_several_phones_or_emails_keep_the_first_valid_and_the_others_as_identifiers(
     store: Store,
 ) -> None:
     hub = Hub(store)
@@ -294,16 +295,26 @@ def test_several_phones_or_emails_keep_the_first_valid_and_flag_the_others(
         ]
     )
     by_id = {row.source_record_id: row for row in _rows(store, records)}
+    key_of = {row.id: key for key, row in by_id.items()}
+    extra = {
+        (key_of[row.record_id], row.kind, row.position): row.key
+        for row in _rows(store, record_identifiers)
+    }
     assert by_id["a"].phone_key == "+573001234567"
-    assert by_id["a"].issues == "phone:extra_values"
+    assert by_id["a"].issues is None  # a valid second value is the record's too
     assert by_id["a"].raw["phone"] == "300 123 4567 / 310 555 1234"
     assert by_id["b"].phone_key == "+573105551234"
-    assert by_id["b"].issues == "phone:extra_values"
+    assert by_id["b"].issues == "phone:extra_values"  # "12" is no phone: flagged
     assert by_id["c"].email_key == "ana.p@proton.me"
-    assert by_id["c"].issues == "email:extra_values"
+    assert by_id["c"].issues is None
     assert (by_id["d"].phone_key, by_id["d"].issues) == ("+573001234567", None)  # the same
     assert (by_id["e"].phone_key, by_id["e"].issues) == ("+573105551234", None)
-    assert (by_id["f"].email_key, by_id["f"].issues) == ("ana.x@proton.me", "email:extra_values")
+    assert (by_id["f"].email_key, by_id["f"].issues) == ("ana.x@proton.me", None)
+    assert extra == {
+        ("a", "phone", 2): "+573105551234",
+        ("c", "email", 2): "ana@gmail.com",
+        ("f", "email", 2): "ana.y@proton.me",
+    }
 
 
 def test_source_default_country_interprets_national_numbers(store: Store) -> None:

@@ -52,12 +52,12 @@ def _check_spanish(store: Store) -> None:
     assert jose.national_id_key == "1020304050"
     assert jose.birth_date == "1985-03-07"
     assert jose.observed_at.replace(tzinfo=None).isoformat() == "2024-06-14T10:50:00"
-    assert jose.issues == "phone:extra_values"  # the landline is kept, flagged
+    assert jose.issues is None  # the landline is the record's second phone
     assert jose.raw["phone_2"] == "601 234 5678"
     assert jose.raw["consent_acepta_comunicaciones"] == "Sí"
     assert jose.raw["city"] == "Bogotá"
     maria = rows["C-002"]
-    assert (maria.phone_key, maria.issues) == ("+573105551234", "phone:extra_values")
+    assert (maria.phone_key, maria.issues) == ("+573105551234", None)
     assert maria.country == "CO"
     ana = rows["C-003"]  # an unreadable date: kept, the time unknown
     assert (ana.observed_at, ana.issues) == (None, "observed_at:unparseable")
@@ -72,7 +72,7 @@ def test_spanish_headers_semicolons_bom_and_latin1(
     path = _write(tmp_path / "clientes.csv", SPANISH, encoding, bom)
     report = ingest_file(store, path, "records", mapping=ColumnMapping(source="crm"))
     assert (report.rows, report.inserted, report.quarantined) == (3, 3, 0)
-    assert report.value_issues == {"phone:extra_values": 2, "observed_at:unparseable": 1}
+    assert report.value_issues == {"observed_at:unparseable": 1}
     used = report.mapping
     assert used is not None
     assert (used.delimiter, used.format) == (";", "csv")

@@ -129,14 +129,31 @@ def test_pairs_sharing_a_contact_are_kept_down_to_the_sole_holder_weight() -> No
 
 
 def test_a_birth_date_one_typo_away_identifies_a_pair() -> None:
-    dates = ["1985-03-07", "1985-03-08", "1985-07-03", "1958-03-07", "1990-11-21", None]
+    dates = ["1985-03-07", "1985-03-08", "1985-07-03", "1958-03-17", "1990-11-21", None]
     base = dict.fromkeys(_COLUMNS)
     rows = [{**base, "unique_id": i, "birth_date": d} for i, d in enumerate(dates)]
     _vectorised_agrees(rows)
     assert identifiers_agree(rows[0], rows[1])  # one keystroke
     assert identifiers_agree(rows[0], rows[2])  # day and month swapped
-    assert not identifiers_agree(rows[0], rows[3])  # two characters apart
+    assert not identifiers_agree(rows[0], rows[3])  # two parts different
     assert not identifiers_agree(rows[0], rows[4]) and not identifiers_agree(rows[0], rows[5])
+
+
+def test_a_birth_date_with_one_whole_part_keyed_wrong_identifies_a_pair() -> None:
+    # a year, month or day taken from another field, the other two parts equal
+    dates = ["1985-03-07", "1958-03-07", "1985-12-07", "1985-03-28", "1985-12-28", "2019-03-07"]
+    base = dict.fromkeys(_COLUMNS)
+    rows = [{**base, "unique_id": i, "birth_date": d} for i, d in enumerate(dates)]
+    assert _vectorised_agrees(rows) == [
+        identifiers_agree(rows[a], rows[b]) for a, b in combinations(range(len(rows)), 2)
+    ]
+    assert all(identifiers_agree(rows[0], rows[i]) for i in (1, 2, 3, 5))
+    assert not identifiers_agree(rows[0], rows[4])  # only the year in common
+    assert not identifiers_agree(rows[1], rows[4])
+    with switched_off([Rule.DATE_PART_KEYED_WRONG]):
+        _vectorised_agrees(rows)
+        assert not any(identifiers_agree(rows[0], rows[i]) for i in (1, 2, 3, 5))
+        assert identifiers_agree(rows[1], rows[5]) is False
 
 
 def test_a_birth_date_typed_for_an_unknown_one_identifies_nothing() -> None:

@@ -19,6 +19,7 @@ VALUES: dict[str, list[str | None]] = {
     "surname2_key": [None, "garcia", "lopez", "marquez"],
     "birth_date": [
         *(None, "1985-03-07", "1985-07-03", "1985-03-08", "1985-11-30", "1990-01-01"),
+        "1985-12-07",  # the month keyed wrong: one part different
         "2000-01-01",  # typed for an unknown date: compared as unknown
     ],
     "email_key": [None, "pepe@gmail.com", "pepe@hotmail.com", "ana@gmail.com"],

@@ -22,10 +22,10 @@ from cx360.models import RECORD_COLUMNS
 from cx360.models._explain import GuardReason
 from cx360.resolve._features import email_user
 from cx360.resolve._guards import GuardLimits
+from cx360.resolve._incremental import GUARD_COLUMNS as _GUARD_COLUMNS
 from cx360.resolve.realtime._candidates import (
     _CANDIDATES,
     _CANDIDATES_LOCKING_CUSTOMERS,
-    _GUARD_COLUMNS,
     _PG_CANDIDATES,
     _kept,
     _query_params,

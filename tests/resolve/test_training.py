@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import random
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +11,22 @@ import pytest
 from sqlalchemy import select
 
 import cx360
+from benchmarks._datasets import load_fake_1000
 from cx360 import Hub
-from cx360.resolve._batch import _GUARD_COLUMNS, _Rows, load_features
+from cx360.resolve._batch import _Rows, load_features
 from cx360.resolve._guards import GuardLimits
-from cx360.resolve._splink import SplinkSession, _settings, refine_u, train_model
-from cx360.resolve._training import train
+from cx360.resolve._incremental import GUARD_COLUMNS
+from cx360.resolve._run_state import RunState
+from cx360.resolve._splink import (
+    SplinkSession,
+    _settings,
+    most_similar_strongest,
+    refine_u,
+    train_model,
+)
+from cx360.resolve._training import guard_limits, train
 from cx360.store import Store
-from cx360.store._schema import matching_models
+from cx360.store._schema import matching_models, resolution_runs
 from cx360.synthetic import write_dataset
 
 
@@ -32,10 +42,10 @@ def _level(model: dict[str, Any], comparison: str, label: str) -> dict[str, Any]
 def test_u_is_counted_over_pairs_in_different_clusters() -> None:
     emails = ["a@x.com", "a@x.com", "a@x.com", "b@x.com", None]
     rows = [
-        {"unique_id": i + 1, **dict.fromkeys(_GUARD_COLUMNS), "email_key": email}
+        {"unique_id": i + 1, **dict.fromkeys(GUARD_COLUMNS), "email_key": email}
         for i, email in enumerate(emails)
     ]
-    schema = pa.schema([("unique_id", pa.int64())] + [(c, pa.string()) for c in _GUARD_COLUMNS])
+    schema = pa.schema([("unique_id", pa.int64())] + [(c, pa.string()) for c in GUARD_COLUMNS])
     session = SplinkSession(duckdb.connect(), pa.Table.from_pylist(rows, schema=schema))
     clusters = pa.table({"unique_id": [1, 2, 3, 4, 5], "cluster": [1, 1, 3, 4, 5]})
     model = _settings()
@@ -64,7 +74,7 @@ def test_counted_u_makes_strong_identifiers_stronger(
     store.close()
     session = SplinkSession(duckdb.connect(), table)
     sampled = train_model(session)
-    rows = _Rows({c: table.column(c).to_pylist() for c in _GUARD_COLUMNS})
+    rows = _Rows({c: table.column(c).to_pylist() for c in GUARD_COLUMNS})
     counted = train(session, table, rows, limits=GuardLimits())
     for comparison in ("email", "phone", "national_id"):
         before = _level(sampled, comparison, "exact")
@@ -130,3 +140,141 @@ def test_a_store_without_any_pair_the_training_rules_find_resolves(
     assert any("found no matching pair" in r.getMessage() for r in caplog.records)
     assert not any("Zaida" in r.getMessage() or "Zayda" in r.getMessage() for r in caplog.records)
     assert not any("Za" in note for note in report.notes)  # no personal data
+
+
+def _bayes_factor(model: dict[str, Any], comparison: str, label: str) -> float:
+    level = _level(model, comparison, label)
+    return float(level["m_probability"]) / float(level["u_probability"])
+
+
+def test_the_most_similar_level_weighs_at_least_as_much_as_any_other() -> None:
+    model = _settings()
+    for entry in model["comparisons"]:
+        if entry["output_column_name"] == "birth_date":
+            for level, (m, u) in zip(
+                [lv for lv in entry["comparison_levels"] if not lv.get("is_null_level")],
+                [(0.02, 0.0001), (0.85, 0.001), (0.1, 0.003), (0.02, 0.01), (0.01, 0.98)],
+                strict=True,
+            ):
+                level["m_probability"], level["u_probability"] = m, u
+    fixed = most_similar_strongest(model)
+    # exact was 200 against 850 for a typo: raised to the typo's, u kept
+    assert _bayes_factor(fixed, "birth_date", "exact") == pytest.approx(850)
+    assert _level(fixed, "birth_date", "exact")["u_probability"] == 0.0001
+    assert _bayes_factor(fixed, "birth_date", "same year") == pytest.approx(2)
+    assert _level(model, "birth_date", "exact")["m_probability"] == 0.02  # input unchanged
+    # levels without trained probabilities are left alone
+    assert "m_probability" not in _level(fixed, "email", "exact")
+
+
+def _one_error(rng: random.Random, record: dict[str, str]) -> dict[str, str]:
+    """A second record of the person with exactly one field keyed wrong (RLdata's way)."""
+    out = dict(record)
+    field = rng.choice(["first_name", "last_name", "year", "month", "day"])
+    if field in ("first_name", "last_name"):
+        name = out[field]
+        i = rng.randrange(1, len(name))
+        out[field] = name[:i] + ("x" if name[i] != "x" else "z") + name[i + 1 :]  # one typo
+    else:
+        year, month, day = out["date_of_birth"].split("-")
+        if field == "year":
+            year = str(rng.randrange(1920, 2005))
+        elif field == "month":
+            month = f"{rng.randrange(1, 13):02d}"
+        else:
+            day = f"{rng.randrange(1, 29):02d}"
+        out["date_of_birth"] = f"{year}-{month}-{day}"
+    return out
+
+
+def test_em_on_one_error_duplicates_learns_exact_dates_as_the_strongest(tmp_path: Path) -> None:
+    # Every duplicate carries one error, so among pairs blocked on exact names the true
+    # ones have a wrong birth date: EM alone weighs an equal date below a mistyped one.
+    rng = random.Random(11)
+    syllables = ["ka", "ri", "mo", "len", "sta", "vi", "dor", "an", "bel", "tu", "ger", "hil"]
+
+    def name(words: int) -> str:
+        return "".join(rng.choice(syllables) for _ in range(words)).capitalize()
+
+    givens, surnames = [name(2) for _ in range(120)], [name(3) for _ in range(400)]
+    records: list[dict[str, str]] = []
+    for person in range(1500):
+        record = {
+            "first_name": rng.choice(givens),
+            "last_name": rng.choice(surnames),
+            "date_of_birth": f"{rng.randrange(1920, 2005)}-{rng.randrange(1, 13):02d}-"
+            f"{rng.randrange(1, 29):02d}",
+        }
+        records.append(record)
+        if person % 5 == 0:
+            records.append(_one_error(rng, record))
+    rows = [
+        {"source": "crm", "source_record_id": str(i), **record} for i, record in enumerate(records)
+    ]
+    store = Store.open(f"sqlite:///{tmp_path / 'one-error.db'}")
+    Hub(store).ingest(rows)
+    with store.connection() as conn:
+        table = load_features(conn)
+    store.close()
+    model = train_model(SplinkSession(duckdb.connect(), table))
+    exact = _bayes_factor(model, "birth_date", "exact")
+    assert exact >= _bayes_factor(model, "birth_date", "typo or day/month swapped")
+    # a common given name's exact level cannot weigh more than m = 1 gives it
+    given_exact, given_typo = (_level(model, "given_name", k) for k in ("exact", "typo"))
+    assert given_exact["m_probability"] >= given_typo["m_probability"]
+
+
+def _with_date_conflict(m: float, u: float) -> dict[str, Any]:
+    """Settings whose birth date's last level ('else') has these m and u."""
+    model = _settings()
+    for entry in model["comparisons"]:
+        if entry["output_column_name"] == "birth_date":
+            entry["comparison_levels"][-1].update(m_probability=m, u_probability=u)
+    return model
+
+
+def test_the_birth_date_guard_stays_where_dates_tell_people_apart() -> None:
+    limits = GuardLimits()
+    # one person's records hold unrelated dates in one pair of 250: a conflict is proof
+    assert guard_limits(limits, _with_date_conflict(0.004, 0.98)) == limits
+    assert guard_limits(limits, None) == limits  # no model yet
+    assert guard_limits(limits, _settings()) == limits  # nothing trained
+
+
+def test_the_birth_date_guard_goes_where_one_persons_dates_often_differ() -> None:
+    # a third of true pairs with unrelated dates (typed from memory, guessed): a date
+    # conflict is barely likelier between two people, no veto
+    found = guard_limits(GuardLimits(), _with_date_conflict(0.36, 0.98))
+    assert found == GuardLimits(check_birth_dates=False)
+    off = GuardLimits(check_birth_dates=False, bridge_match_weight=None)
+    assert guard_limits(off, _with_date_conflict(0.004, 0.98)) == off  # never switched on
+
+
+def test_a_store_whose_dates_are_noise_resolves_without_the_date_guard(tmp_path: Path) -> None:
+    # Splink's fake_1000 (benchmarks/data): one person's records often hold unrelated
+    # birth dates. The model finds the dates unfit for a veto, the run notes the limits it
+    # used, and explanations, real time and the next (incremental) run follow them.
+    frame = load_fake_1000()
+    rows = frame.records.fillna("").astype(str).to_dict("records")
+    with cx360.connect(f"sqlite:///{tmp_path / 'noisy-dates.db'}") as hub:
+        hub.ingest(records=rows)
+        hub.resolve()
+        with hub._store.connection() as conn:
+            (run,) = conn.execute(select(resolution_runs.c.id)).scalars()
+            state = RunState.read(conn, run)
+        assert state is not None and state.limits.check_birth_dates is False
+        # two records of one person with different birth dates: no guard between them
+        dates = dict(zip(frame.records.source_record_id, frame.records.date_of_birth, strict=True))
+        people: dict[str, list[str]] = {}
+        for key, person in frame.truth.items():
+            people.setdefault(str(person), []).append(str(key).split("|")[1])
+        apart = [ids for ids in people.values() if len({dates[i] for i in ids}) > 1]
+        first, second = (("fake_1000", i) for i in apart[0][:2])
+        explained = hub.explain_pair(first, second)
+        assert explained.guard_conflict is None
+        customer = hub.explain_record(first).customer_id
+        again = {**next(r for r in rows if r["source_record_id"] == first[1])}
+        again |= {"source_record_id": "again", "date_of_birth": "1931-07-19"}
+        assert hub.resolve_record(again).customer_id == customer
+        hub.ingest(records=[{**again, "source_record_id": "later"}])
+        assert hub.resolve().mode == "incremental"

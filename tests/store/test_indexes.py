@@ -109,7 +109,11 @@ def _fill(store: Store, count: int = 300) -> None:
 def _searches_by_index(store: Store, plan: str) -> bool:
     if store.dialect == "sqlite":
         reads = [line for line in plan.splitlines() if " records" in f" {line}"]
-        return bool(reads) and all("USING" in line and "INDEX" in line for line in reads)
+        # by an index, or by primary key (records found through `record_identifiers`)
+        by_key = ("INDEX", "INTEGER PRIMARY KEY")
+        return bool(reads) and all(
+            "USING" in line and any(key in line for key in by_key) for line in reads
+        )
     return "Seq Scan on records" not in plan and "Index" in plan
 
 

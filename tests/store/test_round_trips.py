@@ -102,7 +102,7 @@ def _strangers(n: int) -> list[dict[str, str]]:
 
 
 # (new record, same record again, context lookup, profile lookup by customer ID)
-EXPECTED = {"postgresql": (5, 6, 1, 1), "sqlite": (8, 7, 1, 1)}
+EXPECTED = {"postgresql": (3, 4, 1, 1), "sqlite": (8, 7, 1, 1)}
 
 
 def test_one_resolve_record_and_one_lookup_send_few_statements(

@@ -142,7 +142,7 @@ def test_nulls_and_booleans_are_stored_as_given(store: Store) -> None:
                 now=utcnow(),
             )
         got = stored()
-        expected = dict(zip(codec.columns, _one(values), strict=True))
+        expected = dict(zip(codec.fields, _one(values), strict=True))
         assert got["observed_at"] is None or values.get("observed_at")
         for name in ("given_names", "email_key", "national_id", "national_id_valid", "issues"):
             assert got[name] == expected[name], name

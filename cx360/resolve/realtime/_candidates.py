@@ -1,5 +1,10 @@
 """Real time's candidates: one lookup per blocking rule (`_blocking.RULES`), and the lock
-names that make two calls whose records could meet take turns."""
+names that make two calls whose records could meet take turns.
+
+A rule over phones or e-mails (`BlockingRule.many`) has a second lookup in the same
+statement: the records holding the record's first value beyond their own first. The
+record's own values beyond its first (rare) are looked up by one more statement
+(`others_candidates`), only for such a record."""
 
 from __future__ import annotations
 
@@ -7,17 +12,20 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from sqlalchemy import and_, func, literal_column, or_, select, union_all
+from sqlalchemy import Connection, and_, func, literal_column, or_, select, union_all
+from sqlalchemy.sql.util import ClauseAdapter
 
 from cx360.resolve._blocking import (
+    MANY_KEYS,
     NAME_BLOCK_MAX_RECORDS,
     NAME_RULE,
+    OTHERS_COLUMN,
     RULES,
     BlockingRule,
     key_values,
 )
 from cx360.resolve._blocking import lock_names as rule_lock_names
-from cx360.resolve._incremental import GUARD_COLUMNS as _GUARD_COLUMNS
+from cx360.resolve._incremental import ROW_COLUMNS, ROW_SQL
 from cx360.store._dialects import CandidateReads
 from cx360.store._schema import record_customers, records
 
@@ -33,8 +41,8 @@ _NAME_RULE: Final = RULES.index(NAME_RULE)
 _CAPPED: Final = tuple(number for number, rule in enumerate(RULES) if rule.capped)
 # Rules whose lookup finds more than they pair: each row found is checked, by the
 # position of the candidate's column in `_CANDIDATES` rows (rule, id, source,
-# source_record_id, *_GUARD_COLUMNS, customer_id).
-_AT: Final = {column: 4 + n for n, column in enumerate(_GUARD_COLUMNS)}
+# source_record_id, *ROW_COLUMNS, customer_id).
+_AT: Final = {column: 4 + n for n, column in enumerate(ROW_COLUMNS)}
 _CHECKS: Final = {
     number: tuple((_AT[mine.column], mine, theirs) for mine, theirs in rule.checks)
     for number, rule in enumerate(RULES)
@@ -50,75 +58,94 @@ def _rule(number: int) -> Any:
     return literal_column(str(number))
 
 
-def _branch(number: int, rule: BlockingRule) -> Any:
-    """One rule's candidates with what scoring needs; each branch reads its rows itself
-    (on SQLite faster than a union of ids joined to `records` afterwards)."""
-    inner = (
+def _lookups(rule: BlockingRule) -> tuple[tuple[Any, ...], ...]:
+    """The rule's lookups: by its terms, and for a `many` rule among others' values."""
+    others = rule.others_lookup_sql()
+    return (rule.lookup_sql(),) if others is None else (rule.lookup_sql(), others)
+
+
+def _rows(number: int, where: Any, limit: int) -> Any:
+    """The rows of the records `where` finds (at most `limit`) with what scoring needs,
+    found by rule `number`."""
+    return (
         select(
             _rule(number).label("rule"),
             _R.id,
             _R.source,
             _R.source_record_id,
-            *(_R[c] for c in _GUARD_COLUMNS),
+            *ROW_SQL,
             record_customers.c.customer_id,
         )
         .select_from(records.outerjoin(record_customers, record_customers.c.record_id == _R.id))
-        .where(*rule.lookup_sql())
-        .limit(_limit(rule))
-        .subquery()
+        .where(*where)
+        .limit(limit)
     )
-    return select(inner)
+
+
+def _branches(number: int, rule: BlockingRule) -> list[Any]:
+    """One rule's candidates; each branch reads its rows itself (on SQLite faster than a
+    union of ids joined to `records` afterwards)."""
+    return [select(_rows(number, lookup, _limit(rule)).subquery()) for lookup in _lookups(rule)]
 
 
 # One statement for every rule: a round trip per rule would cost more than the lookups.
-_CANDIDATES = union_all(*(_branch(number, rule) for number, rule in enumerate(RULES)))
-
-
-# PostgreSQL's statements name the records `r` and write their limits out: the text of
-# the statement with every rule's lookup stays under the 4 KiB psycopg keeps parsed.
-_ROWS: Final = records.alias("r")
+_CANDIDATES = union_all(
+    *(branch for number, rule in enumerate(RULES) for branch in _branches(number, rule))
+)
+# The candidates through a record's values beyond the first (`others_candidates`).
+_OTHERS_CANDIDATES = union_all(
+    *(
+        select(_rows(number, (lookup,), BRANCH_LIMIT).subquery())
+        for number, rule in enumerate(RULES)
+        if rule.many is not None
+        for lookup in rule.values_lookups_sql()
+    )
+)
 
 
 def _pairs() -> Any:
     """The candidates that make pairs: the rules' hits (ids), kept as `_kept` keeps them,
-    then their rows (`CandidateReads` makes them each once). Read by primary key after
-    the lookups, which costs the server little, while the statement's text stays short
-    enough for psycopg to keep its parsed form (it re-parses texts over 4 KiB each time)."""
-    r = _ROWS.c
-    hits = union_all(
-        *(
-            # a union's columns are named by its first branch
-            select(_rule(number).label("rule") if number == 0 else _rule(number), r.id)
-            .where(*rule.lookup_sql(_ROWS))
-            .limit(literal_column(str(_limit(rule))))
-            for number, rule in enumerate(RULES)
-        )
-    ).cte("hits")
+    then their rows (`CandidateReads` makes them each once), read by primary key after
+    the lookups, which costs the server little."""
+    branches = []
+    for number, rule in enumerate(RULES):
+        limit: Any = literal_column(str(_limit(rule)))  # written out, not bound
+        rule_id = _rule(number).label("rule")
+        branches.append(select(rule_id, _R.id).where(*rule.lookup_sql()).limit(limit))
+        holders = rule.holders_sql()
+        if holders is not None:  # straight from the identifiers' index
+            branches.append(
+                holders.with_only_columns(rule_id, *holders.selected_columns).limit(limit)
+            )
+    hits = union_all(*branches).cte("hits")
     found = hits.c.rule
-    most: Any = literal_column(str(NAME_BLOCK_MAX_RECORDS))
 
     def small(number: int) -> Any:
         rows = select(func.count()).select_from(hits).where(found == _rule(number))
-        return rows.scalar_subquery() <= most
+        return rows.scalar_subquery() <= literal_column(str(NAME_BLOCK_MAX_RECORDS))
 
     own_block_small = small(_NAME_RULE)
     kept = []
     for number, rule in enumerate(RULES):
-        holds = list(rule.checks_sql(_ROWS))
+        holds = list(rule.checks_sql())
         if rule.capped:
             holds += [own_block_small] if number == _NAME_RULE else [own_block_small, small(number)]
         if holds:
             kept.append(or_(found != _rule(number), and_(*holds)))
-    return (
-        select(r.id, r.source, r.source_record_id, *(r[c] for c in _GUARD_COLUMNS))
+    pairs = (
+        select(_R.id, _R.source, _R.source_record_id, *ROW_SQL)
         .add_columns(record_customers.c.customer_id)
         .select_from(
-            hits.join(_ROWS, r.id == hits.c.id).outerjoin(
-                record_customers, record_customers.c.record_id == r.id
+            hits.join(records, _R.id == hits.c.id).outerjoin(
+                record_customers, record_customers.c.record_id == _R.id
             )
         )
         .where(*kept)
     )
+    # short names for the tables: a statement easier to read in the server's views
+    for name, stored in (("r", records), ("c", record_customers)):
+        pairs = ClauseAdapter(stored.alias(name)).traverse(pairs)
+    return pairs
 
 
 def lock_names(row: Mapping[str, Any]) -> list[str]:
@@ -153,6 +180,19 @@ _PG_CANDIDATES: Final = CANDIDATES.each_once
 _CANDIDATES_LOCKING_CUSTOMERS: Final = CANDIDATES.locking
 
 
+def others_candidates(
+    conn: Connection, record: Mapping[str, Any], found: Sequence[Sequence[Any]]
+) -> list[Sequence[Any]]:
+    """The candidates (as `CANDIDATES` gives them) that only a record's phones or e-mails
+    beyond the first find, besides those `found` already; none without such values."""
+    params = {f"{key.name}_values": list(key.others_of(record)) for key in MANY_KEYS}
+    if not any(params.values()):
+        return []
+    seen = {row[0] for row in found}
+    rows = conn.execute(_OTHERS_CANDIDATES, params).all()
+    return [row for row in _kept(record, rows) if row[0] not in seen]
+
+
 def _passes(record: Mapping[str, Any], row: Sequence[Any], checks: Any) -> bool:
     for at, mine, theirs in checks:
         value = theirs.of(record)
@@ -184,6 +224,7 @@ _GATED: Final = _gated()
 def _query_params(record: Mapping[str, Any]) -> dict[str, Any]:
     """The statements' parameters: the record's keys, each bound by the name of its key."""
     params = key_values(record)
+    del params[OTHERS_COLUMN]  # bound by `others_candidates`
     for name, keys in _GATED:
         if any(params[key] is None for key in keys):
             params[name] = None

@@ -29,8 +29,9 @@ from cx360.resolve._groups import Groups, PairsByRecord, StoredLink
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._ids import new_customer_id, survivor
 from cx360.resolve._incremental import GUARD_COLUMNS as _GUARD_COLUMNS
+from cx360.resolve._incremental import ROW_COLUMNS
 from cx360.resolve._scoring import TermFrequencies, match_probability
-from cx360.resolve.realtime._candidates import CANDIDATES, _query_params
+from cx360.resolve.realtime._candidates import CANDIDATES, _query_params, others_candidates
 from cx360.resolve.realtime._state import _ModelState
 from cx360.store._customers import (
     Appends,
@@ -354,13 +355,16 @@ class _Decision:
         rows, self.customers_locked = self.strategy.read_candidates(
             self.conn, CANDIDATES, self.record, params, self.written.stored == "inserted"
         )
+        more = others_candidates(self.conn, self.record, rows)
+        if more:  # their customers are not locked yet
+            rows, self.customers_locked = [*rows, *more], False
         found: dict[int, dict[str, Any]] = {}
         refs: dict[int, tuple[tuple[str, str], str | None]] = {}
-        # rows are (id, source, source_record_id, *_GUARD_COLUMNS, customer_id), each once
+        # rows are (id, source, source_record_id, *ROW_COLUMNS, customer_id), each once
         for rid, source, source_record_id, *values, customer_id in rows:
             if rid == self.record_id:
                 continue
-            features = dict(zip(_GUARD_COLUMNS, values, strict=True))
+            features = dict(zip(ROW_COLUMNS, values, strict=True))
             features["email_user"] = email_user(features)
             found[rid] = features
             refs[rid] = ((source, source_record_id), customer_id)

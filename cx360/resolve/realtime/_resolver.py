@@ -26,9 +26,10 @@ from cx360._errors import SchemaError
 from cx360.ingest._prepare import Quarantined, prepare_record
 from cx360.ingest._single import RecordWrite, move_to_batch, record_values, record_written
 from cx360.models import Match, RecordRef
+from cx360.resolve._blocking import OTHERS_COLUMN, others_text
 from cx360.resolve._evidence import DEFAULT_MATCH_WEIGHT
 from cx360.resolve._features import email_user
-from cx360.resolve._incremental import GUARD_COLUMNS
+from cx360.resolve._incremental import GUARD_COLUMNS, ROW_SQL
 from cx360.resolve._run_state import RunState
 from cx360.resolve._scoring import Scorer
 from cx360.resolve.realtime._candidates import lock_names
@@ -37,14 +38,14 @@ from cx360.resolve.realtime._state import _STATE, _Frequencies, _ModelState
 from cx360.store import Store, utcnow
 from cx360.store._customers import Appends
 from cx360.store._schema import matching_models, records
-from cx360.store._writes import count_in_batch, start_batch
+from cx360.store._writes import EXTRA_IDENTIFIERS, count_in_batch, start_batch
 
 _R = records.c
 _P = bindparam
 
 _SOURCE_COUNTRIES_TTL = 10.0  # seconds a resolver trusts its copy of the source defaults
 
-_FEATURES = select(*(_R[c] for c in GUARD_COLUMNS)).where(_R.id == _P("record_id"))
+_FEATURES = select(*ROW_SQL).where(_R.id == _P("record_id"))
 
 
 class RealtimeResolver:
@@ -89,7 +90,7 @@ class RealtimeResolver:
                 appends = Appends(batch_id, written.stored, now, model_id=state.model_id)
                 decision = _Decision(conn, strategy, state, ref, features, written, appends)
                 match = decision.run()
-                strategy.write_appends(conn, appends)
+                strategy.commit_appends(conn, appends)  # the transaction's end
         self._batch_id = batch_id  # committed: safe to reuse
         return match
 
@@ -107,7 +108,7 @@ class RealtimeResolver:
             batch_id = self._new_batch(conn, now)
         values = record_values(prepared, batch_id=batch_id, now=now)
         model_id, run_id, new_id = self.store.strategy.insert_record_reading(
-            conn, _STATE, lock_names(prepared), values
+            conn, _STATE, lock_names({**prepared, OTHERS_COLUMN: _others(prepared)}), values
         )
         state = self._current_state(conn, model_id, run_id)
         if state is not None and batch_id <= state.run.max_batch_id:
@@ -156,8 +157,15 @@ class RealtimeResolver:
         return self._state
 
 
+def _others(prepared: Mapping[Any, Any]) -> str | None:
+    """A prepared record's phones and e-mails beyond the first, as `OTHERS_COLUMN`."""
+    return others_text(prepared.get(EXTRA_IDENTIFIERS) or ())
+
+
 def _features(values: Mapping[Any, Any]) -> dict[str, Any]:
-    """What scoring reads of a record: its match features and its e-mail's user name."""
-    features = {c: values[c] for c in GUARD_COLUMNS}
+    """What scoring reads of a record: its match features (its phones and e-mails beyond
+    the first, when it has some) and its e-mail's user name."""
+    features = {c: values.get(c) for c in GUARD_COLUMNS}
+    features[OTHERS_COLUMN] = values.get(OTHERS_COLUMN) or _others(values)
     features["email_user"] = email_user(features)
     return features

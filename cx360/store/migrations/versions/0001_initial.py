@@ -20,6 +20,9 @@ Ts = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
+    """The first schema, one `create_table` per table as it was released. One function
+    over 80 lines: a migration is never edited once stores have run it, and each table's
+    definition reads on its own."""
     op.create_table(
         "sources",
         sa.Column("name", sa.String(64), primary_key=True),
