@@ -40,13 +40,16 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.types import UserDefinedType
 
 from cx360.store._schema import (
+    NATIONAL_ID_MASKS,
+    DuckDBSpelling,
     address_prefix,
     address_prefix_value,
     email_user_value,
+    national_id_mask,
+    national_id_mask_value,
     record_identifiers,
     records,
 )
@@ -75,7 +78,7 @@ class Key:
     name: str  # the column of Splink's records and the bound parameter that carry it
     column: str
     sql_of: Callable[[ColumnElement[Any]], ColumnElement[Any]] | None = None
-    value_of: Callable[[str], str] | None = None
+    value_of: Callable[[str], str | None] | None = None
     # identifiers of this `record_identifiers` kind: a record may hold several values
     kind: str | None = None
 
@@ -119,19 +122,19 @@ class Key:
         return stored if self.sql_of is None else self.sql_of(stored)
 
     def duckdb(self, alias: str) -> str:
-        """The key of the records `alias` in DuckDB SQL: PostgreSQL's spelling, which DuckDB
-        shares for these functions (the property test runs both)."""
+        """The key of the records `alias` in DuckDB SQL (and Spark's): PostgreSQL's spelling,
+        which DuckDB shares for these functions, but for those `DuckDBSpelling` writes out
+        (the property test runs both)."""
         of = table(alias, column(self.column)).c[self.column]
         expression = of if self.sql_of is None else self.sql_of(of)
-        dialect = PGDialect()  # type: ignore[no-untyped-call]
+        dialect = DuckDBSpelling()  # type: ignore[no-untyped-call]
         return str(expression.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 class _ByColumn(UserDefinedType[str]):
     """A key parameter's type: the column it is compared with types it in the database, so
-    the statement text carries no cast (``= %(phone_key)s``, not ``= %(phone_key)s::VARCHAR``):
-    real time's one statement for every rule stays short enough for psycopg to keep its
-    parsed form (4 KiB)."""
+    the statement text carries no cast (``= %(phone_key)s``, not ``= %(phone_key)s::VARCHAR``)
+    and the server compares the values as the index holds them."""
 
     cache_ok = True
 
@@ -178,6 +181,18 @@ ADDRESS: Final = _stored("address_key")
 POSTCODE: Final = _stored("postcode_key")
 EMAIL_USER: Final = Key("email_user", "email_key", sql_email_user, email_user_value)
 ADDRESS_PREFIX: Final = Key("address_prefix", "address_key", address_prefix, address_prefix_value)
+
+
+def _national_id_mask(part: int) -> Key:
+    return Key(
+        f"national_id_mask_{part}",
+        "national_id_key",
+        lambda key: national_id_mask(key, part),
+        lambda key: national_id_mask_value(key, part),
+    )
+
+
+NATIONAL_ID_MASK_KEYS: Final = tuple(_national_id_mask(part) for part in range(NATIONAL_ID_MASKS))
 # A name block: the records sharing a given name and a surname.
 NAME: Final = (GIVEN, SURNAME)
 
@@ -366,6 +381,12 @@ RULES: Final = (
     BlockingRule("handle_is_email_user", ((HANDLE, EMAIL_USER),), lock="user"),
     BlockingRule("email_user_is_handle", ((EMAIL_USER, HANDLE),), lock="user"),
     BlockingRule("swapped_names", ((GIVEN, SURNAME), (SURNAME, GIVEN)), capped=True, lock="names"),
+    # A postcode and a surname, shared: the given name replaced or mistyped, and no
+    # birth date in common.
+    BlockingRule("postcode_surname", _same(POSTCODE, SURNAME)),
+    # A national ID with one character mistyped or two neighbours swapped: the ID with one
+    # of its windows cut out (`store._schema.national_id_mask`), each window a rule.
+    *(BlockingRule(key.name, _same(key)) for key in NATIONAL_ID_MASK_KEYS),
 )
 
 # The derived keys Splink's records carry as columns, for the rules' SQL to compare.

@@ -6,6 +6,8 @@ indexed columns so that real-time lookups and batch resolution read only what th
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -25,6 +27,7 @@ from sqlalchemy import (
     literal_column,
     select,
 )
+from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -82,6 +85,81 @@ def address_prefix(column: ColumnElement[str]) -> ColumnElement[str]:
 def address_prefix_value(address_key: str) -> str:
     """`address_prefix` of one address key, in Python."""
     return address_key[:ADDRESS_PREFIX_CHARS]
+
+
+# A national ID typed with one character wrong, or two neighbours swapped, still shares
+# one of three keys with the right one: the ID with one of three windows cut out. The
+# windows are about a third of the ID wide and each overlaps the next by a character, so a
+# swap of two neighbours falls inside one window. IDs shorter than
+# NATIONAL_ID_MASK_MIN_CHARS have no such keys: what a window leaves would say too little.
+NATIONAL_ID_MASKS = 3
+NATIONAL_ID_MASK_MIN_CHARS = 7
+
+
+class national_id_mask(FunctionElement[str]):  # noqa: N801 (an SQL function, named like one)
+    """A national ID match key with window `part` (0, 1 or 2) cut out (see above), as SQL:
+    on SQLite inline; on PostgreSQL the function `cx360_national_id_mask` (migration 0012),
+    which the expression indexes and the lookups share; in
+    DuckDB and Spark (`DuckDBSpelling`) inline, `floor` taking the place of integer
+    division (their `/` divides as floats)."""
+
+    type = String()
+    name = "national_id_mask"
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[str], part: int) -> None:
+        # the part as an argument too: statements' cache keys are made of the arguments
+        super().__init__(column, literal_column(str(part)))
+        self.part = part
+
+    def key_sql(self, compiler: SQLCompiler, **kw: Any) -> str:
+        """The SQL of the national ID key the mask is of."""
+        return compiler.process(self.clauses.clauses[0], **kw)
+
+
+def national_id_mask_sql(key: str, part: int, width: str) -> str:
+    """`national_id_mask` of the SQL expression `key`, `width` the SQL of the window's
+    width, `(length(key) + 4) / 3` in integers (the migration spells the function so)."""
+    # the window starts at part * (width - 1) (0-based)
+    kept_after = f"substr({key}, {part} * ({width} - 1) + {width} + 1)"
+    cut = kept_after if part == 0 else f"substr({key}, 1, {part} * ({width} - 1)) || {kept_after}"
+    return f"CASE WHEN length({key}) >= {NATIONAL_ID_MASK_MIN_CHARS} THEN {cut} END"
+
+
+class DuckDBSpelling(PGDialect):
+    """PostgreSQL's spelling, which DuckDB and Spark share for the functions derived keys
+    use, with `national_id_mask` written out."""
+
+    name = "duckdb"
+
+
+@compiles(national_id_mask, "postgresql")
+def _national_id_mask_postgresql(
+    element: national_id_mask, compiler: SQLCompiler, **kw: object
+) -> str:
+    return f"cx360_national_id_mask({element.key_sql(compiler, **kw)}, {element.part})"
+
+
+@compiles(national_id_mask, "duckdb")
+def _national_id_mask_duckdb(element: national_id_mask, compiler: SQLCompiler, **kw: object) -> str:
+    key = element.key_sql(compiler, **kw)
+    width = f"CAST(floor((length({key}) + 4) / 3) AS INTEGER)"
+    return national_id_mask_sql(key, element.part, width)
+
+
+@compiles(national_id_mask)
+def _national_id_mask_sqlite(element: national_id_mask, compiler: SQLCompiler, **kw: object) -> str:
+    key = element.key_sql(compiler, **kw)
+    return national_id_mask_sql(key, element.part, f"((length({key}) + 4) / 3)")
+
+
+def national_id_mask_value(national_id_key: str, part: int) -> str | None:
+    """`national_id_mask` of one national ID match key, in Python."""
+    if len(national_id_key) < NATIONAL_ID_MASK_MIN_CHARS:
+        return None
+    width = (len(national_id_key) + 4) // 3
+    start = part * (width - 1)
+    return national_id_key[:start] + national_id_key[start + width :]
 
 
 metadata = MetaData(
@@ -188,6 +266,24 @@ Index(
 )
 Index("ix_records_address_prefix", address_prefix(records.c.address_key))
 Index("ix_records_email_user", email_user(records.c.email_key))
+# The national ID's masked keys and the postcode + surname lookup (migration 0012),
+# partial: most records have neither. A lookup `mask = ...` implies `mask IS NOT NULL` to
+# both planners.
+for _part in range(NATIONAL_ID_MASKS):
+    _mask = national_id_mask(records.c.national_id_key, _part)
+    Index(
+        f"ix_records_national_id_mask_{_part}",
+        _mask,
+        sqlite_where=_mask.is_not(None),
+        postgresql_where=_mask.is_not(None),
+    )
+Index(
+    "ix_records_postcode_key_surname_key",
+    records.c.postcode_key,
+    records.c.surname_key,
+    sqlite_where=_present,
+    postgresql_where=_present,
+)
 
 record_versions = Table(
     "record_versions",

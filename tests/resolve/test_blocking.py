@@ -24,6 +24,7 @@ from cx360.resolve._blocking import (
     ADDRESS_PREFIX,
     EMAIL_USER,
     NAME_BLOCK_MAX_RECORDS,
+    NATIONAL_ID_MASK_KEYS,
     OTHERS_COLUMN,
     OTHERS_SEPARATOR,
     RULES,
@@ -53,12 +54,13 @@ from cx360.store._schema import record_customers, record_identifiers, records
 Features = dict[str, Any]
 
 # Keys drawn from few values; names that are given names and surnames alike (swapped
-# names), e-mail user names that are handles, addresses sharing their indexed prefix.
+# names), e-mail user names that are handles, addresses sharing their indexed prefix,
+# national IDs a typo, a swap of neighbours or a character apart (and too short to mask).
 _LONG = "calle " + "x" * 100
 VALUES: dict[str, Sequence[str | None]] = {
     "phone_key": (None, "+573001", "+573002"),
     "email_key": (None, "ana@x.co", "ana@y.co", "bo@x.co", "bo", "@x.co", "cy@a@b"),
-    "national_id_key": (None, "11", "12"),
+    "national_id_key": (None, "11", "12", "1234567", "1234568", "1243567", "12345678", "9234567"),
     "handle_key": (None, "ana", "bo", "cy"),
     "given_canonical": (None, "ana", "bo", "ruiz"),
     "surname_key": (None, "ana", "bo", "ruiz"),
@@ -183,16 +185,28 @@ _TEXT = st.text(
 )
 @given(values=st.lists(_TEXT, min_size=1, max_size=5))
 def test_derived_keys_agree_in_python_duckdb_and_the_store(store: Store, values: list[str]) -> None:
-    people = [_features({"email_key": v, "address_key": v}) for v in values]
+    # national IDs are at most 64 characters long in the store
+    people = [
+        _features({"email_key": v, "address_key": v, "national_id_key": v[:64]}) for v in values
+    ]
     with store.transaction() as conn:
         _clear(conn)
         ids = _insert(conn, people)
     con = duckdb.connect()
     try:
+        national_ids = [v[:64] for v in values]
         con.register(
-            "i", pa.table({"n": range(len(values)), "email_key": values, "address_key": values})
+            "i",
+            pa.table(
+                {
+                    "n": range(len(values)),
+                    "email_key": values,
+                    "address_key": values,
+                    "national_id_key": national_ids,
+                }
+            ),
         )
-        for key in (EMAIL_USER, ADDRESS_PREFIX):
+        for key in (EMAIL_USER, ADDRESS_PREFIX, *NATIONAL_ID_MASK_KEYS):
             in_python = [key.of(person) for person in people]
             sql = f"SELECT {key.duckdb('i')} FROM i ORDER BY n"
             in_duckdb = [value for (value,) in con.execute(sql).fetchall()]
@@ -351,9 +365,41 @@ def _incremental_pairs(scope: Any) -> set[tuple[int, int]]:
         con.close()
 
 
-def test_the_postgresql_statements_stay_short_enough_to_be_kept_parsed() -> None:
-    # psycopg keeps the parsed form of statement texts up to 4 KiB only
-    from sqlalchemy.dialects import postgresql
+# -- national IDs one typo apart ----------------------------------------------------------
 
-    for statement in (_PG_CANDIDATES, _CANDIDATES_LOCKING_CUSTOMERS):
-        assert len(str(statement.compile(dialect=postgresql.dialect()))) < 4096
+_ID_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    national_id=st.text(alphabet=_ID_CHARS, min_size=7, max_size=64),
+    at=st.integers(min_value=0),
+    typed=st.sampled_from(_ID_CHARS),
+    swap=st.booleans(),
+)
+def test_a_national_id_one_typo_or_one_swap_apart_is_blocked(
+    national_id: str, at: int, typed: str, swap: bool
+) -> None:
+    """An ID with one character typed wrong, or two neighbours swapped, shares a masked key
+    with the right one (so a rule brings the pair), whichever character it is."""
+    at %= len(national_id) - 1 if swap else len(national_id)
+    chars = list(national_id)
+    if swap:
+        chars[at], chars[at + 1] = chars[at + 1], chars[at]
+    else:
+        chars[at] = typed
+    mistyped = "".join(chars)
+    right, wrong = (_features({"national_id_key": v}) for v in (national_id, mistyped))
+    rules = [rule for rule in RULES if rule.name.startswith("national_id")]
+    assert any(rule.blocks(right, wrong) for rule in rules)
+    # and the masked keys leave most of the ID: about two thirds of it
+    for key in NATIONAL_ID_MASK_KEYS:
+        assert len(key.of(right)) >= 2 * len(national_id) // 3 - 1
+
+
+def test_short_national_ids_have_no_masked_keys() -> None:
+    # six characters or fewer: what a window leaves would pair IDs that share little
+    for national_id in ("12", "123456"):
+        assert {
+            key.of(_features({"national_id_key": national_id})) for key in NATIONAL_ID_MASK_KEYS
+        } == {None}

@@ -97,6 +97,8 @@ def _fill(store: Store, count: int = 300) -> None:
     for n in range(count):
         keys = {column: f"{value}{n % 97}" for column, value in _PROBE.items()}
         keys |= {"email_key": f"user{n % 89}@example.com", "birth_date": f"19{n % 97:02}-01-01"}
+        # national IDs that differ in every window their masked keys cut out
+        keys |= {"national_id_key": f"{n % 97:03}" * 3}
         keys |= {"source": "web", "source_record_id": str(n), "version": 1, "content_hash": "h"}
         rows.append(keys | {"raw": {}, "ingested_at": now, "updated_at": now})
     with store.transaction() as conn:

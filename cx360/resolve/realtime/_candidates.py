@@ -105,12 +105,11 @@ _OTHERS_CANDIDATES = union_all(
 
 def _pairs() -> Any:
     """The candidates that make pairs: the rules' hits (ids), kept as `_kept` keeps them,
-    then their rows (`CandidateReads` makes them each once). Read by primary key after
-    the lookups, which costs the server little, while the statement's text stays short
-    enough for psycopg to keep its parsed form (it re-parses texts over 4 KiB each time)."""
+    then their rows (`CandidateReads` makes them each once), read by primary key after
+    the lookups, which costs the server little."""
     branches = []
     for number, rule in enumerate(RULES):
-        limit: Any = literal_column(str(_limit(rule)))  # written out: a shorter text
+        limit: Any = literal_column(str(_limit(rule)))  # written out, not bound
         rule_id = _rule(number).label("rule")
         branches.append(select(rule_id, _R.id).where(*rule.lookup_sql()).limit(limit))
         holders = rule.holders_sql()
@@ -143,7 +142,7 @@ def _pairs() -> Any:
         )
         .where(*kept)
     )
-    # short names for the tables: a shorter text
+    # short names for the tables: a statement easier to read in the server's views
     for name, stored in (("r", records), ("c", record_customers)):
         pairs = ClauseAdapter(stored.alias(name)).traverse(pairs)
     return pairs
