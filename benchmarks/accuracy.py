@@ -115,6 +115,10 @@ ABLATIONS: dict[str, Ablation] = {
     "national_id_typos": Ablation(
         "national IDs one typo apart are one ID", rules=(Rule.NATIONAL_ID_TYPOS,)
     ),
+    "name_suffixes": Ablation(
+        "generational suffixes that differ (Jr. / Sr.) keep groups apart",
+        rules=(Rule.NAME_SUFFIXES,),
+    ),
     "overrides": Ablation(
         "a pair's own evidence overrides a guard (facets)", limits={"corroboration": False}
     ),

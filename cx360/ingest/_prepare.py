@@ -44,7 +44,7 @@ from cx360.normalize.countries import normalize_country
 from cx360.normalize.dates import normalize_birth_date, parse_local_timestamp
 from cx360.normalize.emails import email_reading
 from cx360.normalize.handles import normalize_handle
-from cx360.normalize.names import canonical_given_name, name_parts
+from cx360.normalize.names import canonical_given_name, name_parts, name_suffix
 from cx360.normalize.national_ids import normalize_national_id
 from cx360.normalize.phones import phone_reading
 from cx360.normalize.vocabulary import case_status
@@ -70,9 +70,9 @@ _NO_KEYS: tuple[str, ...] = ()
 RECORD_VALUE_COLUMNS = (
     "source", "source_record_id", "observed_at", "country", "content_hash", "raw",
     "given_names", "surnames", "given_key", "given_canonical", "given_keys", "surname_key",
-    "surname2_key", "email_display", "email_key", "phone_e164", "phone_key", "phone_kind",
-    "national_id", "national_id_key", "national_id_kind", "national_id_valid", "birth_date",
-    "address_key", "city_key", "postcode_key", "region_key", "handle_key", "issues",
+    "surname2_key", "name_suffix", "email_display", "email_key", "phone_e164", "phone_key",
+    "phone_kind", "national_id", "national_id_key", "national_id_kind", "national_id_valid",
+    "birth_date", "address_key", "city_key", "postcode_key", "region_key", "handle_key", "issues",
     EXTRA_IDENTIFIERS,
 )  # fmt: skip
 
@@ -270,7 +270,7 @@ def _joined(row: Mapping[str, Any], column: str, first: str | None, issues: list
     return " ".join(_more(row, column, first, issues)) or None
 
 
-_NO_NAME = (None,) * 7
+_NO_NAME = (None,) * 8
 _NO_EMAIL = (None, None)
 _NO_PHONE = (None, None, None)
 _NO_NATIONAL_ID = (None, None, None, None)
@@ -295,6 +295,7 @@ def _name_columns(
         " ".join(given_keys) or None,
         keys[0] if keys else None,
         keys[1] if len(keys) > 1 else None,
+        name_suffix(first, last, full) if given_keys or keys else None,
     )
     return columns, f"name:{issue}" if issue else None
 

@@ -10,8 +10,10 @@ Rules (each one is covered by tests):
 * Noise is removed first: emoji and symbols, digits, e-mail addresses and URLs, text in
   brackets (``"Ana (mamá)"``) or double quotes (``'Juan "el Flaco" Pérez'``), leading
   titles (Sr., Dra., Mr., Ing., Lic., ...) and contact labels (Tía, Mamá, ...), trailing
-  suffixes (Jr., Sr., II, III, PhD). Suffixes are dropped from display too. "Don"/"Doña"
-  before a known given name is a title; "Don Johnson" keeps Don as a given name.
+  suffixes (Jr., Sr., II, III, "hijo", PhD). Suffixes are dropped from display too; the
+  generational one is read apart by `name_suffix` (it tells a father from his son of the
+  same name). "Don"/"Doña" before a known given name is a title; "Don Johnson" keeps Don
+  as a given name.
 * Casing: a word typed ALL CAPS or all lower case is title-cased ("JOSÉ" -> "José",
   "o'brien" -> "O'Brien", "MCDONALD" -> "McDonald"); particles become lower case
   ("DE LA CRUZ" -> "de la Cruz"). Mixed-case words are kept as typed.
@@ -85,6 +87,7 @@ __all__ = [
     "NormalizedName",
     "canonical_given_name",
     "given_name_variants",
+    "name_suffix",
     "normalize_name",
 ]
 
@@ -122,8 +125,16 @@ _AMBIGUOUS_TITLES: Final = frozenset({"don"})
 # Titles that precede a given name ("Doña Carmen"), unlike "Sr. Pérez".
 _GIVEN_NAME_TITLES: Final = frozenset({"don", "dona", "sor", "fray", "padre"})
 _SUFFIXES: Final = frozenset(
-    {"jr", "jnr", "junior", "sr", "snr", "senior", "ii", "iii", "iv", "phd", "md", "esq"}
+    {"jr", "jnr", "junior", "sr", "snr", "senior", "ii", "iii", "iv", "hijo", "phd", "md", "esq"}
 )
+# Suffixes that tell a father from his son of the same name, by generation: dropped from
+# the name like the others, but kept apart by `name_suffix` ("Juan Pérez hijo" is a
+# junior in Latin America).
+_GENERATIONS: Final = {
+    "jr": "jr", "jnr": "jr", "junior": "jr", "hijo": "jr",
+    "sr": "sr", "snr": "sr", "senior": "sr",
+    "ii": "ii", "iii": "iii", "iv": "iv",
+}  # fmt: skip
 # Suffixes that are also given names on their own ("Junior" is common in Colombia).
 _NAME_SUFFIXES: Final = frozenset({"junior", "senior"})
 # Words a phone owner types instead of a name ("Mamá", "Tía Carmen").
@@ -694,6 +705,45 @@ def name_parts(
         part is not None and part.placeholder for part in (first, last, _full_name(full_name))
     )
     return _build((), (), "placeholder" if placeholder else "empty")
+
+
+def name_suffix(first_name: str | None, last_name: str | None, full_name: str | None) -> str | None:
+    """The generational suffix a name ends with, which `normalize_name` drops: ``"jr"``
+    (Jr., Jnr., Junior, hijo), ``"sr"`` (Sr., Snr., Senior), ``"ii"``, ``"iii"`` or
+    ``"iv"``; None when the name has none. A father and his son often share every other
+    part of the name, and this is what tells them apart. The last-name field is read
+    first, then the full name, then the first-name field; a lone word ("Junior") is a
+    given name, and a leading "Sr." is a title, not a suffix.
+
+    Examples:
+        >>> name_suffix("Matthew", "Clark Jr.", None)
+        'jr'
+        >>> name_suffix(None, None, "MATTHEW CLARK SR.")
+        'sr'
+        >>> name_suffix(None, None, "Sr. Pérez") is None
+        True
+    """
+    for field in (last_name, full_name, first_name):
+        if field and not field.isspace():
+            found = _field_suffix(field)
+            if found is not None:
+                return found
+    return None
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _field_suffix(raw: str) -> str | None:
+    """The generational suffix ending one field, or either side of its first comma, as
+    `normalize_name` splits it ("Clark Jr., Matthew", "Clark, Matthew, Jr.")."""
+    for part in _COMMA.split(raw, maxsplit=1):
+        tokens = _tokens(_strip_noise(clean_display(part)))
+        # as `_trim` reads a name's end: suffixes and placeholders, never the last word
+        while len(tokens) > 1 and tokens[-1].flags & (_SUFFIX | _STRONG):
+            found = _GENERATIONS.get(tokens[-1].key)
+            if found is not None:
+                return found
+            tokens.pop()
+    return None
 
 
 @lru_cache(maxsize=_CACHE_SIZE)

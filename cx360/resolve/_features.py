@@ -34,6 +34,7 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "postcode_key",
     "region_key",
     "handle_key",
+    "name_suffix",
 )
 
 

@@ -81,12 +81,16 @@ class Profile:
     surnames: set[tuple[str, str | None]] = field(default_factory=set)
     birth_dates: set[str] = field(default_factory=set)
     national_ids: dict[str, set[str]] = field(default_factory=dict)
+    # generational suffixes ("jr", "sr", "ii", ...: `normalize.names.name_suffix`)
+    suffixes: set[str] = field(default_factory=set)
 
     @classmethod
     def of(cls, record: Mapping[str, Any]) -> Profile:
         profile = cls()
         if record.get("given_key"):
             profile.givens.add(GivenName.of(record))
+        if record.get("name_suffix"):
+            profile.suffixes.add(record["name_suffix"])
         if record.get("surname_key"):
             profile.surnames.add((record["surname_key"], record.get("surname2_key")))
         if record.get("birth_date") and not is_default_like(record["birth_date"]):
@@ -115,6 +119,7 @@ class Profile:
         self.givens |= other.givens
         self.surnames |= other.surnames
         self.birth_dates |= other.birth_dates
+        self.suffixes |= other.suffixes
         for kind, values in other.national_ids.items():
             self.national_ids.setdefault(kind, set()).update(values)
 
@@ -239,6 +244,8 @@ def conflict(a: Profile, b: Profile, limits: GuardLimits) -> GuardReason | None:
             return GuardReason.GIVEN_NAME
         if enabled(Rule.FULL_GIVEN_NAMES) and _full_givens_differ(a.givens, b.givens):
             return GuardReason.GIVEN_NAME
+    if limits.check_given_names and _suffixes_differ(a.suffixes, b.suffixes):
+        return GuardReason.GIVEN_NAME
     if limits.check_surnames and not all(
         surnames_compatible(x, y) for x in a.surnames for y in b.surnames
     ):
@@ -248,6 +255,15 @@ def conflict(a: Profile, b: Profile, limits: GuardLimits) -> GuardReason | None:
     if limits.check_second_surnames and _second_surnames_differ(a.surnames, b.surnames):
         return GuardReason.SECOND_SURNAME
     return None
+
+
+def _suffixes_differ(a: set[str], b: set[str]) -> bool:
+    """Whether both groups name their person with a generational suffix and none agrees:
+    "John Smith Jr." and "John Smith Sr." are a son and his father, who share the rest of
+    the name, often a phone, an address, a family e-mail. Part of the name, so the
+    given-name guard's: a pair that overrides that guard (the same national ID and birth
+    date) overrides this too. A suffix left out says nothing: most records carry none."""
+    return enabled(Rule.NAME_SUFFIXES) and bool(a) and bool(b) and a.isdisjoint(b)
 
 
 def _full_surnames_differ(a: Profile, b: Profile) -> bool:

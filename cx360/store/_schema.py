@@ -215,6 +215,7 @@ records = Table(
     Column("given_keys", Text),
     Column("surname_key", String(128)),
     Column("surname2_key", String(128)),
+    Column("name_suffix", String(8)),  # migration 0013
     Column("email_display", String(320)),
     Column("email_key", String(320)),
     Column("phone_e164", String(20)),
