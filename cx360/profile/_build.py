@@ -29,7 +29,13 @@ from cx360.privacy._consent import (
     current_states,
     events_of_records,
 )
-from cx360.profile._survivorship import SurvivorshipRules, aware, golden_record, raw_text
+from cx360.profile._survivorship import (
+    SurvivorshipRules,
+    aware,
+    golden_name,
+    golden_record,
+    raw_text,
+)
 from cx360.profile._timeline import newest_first, open_cases, timeline_item
 from cx360.store._schema import parse_extra_identifiers
 
@@ -194,7 +200,7 @@ def build_context(
     recorded: Sequence[ConsentEvent] = (),
 ) -> ContextCard:
     ordered = newest_first(interaction_rows)
-    golden = golden_record(rows, rules)
+    name, given_names = golden_name(rows, rules)
     contacts = Counter(r["source"] for r in ordered)
     # most contacts; ties go to the channel used most recently (first met in `ordered`)
     recency = {source: i for i, source in reversed(list(enumerate(r["source"] for r in ordered)))}
@@ -209,8 +215,8 @@ def build_context(
     return ContextCard(
         customer_id=customer_id,
         provisional=customer_id is None,
-        name=golden.name.value if golden.name else None,
-        given_names=golden.given_names,
+        name=name,
+        given_names=given_names,
         verified=verified,
         open_cases=open_cases(ordered),
         recent_interactions=[timeline_item(r) for r in ordered[:RECENT_INTERACTIONS]],

@@ -323,12 +323,25 @@ def golden_record(rows: Sequence[Row], rules: SurvivorshipRules) -> GoldenRecord
     values = {a: _golden_value(records, a, rules.chain(a)) for a in ATTRIBUTES}
     golden = GoldenRecord.model_validate(values)
     if golden.name is not None:
-        name = golden.name
-        holder = next(
-            r
-            for r in rows
-            if r["source"] == name.source and r["source_record_id"] == name.source_record_id
-        )
+        holder = _holder(rows, golden.name)
         golden.given_names = holder["given_names"]
         golden.surnames = holder["surnames"]
     return golden
+
+
+def golden_name(rows: Sequence[Row], rules: SurvivorshipRules) -> tuple[str | None, str | None]:
+    """The golden record's name and given names alone (`golden_record`'s, for the context
+    card, which shows nothing else of it: the other attributes are not ranked)."""
+    name = _golden_value(_held(rows), "name", rules.chain("name"))
+    if name is None:
+        return None, None
+    return name.value, _holder(rows, name)["given_names"]
+
+
+def _holder(rows: Sequence[Row], value: GoldenValue) -> Row:
+    """The record a golden value was taken from."""
+    return next(
+        r
+        for r in rows
+        if r["source"] == value.source and r["source_record_id"] == value.source_record_id
+    )

@@ -31,6 +31,7 @@ def test_card_agrees_with_the_profile(built: Hub, built_store: Store) -> None:
         assert card is not None
         golden = profile.golden
         assert card.name == (golden.name.value if golden.name else None)
+        assert card.given_names == golden.given_names
         assert card.recent_interactions == profile.interactions[:5]
         assert card.interaction_count == profile.interaction_count
         assert card.open_cases == profile.open_cases
