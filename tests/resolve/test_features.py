@@ -30,6 +30,7 @@ VALUES: dict[str, list[str | None]] = {
     "postcode_key": [None, "2000", "2001", "2100", "SW1A1AA"],
     "region_key": [None, "new south wales", "victoria"],
     "handle_key": [None, "pepe", "caro_g"],
+    "name_suffix": [None, "jr", "sr"],
 }
 
 
