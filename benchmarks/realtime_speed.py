@@ -116,6 +116,7 @@ def splink_baseline(matches: Sequence[Match], store_url: str, pairs: int) -> Non
     import pyarrow as pa
 
     from cx360.resolve._batch import _latest_model
+    from cx360.resolve._blocking import NAME_BLOCK_COLUMN, SPLINK_KEYS
     from cx360.resolve._features import FEATURE_COLUMNS
     from cx360.resolve._splink import SplinkSession
     from cx360.store import Store
@@ -138,7 +139,8 @@ def splink_baseline(matches: Sequence[Match], store_url: str, pairs: int) -> Non
         for part in match.explanation.comparisons:
             record.update(part.values_left if left else part.values_right)
         # blocking-only columns take no part in the score
-        return {**record, "unique_id": 1, "name_block": None, "email_user": None}
+        blocking_only = dict.fromkeys((NAME_BLOCK_COLUMN, *(key.name for key in SPLINK_KEYS)))
+        return {**record, **blocking_only, "unique_id": 1}
 
     # a Linker needs an input table for its settings: a tiny one does
     table = pa.table(
