@@ -7,26 +7,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import text
 
 from cx360.profile._lookup import _HOLDERS
 from cx360.store import Store
+from tests._plans import explain
 
 
 def _plan(store: Store, kind: str) -> str:
-    statement = _HOLDERS[kind]
-    with store.connection() as conn:
-        compiled = statement.compile(conn)
-        params = compiled.construct_params({"key": "+573105551234"})
-        if store.dialect == "sqlite":
-            values = tuple(params[name] for name in compiled.positiontup or ())
-            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", values)
-            return "\n".join(str(row[-1]) for row in rows)
-        # sequential scans off: a scan is then planned only where no index can serve
-        conn.execute(text("SET LOCAL enable_seqscan = off"))
-        plan = "\n".join(str(row[0]) for row in conn.exec_driver_sql(f"EXPLAIN {compiled}", params))
-        conn.rollback()
-        return plan
+    return explain(store, _HOLDERS[kind], {"key": "+573105551234"})
 
 
 @pytest.mark.parametrize("kind", ["phone", "email"])

@@ -33,6 +33,7 @@ from cx360.resolve.realtime._candidates import _OTHERS_CANDIDATES
 from cx360.store import Store
 from cx360.store._schema import match_edges, record_identifiers, records
 from cx360.synthetic import write_dataset
+from tests._plans import explain
 from tests.resolve.test_spark import spark as spark_session  # noqa: F401 (a fixture)
 from tests.resolve.test_spark import spark_test
 
@@ -160,24 +161,6 @@ def _fill(store: Store, count: int = 300) -> None:
         conn.execute(text("ANALYZE"))
 
 
-def _plan(store: Store, statement: Any, params: dict[str, Any]) -> str:
-    """The plan of `statement` run with `params` (lists expanded as real time binds
-    them), one line per step; on PostgreSQL with sequential scans off."""
-    with store.connection() as conn:
-        compiled = statement.compile(conn)
-        state = compiled.construct_expanded_state(compiled.construct_params(params))
-        bound = state.parameters
-        if store.dialect == "sqlite":
-            values = tuple(bound[name] for name in state.positiontup or ())
-            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {state.statement}", values)
-            return "\n".join(str(row[-1]) for row in rows)
-        conn.execute(text("SET LOCAL enable_seqscan = off"))
-        rows = conn.exec_driver_sql(f"EXPLAIN {state.statement}", bound)
-        plan = "\n".join(str(row[0]) for row in rows)
-        conn.rollback()
-        return plan
-
-
 def test_the_lookups_of_further_identifiers_use_indexes(store: Store) -> None:
     _fill(store)
     for rule in RULES:
@@ -192,13 +175,13 @@ def test_the_lookups_of_further_identifiers_use_indexes(store: Store) -> None:
             "values as others": (select(records.c.id).where(other), values),
         }
         for name, (statement, params) in lookups.items():
-            plan = _plan(store, statement, params)
+            plan = explain(store, statement, params)
             index = f"ix_records_{key}" if name == "values as first" else "ix_record_identifiers"
             assert index in plan, (rule.name, name, plan)
             assert "SCAN records" not in plan and "SCAN i" not in plan, plan
             assert "Seq Scan" not in plan, (rule.name, name, plan)
     params = {"phone_key_values": ["+573001", "x"], "email_key_values": ["y"]}
-    plan = _plan(store, _OTHERS_CANDIDATES, params)
+    plan = explain(store, _OTHERS_CANDIDATES, params)
     assert "SCAN records" not in plan and "Seq Scan" not in plan, plan
 
 

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import ColumnElement, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql import Executable
 
 from cx360.resolve._blocking import RULES
 from cx360.resolve.realtime._candidates import _CANDIDATES, _PG_CANDIDATES, _query_params
 from cx360.store import Store
 from cx360.store._schema import records
+from tests._plans import explain
 
 KEYS = ("email_key", "phone_key", "national_id_key", "handle_key")
 
@@ -44,23 +44,6 @@ def _plan(store: Store, condition: ColumnElement[bool]) -> str:
             return " ".join(str(row[-1]) for row in rows)
         conn.execute(text("SET enable_seqscan = off"))
         return " ".join(str(row[0]) for row in conn.execute(text(f"EXPLAIN {compiled}")))
-
-
-def _explain(store: Store, statement: Executable) -> str:
-    """The plan of `statement` run with its parameters bound (as real time runs it), one
-    line per step. On PostgreSQL with sequential scans off: a scan is then planned only
-    where no index can serve."""
-    with store.connection() as conn:
-        compiled = statement.compile(conn)
-        params = compiled.construct_params()
-        if store.dialect == "sqlite":
-            values = tuple(params[name] for name in compiled.positiontup or ())
-            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", values)
-            return "\n".join(str(row[-1]) for row in rows)
-        conn.execute(text("SET LOCAL enable_seqscan = off"))
-        plan = "\n".join(str(row[0]) for row in conn.exec_driver_sql(f"EXPLAIN {compiled}", params))
-        conn.rollback()
-        return plan
 
 
 @pytest.mark.parametrize("rebuilt", [False, True], ids=["migrated", "rebuilt"])
@@ -140,9 +123,9 @@ def test_every_real_time_candidate_lookup_uses_an_index(store: Store, rebuilt: b
     params = _query_params(_PROBE)
     for rule in RULES:
         lookup = select(records.c.id).where(*rule.lookup_sql()).params(params)
-        plan = _explain(store, lookup)
+        plan = explain(store, lookup)
         assert _searches_by_index(store, plan), (rule.name, plan)
     # and the statements real time runs, every branch in them
     statement = _CANDIDATES if store.dialect == "sqlite" else _PG_CANDIDATES
-    plan = _explain(store, statement.params(params))
+    plan = explain(store, statement.params(params))
     assert _searches_by_index(store, plan), plan
