@@ -49,22 +49,27 @@ from cx360.normalize.national_ids import normalize_national_id
 from cx360.normalize.phones import phone_reading
 from cx360.normalize.vocabulary import case_status
 from cx360.store._engine import SerializedJSON, json_default
-from cx360.store._writes import EXTRA_IDENTIFIERS
+from cx360.store._writes import EXTRA_FORMS, EXTRA_IDENTIFIERS
 
 _KNOWN_REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
 # Limits of the store's key columns.
 _MAX_KEY = {"source": 64, "source_record_id": 255, "interaction_id": 255}
 # Limits of the interactions' short text columns: a longer value is a value issue.
 _MAX_TEXT = {"type": 64, "status": 64, "case_id": 255}
+# Columns a record may give several of, read as `<column>_2`, `<column>_3`, ...
+_NUMBERED = re.compile(
+    r"(first_name|last_name|address|email|phone|national_id|handle)_([1-9][0-9]*)"
+)
 # Between several phones or e-mails written in one cell.
 _PHONE_SEPARATORS = re.compile(r"\s*(?:[/;,|\n]|\s(?:y|o|ó|or|and)\s)\s*")
 _EMAIL_SEPARATORS = re.compile(r"[\s;,/|]+")
 # A prepared record's phones and e-mails beyond the first (`EXTRA_IDENTIFIERS`, after the
 # table's columns): ((kind, match key), ...), phones first, each kind in the record's order;
 # () when there are none (nearly every record). `store._writes` writes them as the rows of
-# `record_identifiers`.
+# `record_identifiers`, with their forms (`EXTRA_FORMS`, item for item: (display, phone
+# kind)).
 ExtraIdentifiers = tuple[tuple[str, str], ...]
-_NO_KEYS: tuple[str, ...] = ()
+ExtraForms = tuple[tuple[str | None, str | None], ...]
 # The columns of a prepared record, in the order of `prepare_record_values` (the store's
 # column order: `store._writes.prepared_columns(RECORDS)`, checked by a test).
 RECORD_VALUE_COLUMNS = (
@@ -73,7 +78,7 @@ RECORD_VALUE_COLUMNS = (
     "surname2_key", "name_suffix", "email_display", "email_key", "phone_e164", "phone_key",
     "phone_kind", "national_id", "national_id_key", "national_id_kind", "national_id_valid",
     "birth_date", "address_key", "city_key", "postcode_key", "region_key", "handle_key", "issues",
-    EXTRA_IDENTIFIERS,
+    EXTRA_IDENTIFIERS, EXTRA_FORMS,
 )  # fmt: skip
 
 
@@ -249,25 +254,59 @@ def _country(row: Mapping[str, Any], default: str | None, issues: list[str]) -> 
     return default
 
 
-def _more(row: Mapping[str, Any], column: str, first: str | None, issues: list[str]) -> list[str]:
-    """The values of `column`, `column_2`, `column_3`, ... that are given, in order."""
+# Per column layout seen: each column's further columns (`phone_2`, `phone_5`, ...) in
+# their numbers' order; most layouts have none. A file's rows share one layout.
+_NUMBERED_PLANS: dict[tuple[Any, ...], dict[str, tuple[str, ...]]] = {}
+_MAX_NUMBERED_PLANS = 64
+
+
+def _numbered(row: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The row's further columns per column. Every one given is read, whatever its
+    number and whether the numbers before it are there (a JSON row may leave `phone_2`
+    out and give `phone_3`): none is left unread while the record says it holds it."""
+    layout = tuple(row)
+    plan = _NUMBERED_PLANS.get(layout)
+    if plan is not None:
+        return plan
+    found: dict[str, list[tuple[int, str]]] = {}
+    for name in layout:
+        match = _NUMBERED.fullmatch(name) if isinstance(name, str) else None
+        if match is not None:
+            found.setdefault(match[1], []).append((int(match[2]), name))
+    plan = {column: tuple(name for _, name in sorted(names)) for column, names in found.items()}
+    if len(_NUMBERED_PLANS) < _MAX_NUMBERED_PLANS:
+        _NUMBERED_PLANS[layout] = plan
+    return plan
+
+
+def _more(
+    row: Mapping[str, Any],
+    column: str,
+    first: str | None,
+    issues: list[str],
+    further: tuple[str, ...],
+) -> list[str]:
+    """The values of `column` and of its `further` columns that are given, in order."""
     values = [first] if first is not None else []
-    n = 2
-    while True:
-        name = column + "_" + str(n)
-        if name not in row:
-            return values
+    for name in further:
         value = _field(row, name, issues)
         if value is not None:
             values.append(value)
-        n += 1
+    return values
 
 
-def _joined(row: Mapping[str, Any], column: str, first: str | None, issues: list[str]) -> Any:
+def _joined(
+    row: Mapping[str, Any],
+    column: str,
+    first: str | None,
+    issues: list[str],
+    numbered: dict[str, tuple[str, ...]],
+) -> Any:
     """A name or an address written over several columns, joined with spaces."""
-    if column + "_2" not in row:
+    further = numbered.get(column)
+    if not further:
         return first
-    return " ".join(_more(row, column, first, issues)) or None
+    return " ".join(_more(row, column, first, issues, further)) or None
 
 
 _NO_NAME = (None,) * 8
@@ -320,79 +359,91 @@ def _phone_columns(raw: str | None, country: str | None) -> tuple[Columns, str |
 
 
 def _phones(
-    row: Mapping[str, Any], raw: str | None, country: str | None, issues: list[str]
-) -> tuple[Columns, tuple[str, ...]]:
+    row: Mapping[str, Any],
+    raw: str | None,
+    country: str | None,
+    issues: list[str],
+    further: tuple[str, ...],
+) -> tuple[Columns, tuple[Columns, ...]]:
     """The phone columns: of the one value given (the common case), or of the first valid
-    of several (in one cell, or in `phone_2`, ...); and the other valid phones' keys."""
-    several = "phone_2" in row
-    if not several:
+    of several (in one cell, or in `phone_2`, ...); and the other valid phones' columns."""
+    if not further:
         columns, issue = _phone_columns(raw, country)
         if issue is None or raw is None or _PHONE_SEPARATORS.search(raw) is None:
             if issue is not None:
                 issues.append(issue)
-            return columns, _NO_KEYS
-    parts = [p for v in _more(row, "phone", raw, issues) for p in _PHONE_SEPARATORS.split(v) if p]
+            return columns, ()
+    values = _more(row, "phone", raw, issues, further)
+    parts = [p for v in values for p in _PHONE_SEPARATORS.split(v) if p]
     readings = [_phone_columns(p, country) for p in parts]
-    return _first_valid(readings, 1, "phone", issues, _NO_PHONE)
+    return _first_valid(readings, "phone", issues, _NO_PHONE)
 
 
 def _emails(
-    row: Mapping[str, Any], raw: str | None, issues: list[str]
-) -> tuple[Columns, tuple[str, ...]]:
-    """The e-mail columns and the other e-mails' keys, as `_phones` reads phones."""
-    several = "email_2" in row
-    if not several:
+    row: Mapping[str, Any], raw: str | None, issues: list[str], further: tuple[str, ...]
+) -> tuple[Columns, tuple[Columns, ...]]:
+    """The e-mail columns and the other e-mails' columns, as `_phones` reads phones."""
+    if not further:
         columns, issue = _email_columns(raw)
         if issue != "email:invalid" or raw is None or raw.count("@") < 2:
             if issue is not None:
                 issues.append(issue)
-            return columns, _NO_KEYS
-    parts = [p for v in _more(row, "email", raw, issues) for p in _EMAIL_SEPARATORS.split(v) if p]
+            return columns, ()
+    values = _more(row, "email", raw, issues, further)
+    parts = [p for v in values for p in _EMAIL_SEPARATORS.split(v) if p]
     readings = [_email_columns(p) for p in parts]
-    return _first_valid(readings, 1, "email", issues, _NO_EMAIL)
+    return _first_valid(readings, "email", issues, _NO_EMAIL)
+
+
+# In the phone and e-mail columns: where the match key is.
+_KEY_AT = 1
 
 
 def _first_valid(
     readings: list[tuple[Columns, str | None]],
-    key_at: int,
     column: str,
     issues: list[str],
     empty: Columns,
-) -> tuple[Columns, tuple[str, ...]]:
-    """The first reading with a match key (else the first), the distinct match keys of
-    the others, and the issues: the chosen one's own, and `extra_values` when another
-    value has no match key (invalid, or a placeholder)."""
+) -> tuple[Columns, tuple[Columns, ...]]:
+    """The first reading with a match key (else the first), the columns of the others
+    with distinct match keys, and the issues: the chosen one's own, and `extra_values`
+    when another value has no match key (invalid, or a placeholder)."""
     if not readings:
-        return empty, _NO_KEYS
-    chosen = next((r for r in readings if r[0][key_at] is not None), readings[0])
+        return empty, ()
+    chosen = next((r for r in readings if r[0][_KEY_AT] is not None), readings[0])
     if chosen[1] is not None:
         issues.append(chosen[1])
-    seen: list[str] = []
-    key = chosen[0][key_at]
-    if key is not None:
-        seen.append(key)
+    key = chosen[0][_KEY_AT]
+    seen: set[str] = {key} if key is not None else set()
+    others: list[Columns] = []
     invalid = False
     for reading in readings:
-        other = reading[0][key_at]
+        other = reading[0][_KEY_AT]
         if reading is chosen:
             continue
         if other is None:
             invalid = True
         elif other not in seen:
-            seen.append(other)
+            seen.add(other)
+            others.append(reading[0])
     if invalid:
         issues.append(column + ":extra_values")
-    return chosen[0], tuple(seen[1:]) if key is not None else _NO_KEYS
+    return chosen[0], tuple(others) if key is not None else ()
 
 
 def _single(
-    row: Mapping[str, Any], column: str, first: str | None, issues: list[str]
+    row: Mapping[str, Any],
+    column: str,
+    first: str | None,
+    issues: list[str],
+    numbered: dict[str, tuple[str, ...]],
 ) -> str | None:
     """An identifier read once (national ID, handle): with `column_2`, ... the first
     given value is the record's, the others flagged."""
-    if column + "_2" not in row:
+    further = numbered.get(column)
+    if not further:
         return first
-    values = _more(row, column, first, issues)
+    values = _more(row, column, first, issues, further)
     if len(set(values)) > 1:
         issues.append(column + ":extra_values")
     return values[0] if values else None
@@ -467,19 +518,22 @@ def prepare_record_values(
             row_number, problem.reason, problem.column, dict(row), known_source, known_key
         )
     issues: list[str] = []
+    numbered = _numbered(row)
     country = _country(row, (source_countries or {}).get(source), issues)
     observed_at = _timestamp(row, "observed_at", country, issues)
-    first = _joined(row, "first_name", _field(row, "first_name", issues), issues)
-    last = _joined(row, "last_name", _field(row, "last_name", issues), issues)
+    first = _joined(row, "first_name", _field(row, "first_name", issues), issues, numbered)
+    last = _joined(row, "last_name", _field(row, "last_name", issues), issues, numbered)
     full = _field(row, "full_name", issues)
     email_raw = _field(row, "email", issues)
     phone_raw = _field(row, "phone", issues)
-    national_id_raw = _single(row, "national_id", _field(row, "national_id", issues), issues)
-    address_raw = _joined(row, "address", _field(row, "address", issues), issues)
+    national_id_raw = _single(
+        row, "national_id", _field(row, "national_id", issues), issues, numbered
+    )
+    address_raw = _joined(row, "address", _field(row, "address", issues), issues, numbered)
     city_raw = _field(row, "city", issues)
     postcode_raw = _field(row, "postcode", issues)
     region_raw = _field(row, "region", issues)
-    handle_raw = _single(row, "handle", _field(row, "handle", issues), issues)
+    handle_raw = _single(row, "handle", _field(row, "handle", issues), issues, numbered)
     dob_value = row.get("date_of_birth")
     dob_raw = (
         dob_value.isoformat()
@@ -493,8 +547,8 @@ def prepare_record_values(
 
     payload, content_hash = serialize(row)
     name, name_issue = _name_columns(first, last, full, country)
-    email, more_emails = _emails(row, email_raw, issues)
-    phone, more_phones = _phones(row, phone_raw, country, issues)
+    email, more_emails = _emails(row, email_raw, issues, numbered.get("email", ()))
+    phone, more_phones = _phones(row, phone_raw, country, issues, numbered.get("phone", ()))
     national_id, national_id_issue = _national_id_columns(national_id_raw, country)
     birth_date, birth_date_issue = _birth_date_column(dob_raw, country)
     postcode_key, postcode_issue = _postcode_column(postcode_raw, country)
@@ -519,15 +573,23 @@ def prepare_record_values(
         normalize_region(region_raw, country),
         normalize_handle(handle_raw),
         " ".join(issues) or None,
-        _extra_identifiers(more_phones, more_emails),
+        *_extra_identifiers(more_phones, more_emails),
     )
 
 
-def _extra_identifiers(phones: tuple[str, ...], emails: tuple[str, ...]) -> ExtraIdentifiers:
-    """The `extra_identifiers` of a record: its further phones, then e-mails."""
+_NO_EXTRAS: tuple[ExtraIdentifiers, ExtraForms] = ((), ())
+
+
+def _extra_identifiers(
+    phones: tuple[Columns, ...], emails: tuple[Columns, ...]
+) -> tuple[ExtraIdentifiers, ExtraForms]:
+    """The `extra_identifiers` of a record (its further phones, then e-mails) and their
+    forms: a phone's E.164 form and kind (`_phone_columns`), an e-mail's written form."""
     if not phones and not emails:
-        return ()
-    return tuple([("phone", key) for key in phones] + [("email", key) for key in emails])
+        return _NO_EXTRAS
+    keys = [("phone", p[_KEY_AT]) for p in phones] + [("email", e[_KEY_AT]) for e in emails]
+    forms = [(p[0], p[2]) for p in phones] + [(e[0], None) for e in emails]
+    return tuple(keys), tuple(forms)
 
 
 def prepare_record(

@@ -30,6 +30,7 @@ from cx360.store._writes import (
     Stored,
     _copy_to_history,
     _is_older,
+    identifiers_with_forms,
     prepared_columns,
     upsert,
     write_identifiers,
@@ -105,9 +106,9 @@ def record_written(
 ) -> RecordWrite:
     """The write of a record whose INSERT gave `new_id` (None: its key was stored)."""
     if new_id is not None:
-        extras = row.get(EXTRA_IDENTIFIERS)
-        if extras:  # one statement more, only for a record with several phones or e-mails
-            write_identifiers(conn, {int(new_id): extras})
+        # one statement more, only for a record with several phones or e-mails
+        if row.get(EXTRA_IDENTIFIERS):
+            write_identifiers(conn, {int(new_id): identifiers_with_forms(row)})
         return RecordWrite(int(new_id), "inserted", None)
     hit = conn.execute(
         _RECORD, {"source": row["source"], "source_record_id": row["source_record_id"]}

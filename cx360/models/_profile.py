@@ -35,7 +35,9 @@ class GoldenValue(BaseModel):
     observed_at: datetime | None = Field(description="When that record was observed.")
     rule: str = Field(
         description="The survivorship rule that decided ('source_priority', 'most_recent', "
-        "...), 'only_value' when the records agree, 'tie' when no rule told them apart."
+        "...), 'only_value' when the records agree, 'record_order' when only the records' "
+        "own order of their phones or e-mails did (the first given wins), 'tie' when "
+        "nothing told them apart."
     )
     records: int = Field(description="How many of the customer's records hold this value.")
     alternatives: int = Field(description="How many other distinct valid values were seen.")

@@ -70,7 +70,13 @@ def _records(conn: Connection, customer_id: str) -> list[dict[str, Any]]:
         )
         for i in conn.execute(held).mappings():
             further.setdefault(i["record_id"], []).append(
-                {"kind": i["kind"], "position": i["position"], "key": i["key"]}
+                {
+                    "kind": i["kind"],
+                    "position": i["position"],
+                    "key": i["key"],
+                    "display": i["display"],
+                    "phone_kind": i["phone_kind"],
+                }
             )
     for r in out:
         r["versions"] = versions.get(r["id"], [])

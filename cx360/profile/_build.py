@@ -37,7 +37,7 @@ from cx360.profile._survivorship import (
     raw_text,
 )
 from cx360.profile._timeline import newest_first, open_cases, timeline_item
-from cx360.store._schema import parse_extra_identifiers
+from cx360.store._schema import parse_identifier_forms
 
 Row = Mapping[Any, Any]  # a SQLAlchemy RowMapping, or a dict in tests
 
@@ -83,9 +83,12 @@ def _readings(row: Row) -> list[tuple[IdentifierKind, str, str | None, str | Non
         if value is not None:
             detail = row[detail_column] if detail_column else None
             out.append((kind, value, key, detail, f"{raw_column}:placeholder" in issues))
-    for extra_kind, extra_key in parse_extra_identifiers(row.get("extra_identifiers")):
-        if extra_kind in _EXTRA_KINDS:
-            out.append((_EXTRA_KINDS[extra_kind], extra_key, extra_key, None, False))
+    for extra in parse_identifier_forms(row.get("extra_identifiers")):
+        if extra.kind in _EXTRA_KINDS:
+            # shown as the first value is (E.164, the e-mail as written); a row stored
+            # without its forms shows its key
+            value = extra.display or extra.key
+            out.append((_EXTRA_KINDS[extra.kind], value, extra.key, extra.phone_kind, False))
     return out
 
 
@@ -101,6 +104,8 @@ def identifiers(rows: Sequence[Row]) -> list[KnownIdentifier]:
             if entry is None:
                 entry = _Seen(kind, value, key, detail, placeholder)
                 seen[(kind, key or f"~{value}")] = entry
+            elif entry.detail is None:  # a phone's kind, from whichever record gives it
+                entry.detail = detail
             entry.records += 1
             if row["source"] not in entry.sources:
                 entry.sources.append(row["source"])

@@ -16,6 +16,13 @@ frequency, and last by the value itself (so the outcome never depends on row ord
 
 The golden value's provenance is the record that best supports it under the same chain.
 
+A record's phones and e-mails are all candidates, its first and its further ones
+(`record_identifiers`) alike: a customer whose mobile is the second number of a CRM record
+has that mobile as golden phone, and a value held by several records, first here and
+second there, counts each of them. When no rule tells two of them apart, the records' own
+order does: the value a record gives first (its `phone` before its `phone_2`) wins
+(`record_order`), the order the records' writers chose.
+
 Values written by people (a name, an address, a city, a region) are grouped on a folded key, so
 ``Londoño`` and ``LONDONO`` are one value. The golden one is shown in its best form
 attested on the customer's records (`_best_written`): the one keeping the most accented
@@ -33,6 +40,7 @@ from typing import Any, Final, get_args
 
 from cx360._errors import ConfigurationError
 from cx360.models._profile import GoldenRecord, GoldenValue, SurvivorshipRule
+from cx360.store._schema import IdentifierForm, parse_identifier_forms
 
 Row = Mapping[Any, Any]  # a SQLAlchemy RowMapping, or a dict in tests
 
@@ -129,6 +137,7 @@ class _Reading:
     key: str  # values are grouped on this
     display: str  # shown to people
     rank: int  # attribute-specific rule: completeness, validity or phone type
+    position: int = 1  # the record's first value of the attribute, or its 2nd, 3rd, ...
 
 
 def _name(row: Row) -> _Reading | None:
@@ -189,6 +198,8 @@ _READERS: Final[dict[str, Callable[[Row], _Reading | None]]] = {
     "handle": _keyed("handle_key"),
 }
 ATTRIBUTES: Final = tuple(_READERS)
+# Attributes a record may hold several values of (`record_identifiers` kinds).
+_SEVERAL: Final = frozenset({"phone", "email"})
 
 
 # -- ranking ------------------------------------------------------------------------------
@@ -201,10 +212,40 @@ class _Held:
     row: Row
     recency: datetime
     priority: int
+    further: tuple[IdentifierForm, ...]  # its phones and e-mails beyond the first
 
 
 def _held(rows: Iterable[Row]) -> list[_Held]:
-    return [_Held(r, aware(r["observed_at"]) or _OLDEST, r.get("priority") or 0) for r in rows]
+    return [
+        _Held(
+            r,
+            aware(r["observed_at"]) or _OLDEST,
+            r.get("priority") or 0,
+            tuple(parse_identifier_forms(r.get("extra_identifiers"))),
+        )
+        for r in rows
+    ]
+
+
+def _further_reading(form: IdentifierForm, position: int) -> _Reading:
+    """A further phone or e-mail read as the first one is (`_phone`, `_keyed`); a row
+    stored without its forms shows its key."""
+    rank = _MOBILE_RANK.get(form.phone_kind or "", 0) if form.kind == "phone" else 0
+    return _Reading(form.key, form.display or form.key, rank, position)
+
+
+def _readings(held: _Held, attribute: str) -> list[_Reading]:
+    """Every value of `attribute` a record holds, once each: its column's, then (phones
+    and e-mails) its further ones."""
+    first = _READERS[attribute](held.row)
+    found = [first] if first is not None else []
+    if attribute in _SEVERAL:
+        keys = {r.key for r in found}
+        for form in held.further:
+            if form.kind == attribute and form.key not in keys:
+                keys.add(form.key)
+                found.append(_further_reading(form, len(found) + 1))
+    return found
 
 
 def _record_metric(rule: str, held: _Held, reading: _Reading) -> Any:
@@ -227,6 +268,7 @@ class _Value:
     key: str
     holders: list[tuple[_Held, _Reading]]
     metrics: tuple[Any, ...] = ()  # the value's, one per rule of the chain
+    order: int = 0  # minus its best position on a record (first given: -1)
     holder_metrics: list[tuple[Any, ...]] | None = None  # each holder's, likewise
 
 
@@ -241,6 +283,7 @@ def _measure(value: _Value, chain: Sequence[str]) -> None:
         len(value.holders) if rule == "most_frequent" else max(m[i] for m in per_holder)
         for i, rule in enumerate(chain)
     )
+    value.order = -min(reading.position for _, reading in value.holders)
 
 
 def _best_holder(value: _Value, among: Sequence[int] | None = None) -> tuple[_Held, _Reading]:
@@ -283,26 +326,25 @@ def golden_value(
 def _golden_value(
     records: Sequence[_Held], attribute: str, chain: Sequence[SurvivorshipRule]
 ) -> GoldenValue | None:
-    read = _READERS[attribute]
     values: dict[str, _Value] = {}
     for held in records:
-        reading = read(held.row)
-        if reading is not None:
+        for reading in _readings(held, attribute):
             values.setdefault(reading.key, _Value(reading.key, [])).holders.append((held, reading))
     if not values:
         return None
     full = _full_chain(chain)
     for value in values.values():
         _measure(value, full)
-    ranked = sorted(values.values(), key=lambda v: (v.metrics, v.key), reverse=True)
+    ranked = sorted(values.values(), key=lambda v: (v.metrics, v.order, v.key), reverse=True)
     winner = ranked[0]
     if len(ranked) == 1:
         rule = "only_value"
     else:
         runner_up = ranked[1]
+        tied = "record_order" if winner.order != runner_up.order else "tie"
         rule = next(
             (r for r, a, b in zip(full, winner.metrics, runner_up.metrics, strict=True) if a != b),
-            "tie",
+            tied,
         )
     held, reading = _best_written(winner) if attribute in _WRITTEN else _best_holder(winner)
     row = held.row

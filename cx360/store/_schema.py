@@ -6,7 +6,7 @@ indexed columns so that real-time lookups and batch resolution read only what th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -317,6 +317,11 @@ record_identifiers = Table(
     # the match key, normalized as records.phone_key / email_key (the longer of the two)
     Column("key", String(320), nullable=False),
     Column("position", Integer, primary_key=True),
+    # what the first value keeps in records.phone_e164 / email_display and phone_kind, so
+    # that profiles show a further value as they show the first (migration 0014): the
+    # E.164 form or the e-mail as written; a phone's kind (survivorship prefers mobiles)
+    Column("display", String(320)),
+    Column("phone_kind", String(24)),
     Index(None, "kind", "key"),
 )
 
@@ -344,32 +349,52 @@ def _joined_text_sqlite(element: joined_text, compiler: SQLCompiler, **kw: objec
 
 def extra_identifiers_of(record_id: ColumnElement[int]) -> ColumnElement[str]:
     """The extra identifiers of the record `record_id` as one text value (NULL: none),
-    items `kind:position:key` separated by spaces (`parse_extra_identifiers` reads it):
-    one indexed read per record, inside the statement that reads the records."""
+    items `kind:position:key:display:phone_kind` separated by spaces (the last two empty
+    when unknown; `parse_extra_identifiers` and `parse_identifier_forms` read it): one
+    indexed read per record, inside the statement that reads the records. Neither match
+    keys, E.164 numbers, e-mails (quoted local parts are refused) nor kinds hold a space
+    or a colon."""
+    ids = record_identifiers.c
     item = (
-        record_identifiers.c.kind
+        ids.kind
         + ":"
-        + record_identifiers.c.position.cast(String)
+        + ids.position.cast(String)
         + ":"
-        + record_identifiers.c.key
+        + ids.key
+        + ":"
+        + func.coalesce(ids.display, "")
+        + ":"
+        + func.coalesce(ids.phone_kind, "")
     )
-    return (
-        select(joined_text(item))
-        .where(record_identifiers.c.record_id == record_id)
-        .scalar_subquery()
-    )
+    return select(joined_text(item)).where(ids.record_id == record_id).scalar_subquery()
 
 
-def parse_extra_identifiers(text: str | None) -> list[tuple[str, str]]:
-    """(kind, key) of `extra_identifiers_of`'s value, each kind in its position order."""
+class IdentifierForm(NamedTuple):
+    """One further phone or e-mail of a record, as `record_identifiers` holds it."""
+
+    kind: str
+    key: str
+    display: str | None
+    phone_kind: str | None
+
+
+def parse_identifier_forms(text: str | None) -> list[IdentifierForm]:
+    """The further identifiers in `extra_identifiers_of`'s value, each kind in its
+    position order."""
     if not text:
         return []
     items = []
     for item in text.split(" "):
-        kind, position, key = item.split(":", 2)
-        items.append((kind, int(position), key))
-    items.sort()
-    return [(kind, key) for kind, _, key in items]
+        kind, position, key, display, phone_kind = item.split(":")
+        form = IdentifierForm(kind, key, display or None, phone_kind or None)
+        items.append((kind, int(position), form))
+    items.sort(key=lambda found: found[:2])
+    return [form for _, _, form in items]
+
+
+def parse_extra_identifiers(text: str | None) -> list[tuple[str, str]]:
+    """(kind, key) of `extra_identifiers_of`'s value, each kind in its position order."""
+    return [(form.kind, form.key) for form in parse_identifier_forms(text)]
 
 
 interactions = Table(

@@ -68,6 +68,10 @@ class _Kind:
 # A prepared record's phones and e-mails beyond the first (`ingest._prepare`): a tuple of
 # (kind, match key), written as the rows of `record_identifiers`.
 EXTRA_IDENTIFIERS = "extra_identifiers"
+# Beside it, item for item, what each of them is shown as: (display, phone kind), the
+# E.164 form and kind of a phone, the written form of an e-mail (kind None). Apart from
+# the (kind, key) pairs, which every reader of identifiers takes as they are.
+EXTRA_FORMS = "extra_identifier_forms"
 
 
 RECORDS = _Kind(
@@ -78,7 +82,7 @@ RECORDS = _Kind(
     key=("source", "source_record_id"),
     history=("observed_at", "content_hash", "raw", "batch_id"),
     ordered_by="observed_at",
-    extras=(EXTRA_IDENTIFIERS,),
+    extras=(EXTRA_IDENTIFIERS, EXTRA_FORMS),
 )
 INTERACTIONS = _Kind(
     name="interactions",
@@ -277,22 +281,38 @@ def insert_prepared(
 # -- a record's further identifiers ---------------------------------------------------------
 
 
-def identifier_rows(record_id: int, extras: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+def identifier_rows(record_id: int, extras: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
     """The `record_identifiers` rows of one record's extra identifiers: positions from 2
-    within each kind (1 is the record's own `phone_key` / `email_key`)."""
+    within each kind (1 is the record's own `phone_key` / `email_key`). Items are (kind,
+    key), or (kind, key, display, phone kind) (`identifiers_with_forms`): the forms are
+    columns only from migration 0014 on, and rows of (kind, key) items leave them out."""
     last: dict[str, int] = {}
     out: list[dict[str, Any]] = []
-    for kind, key in extras:
+    for item in extras:
+        kind, key = item[0], item[1]
         position = last[kind] = last.get(kind, 1) + 1
-        out.append({"record_id": record_id, "kind": kind, "key": key, "position": position})
+        row = {"record_id": record_id, "kind": kind, "key": key, "position": position}
+        if len(item) > 2:
+            row["display"], row["phone_kind"] = item[2], item[3]
+        out.append(row)
     return out
+
+
+def identifiers_with_forms(row: Mapping[str, Any]) -> tuple[tuple[Any, ...], ...]:
+    """A prepared record's extra identifiers with their forms: (kind, key, display,
+    phone kind); forms unknown (None) when the row carries none."""
+    extras = row.get(EXTRA_IDENTIFIERS) or ()
+    forms = row.get(EXTRA_FORMS) or ()
+    if len(forms) != len(extras):
+        forms = ((None, None),) * len(extras)
+    return tuple((*pair, *form) for pair, form in zip(extras, forms, strict=True))
 
 
 def write_identifiers(
     conn: Connection, extras_by_record: Mapping[int, Any], *, replace: Iterable[int] = ()
 ) -> None:
-    """Store records' extra identifiers (id -> ((kind, key), ...)), first deleting those
-    of the records in `replace` (stored again with new content)."""
+    """Store records' extra identifiers (id -> `identifiers_with_forms`), first deleting
+    those of the records in `replace` (stored again with new content)."""
     for part in chunks(sorted(set(replace))):
         conn.execute(delete(record_identifiers).where(record_identifiers.c.record_id.in_(part)))
     rows = [
@@ -311,7 +331,7 @@ def _write_new_identifiers(conn: Connection, rows: Sequence[dict[str, Any]]) -> 
     if not rows:
         return
     ids = _existing(conn, RECORDS, rows)
-    write_identifiers(conn, {ids[_row_key(RECORDS, r)].id: r[EXTRA_IDENTIFIERS] for r in rows})
+    write_identifiers(conn, {ids[_row_key(RECORDS, r)].id: identifiers_with_forms(r) for r in rows})
 
 
 def _row_key(kind: _Kind, row: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -445,7 +465,7 @@ def _replace_identifiers(
         if hit.has_identifiers:
             old.append(hit.id)
         if row.get(EXTRA_IDENTIFIERS):
-            new[hit.id] = row[EXTRA_IDENTIFIERS]
+            new[hit.id] = identifiers_with_forms(row)
     if new or old:
         write_identifiers(conn, new, replace=old)
 

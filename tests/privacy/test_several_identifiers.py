@@ -102,9 +102,11 @@ def test_subject_access_lists_every_phone_and_email(store: Store, export: Path) 
     document = hub.subject_access("CU-1")
     (record,) = document.records
     assert record["extra_identifiers"] == [
-        {"kind": "email", "position": 2, "key": "vale.arango@fastmail.com"},
-        {"kind": "phone", "position": 2, "key": "+573105551234"},
-    ]
+        {"kind": "email", "position": 2, "key": "vale.arango@fastmail.com",
+         "display": "vale.arango@fastmail.com", "phone_kind": None},
+        {"kind": "phone", "position": 2, "key": "+573105551234", "display": "+573105551234",
+         "phone_kind": "mobile"},
+    ]  # fmt: skip
     assert document.profile is not None
     phones = {i["value"] for i in document.profile["identifiers"] if i["kind"] == "phone"}
     assert phones == {"+573001234567", "+573105551234"}
