@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cx360 import Hub
 from cx360.cli import main
 from cx360.profile._survivorship import SurvivorshipRules
@@ -116,7 +118,7 @@ def test_profile_card_and_export_list_each_value_once_with_its_form(
     assert (valentina["phone"], valentina["phone_source"]) == ("+573105551234", "crm")
 
 
-def test_from_the_cli(store_url: str, tmp_path: Path) -> None:
+def test_from_the_cli(store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "clientes.csv"
     path.write_bytes(b"\xef\xbb\xbf" + CLIENTES.encode("utf-8"))
     assert main(["ingest", str(path), "--store", store_url]) == 0
@@ -131,3 +133,10 @@ def test_from_the_cli(store_url: str, tmp_path: Path) -> None:
     assert rows["CU-1"]["phone"] == "+573105551234"
     assert len(rows["CU-1"]["phones"]) == len(set(rows["CU-1"]["phones"])) == 3
     assert sorted(rows["CU-1"]["emails"]) == ["Vale.Arango@fastmail.com", "v.arango@proton.me"]
+    # found by her second e-mail, as written in another case; the card shows each phone
+    # with its kind
+    assert main(["profile", "--email", "VALE.arango@fastmail.com", "--store", store_url]) == 0
+    printed = capsys.readouterr().out
+    assert "+573105551234" in printed and "+576012345678" in printed
+    phone_lines = [line for line in printed.splitlines() if "+576012345678" in line]
+    assert len(phone_lines) == 1 and "fixed_line" in phone_lines[0]
