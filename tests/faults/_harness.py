@@ -35,13 +35,12 @@ import random
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -51,8 +50,9 @@ from sqlalchemy import NullPool, create_engine, text
 
 import cx360
 from cx360.store import resolve_store_url
-from cx360.store._schema import metadata
 from cx360.synthetic import write_dataset
+from tests._stores import clone_store, schema_of
+from tests._stores import sqlite_path as _sqlite_path
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -169,33 +169,6 @@ def read_rows(path: Path) -> list[dict[str, str]]:
 
 def _engine(url: str) -> Any:
     return create_engine(resolve_store_url(url), poolclass=NullPool)
-
-
-@contextlib.contextmanager
-def scratch_store(backend: str, directory: Path, postgres_url: str | None) -> Iterator[str]:
-    """The URL of a new empty store: a SQLite file in `directory`, or a PostgreSQL schema
-    (dropped afterwards)."""
-    if backend == "sqlite":
-        path = directory / f"store-{uuid.uuid4().hex[:8]}.db"
-        try:
-            yield f"sqlite:///{path}"
-        finally:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    assert postgres_url is not None, "PostgreSQL stores need a server URL"
-    base = resolve_store_url(postgres_url)
-    schema = f"f_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, poolclass=NullPool)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 # -- invariants ------------------------------------------------------------------------------
@@ -636,46 +609,6 @@ def build_reference(
             if keep is not None:
                 keep(name, url)
     return steps
-
-
-def clone_store(source: str, target: str) -> None:
-    """Copy the store at `source` into the empty store at `target` (same backend)."""
-    if source.startswith("sqlite"):
-        with (
-            contextlib.closing(sqlite3.connect(_sqlite_path(source))) as origin,
-            contextlib.closing(sqlite3.connect(_sqlite_path(target))) as copy,
-        ):
-            origin.backup(copy)
-        return
-    cx360.connect(target).close()  # the schema
-    schema = schema_of(source)
-    engine = _engine(target)
-    try:
-        with engine.begin() as conn:
-            for table in metadata.sorted_tables:  # referenced tables first
-                name = table.name
-                conn.execute(text(f'INSERT INTO "{name}" SELECT * FROM "{schema}"."{name}"'))
-                if "id" in table.c and table.c.id.autoincrement is not False:
-                    conn.execute(
-                        text(
-                            f"SELECT setval(pg_get_serial_sequence('{name}', 'id'),"
-                            f' (SELECT COALESCE(max(id), 0) + 1 FROM "{name}"), false)'
-                            f" WHERE pg_get_serial_sequence('{name}', 'id') IS NOT NULL"
-                        )
-                    )
-    finally:
-        engine.dispose()
-
-
-def _sqlite_path(url: str) -> str:
-    return url.removeprefix("sqlite:///")
-
-
-def schema_of(url: str) -> str:
-    """The schema of a PostgreSQL store URL made by `scratch_store`."""
-    found = re.search(r"search_path%3D(\w+)", url)
-    assert found is not None, "not a scratch PostgreSQL store"
-    return found.group(1)
 
 
 # -- the kill chain --------------------------------------------------------------------------

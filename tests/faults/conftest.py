@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests._stores import scratch_store as _scratch_store
 from tests.conftest import POSTGRES_URL
 from tests.faults._harness import (
     FaultData,
@@ -20,7 +21,6 @@ from tests.faults._harness import (
     kept_directory,
     make_data,
 )
-from tests.faults._harness import scratch_store as _scratch_store
 
 # the steps after which tests start from a copy of the reference's store
 STARTING_POINTS = ("resolve", "second ingest")

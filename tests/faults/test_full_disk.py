@@ -36,13 +36,13 @@ from sqlalchemy import NullPool, create_engine, event, text
 import cx360
 from cx360.store import resolve_store_url
 from cx360.store._engine import translate_errors
+from tests._stores import scratch_store
 from tests.conftest import IN_CI, POSTGRES_URL
 from tests.faults._harness import (
     clone_store,
     erasure_violations,
     read_rows,
     schema_of,
-    scratch_store,
     snapshot,
     violations,
 )

@@ -33,6 +33,7 @@ from cx360.store._schema import (
     term_frequencies,
 )
 from cx360.synthetic import write_dataset
+from tests._stores import BuiltStores, built_stores
 
 # One person whose two halves only a third record joins: an e-mail half and a phone half.
 BRIDGE_NAME = {"first_name": "Eulalia", "last_name": "Quintanilla Zubiría"}
@@ -62,12 +63,26 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return dict(write_dataset(out, n_records=900, seed=23, fmt="csv"))
 
 
+@pytest.fixture(scope="module")
+def resolved(
+    dataset: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BuiltStores]:
+    """The generated people, the bridge and the family, ingested and resolved once per
+    backend; each test erases from a copy of its own."""
+
+    def build(hub: Hub) -> None:
+        hub.ingest_files(records=dataset["records"], interactions=dataset["interactions"])
+        hub.ingest(records=[BRIDGE_NAME | row for row in BRIDGE] + FAMILY)
+        hub.resolve()
+
+    with built_stores(build, tmp_path_factory.mktemp("erase-built")) as stores:
+        yield stores
+
+
 @pytest.fixture
-def hub(store: Store, dataset: dict[str, Path]) -> Iterator[Hub]:
+def hub(store: Store, store_url: str, resolved: BuiltStores) -> Iterator[Hub]:
+    resolved.copy_into(store, store_url)
     hub = Hub(store)
-    hub.ingest_files(records=dataset["records"], interactions=dataset["interactions"])
-    hub.ingest(records=[BRIDGE_NAME | row for row in BRIDGE] + FAMILY)
-    hub.resolve()
     yield hub
     hub.close()
 
