@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,34 @@ from cx360.resolve import DEFAULT_MATCH_WEIGHT, DEFAULT_SOLE_HOLDER_MATCH_WEIGHT
 from cx360.store import Store
 from cx360.store._schema import record_customers, record_links, records, resolution_runs
 from cx360.synthetic import write_dataset
+from tests._stores import BuiltStores, built_stores
 
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return dict(write_dataset(tmp_path_factory.mktemp("explain"), n_records=1500, seed=13))
+
+
+@pytest.fixture(scope="module")
+def resolved(
+    dataset: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BuiltStores]:
+    """The dataset ingested and resolved once (on SQLite), for the tests that only read."""
+
+    def build(hub: Hub) -> None:
+        hub.ingest_files(dataset["records"])
+        hub.resolve()
+
+    with built_stores(build, tmp_path_factory.mktemp("explain-built")) as stores:
+        yield stores
+
+
+def _resolved_hub(resolved: BuiltStores, tmp_path: Path) -> tuple[Store, Hub]:
+    """A SQLite store in `tmp_path` holding a copy of `resolved`'s, and its hub."""
+    url = f"sqlite:///{tmp_path / 'cx360.db'}"
+    store = Store.open(url)
+    resolved.copy_into(store, url)
+    return store, Hub(store)
 
 
 def _keys(store: Store) -> dict[int, tuple[str, str]]:
@@ -132,11 +156,8 @@ def test_explaining_before_any_resolution_is_a_clear_error(
         hub.explain_record(first)
 
 
-def test_guards_are_reported(dataset: dict[str, Path], tmp_path: Path) -> None:
-    store = Store.open(f"sqlite:///{tmp_path / 'g.db'}")
-    hub = Hub(store)
-    hub.ingest_files(dataset["records"])
-    hub.resolve()
+def test_guards_are_reported(resolved: BuiltStores, tmp_path: Path) -> None:
+    store, hub = _resolved_hub(resolved, tmp_path)
     with store.connection() as conn:
         rows = conn.execute(
             select(records.c.source, records.c.source_record_id, records.c.birth_date).where(
@@ -153,15 +174,12 @@ def test_guards_are_reported(dataset: dict[str, Path], tmp_path: Path) -> None:
 
 
 def test_the_guards_between_two_customers_are_reported(
-    dataset: dict[str, Path], tmp_path: Path
+    resolved: BuiltStores, tmp_path: Path
 ) -> None:
     # two records that conflict on nothing themselves (neither gives a birth date, their
     # given names fit) but whose customers do: the pair says why they are not one (which
     # records those are depends on the run: customers are looked for, not assumed)
-    store = Store.open(f"sqlite:///{tmp_path / 'c.db'}")
-    hub = Hub(store)
-    hub.ingest_files(dataset["records"])
-    hub.resolve()
+    store, hub = _resolved_hub(resolved, tmp_path)
     with store.connection() as conn:
         rows = conn.execute(
             select(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from cx360.store._schema import (
     term_frequencies,
 )
 from cx360.synthetic import write_dataset
+from tests._stores import BuiltStores, built_stores
 from tests.resolve._support import assignments
 
 
@@ -36,6 +37,29 @@ def halves(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any
         rows = list(csv.DictReader(handle))
     # interleaved so that people have records on both sides of the split
     return rows[0::2], rows[1::2]
+
+
+@pytest.fixture(scope="module")
+def first_resolved(
+    halves: tuple[list[dict[str, Any]], ...], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BuiltStores]:
+    """The first half ingested and resolved in full, once per backend."""
+
+    def build(hub: Hub) -> None:
+        hub.ingest(records=halves[0])
+        assert hub.resolve().mode == "full"
+
+    with built_stores(build, tmp_path_factory.mktemp("first-half")) as stores:
+        yield stores
+
+
+@pytest.fixture
+def hub(store: Store, store_url: str, first_resolved: BuiltStores) -> Iterator[Hub]:
+    """A hub on a copy of the store after the first half's full run."""
+    first_resolved.copy_into(store, store_url)
+    hub = Hub(store)
+    yield hub
+    hub.close()
 
 
 def test_a_new_batch_is_resolved_incrementally_with_the_full_runs_result(
@@ -109,12 +133,7 @@ def test_a_new_batch_is_resolved_incrementally_with_the_full_runs_result(
     assert assignments(store) == after_increment
 
 
-def test_nothing_new_scores_nothing_and_changes_nothing(
-    halves: tuple[list[dict[str, Any]], ...], store: Store
-) -> None:
-    hub = Hub(store)
-    hub.ingest(records=halves[0])
-    hub.resolve()
+def test_nothing_new_scores_nothing_and_changes_nothing(hub: Hub, store: Store) -> None:
     before = assignments(store)
     again = hub.resolve()
     assert again.mode == "incremental"
@@ -123,12 +142,7 @@ def test_nothing_new_scores_nothing_and_changes_nothing(
     assert assignments(store) == before
 
 
-def test_other_settings_than_the_last_run_make_a_full_run(
-    halves: tuple[list[dict[str, Any]], ...], store: Store
-) -> None:
-    hub = Hub(store)
-    hub.ingest(records=halves[0])
-    hub.resolve()
+def test_other_settings_than_the_last_run_make_a_full_run(hub: Hub) -> None:
     assert hub.resolve(match_weight=7.0).mode == "full"
     assert hub.resolve(match_weight=7.0).mode == "incremental"
     assert hub.resolve(retrain=True, match_weight=7.0).mode == "full"
@@ -152,11 +166,8 @@ def _rewrite_last_state(store: Store, change: Callable[[dict[str, Any]], object]
 
 
 def test_runs_of_earlier_versions_are_built_on_with_their_legacy_defaults(
-    halves: tuple[list[dict[str, Any]], ...], store: Store
+    hub: Hub, store: Store
 ) -> None:
-    hub = Hub(store)
-    hub.ingest(records=halves[0])
-    hub.resolve()
     # a run that did not note the active overrides: built on (from every override's records)
     _rewrite_last_state(store, lambda state: state.pop("overrides"))
     assert hub.resolve().mode == "incremental"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from cx360 import (
 from cx360.store import Store
 from cx360.store._schema import customers, overrides, record_links
 from cx360.synthetic import write_dataset
+from tests._stores import BuiltStores, built_stores
 from tests.resolve._support import assignments
 
 Key = tuple[str, str]
@@ -28,6 +30,27 @@ Key = tuple[str, str]
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("synthetic")
     return dict(write_dataset(out, n_records=3000, seed=8, fmt="csv"))
+
+
+@pytest.fixture(scope="module")
+def resolved(
+    dataset: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BuiltStores]:
+    """The dataset ingested and resolved, once per backend; tests override on copies."""
+
+    def build(hub: Hub) -> None:
+        hub.ingest_files(dataset["records"])
+        hub.resolve()
+
+    with built_stores(build, tmp_path_factory.mktemp("overrides-built")) as stores:
+        yield stores
+
+
+def _resolved_hub(resolved: BuiltStores, url: str) -> tuple[Store, Hub]:
+    """The empty store at `url` filled with a copy of `resolved`'s, and its hub."""
+    store = Store.open(url)
+    resolved.copy_into(store, url)
+    return store, Hub(store)
 
 
 def _members(assigned: dict[Key, str]) -> dict[str, list[Key]]:
@@ -49,12 +72,9 @@ def _merged_into(store: Store, customer_id: str) -> str | None:
 
 
 def test_overrides_change_customers_and_survive_later_resolves(
-    dataset: dict[str, Path], store_url: str
+    resolved: BuiltStores, store_url: str
 ) -> None:
-    store = Store.open(store_url)
-    hub = Hub(store)
-    hub.ingest_files(dataset["records"])
-    hub.resolve()
+    store, hub = _resolved_hub(resolved, store_url)
     original = assignments(store)
     groups = sorted(_members(original).items(), key=lambda kv: (-len(kv[1]), kv[0]))
     # X larger than Y, so X keeps its id and Y becomes its alias; Z is split in two
@@ -132,12 +152,9 @@ def test_overrides_change_customers_and_survive_later_resolves(
 
 
 def test_a_link_chaining_separated_records_is_refused_and_reported(
-    dataset: dict[str, Path], tmp_path: Path
+    resolved: BuiltStores, tmp_path: Path
 ) -> None:
-    store = Store.open(f"sqlite:///{tmp_path / 'c.db'}")
-    hub = Hub(store)
-    hub.ingest_files(dataset["records"])
-    hub.resolve()
+    store, hub = _resolved_hub(resolved, f"sqlite:///{tmp_path / 'c.db'}")
     groups = sorted(_members(assignments(store)).values(), key=len)
     a, b, c = groups[0][0], groups[1][0], groups[2][0]
     first = hub.link_records(a, b, reason="r1", by="s")
