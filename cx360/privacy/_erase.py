@@ -17,9 +17,15 @@ the larger half keeps the customer ID and the other gets a new one (`_ids.assign
 
 Each erasure is written whole in one transaction with its receipt (who, when, why, the
 hashed references, rows removed per table) and its keys on the suppression list; many
-erasures go in chunks, each chunk one transaction. On SQLite the erasing connection
-overwrites what it deletes (`secure_delete`), so the bytes leave the file at the next
-checkpoint.
+erasures go in chunks, each chunk one transaction, worked out together: a statement per
+table for the whole chunk rather than per erasure (on PostgreSQL each is a round trip),
+each row removed counted to the erasure that, erasing one at a time, would have removed
+it. Requests of a chunk that share a record or a customer are taken in turn.
+
+A chunk holds the locks real time takes for the records it erases (`_erase_chunk`), so a
+`resolve_record` about the same person runs wholly before or after it. On SQLite the
+erasing connection overwrites what it deletes (`secure_delete`), so the bytes leave the
+file at the next checkpoint.
 """
 
 from __future__ import annotations
@@ -32,9 +38,20 @@ from datetime import datetime
 from typing import Any, Final
 
 import pyarrow as pa
-from sqlalchemy import Connection, delete, desc, exists, insert, select, tuple_, union
+from sqlalchemy import (
+    Connection,
+    delete,
+    desc,
+    exists,
+    insert,
+    literal,
+    select,
+    tuple_,
+    union,
+    union_all,
+)
 
-from cx360._errors import InputError, NotFoundError
+from cx360._errors import InputError
 from cx360.ingest._prepare import Quarantined, prepare_record
 from cx360.models._explain import RecordRef
 from cx360.models._privacy import ErasureReceipt, ErasureSubject
@@ -46,16 +63,18 @@ from cx360.privacy._suppress import (
     keys_of,
     record_value,
     salt_of,
-    suppress,
+    suppress_many,
 )
 from cx360.privacy._tables import consent_events, erasures
 from cx360.profile._lookup import parse_query
+from cx360.profile._measures import _MAX_ALIAS_HOPS
 from cx360.profile._survivorship import aware
 from cx360.resolve._batch import _EDGES, ResolveOptions, _cluster, _rows_of
 from cx360.resolve._ids import assign_ids
-from cx360.resolve._incremental import features_table, load_rows
+from cx360.resolve._incremental import ROW_COLUMNS, features_table, load_rows
 from cx360.resolve._overrides import ActiveOverrides
 from cx360.resolve._run_state import RunState, last_finished_run
+from cx360.resolve.realtime import lock_names
 from cx360.store import Store, utcnow
 from cx360.store._customers import (
     add_links,
@@ -144,69 +163,292 @@ def erase(
     countries = store.source_countries()
     quarantined = _QuarantineIndex()
     for part in chunks(subjects, CHUNK):
-        with store.transaction() as conn, store.strategy.erasing(conn):
-            now = utcnow()
-            salt = salt_of(conn, create=True)
-            assert salt is not None
-            run = last_finished_run(conn)
-            state = (run.state if run is not None else None) or RunState()
-            done = [_erase_one(conn, subject, salt, state, now, countries) for subject in part]
-            quarantined.forget(conn, done)
-            receipts.extend(_receipt(conn, one, salt, reason, by, now) for one in done)
+        receipts.extend(_erase_chunk(store, part, reason, by, countries, quarantined))
     forget_salt(store)  # this process's real-time calls check the list from now on
     log.info("erased %s subjects", len(receipts))
     return receipts
 
 
-def _held(conn: Connection, subject: Subject) -> tuple[list[Any], str | None]:
-    """The records a subject names (with their customers), and the customer erased
-    whole (a customer ID subject's survivor)."""
-    query = select(*_HELD).outerjoin(record_customers, record_customers.c.record_id == _R.id)
-    if subject.kind == "customer":
+class _LockMore(Exception):  # noqa: N818  (not an error: the chunk starts again)
+    """The records a chunk erases need locks its transaction does not hold yet."""
+
+    def __init__(self, names: set[str], customer_ids: set[str]) -> None:
+        super().__init__()
+        self.names = names
+        self.customer_ids = customer_ids
+
+
+def _erase_chunk(
+    store: Store,
+    part: Sequence[Subject],
+    reason: str,
+    by: str,
+    countries: Mapping[str, str],
+    quarantined: _QuarantineIndex,
+) -> list[ErasureReceipt]:
+    """One transaction of whole erasures, under the locks real time takes for the same
+    records (`_locks`): a `resolve_record` about one of them runs wholly before or after.
+
+    Where locks are taken by name (PostgreSQL), what the chunk erases is known only once
+    read, so a transaction that finds it holds too few starts again holding them all from
+    its first statement (locks taken mid-transaction could deadlock with real time's)."""
+    strategy = store.strategy
+    names: set[str] = set()
+    customer_ids: set[str] = set()
+    for attempt in range(_LOCK_ATTEMPTS):
+        last = attempt == _LOCK_ATTEMPTS - 1
         try:
-            owner = survivor(conn, subject.value)
-        except NotFoundError:  # erased already (a request made twice): nothing held
-            return [], None
-        return list(conn.execute(query.where(record_customers.c.customer_id == owner))), owner
-    if subject.kind == "record":
-        source, key = subject.value.split("\x1f", 1)
-        found = query.where(_R.source == source, _R.source_record_id == key)
-        return list(conn.execute(found)), None
-    column = _R[IDENTIFIER_COLUMNS[subject.kind]]
-    holding = select(_R.id).where(column == subject.value)
-    if subject.kind in IDENTIFIER_KINDS:  # held as a further phone or e-mail, too
-        further = select(record_identifiers.c.record_id).where(
-            record_identifiers.c.kind == subject.kind, record_identifiers.c.key == subject.value
-        )
-        holding = union(holding, further)  # type: ignore[assignment]
-    return list(conn.execute(query.where(_R.id.in_(holding)))), None
+            with strategy.locked_transaction(store.engine, sorted(names)) as conn:
+                strategy.lock_customers(conn, customer_ids)
+                with strategy.erasing(conn):
+                    return _erase_locked(
+                        conn, part, reason, by, countries, quarantined,
+                        (names, customer_ids) if strategy.named_locks and not last else None,
+                    )  # fmt: skip
+        except _LockMore as more:
+            names |= more.names
+            customer_ids |= more.customer_ids
+    raise AssertionError("unreachable: the last attempt takes no more locks")
 
 
-def _erase_one(
+_LOCK_ATTEMPTS: Final = 4
+
+
+def _erase_locked(
     conn: Connection,
-    subject: Subject,
+    part: Sequence[Subject],
+    reason: str,
+    by: str,
+    countries: Mapping[str, str],
+    quarantined: _QuarantineIndex,
+    held_locks: tuple[set[str], set[str]] | None,
+) -> list[ErasureReceipt]:
+    """A chunk's erasures in its transaction, `held_locks` (names, customers) checked to
+    cover what it erases (None: nothing to check)."""
+    now = utcnow()
+    salt = salt_of(conn, create=True)
+    assert salt is not None
+    run = last_finished_run(conn)
+    state = (run.state if run is not None else None) or RunState()
+    held = _held_all(conn, part)
+    if held_locks is not None:
+        _check_locks(conn, held, *held_locks)
+    done: list[_Erased] = []
+    while len(done) < len(part):
+        group = _independent(held)
+        done += _erase_group(conn, part[len(done) : len(done) + group], held[:group], salt,
+                             state, now, countries)  # fmt: skip
+        if len(done) < len(part):  # what the others hold after this group's erasures
+            held = _held_all(conn, part[len(done) :])
+    quarantined.forget(conn, done)
+    return _receipts(conn, done, salt, reason, by, now)
+
+
+# -- what the subjects hold -----------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Held:
+    """What one subject names: its records (`_HELD` rows) and the customer it erases
+    whole (a customer ID subject's survivor, None otherwise)."""
+
+    rows: list[Any] = field(default_factory=list)
+    owner: str | None = None
+
+    def customer_ids(self) -> set[str]:
+        found = {row.customer_id for row in self.rows if row.customer_id is not None}
+        return found | ({self.owner} if self.owner is not None else set())
+
+
+def _held_all(conn: Connection, subjects: Sequence[Subject]) -> list[_Held]:
+    """What each subject names, read a few statements for all of them (per kind)."""
+    held = [_Held() for _ in subjects]
+    query = select(*_HELD).outerjoin(record_customers, record_customers.c.record_id == _R.id)
+    by_kind: dict[str, list[int]] = {}
+    for index, subject in enumerate(subjects):
+        by_kind.setdefault(subject.kind, []).append(index)
+    for kind, indexes in by_kind.items():
+        wanted = [subjects[i].value for i in indexes]
+        if kind == "customer":
+            _held_by_customers(conn, query, wanted, [held[i] for i in indexes])
+        elif kind == "record":
+            _held_by_keys(conn, query, wanted, [held[i] for i in indexes])
+        else:
+            _held_by_identifier(conn, query, kind, wanted, [held[i] for i in indexes])
+    return held
+
+
+def _survivors(conn: Connection, customer_ids: Sequence[str]) -> dict[str, str]:
+    """The active customer behind each ID that names one (`survivor`, for many): an ID
+    that names none (erased already) is left out."""
+    found: dict[str, str] = {}
+    current = {cid: cid for cid in customer_ids}  # asked -> where its chain has got to
+    columns = (customers.c.customer_id, customers.c.status, customers.c.merged_into)
+    for _ in range(_MAX_ALIAS_HOPS):
+        if not current:
+            break
+        rows: dict[str, Any] = {}
+        for part in chunks(sorted(set(current.values()))):
+            rows.update((r.customer_id, r) for r in conn.execute(select(*columns).where(
+                customers.c.customer_id.in_(part))))  # fmt: skip
+        following: dict[str, str] = {}
+        for asked, at in current.items():
+            row = rows.get(at)
+            if row is None:
+                continue
+            if row.status != "merged" or row.merged_into is None:
+                found[asked] = at
+            else:
+                following[asked] = row.merged_into
+        current = following
+    return found
+
+
+def _held_by_customers(
+    conn: Connection, query: Any, wanted: Sequence[str], into: Sequence[_Held]
+) -> None:
+    owners = _survivors(conn, wanted)
+    rows: dict[str, list[Any]] = {}
+    for part in chunks(sorted(set(owners.values()))):
+        for row in conn.execute(query.where(record_customers.c.customer_id.in_(part))):
+            rows.setdefault(row.customer_id, []).append(row)
+    for asked, held in zip(wanted, into, strict=True):
+        held.owner = owners.get(asked)
+        held.rows = list(rows.get(held.owner, ())) if held.owner is not None else []
+
+
+def _held_by_keys(
+    conn: Connection, query: Any, wanted: Sequence[str], into: Sequence[_Held]
+) -> None:
+    keys = [_record_key(value) for value in wanted]
+    rows: dict[tuple[str, str], list[Any]] = {}
+    for part in chunks(sorted(set(keys)), 400):
+        for row in conn.execute(query.where(tuple_(_R.source, _R.source_record_id).in_(part))):
+            rows.setdefault((row.source, row.source_record_id), []).append(row)
+    for key, held in zip(keys, into, strict=True):
+        held.rows = list(rows.get(key, ()))
+
+
+def _record_key(value: str) -> tuple[str, str]:
+    source, key = value.split("\x1f", 1)
+    return source, key
+
+
+def _held_by_identifier(
+    conn: Connection, query: Any, kind: str, wanted: Sequence[str], into: Sequence[_Held]
+) -> None:
+    name = IDENTIFIER_COLUMNS[kind]
+    rows: dict[int, Any] = {}
+    for part in chunks(sorted(set(wanted))):
+        holding = select(_R.id).where(_R[name].in_(part))
+        if kind in IDENTIFIER_KINDS:  # held as a further phone or e-mail, too
+            further = select(record_identifiers.c.record_id).where(
+                record_identifiers.c.kind == kind, record_identifiers.c.key.in_(part)
+            )
+            holding = union(holding, further)  # type: ignore[assignment]
+        rows.update((int(r.id), r) for r in conn.execute(query.where(_R.id.in_(holding))))
+    holders: dict[str, list[Any]] = {}
+    for row in sorted(rows.values(), key=lambda r: int(r.id)):
+        values = {row._mapping[name]}
+        values.update(key for k, key in parse_extra_identifiers(row.extra_identifiers) if k == kind)
+        for value in values:
+            holders.setdefault(value, []).append(row)
+    for value, held in zip(wanted, into, strict=True):
+        held.rows = list(holders.get(value, ()))
+
+
+def _independent(held: Sequence[_Held]) -> int:
+    """How many subjects from the first share no record or customer with one another:
+    their erasures are worked out together, as erasing them one by one would."""
+    records_seen: set[int] = set()
+    customers_seen: set[str] = set()
+    for count, one in enumerate(held):
+        ids = {int(row.id) for row in one.rows}
+        touched = one.customer_ids()
+        if count and (ids & records_seen or touched & customers_seen):
+            return count
+        records_seen |= ids
+        customers_seen |= touched
+    return len(held)
+
+
+def _check_locks(
+    conn: Connection, held: Sequence[_Held], names: set[str], customer_ids: set[str]
+) -> None:
+    """Raise `_LockMore` unless the transaction holds the locks real time would take for
+    every record held and their customers."""
+    needed = stored_lock_names(conn, [row for one in held for row in one.rows])
+    wanted = {cid for one in held for cid in one.customer_ids()}
+    if not (needed <= names and wanted <= customer_ids):
+        raise _LockMore(needed, wanted)
+
+
+def stored_lock_names(conn: Connection, rows: Sequence[Any]) -> set[str]:
+    """The names real time locks for stored records (`realtime.lock_names`, from the
+    same features it reads), given their rows' id, source and source_record_id."""
+    features: dict[int, Any] = {}
+    load_rows(conn, [int(row.id) for row in rows], features)
+    names: set[str] = set()
+    for row in rows:
+        given = dict(zip(ROW_COLUMNS, features.get(int(row.id), ()), strict=False))
+        names.update(lock_names({**given, "source": row.source,
+                                 "source_record_id": row.source_record_id}))  # fmt: skip
+    return names
+
+
+# -- one group of independent erasures ------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Group:
+    """Independent erasures worked out together: each one's `_Erased`, and which of them
+    (by position) each record erased is of."""
+
+    erased: list[_Erased]
+    of_record: dict[int, int]
+
+    def first(self, *record_ids: Any) -> int:
+        """The first erasure, in order, of any of these records (the one that, erasing
+        them one by one, would remove a row naming them)."""
+        return min(self.of_record[int(i)] for i in record_ids if int(i) in self.of_record)
+
+
+def _erase_group(
+    conn: Connection,
+    subjects: Sequence[Subject],
+    held: Sequence[_Held],
     salt: bytes,
     state: RunState,
     now: datetime,
     countries: Mapping[str, str],
-) -> _Erased:
-    held, owner = _held(conn, subject)
-    erased = _Erased(subject)
-    ids = [int(row.id) for row in held]
-    keys = [(row.source, row.source_record_id) for row in held]
-    if subject.kind != "customer":
-        erased.suppressed.append((subject.kind, subject.value))
-    for held_row in [*(_with_extras(row) for row in held), *_earlier(conn, held, countries)]:
-        erased.suppressed.extend(keys_of(held_row))
-        _note_tokens(erased, held_row)
-    erased.refs = sorted({digest(salt, "record", record_value(*key)) for key in keys})
-    _delete_interactions(conn, keys, erased)
-    _delete_by_record(conn, ids, erased)
-    emptied = _resolve_remaining(conn, held, owner, state, erased, now)
-    _delete_customers(conn, emptied, erased)
-    erased.refs += sorted(digest(salt, "customer", cid) for cid in emptied)
-    _forget_frequencies(conn, held, erased)
-    return erased
+) -> list[_Erased]:
+    group = _Group([_Erased(subject) for subject in subjects], {})
+    all_rows: list[Any] = []
+    for index, (subject, one) in enumerate(zip(subjects, held, strict=True)):
+        erased = group.erased[index]
+        if subject.kind != "customer":
+            erased.suppressed.append((subject.kind, subject.value))
+        for row in one.rows:
+            group.of_record[int(row.id)] = index
+            held_row = _with_extras(row)
+            erased.suppressed.extend(keys_of(held_row))
+            _note_tokens(erased, held_row)
+        keys = {record_value(row.source, row.source_record_id) for row in one.rows}
+        erased.refs = sorted(digest(salt, "record", key) for key in keys)
+        all_rows += one.rows
+    for record_id, earlier in _earlier(conn, all_rows, countries):
+        erased = group.erased[group.of_record[record_id]]
+        erased.suppressed.extend(keys_of(earlier))
+        _note_tokens(erased, earlier)
+    _delete_interactions(conn, all_rows, group)
+    _delete_by_record(conn, group)
+    emptied = _resolve_remaining(conn, held, group, state, now)
+    _delete_customers(conn, emptied, group)
+    for index, erased in enumerate(group.erased):
+        gone = (cid for cid, of in emptied.items() if of == index)
+        erased.refs += sorted(digest(salt, "customer", cid) for cid in gone)
+    _forget_frequencies(conn, held, group)
+    return group.erased
 
 
 def _with_extras(row: Any) -> Mapping[str, Any]:
@@ -218,7 +460,7 @@ def _with_extras(row: Any) -> Mapping[str, Any]:
 
 def _earlier(
     conn: Connection, held: Sequence[Any], countries: Mapping[str, str]
-) -> Iterator[Mapping[str, Any]]:
+) -> Iterator[tuple[int, Mapping[str, Any]]]:
     """The held records' earlier versions as ingest prepares them (versions keep the row
     as given, not its keys): the identifiers a record held before its latest version."""
     by_id = {int(row.id): row for row in held}
@@ -230,7 +472,7 @@ def _earlier(
                      "source_record_id": row.source_record_id}  # fmt: skip
             prepared = prepare_record(given, None, countries, strict=False)
             if not isinstance(prepared, Quarantined):
-                yield prepared
+                yield int(record_id), prepared
 
 
 def _note_tokens(erased: _Erased, row: Mapping[str, Any]) -> None:
@@ -256,80 +498,88 @@ def _digits(value: object) -> str:
     return "".join(ch for ch in str(value or "") if ch.isdigit())
 
 
-def _delete_interactions(
-    conn: Connection, keys: Sequence[tuple[str, str]], erased: _Erased
-) -> None:
+def _delete_interactions(conn: Connection, held: Sequence[Any], group: _Group) -> None:
+    """The held records' interactions and their versions, a statement per table and part."""
+    of_key = {(row.source, row.source_record_id): group.of_record[int(row.id)] for row in held}
     key = tuple_(interactions.c.source, interactions.c.source_record_id)
-    for part in chunks(keys, 400):
-        pks = [
-            int(i) for i in conn.execute(select(interactions.c.id).where(key.in_(part))).scalars()
-        ]
-        if not pks:
-            continue
-        for pk_part in chunks(pks):
-            versions = delete(interaction_versions).where(
-                interaction_versions.c.interaction_pk.in_(pk_part)
-            )
-            erased.count("interaction_versions", conn.execute(versions).rowcount or 0)
-            gone = conn.execute(delete(interactions).where(interactions.c.id.in_(pk_part)))
-            erased.count("interactions", gone.rowcount or 0)
+    found = select(interactions.c.id, interactions.c.source, interactions.c.source_record_id)
+    of_pk: dict[int, int] = {}
+    for part in chunks(sorted(of_key), 400):
+        for pk, source, source_record_id in conn.execute(found.where(key.in_(part))):
+            of_pk[int(pk)] = of_key[(source, source_record_id)]
+    versions = interaction_versions.c.interaction_pk
+    for pk_part in chunks(sorted(of_pk)):
+        gone = conn.execute(delete(interaction_versions).where(versions.in_(pk_part))
+                            .returning(versions))  # fmt: skip
+        for (pk,) in gone:
+            group.erased[of_pk[int(pk)]].count("interaction_versions", 1)
+        gone = conn.execute(delete(interactions).where(interactions.c.id.in_(pk_part))
+                            .returning(interactions.c.id))  # fmt: skip
+        for (pk,) in gone:
+            group.erased[of_pk[int(pk)]].count("interactions", 1)
 
 
-def _delete_by_record(conn: Connection, ids: Sequence[int], erased: _Erased) -> None:
-    """The records and every row naming them (overrides noted by id, kind and author:
-    their reasons are free text and may name the person)."""
+# The tables naming records, by the columns that do, in the order their rows go.
+_BY_RECORD: Final = (
+    (record_versions, (record_versions.c.record_id,)),
+    (record_identifiers, (record_identifiers.c.record_id,)),
+    (consent_events, (consent_events.c.record_id,)),
+    (match_edges, (match_edges.c.record_id_l, match_edges.c.record_id_r)),
+    (record_links, (record_links.c.record_id_l, record_links.c.record_id_r)),
+    (overrides, (overrides.c.record_id_l, overrides.c.record_id_r)),
+    (record_customers, (record_customers.c.record_id,)),
+    (records, (_R.id,)),
+)
+
+
+def _delete_by_record(conn: Connection, group: _Group) -> None:
+    """The records and every row naming them, each row counted to the first erasure of
+    a record it names (overrides noted by id, kind and author: their reasons are free
+    text and may name the person)."""
+    ids = sorted(group.of_record)
+    o = overrides.c
+    named = select(o.id, o.kind, o.created_by, o.created_at, o.record_id_l, o.record_id_r)
+    noted: dict[int, Any] = {}
     for part in chunks(ids):
-        for row in conn.execute(
-            select(
-                overrides.c.id, overrides.c.kind, overrides.c.created_by, overrides.c.created_at
-            ).where(overrides.c.record_id_l.in_(part) | overrides.c.record_id_r.in_(part))
-        ):
-            erased.overrides.append(
-                {"id": int(row.id), "kind": row.kind, "created_by": row.created_by,
-                 "created_at": row.created_at.isoformat()}
-            )  # fmt: skip
-        for table, columns in (
-            (record_versions, (record_versions.c.record_id,)),
-            (record_identifiers, (record_identifiers.c.record_id,)),
-            (consent_events, (consent_events.c.record_id,)),
-            (match_edges, (match_edges.c.record_id_l, match_edges.c.record_id_r)),
-            (record_links, (record_links.c.record_id_l, record_links.c.record_id_r)),
-            (overrides, (overrides.c.record_id_l, overrides.c.record_id_r)),
-            (record_customers, (record_customers.c.record_id,)),
-            (records, (_R.id,)),
-        ):
-            for column in columns:
-                result = conn.execute(delete(table).where(column.in_(part)))
-                erased.count(table.name, result.rowcount or 0)
+        where = overrides.c.record_id_l.in_(part) | overrides.c.record_id_r.in_(part)
+        noted.update((int(row.id), row) for row in conn.execute(named.where(where)))
+    for _, row in sorted(noted.items()):
+        group.erased[group.first(row.record_id_l, row.record_id_r)].overrides.append(
+            {"id": int(row.id), "kind": row.kind, "created_by": row.created_by,
+             "created_at": row.created_at.isoformat()}
+        )  # fmt: skip
+    for table, columns in _BY_RECORD:
+        for column in columns:
+            for part in chunks(ids):
+                gone = conn.execute(delete(table).where(column.in_(part)).returning(*columns))
+                for named_ids in gone:
+                    group.erased[group.first(*named_ids)].count(table.name, 1)
 
 
 def _resolve_remaining(
-    conn: Connection,
-    held: Sequence[Any],
-    owner: str | None,
-    state: RunState,
-    erased: _Erased,
-    now: datetime,
-) -> list[str]:
-    """Resolve again each customer that lost a record; the customers left with none."""
-    touched = sorted({row.customer_id for row in held if row.customer_id is not None})
-    if owner is not None and owner not in touched:
-        touched.append(owner)
-    emptied: list[str] = []
-    for customer_id in touched:
-        members = [
-            int(i)
-            for i in conn.execute(
-                select(record_customers.c.record_id).where(
-                    record_customers.c.customer_id == customer_id
-                )
-            ).scalars()
-        ]
-        if not members:
-            emptied.append(customer_id)
-        elif len(members) > 1:
-            erased.after["resolved"] += 1
-            erased.after["new"] += _cluster_again(conn, customer_id, members, state, now)
+    conn: Connection, held: Sequence[_Held], group: _Group, state: RunState, now: datetime
+) -> dict[str, int]:
+    """Resolve again each customer that lost a record; the customers left with none (and
+    which erasure emptied each)."""
+    touched: dict[str, int] = {}
+    for index, one in enumerate(held):
+        for customer_id in sorted(one.customer_ids()):
+            touched.setdefault(customer_id, index)
+    members: dict[str, list[int]] = {}
+    column = record_customers.c.customer_id
+    query = select(record_customers.c.record_id, column)
+    for part in chunks(sorted(touched)):
+        for record_id, customer_id in conn.execute(query.where(column.in_(part))):
+            members.setdefault(customer_id, []).append(int(record_id))
+    emptied: dict[str, int] = {}
+    for customer_id, index in touched.items():
+        remaining = sorted(members.get(customer_id, ()))
+        if not remaining:
+            emptied[customer_id] = index
+        elif len(remaining) > 1:
+            after = group.erased[index].after
+            after["resolved"] += 1
+            after["new"] += _cluster_again(conn, customer_id, remaining, state, now)
     return emptied
 
 
@@ -410,32 +660,62 @@ def _cluster_again(
     return len(assignment.created)
 
 
-def _delete_customers(conn: Connection, emptied: Sequence[str], erased: _Erased) -> None:
+def _delete_customers(conn: Connection, emptied: Mapping[str, int], group: _Group) -> None:
     """Customers left with no record go, with their aliases and customer-level consents."""
     if not emptied:
         return
-    aliases = select(customers.c.customer_id).where(customers.c.merged_into.in_(emptied))
-    gone = [*emptied, *(str(c) for c in conn.execute(aliases).scalars())]
-    for part in chunks(gone):
-        result = conn.execute(delete(consent_events).where(consent_events.c.customer_id.in_(part)))
-        erased.count("consent_events", result.rowcount or 0)
-        result = conn.execute(delete(customers).where(customers.c.customer_id.in_(part)))
-        erased.count("customers", result.rowcount or 0)
+    of_customer = dict(emptied)
+    aliases = select(customers.c.customer_id, customers.c.merged_into)
+    for part in chunks(sorted(emptied)):
+        for alias, merged_into in conn.execute(aliases.where(customers.c.merged_into.in_(part))):
+            of_customer.setdefault(str(alias), emptied[merged_into])
+    for part in chunks(sorted(of_customer)):
+        for table, column in (
+            (consent_events, consent_events.c.customer_id),
+            (customers, customers.c.customer_id),
+        ):
+            gone = conn.execute(delete(table).where(column.in_(part)).returning(column))
+            for (customer_id,) in gone:
+                group.erased[of_customer[customer_id]].count(table.name, 1)
 
 
-def _forget_frequencies(conn: Connection, held: Sequence[Any], erased: _Erased) -> None:
+def _forget_frequencies(conn: Connection, held: Sequence[_Held], group: _Group) -> None:
     """Drop the erased records' names from the frozen term frequencies when no remaining
-    record holds them (a name others hold says nothing about the person)."""
+    record holds them (a name others hold says nothing about the person); each counted to
+    the last erasure holding it (erasing one by one, the earlier ones leave it held)."""
     for column in _TF_COLUMNS:
-        for value in sorted({row._mapping[column] for row in held} - {None}):
-            if conn.execute(select(exists().where(_R[column] == value))).scalar():
-                continue
+        last_of: dict[str, int] = {}
+        for index, one in enumerate(held):
+            for row in one.rows:
+                value = row._mapping[column]
+                if value is not None:
+                    last_of[value] = index
+        still: set[str] = set()
+        for part in chunks(sorted(last_of), _COMPOUND):
+            still.update(conn.execute(_still_held(column, part)).scalars())
+        gone = sorted(set(last_of) - still)
+        for part in chunks(gone):
             result = conn.execute(
-                delete(term_frequencies).where(
-                    term_frequencies.c.column_name == column, term_frequencies.c.value == value
-                )
+                delete(term_frequencies)
+                .where(term_frequencies.c.column_name == column, term_frequencies.c.value.in_(part))
+                .returning(term_frequencies.c.value)
             )
-            erased.count("term_frequencies", result.rowcount or 0)
+            for (value,) in result:
+                group.erased[last_of[value]].count("term_frequencies", 1)
+
+
+# Values checked per statement: SQLite's limit on the selects of one UNION is 500.
+_COMPOUND: Final = 200
+
+
+def _still_held(column: str, values: Sequence[str]) -> Any:
+    """The values some record still holds in `column`: one indexed probe each that stops
+    at the first holder (a common name has thousands, which an IN list would all read)."""
+    probes = [
+        select(literal(value).label("value")).where(exists().where(_R[column] == value))
+        for value in values
+    ]
+    return union_all(*probes)
 
 
 @dataclass(slots=True)
@@ -496,26 +776,29 @@ def _cells(raw: object) -> Iterator[str]:
                 yield str(value)
 
 
-def _receipt(
-    conn: Connection, one: _Erased, salt: bytes, reason: str, by: str, now: datetime
-) -> ErasureReceipt:
-    subject = one.subject
-    row = {
-        "erased_at": now,
-        "erased_by": by,
-        "reason": reason,
-        "subject_kind": subject.kind,
-        "subject": digest(salt, subject.kind, subject.value),
-        "refs": one.refs,
-        "removed": dict(sorted(one.removed.items())),
-        "overrides": one.overrides,
-        "customers_after": one.after,
-    }
-    erasure_id = int(
-        conn.execute(insert(erasures).values(row).returning(erasures.c.id)).scalar_one()
-    )
-    suppress(conn, salt, one.suppressed, erasure_id, now)
-    return _as_receipt({"id": erasure_id, **row})
+def _receipts(
+    conn: Connection, done: Sequence[_Erased], salt: bytes, reason: str, by: str, now: datetime
+) -> list[ErasureReceipt]:
+    """The chunk's receipts, in one insert, and its keys on the suppression list (each
+    under the first erasure naming it)."""
+    rows = [
+        {
+            "erased_at": now,
+            "erased_by": by,
+            "reason": reason,
+            "subject_kind": one.subject.kind,
+            "subject": digest(salt, one.subject.kind, one.subject.value),
+            "refs": one.refs,
+            "removed": dict(sorted(one.removed.items())),
+            "overrides": one.overrides,
+            "customers_after": one.after,
+        }
+        for one in done
+    ]
+    added = insert(erasures).returning(erasures.c.id, sort_by_parameter_order=True)
+    ids = [int(i) for i in conn.execute(added, rows).scalars()]
+    suppress_many(conn, salt, [(one.suppressed, i) for one, i in zip(done, ids, strict=True)], now)
+    return [_as_receipt({"id": i, **row}) for i, row in zip(ids, rows, strict=True)]
 
 
 def _as_receipt(row: Mapping[Any, Any]) -> ErasureReceipt:

@@ -86,19 +86,33 @@ def suppress(
     now: datetime,
 ) -> int:
     """Add keys to the list (those already on it stay as they are); how many were new."""
-    wanted = {digest(salt, kind, value): kind for kind, value in keys}
+    return suppress_many(conn, salt, [(keys, erasure_id)], now)
+
+
+def suppress_many(
+    conn: Connection,
+    salt: bytes,
+    batches: Sequence[tuple[Iterable[tuple[str, str]], int]],
+    now: datetime,
+) -> int:
+    """`suppress` for several erasures at once (keys, erasure id): a key named by more
+    than one goes under the first; how many were new."""
+    wanted: dict[str, tuple[str, int]] = {}
+    for keys, erasure_id in batches:
+        for kind, value in keys:
+            wanted.setdefault(digest(salt, kind, value), (kind, erasure_id))
     listed: set[str] = set()
     for part in chunks(sorted(wanted)):  # one read per part, not one per key
         found = select(suppressions.c.digest).where(suppressions.c.digest.in_(part))
         listed.update(conn.execute(found).scalars())
-    new = {d: k for d, k in wanted.items() if d not in listed}
-    if new:
-        rows = [
-            {"digest": d, "kind": k, "erasure_id": erasure_id, "created_at": now}
-            for d, k in new.items()
-        ]
+    rows = [
+        {"digest": d, "kind": kind, "erasure_id": erasure_id, "created_at": now}
+        for d, (kind, erasure_id) in wanted.items()
+        if d not in listed
+    ]
+    if rows:
         conn.execute(insert(suppressions), rows)
-    return len(new)
+    return len(rows)
 
 
 def unsuppress(store: Store, keys: Sequence[tuple[str, str]]) -> int:
