@@ -41,7 +41,6 @@ from sqlalchemy import (
     Table,
     any_,
     bindparam,
-    column,
     create_engine,
     event,
     exc,
@@ -50,7 +49,6 @@ from sqlalchemy import (
     inspect,
     literal,
     select,
-    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Dialect, make_url
@@ -127,9 +125,6 @@ class Strategy(ABC):
     compact_rows: ClassVar[bool] = False
     # datetimes are stored naive (UTC): a bound compared with them must be naive too
     naive_datetimes: ClassVar[bool] = False
-    # `locked_transaction` locks the names it is given (not the whole database): a writer
-    # that learns what it touches only by reading must check it holds their names
-    named_locks: ClassVar[bool] = False
     dialect_insert: ClassVar[Any]  # the dialect's INSERT, which has ON CONFLICT
     _built: ClassVar[dict[Hashable, Any]]
 
@@ -212,21 +207,16 @@ class Strategy(ABC):
     def locked_transaction(self, engine: Engine, names: Iterable[str] = ()) -> Iterator[Connection]:
         """One transaction, committed at the end, holding the locks of `names` (of every
         write, on SQLite) from its first statement on."""
-        with translate_errors(), engine.connect() as conn, self._locked_on(conn, names):
-            yield conn
-
-    @contextmanager
-    def _locked_on(self, conn: Connection, names: Iterable[str]) -> Iterator[None]:
-        """A `locked_transaction` on `conn`."""
-        self._begin_locked(conn, names)
-        try:
-            yield
-        except BaseException:
-            conn.rollback()
+        with translate_errors(), engine.connect() as conn:
+            self._begin_locked(conn, names)
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                self._end_locked(conn)
+                raise
+            conn.commit()
             self._end_locked(conn)
-            raise
-        conn.commit()
-        self._end_locked(conn)
 
     @abstractmethod
     def _begin_locked(self, conn: Connection, names: Iterable[str]) -> None: ...
@@ -339,6 +329,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.close()
 
 
+@contextmanager
+def _pragma_set(conn: Connection, pragma: str, value: object, *, then: object) -> Iterator[None]:
+    """Within the block, `pragma` set to `value` on `conn`; `then` after it."""
+    conn.exec_driver_sql(f"PRAGMA {pragma} = {value}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA {pragma} = {then}")
+
+
 class SQLiteStrategy(Strategy):
     """A SQLite file: one writer at a time, statements without round trips."""
 
@@ -385,30 +385,20 @@ class SQLiteStrategy(Strategy):
         )
         return {str(name) for (name,) in rows}
 
-    @contextmanager
-    def index_build(self, conn: Connection) -> Iterator[None]:
+    def index_build(self, conn: Connection) -> contextlib.AbstractContextManager[None]:
         # CREATE INDEX sorts in temporary storage: in memory SQLite grows and copies it in
         # small pieces, slower than a temporary file (which the OS page cache keeps).
         # temp_store cannot change within a transaction (sqlite3 opens none for DDL).
         driver: Any = conn.connection.driver_connection
         if driver.in_transaction:
-            yield
-            return
-        conn.exec_driver_sql("PRAGMA temp_store=FILE")
-        try:
-            yield
-        finally:
-            conn.exec_driver_sql(f"PRAGMA temp_store={SQLITE_TEMP_STORE}")
+            return contextlib.nullcontext()
+        return _pragma_set(conn, "temp_store", "FILE", then=SQLITE_TEMP_STORE)
 
-    @contextmanager
-    def erasing(self, conn: Connection) -> Iterator[None]:
-        # on for the erasure only: it costs every other write a page rewrite
+    def erasing(self, conn: Connection) -> contextlib.AbstractContextManager[None]:
+        # on for the erasure only: it costs every other write a page rewrite; then as the
+        # connection had it (some builds of SQLite have it on by default)
         before = int(conn.exec_driver_sql("PRAGMA secure_delete").scalar() or 0)
-        conn.exec_driver_sql("PRAGMA secure_delete = ON")
-        try:
-            yield
-        finally:  # as the connection had it (some builds of SQLite have it on by default)
-            conn.exec_driver_sql(f"PRAGMA secure_delete = {before}")
+        return _pragma_set(conn, "secure_delete", "ON", then=before)
 
     def batch_lock(self) -> BatchLock:
         return file_lock_for(self.url.database)
@@ -498,18 +488,33 @@ class WalCheckpointer:
 
 # -- PostgreSQL ----------------------------------------------------------------------------
 
-# Locks are taken in one statement; PostgreSQL evaluates a volatile function in the
-# select list after the ORDER BY, so they are acquired in key order.
-_PG_LOCK = text(
-    "SELECT pg_advisory_xact_lock(k) AS locked FROM unnest(CAST(:keys AS BIGINT[])) AS k ORDER BY k"
-)
-# Customer locks are keyed in SQL, the same way wherever they are taken (`lock_customers`,
-# and the statement that finds a record's candidates: `with_customer_locks`).
+
+def _locking(keys: Any) -> Select[Any]:
+    """Take the advisory locks of `keys` (a subquery with a key column `k`) in one
+    statement: PostgreSQL evaluates a volatile function in the select list after the
+    ORDER BY, so they are acquired in key order (calls that want the same ones queue)."""
+    return select(func.pg_advisory_xact_lock(keys.c.k).label("locked")).order_by(keys.c.k)
+
+
+def _customer_keys(customer_id: Any) -> Select[Any]:
+    """The lock keys of customers (a column of their IDs), each once: keyed in SQL, the
+    same way wherever they are locked (`lock_customers`, `with_customer_locks`)."""
+    key = func.hashtextextended(literal("customer:", String) + customer_id, 0)
+    return select(key.label("k")).where(customer_id.is_not(None)).distinct()
+
+
+def _array_rows(name: str, item: Any) -> Any:
+    """The items of the array parameter `name`, as rows of a column `v`."""
+    return (
+        func.unnest(bindparam(name, type_=postgresql.ARRAY(item)))
+        .table_valued("v")
+        .render_derived()
+    )
+
+
+_PG_LOCK = _locking(select(_array_rows("keys", BigInteger).c.v.label("k")).subquery("keys"))
+_PG_CUSTOMER_LOCK = _locking(_customer_keys(_array_rows("customers", String).c.v).subquery("keys"))
 CUSTOMER_LOCKS_PER_STATEMENT = 64  # more: only the customers a decision joins are locked
-_PG_CUSTOMER_LOCK = text(
-    "SELECT pg_advisory_xact_lock(k) FROM (SELECT hashtextextended('customer:' || c, 0) AS k"
-    " FROM unnest(CAST(:customers AS TEXT[])) AS c) AS keys ORDER BY k"
-)
 
 
 def lock_key(name: str) -> int:
@@ -527,25 +532,14 @@ def with_customer_locks(candidates: Any) -> Select[Any]:
     the locks taken, after the read, on their customers (none when there are more than
     CUSTOMER_LOCKS_PER_STATEMENT: then `lock_customers` those that matter)."""
     found = candidates.cte("candidates")
-    keys = (
-        select(
-            func.hashtextextended(literal("customer:", String) + found.c.customer_id, 0).label("k")
-        )
-        .where(found.c.customer_id.is_not(None))
-        .distinct()
-        .subquery("keys")
-    )
     few = (
         select(func.count(func.distinct(found.c.customer_id))).scalar_subquery()
         <= CUSTOMER_LOCKS_PER_STATEMENT
     )
-    locked = (
-        select(func.pg_advisory_xact_lock(keys.c.k).label("locked"))
-        .where(few)
-        .order_by(keys.c.k)
-        .subquery("locked")
+    locked = _locking(_customer_keys(found.c.customer_id).subquery("keys")).where(few)
+    return select(
+        found, select(func.count()).select_from(locked.subquery("locked")).scalar_subquery()
     )
-    return select(found, select(func.count()).select_from(locked).scalar_subquery())
 
 
 def _locked_read_and_new_record(state: Select[Any]) -> Select[Any]:
@@ -553,7 +547,7 @@ def _locked_read_and_new_record(state: Select[Any]) -> Select[Any]:
     locks do not protect: its snapshot is older), the id of the record inserted from the
     parameters, and the generic plans for the rest of the transaction (for a call's index
     lookups they are as good as plans per value, and planning per call costs more)."""
-    locks = _PG_LOCK.columns(column("locked")).subquery("locks")
+    locks = _PG_LOCK.subquery("locks")
     new = _new_row(RECORDS)
     return state.add_columns(
         select(func.count()).select_from(locks).scalar_subquery(),
@@ -565,24 +559,30 @@ def _locked_read_and_new_record(state: Select[Any]) -> Select[Any]:
 def _new_row(kind: _Kind) -> CTE:
     """A new row of `kind` from parameters (prepared columns and tail), nothing if its
     key is stored, returning its id."""
-    table = kind.table
-    return (
-        postgresql.insert(table)
-        .values({c: bindparam(c) for c in (*prepared_columns(kind), *_TAIL)})
-        .on_conflict_do_nothing()
-        .returning(table.c.id)
-        .cte(f"new_{table.name.removesuffix('s')}")
-    )
+    values: dict[str, Any] = {c: bindparam(c) for c in (*prepared_columns(kind), *_TAIL)}
+    name = f"new_{kind.table.name.removesuffix('s')}"
+    return PostgresStrategy.insert_new(kind.table).values(values).cte(name)
 
 
 def _written(table: Table, columns: list[str], rows: Any, name: str) -> CTE:
     return insert(table).from_select(columns, rows).cte(name)
 
 
+# A real-time call's pairs (l, r, weight) and links (l, r, weight, kind), sent as one
+# array parameter per column (`_unnested`, `_arrays`).
+_EDGE_COLUMNS = {"l": BigInteger, "r": BigInteger, "w": Float}
+_LINK_COLUMNS = {**_EDGE_COLUMNS, "kind": String}
+
+
 def _unnested(name: str, prefix: str, columns: dict[str, Any]) -> Any:
     """The rows of parallel array parameters (`{prefix}_{column}`) as table `name`."""
     arrays = (bindparam(f"{prefix}_{c}", type_=postgresql.ARRAY(t)) for c, t in columns.items())
     return func.unnest(*arrays).table_valued(*columns).render_derived(name)
+
+
+def _arrays(prefix: str, columns: dict[str, Any], rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
+    """The parameters of `_unnested(..., prefix, columns)` for `rows`."""
+    return {f"{prefix}_{c}": [row[i] for row in rows] for i, c in enumerate(columns)}
 
 
 def _now() -> Any:
@@ -607,14 +607,14 @@ def _appends_statement(counted: CTE) -> Select[Any]:
     assigned = _written(
         record_customers, ["record_id", "customer_id", "assigned_at"], assignment, "assigned"
     )
-    edge = _unnested("edge", "e", {"l": BigInteger, "r": BigInteger, "w": Float})
+    edge = _unnested("edge", "e", _EDGE_COLUMNS)
     edges = _written(
         match_edges,
         ["record_id_l", "record_id_r", "match_weight", "model_id"],
         select(edge.c.l, edge.c.r, edge.c.w, bindparam("e_model_id", type_=BigInteger)),
         "edges",
     )
-    link = _unnested("link", "l", {"l": BigInteger, "r": BigInteger, "w": Float, "kind": String})
+    link = _unnested("link", "l", _LINK_COLUMNS)
     links = _written(
         record_links,
         ["record_id_l", "record_id_r", "match_weight", "kind", "created_at"],
@@ -625,23 +625,18 @@ def _appends_statement(counted: CTE) -> Select[Any]:
 
 
 def _appends_params(appends: Appends) -> dict[str, Any]:
+    """The parameters of `_appends_statement` (with the count in the batch's)."""
     record_id, customer_id = appends.assignment or (None, None)
-    edges, links = appends.edges, appends.links
     return {
-        "b_now": appends.now,
+        **batch_counts(appends.batch_id, appends.stored, appends.now),
         "c_create": appends.new_customer is not None,
         "c_customer_id": appends.new_customer,
         "a_assign": appends.assignment is not None,
         "a_record_id": record_id,
         "a_customer_id": customer_id,
-        "e_l": [e[0] for e in edges],
-        "e_r": [e[1] for e in edges],
-        "e_w": [e[2] for e in edges],
         "e_model_id": appends.model_id,
-        "l_l": [k[0] for k in links],
-        "l_r": [k[1] for k in links],
-        "l_w": [k[2] for k in links],
-        "l_kind": [k[3] for k in links],
+        **_arrays("e", _EDGE_COLUMNS, appends.edges),
+        **_arrays("l", _LINK_COLUMNS, appends.links),
     }
 
 
@@ -649,7 +644,6 @@ class PostgresStrategy(Strategy):
     """A PostgreSQL server: advisory locks, few round trips, COPY."""
 
     name = "postgresql"
-    named_locks = True
     dialect_insert = staticmethod(postgresql.insert)
 
     def __init__(self, url: URL) -> None:
@@ -717,9 +711,7 @@ class PostgresStrategy(Strategy):
         return execute_on_driver(conn, statement, params)
 
     @classmethod
-    def fetch_mappings(
-        cls, conn: Connection, statement: Any, params: Mapping[str, Any]
-    ) -> list[Mapping[Any, Any]]:
+    def fetch_mappings(cls, conn: Connection, statement: Any, params: Mapping[str, Any]) -> Maps:
         # read on the driver, with the columns' result processing here: SQLAlchemy's
         # execution of a lookup's one statement cost a tenth of its time
         def shape() -> tuple[tuple[str, ...], tuple[Any, ...] | None]:
@@ -785,25 +777,18 @@ class PostgresStrategy(Strategy):
             return select(select(_new_row(kind).c.id).scalar_subquery(), read.scalar_subquery())
 
         statement = self._once(("alone", kind.name, read), build)
-        with self.pinned.lease() as pinned:
-            if pinned is not None:
-                return tuple(execute_on_driver(pinned, statement, values)[0])
-            with translate_errors(), self.autocommit_engine.connect() as conn:
-                return tuple(conn.execute(statement, values).one())
+        with self.lookup_connection(self.autocommit_engine) as conn:
+            return tuple(execute_on_driver(conn, statement, values)[0])
 
     def write_appends(self, conn: Connection, appends: Appends) -> None:
-        statement = self._once(
-            "appends", lambda: _appends_statement(_COUNT_IN_BATCH.cte("counted"))
-        )
-        counts = batch_counts(appends.batch_id, appends.stored, appends.now)
-        execute_on_driver(conn, statement, {**counts, **_appends_params(appends)})
+        execute_on_driver(conn, self._appends(), _appends_params(appends))
 
     def commit_appends(self, conn: Connection, appends: Appends) -> None:
-        statement = self._once(
-            "appends", lambda: _appends_statement(_COUNT_IN_BATCH.cte("counted"))
-        )
-        counts = batch_counts(appends.batch_id, appends.stored, appends.now)
-        execute_folded(conn, statement, {**counts, **_appends_params(appends)}, commit=True)
+        execute_folded(conn, self._appends(), _appends_params(appends), commit=True)
+
+    @classmethod
+    def _appends(cls) -> Select[Any]:
+        return cls._once("appends", lambda: _appends_statement(_COUNT_IN_BATCH.cte("counted")))
 
     def insert_rows(
         self, conn: Connection, codec: PreparedCodec, rows: Rows, *, batch_id: int, now: datetime
@@ -811,30 +796,27 @@ class PostgresStrategy(Strategy):
         """The rows go to a session-local staging table with COPY, then into the table with
         one INSERT ... SELECT in the rows' order (ids as `executemany` would give them).
         The staging table lives in the same transaction: a rollback takes its rows too."""
-        kind = codec.kind
         quote = conn.dialect.identifier_preparer.quote
-        stage = quote(f"cx360_stage_{kind.table.name}")
-        columns = ", ".join(quote(n) for n in prepared_columns(kind))
+        table = quote(codec.kind.table.name)
+        stage = quote(f"cx360_stage_{codec.kind.table.name}")
+        columns = ", ".join(quote(n) for n in prepared_columns(codec.kind))
         tail = ", ".join(quote(n) for n in _TAIL)
         conn.exec_driver_sql(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} AS "
-            f"SELECT {columns}, 0 AS cx360_position FROM {quote(kind.table.name)} WITH NO DATA"
+            f"SELECT {columns}, 0 AS cx360_position FROM {table} WITH NO DATA"
         )
         conn.exec_driver_sql(f"TRUNCATE {stage}")
         driver: Any = conn.connection.driver_connection
-        statement = f"COPY {stage} ({columns}, cx360_position) FROM STDIN"
-        driver_error = conn.dialect.loaded_dbapi.Error
+        copy_in = f"COPY {stage} ({columns}, cx360_position) FROM STDIN"
         width = len(codec.columns)  # the values after them are not the table's
         try:
-            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            with driver.cursor() as cursor, cursor.copy(copy_in) as copy:
                 for position, row in enumerate(rows):
                     copy.write_row((*row[:width], position))
-        except driver_error as error:  # as SQLAlchemy would have raised it
-            raise exc.DBAPIError.instance(
-                statement, None, error, driver_error, hide_parameters=True, dialect=conn.dialect
-            ) from error
+        except Exception as error:
+            raise _driver_error(conn, driver, error) from error
         result = conn.exec_driver_sql(
-            f"INSERT INTO {quote(kind.table.name)} ({columns}, {tail}) "
+            f"INSERT INTO {table} ({columns}, {tail}) "
             f"SELECT {columns}, 1, %(batch_id)s, %(now)s, %(now)s FROM {stage} "
             "ORDER BY cx360_position ON CONFLICT DO NOTHING",
             {"batch_id": batch_id, "now": now},
@@ -945,7 +927,7 @@ def execute_on_driver(
         rows: list[tuple[Any, ...]] = _compiled(conn, statement).execute(cursor, params).fetchall()
         return rows
     except Exception as error:
-        raise _driver_error(conn, cursor, error) from error
+        raise _driver_error(conn, cursor.connection, error) from error
 
 
 def _driver_cursor(conn: Connection) -> Any:
@@ -960,13 +942,13 @@ def _compiled(conn: Connection, statement: Any) -> DriverSQL:
     return PostgresStrategy._once(statement, lambda: DriverSQL.of(statement, conn.dialect))
 
 
-def _driver_error(conn: Connection, cursor: Any, error: Exception) -> Exception:
+def _driver_error(conn: Connection, driver: Any, error: Exception) -> Exception:
     """A driver's error as the store's (others as they are); a lost connection is
     invalidated."""
     driver_error = conn.dialect.loaded_dbapi.Error
     if not isinstance(error, driver_error):
         return error
-    lost = bool(cursor.connection.closed)  # psycopg closes a connection it lost
+    lost = bool(driver.closed)  # psycopg closes a connection it lost
     if lost:
         conn.invalidate(error)
     wrapped = exc.DBAPIError.instance(None, None, error, driver_error, connection_invalidated=lost)
@@ -1158,7 +1140,7 @@ def execute_folded(
             _prepared_names(conn, driver).clear()  # read again before preparing
             return _run_folded(conn, cursor, compiled, values, begin, commit)
     except Exception as error:
-        raise _driver_error(conn, cursor, error) from error
+        raise _driver_error(conn, cursor.connection, error) from error
 
 
 def _run_folded(
