@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Index, Table, func, insert, select, update
+from sqlalchemy import Connection, Index, Table, func, select
 
 from cx360._errors import ConfigurationError
 from cx360.store._dialects import read_connection, strategy_for, strategy_of
@@ -82,12 +82,9 @@ class Store:
             "priority": priority,
             "updated_at": utcnow(),
         }
+        upsert = self.strategy.dialect_insert(sources).values(name=name, **values)
         with self.transaction() as conn:
-            exists = conn.execute(select(sources.c.name).where(sources.c.name == name)).first()
-            if exists:
-                conn.execute(update(sources).where(sources.c.name == name).values(values))
-            else:
-                conn.execute(insert(sources).values(name=name, **values))
+            conn.execute(upsert.on_conflict_do_update(index_elements=[sources.c.name], set_=values))
 
     def source_countries(self) -> dict[str, str]:
         """Default country per configured source."""
