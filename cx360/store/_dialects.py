@@ -125,6 +125,9 @@ class Strategy(ABC):
     compact_rows: ClassVar[bool] = False
     # datetimes are stored naive (UTC): a bound compared with them must be naive too
     naive_datetimes: ClassVar[bool] = False
+    # `locked_transaction` locks the names it is given (not the whole database): a writer
+    # that learns what it touches only by reading must check it holds their names
+    named_locks: ClassVar[bool] = False
     dialect_insert: ClassVar[Any]  # the dialect's INSERT, which has ON CONFLICT
     _built: ClassVar[dict[Hashable, Any]]
 
@@ -644,6 +647,7 @@ class PostgresStrategy(Strategy):
     """A PostgreSQL server: advisory locks, few round trips, COPY."""
 
     name = "postgresql"
+    named_locks = True
     dialect_insert = staticmethod(postgresql.insert)
 
     def __init__(self, url: URL) -> None:
