@@ -46,6 +46,7 @@ from cx360.store._schema import (
 )
 from cx360.synthetic import write_dataset
 from tests.resolve._support import assignments, pairwise_f1
+from tests.resolve.conftest import ResolvedDataset
 
 Key = tuple[str, str]
 
@@ -612,12 +613,11 @@ def test_without_a_model_the_record_is_stored_unresolved(store: Store) -> None:
 
 
 @pytest.mark.slow
-def test_streaming_agrees_with_batch(tmp_path: Path) -> None:
+def test_streaming_agrees_with_batch(resolved_3000: ResolvedDataset, tmp_path: Path) -> None:
     """Batch the first half, stream the second record by record: F1 within 0.01 of
     resolving everything in batch."""
-    data = write_dataset(tmp_path / "data", n_records=3000, seed=5, fmt="csv")
-    rows = _read(data.records_path)
-    truth = {_key(r): r["person_id"] for r in _read(data.truth_path)}
+    rows = _read(resolved_3000.records)
+    truth = {_key(r): r["person_id"] for r in _read(resolved_3000.truth)}
     half = len(rows) // 2
 
     stream_store = Store.open(f"sqlite:///{tmp_path / 'stream.db'}")
@@ -629,10 +629,8 @@ def test_streaming_agrees_with_batch(tmp_path: Path) -> None:
     stream_f1 = pairwise_f1(assignments(stream_store), truth)
     assert len(assignments(stream_store)) == len(rows)
 
-    batch_store = Store.open(f"sqlite:///{tmp_path / 'batch.db'}")
+    batch_store = resolved_3000.copy(tmp_path)  # every record ingested and resolved in batch
     batch = Hub(batch_store)
-    batch.ingest(records=rows)
-    batch.resolve()
     batch_f1 = pairwise_f1(assignments(batch_store), truth)
     assert abs(stream_f1 - batch_f1) <= 0.01, (stream_f1, batch_f1)
 

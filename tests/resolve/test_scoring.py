@@ -23,19 +23,17 @@ from cx360.resolve._scoring import (
 from cx360.resolve._splink import SplinkSession, predict_details
 from cx360.store import Store
 from cx360.synthetic import write_dataset
+from tests.resolve.conftest import ResolvedDataset
 
 TF_COLUMNS = ["given_key", "surname_key"]
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def trained(
+    resolved_3000: ResolvedDataset, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     """A resolved SQLite store, its records' features, the model and Splink's predictions."""
-    out = tmp_path_factory.mktemp("scoring")
-    paths = write_dataset(out, n_records=3000, seed=5, fmt="csv")
-    store = Store.open(f"sqlite:///{out / 'cx360.db'}")
-    hub = Hub(store)
-    hub.ingest_files(paths["records"])
-    hub.resolve()
+    store = resolved_3000.copy(tmp_path_factory.mktemp("scoring"))
     with store.connection() as conn:
         table = load_features(conn)
         stored = _latest_model(conn)

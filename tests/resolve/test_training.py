@@ -28,6 +28,7 @@ from cx360.resolve._training import guard_limits, train
 from cx360.store import Store
 from cx360.store._schema import matching_models, resolution_runs
 from cx360.synthetic import write_dataset
+from tests.resolve.conftest import ResolvedDataset
 
 
 def _level(model: dict[str, Any], comparison: str, label: str) -> dict[str, Any]:
@@ -57,18 +58,13 @@ def test_u_is_counted_over_pairs_in_different_clusters() -> None:
     assert model["comparisons"] is not refined["comparisons"]  # the input is not changed
 
 
-@pytest.fixture(scope="module")
-def dataset(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return dict(write_dataset(tmp_path_factory.mktemp("synthetic"), n_records=3000, seed=5))
-
-
 def test_counted_u_makes_strong_identifiers_stronger(
-    dataset: dict[str, Path], tmp_path: Path
+    resolved_3000: ResolvedDataset, tmp_path: Path
 ) -> None:
     # Random pairs of records hold true matches at about the rate at which two people
-    # share an e-mail, so sampled u undervalues it; counted u does not.
-    store = Store.open(f"sqlite:///{tmp_path / 'training.db'}")
-    Hub(store).ingest_files(dataset["records"])
+    # share an e-mail, so sampled u undervalues it; counted u does not. (The records'
+    # features are read from a resolved store: resolving writes none of them.)
+    store = resolved_3000.copy(tmp_path)
     with store.connection() as conn:
         table = load_features(conn)
     store.close()
