@@ -52,6 +52,7 @@ import cx360
 from cx360.store import resolve_store_url
 from cx360.synthetic import write_dataset
 from tests._stores import clone_store, schema_of
+from tests._stores import scratch_store as scratch_store  # used by benchmarks/kill_test.py
 from tests._stores import sqlite_path as _sqlite_path
 
 REPO = Path(__file__).resolve().parents[2]
