@@ -555,6 +555,7 @@ def prepare_record_values(
     for issue in (name_issue, national_id_issue, birth_date_issue, postcode_issue):
         if issue is not None:
             issues.append(issue)
+    extras, forms = _extra_identifiers(more_phones, more_emails)
     return (
         source,
         source_record_id,
@@ -573,7 +574,8 @@ def prepare_record_values(
         normalize_region(region_raw, country),
         normalize_handle(handle_raw),
         " ".join(issues) or None,
-        *_extra_identifiers(more_phones, more_emails),
+        extras,
+        forms,
     )
 
 
