@@ -53,7 +53,6 @@ from cx360.models import (
 )
 from cx360.privacy import _calls as privacy
 from cx360.privacy._access import Reader
-from cx360.privacy._suppress import refuse_if_suppressed
 from cx360.profile._lookup import lookup_context, lookup_profile, parse_query, record_ref
 from cx360.profile._survivorship import DEFAULT_RULES, SurvivorshipRules
 from cx360.resolve import (
@@ -336,14 +335,7 @@ class Hub:
         if plan is not None and plan.source is not None:
             row = {**row, "source": plan.source}
         calls = self._realtime_calls()
-
-        def resolve() -> Match:
-            countries = calls._source_countries()
-            # a read on the lookup pool, whose own idle connection may be lost as well
-            retry_on_lost_connection(lambda: refuse_if_suppressed(self._store, row, countries))
-            return calls.resolve(row)
-
-        return retry_on_lost_connection(resolve)
+        return retry_on_lost_connection(lambda: calls.resolve(row))
 
     def record_interaction(
         self,

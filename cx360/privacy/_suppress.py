@@ -206,28 +206,25 @@ def forget_salt(store: Store) -> None:
     _salts.pop(store, None)
 
 
-def refuse_if_suppressed(
-    store: Store, row: Mapping[str, Any], countries: Mapping[str, str]
-) -> None:
-    """Real time: a record on the list is set aside as 'erased' (no values kept) and
-    refused with a `SchemaError`, as real time refuses every row ingest sets aside. One
-    read by key when nothing was ever erased."""
-    from cx360.ingest._prepare import Quarantined, prepare_record
-    from cx360.ingest._quarantine import entries
-
+def on_list_under_lock(store: Store, conn: Connection, prepared: Mapping[str, Any]) -> bool:
+    """Real time, inside the locked transaction that stores the record: whether it is on
+    the list. An erasure holds the same locks while it writes its suppressions, so a call
+    that waited for one sees what it suppressed. One indexed read, none while nothing was
+    ever erased (another process's first erasure is seen within `SALT_RECHECK`)."""
     salt = _known_salt(store)
     if salt is None:
-        return
-    with store.lookup_connection() as conn:
-        prepared = prepare_record(row, None, dict(countries))
-        if isinstance(prepared, Quarantined):
-            return  # refused for that reason by the resolver
-        digests = [digest(salt, kind, value) for kind, value in keys_of(prepared)]
-        query = select(exists().where(suppressions.c.digest.in_(digests)))
-        if not conn.execute(query).scalar():
-            return
+        return False
+    digests = [digest(salt, kind, value) for kind, value in keys_of(prepared)]
+    return bool(conn.execute(select(exists().where(suppressions.c.digest.in_(digests)))).scalar())
+
+
+def set_aside_erased(store: Store) -> SchemaError:
+    """A real-time record refused as erased: set aside as 'erased' with no values kept, as
+    ingest sets such a row aside; the error to raise."""
+    from cx360.ingest._quarantine import entries
+
     with store.transaction() as conn:
         # no batch: real time's rows set aside are not counted in one
         (entry,) = entries([_erased("records")], batch_id=0, kind="records", now=utcnow())
         add_quarantine(conn, [entry | {"batch_id": None}])
-    raise SchemaError("record not stored: erased", column=None)
+    return SchemaError("record not stored: erased", column=None)

@@ -293,3 +293,34 @@ def test_erasure_and_streaming_calls_take_turns(store: Store) -> None:
         digits = "".join(ch for ch in person["phone"] if ch.isdigit())
         assert _anywhere(store, [person["email"], digits[-10:]]) == []
     assert joined_before > 0  # the calls before an erasure did join the customer
+
+
+def test_a_call_with_an_erased_identifier_during_the_erasure_is_refused(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call carrying the person's e-mail arrives while the erasure writes: it waits for
+    the erasure's locks, then finds the e-mail on the suppression list and stores nothing."""
+    customer_id = _customer_of(store, 1)
+    gate = _Gate()
+    resolve_remaining = _erase._resolve_remaining
+
+    def pausing(*args: Any, **kwargs: Any) -> Any:
+        gate.stop_here()  # its deletes and suppressions written, not committed
+        return resolve_remaining(*args, **kwargs)
+
+    monkeypatch.setattr(_erase, "_resolve_remaining", pausing)
+    erased: dict[str, Any] = {}
+    called: dict[str, Any] = {}
+    erasing = _erase_thread(store.url, customer_id, erased)
+    assert gate.reached.wait(120)
+    row = {**_arrivals(1)[0], "email": PEOPLE[1]["email"]}
+    call = _call_thread(store.url, row, called)
+    call.join(0.5)
+    assert call.is_alive()  # it waits for the erasure's locks
+    gate.go.set()
+    assert _ended(erasing, erased).removed["records"] == len(SOURCES)
+    with pytest.raises(cx360.SchemaError, match="erased"):
+        _ended(call, called)
+    assert row["source_record_id"] not in _held(store)
+    assert _anywhere(store, [PEOPLE[1]["email"]]) == []
+    assert violations(store.url) == {}

@@ -26,6 +26,7 @@ from cx360._errors import SchemaError
 from cx360.ingest._prepare import Quarantined, prepare_record
 from cx360.ingest._single import RecordWrite, move_to_batch, record_values, record_written
 from cx360.models import Match, RecordRef
+from cx360.privacy._suppress import on_list_under_lock, set_aside_erased
 from cx360.resolve._blocking import OTHERS_COLUMN, others_text
 from cx360.resolve._evidence import DEFAULT_MATCH_WEIGHT
 from cx360.resolve._features import email_user
@@ -46,6 +47,10 @@ _P = bindparam
 _SOURCE_COUNTRIES_TTL = 10.0  # seconds a resolver trusts its copy of the source defaults
 
 _FEATURES = select(*ROW_SQL).where(_R.id == _P("record_id"))
+
+
+class _ErasedError(Exception):
+    """The record is on the suppression list: its transaction rolls back."""
 
 
 class RealtimeResolver:
@@ -70,6 +75,14 @@ class RealtimeResolver:
         ref = RecordRef(source=prepared["source"], source_record_id=prepared["source_record_id"])
         features = _features(prepared)
         now = utcnow()
+        try:
+            return self._resolve_locked(prepared, ref, features, now)
+        except _ErasedError:
+            raise set_aside_erased(self.store) from None
+
+    def _resolve_locked(
+        self, prepared: Mapping[str, Any], ref: RecordRef, features: Any, now: datetime
+    ) -> Match:
         strategy = self.store.strategy
         with strategy.locked_transaction(self.store.engine) as conn:
             state, batch_id, written = self._lock_and_write(conn, prepared, now)
@@ -110,6 +123,8 @@ class RealtimeResolver:
         model_id, run_id, new_id = self.store.strategy.insert_record_reading(
             conn, _STATE, lock_names({**prepared, OTHERS_COLUMN: _others(prepared)}), values
         )
+        if on_list_under_lock(self.store, conn, prepared):
+            raise _ErasedError  # erased while this call waited for its locks, or before
         state = self._current_state(conn, model_id, run_id)
         if state is not None and batch_id <= state.run.max_batch_id:
             batch_id = self._new_batch(conn, now)
