@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -74,21 +73,20 @@ def test_version() -> None:
     assert (done.returncode, done.stdout) == (0, f"cx360 {cx360.__version__}\n")
 
 
-def _fastest(argv: list[str]) -> float:
-    timings = []
-    for _ in range(5):
-        started = time.perf_counter()
-        subprocess.run(argv, capture_output=True, check=True, env=_env())
-        timings.append(time.perf_counter() - started)
-    return min(timings)
+# What `cx360 --help` may import: the standard library and cx360's own light modules. Its
+# speed (under 0.3 s) is measured by benchmarks/cli_speed.py; here, what makes it fast.
+_HEAVY = {"splink", "duckdb", "sqlalchemy", "pydantic", "pyarrow", "pandas", "numpy",
+          "phonenumbers", "email_validator", "psycopg", "pyspark", "alembic"}  # fmt: skip
 
 
-def test_help_is_fast_and_lists_every_command() -> None:
-    # `cx360 --help` is to take under 0.3 s; measured against the interpreter's own start,
-    # the check holds on a busy machine too
-    bare = _fastest([sys.executable, "-c", "pass"])
-    helped = _fastest([*_COMMAND, "--help"])
-    assert helped - bare < 0.2, (helped, bare)
+def test_help_imports_nothing_heavy_and_lists_every_command() -> None:
+    traced = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "cx360", "--help"],
+        capture_output=True, text=True, check=True, env=_env(),
+    )  # fmt: skip
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in traced.stderr.splitlines()}
+    assert "cx360" in imported
+    assert imported & _HEAVY == set()
     done = cx360_command("--help", check=True)
     for command in ("ingest", "resolve", "status", "report", "profile", "quarantine", "export"):
         assert command in done.stdout
