@@ -77,8 +77,8 @@ RECORD_VALUE_COLUMNS = (
     "given_names", "surnames", "given_key", "given_canonical", "given_keys", "surname_key",
     "surname2_key", "name_suffix", "email_display", "email_key", "phone_e164", "phone_key",
     "phone_kind", "national_id", "national_id_key", "national_id_kind", "national_id_valid",
-    "birth_date", "address_key", "city_key", "postcode_key", "region_key", "handle_key", "issues",
-    EXTRA_IDENTIFIERS, EXTRA_FORMS,
+    "birth_date", "birth_date_parts", "address_key", "city_key", "postcode_key", "region_key",
+    "handle_key", "issues", EXTRA_IDENTIFIERS, EXTRA_FORMS,
 )  # fmt: skip
 
 
@@ -458,12 +458,15 @@ def _national_id_columns(raw: str | None, country: str | None) -> tuple[Columns,
     return columns, f"national_id:{found.issue}" if found.issue else None
 
 
-def _birth_date_column(raw: str | None, country: str | None) -> tuple[Any, Any]:
-    """birth_date and the issue."""
+_NO_BIRTH_DATE = (None, None)
+
+
+def _birth_date_columns(raw: str | None, country: str | None) -> tuple[Columns, str | None]:
+    """birth_date, birth_date_parts (what a date that does not exist says), and the issue."""
     found = normalize_birth_date(raw, country)
     if found is None:
-        return None, None
-    return found.iso, f"date_of_birth:{found.issue}" if found.issue else None
+        return _NO_BIRTH_DATE, None
+    return (found.iso, found.parts), f"date_of_birth:{found.issue}" if found.issue else None
 
 
 def _postcode_column(raw: str | None, country: str | None) -> tuple[str | None, str | None]:
@@ -550,7 +553,7 @@ def prepare_record_values(
     email, more_emails = _emails(row, email_raw, issues, numbered.get("email", ()))
     phone, more_phones = _phones(row, phone_raw, country, issues, numbered.get("phone", ()))
     national_id, national_id_issue = _national_id_columns(national_id_raw, country)
-    birth_date, birth_date_issue = _birth_date_column(dob_raw, country)
+    birth_date, birth_date_issue = _birth_date_columns(dob_raw, country)
     postcode_key, postcode_issue = _postcode_column(postcode_raw, country)
     for issue in (name_issue, national_id_issue, birth_date_issue, postcode_issue):
         if issue is not None:
@@ -567,7 +570,7 @@ def prepare_record_values(
         *email,
         *phone,
         *national_id,
-        birth_date,
+        *birth_date,
         normalize_address(address_raw),
         normalize_city(city_raw),
         postcode_key,

@@ -29,6 +29,14 @@ the date does not exist: ``31/02/1990``, ``1990-13-01``), ``placeholder``
 ``out_of_range`` (before 1900 or after today). `NormalizedDate.iso` is set only
 when there is no issue.
 
+An impossible or out-of-range date still says something: ``1949-15-25`` is most
+likely the 25th of some month of 1949, ``9185-10-14`` the 14th of October of some
+year. When two of its three parts are valid on their own (a year from 1900 to this
+year, a month from 1 to 12, a day from 1 to 31), `NormalizedDate.parts` keeps the
+date as written, ``YYYY-MM-DD`` in the order the reading gave (year first; day and
+month by the day/month rule), so that a comparison can still find the two parts
+that agree with another record's date. It is never a date: the issue stays.
+
 Timestamps (`parse_timestamp`) are strict: ISO 8601 (extended or basic,
 ``T`` or a space, fractional seconds, ``Z``/``UTC``/offsets; 8 digits are a
 basic-format date), or epoch seconds (9-11 digits) or milliseconds (12-14
@@ -199,29 +207,39 @@ class NormalizedDate:
             or ``"placeholder"``.
         ambiguous: True when day and month could be swapped and the order came
             from the country rule (``03/04/1985``).
+        parts: For an ``impossible`` or ``out_of_range`` date with two valid parts,
+            the date as written, ``"YYYY-MM-DD"`` (``"1949-15-25"``); else None.
     """
 
     raw: str
     iso: str | None
     issue: str | None
     ambiguous: bool
+    parts: str | None = None
 
-    def __reduce__(self) -> tuple[type[NormalizedDate], tuple[str, str | None, str | None, bool]]:
+    def __reduce__(
+        self,
+    ) -> tuple[type[NormalizedDate], tuple[str, str | None, str | None, bool, str | None]]:
         # Pickled through the constructor, so that unpickling works the same when this
         # module is compiled (mypyc would otherwise assign to the frozen fields).
-        return (NormalizedDate, (self.raw, self.iso, self.issue, self.ambiguous))
+        return (NormalizedDate, (self.raw, self.iso, self.issue, self.ambiguous, self.parts))
 
 
 class _Parsed(NamedTuple):
-    """A calendar date (or the reason there is none), before range checks."""
+    """A calendar date (or the reason there is none), before range checks; `written`,
+    for an impossible date, its year, month and day as read."""
 
     value: date | None
     issue: str | None
     ambiguous: bool
+    written: tuple[int, int, int] | None = None
 
 
 _UNPARSEABLE: Final = _Parsed(None, "unparseable", False)
-_IMPOSSIBLE: Final = _Parsed(None, "impossible", False)
+
+
+def _impossible(year: int, month: int, day: int) -> _Parsed:
+    return _Parsed(None, "impossible", False, (year, month, day))
 
 
 def _make_date(year: int, month: int, day: int) -> date | None:
@@ -249,7 +267,7 @@ def _day_month(first: int, second: int, year: int, month_first: bool) -> _Parsed
         return _Parsed(preferred, None, other is not None and other != preferred)
     if other is not None:
         return _Parsed(other, None, False)
-    return _IMPOSSIBLE
+    return _impossible(year, first, second) if month_first else _impossible(year, second, first)
 
 
 def _fold(text: str) -> str:
@@ -262,10 +280,14 @@ def _fold(text: str) -> str:
 
 
 def _parse_compact(digits: str, month_first: bool) -> _Parsed:
-    value = _make_date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    year, month, day = int(digits[:4]), int(digits[4:6]), int(digits[6:])
+    value = _make_date(year, month, day)
     if value is not None and value.year >= 1800:
         return _Parsed(value, None, False)
-    return _day_month(int(digits[:2]), int(digits[2:4]), int(digits[4:]), month_first)
+    read = _day_month(int(digits[:2]), int(digits[2:4]), int(digits[4:]), month_first)
+    if read.value is None and year >= 1800:
+        return _impossible(year, month, day)  # no reading either way: a year first
+    return read
 
 
 def _parse_named(text: str, pivot: int) -> _Parsed:
@@ -292,8 +314,9 @@ def _parse_named(text: str, pivot: int) -> _Parsed:
         year_text, day_text = first, second  # "1985 mar 07", "1985-march-7"
     else:
         return _UNPARSEABLE
-    value = _make_date(_full_year(year_text, pivot), month, int(day_text))
-    return _IMPOSSIBLE if value is None else _Parsed(value, None, False)
+    year = _full_year(year_text, pivot)
+    value = _make_date(year, month, int(day_text))
+    return _impossible(year, month, int(day_text)) if value is None else _Parsed(value, None, False)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -304,8 +327,9 @@ def _parse_birth_date(text: str, month_first: bool, pivot: int) -> _Parsed:
     match = _YMD_RE.fullmatch(text) or _YMD_SPACED_RE.fullmatch(text)
     if match is not None:
         groups = [g for g in match.groups() if g is not None and g.isdigit()]
-        value = _make_date(int(groups[0]), int(groups[1]), int(groups[2]))
-        return _IMPOSSIBLE if value is None else _Parsed(value, None, False)
+        year, month, day = int(groups[0]), int(groups[1]), int(groups[2])
+        value = _make_date(year, month, day)
+        return _impossible(year, month, day) if value is None else _Parsed(value, None, False)
     match = _NUMERIC_RE.fullmatch(text)
     if match is not None:
         first, second, year_text = match.groups()
@@ -327,10 +351,27 @@ def _check_range(parsed: _Parsed, today: date) -> tuple[str | None, str | None]:
     return value.isoformat(), None
 
 
+def _written_parts(parsed: _Parsed, issue: str | None, today: date) -> str | None:
+    """`NormalizedDate.parts`: what an impossible or out-of-range date says, when two of
+    its parts are valid on their own (one wrong part is one keying slip; with two wrong,
+    the date says too little to compare)."""
+    if issue == "impossible" and parsed.written is not None:
+        year, month, day = parsed.written
+    elif issue == "out_of_range" and parsed.value is not None:
+        year, month, day = parsed.value.year, parsed.value.month, parsed.value.day
+    else:
+        return None
+    valid = (_MIN_BIRTH_YEAR <= year <= today.year) + (1 <= month <= 12) + (1 <= day <= 31)
+    if valid < 2 or year > 9999 or month > 99 or day > 99:
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
 def _normalize(raw: str, month_first: bool, today: date) -> NormalizedDate:
     parsed = _parse_birth_date(_fold(raw), month_first, today.year % 100)
     iso, issue = _check_range(parsed, today)
-    return NormalizedDate(raw, iso, issue, parsed.ambiguous and issue is None)
+    parts = _written_parts(parsed, issue, today)
+    return NormalizedDate(raw, iso, issue, parsed.ambiguous and issue is None, parts)
 
 
 def normalize_birth_date(raw: str | None, country: str | None = None) -> NormalizedDate | None:

@@ -83,7 +83,8 @@ def identifiers_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool
     """Whether two records' features share an identifier (see `IDENTIFIER_COLUMNS`). A
     handle equal to the other record's e-mail user name does not count: such user names are
     mostly the person's name ("jose_ruiz"). A birth date one typo away counts: where records
-    hold only names and birth dates, a typo in the date would make the pair name-only. So
+    hold only names and birth dates, a typo in the date would make the pair name-only; so
+    does a date that does not exist as written ("1949-15-25") read by its parts. So
     does a national ID one typo (or two swapped characters) away, as the guards read it:
     the same ID typed twice, which a stranger's rarely is (`MIN_NEAR_ID_CHARACTERS`)."""
     for column in IDENTIFIER_COLUMNS:
@@ -133,8 +134,13 @@ def _given_word_counts_differ(left: Mapping[str, Any], right: Mapping[str, Any])
 
 
 def _known_date(record: Mapping[str, Any]) -> str | None:
+    # a date that does not exist counts as written ("1949-15-25"): one slip in it is
+    # still one date typed twice when the rest agrees (`_features.written_birth_date`)
     found: str | None = record.get("birth_date")
-    return None if found is None or is_default_like(found) else found
+    if found is None:
+        parts: str | None = record.get("birth_date_parts")
+        return parts
+    return None if is_default_like(found) else found
 
 
 def contacts_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
@@ -173,7 +179,7 @@ def identified_mask(
     for column in columns:
         values = features.column(column).combine_chunks()
         if column == "birth_date":
-            values = dates = _known_dates(values)
+            values = dates = _known_dates(features)
         agree = _flags(pc.equal(values.take(positions_l), values.take(positions_r)))
         if column == "address_key" and agree.any() and enabled(Rule.ADDRESS_WORD_COUNTS):
             agree &= ~_word_counts_differ(features, positions_l, positions_r)
@@ -241,12 +247,18 @@ def _word_counts_differ(
     return _flags(pc.not_equal(spaces.take(left), spaces.take(right)))
 
 
-def _known_dates(dates: pa.Array) -> pa.Array:
-    # a default-like date is no identifier (see `DEFAULT_LIKE_BIRTH_DATES`)
-    if not enabled(Rule.DEFAULT_LIKE_BIRTH_DATES):
+def _known_dates(features: pa.Table) -> pa.Array:
+    """`_known_date` of every record of `features`."""
+    dates = features.column("birth_date").combine_chunks()
+    if enabled(Rule.DEFAULT_LIKE_BIRTH_DATES):
+        # a default-like date is no identifier (see `DEFAULT_LIKE_BIRTH_DATES`)
+        default = pc.is_in(dates, value_set=pa.array(sorted(DEFAULT_LIKE_BIRTH_DATES)))
+        dates = pc.if_else(default, pa.scalar(None, dates.type), dates)
+    if "birth_date_parts" not in features.column_names:
         return dates
-    default = pc.is_in(dates, value_set=pa.array(sorted(DEFAULT_LIKE_BIRTH_DATES)))
-    return pc.if_else(default, pa.scalar(None, dates.type), dates)
+    parts = features.column("birth_date_parts").combine_chunks()
+    written = pc.if_else(pc.is_null(features.column("birth_date").combine_chunks()), parts, dates)
+    return written.cast(dates.type)
 
 
 def _near_dates(left: pa.Array, right: pa.Array) -> np.ndarray[Any, Any]:

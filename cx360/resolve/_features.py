@@ -26,6 +26,7 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "surname_key",
     "surname2_key",
     "birth_date",
+    "birth_date_parts",
     "email_key",
     "phone_key",
     "national_id_key",
@@ -108,26 +109,67 @@ def _names_swapped(a: Record, b: Record) -> bool:
     )
 
 
+# A record's birth date as written: its date, else what a date that does not exist
+# says ("1949-15-25", `normalize.dates.NormalizedDate.parts`). Such a date takes part in
+# the levels that compare parts and in no other: its wrong part is no typo of a known
+# date, and never equals a valid one.
+_WRITTEN_L = 'coalesce("birth_date_l", "birth_date_parts_l")'
+_WRITTEN_R = 'coalesce("birth_date_r", "birth_date_parts_r")'
+_PARTS_EQUAL = (
+    f"(CASE WHEN substr({_WRITTEN_L}, 1, 4) = substr({_WRITTEN_R}, 1, 4) THEN 1 ELSE 0 END + "
+    f"CASE WHEN substr({_WRITTEN_L}, 6, 2) = substr({_WRITTEN_R}, 6, 2) THEN 1 ELSE 0 END + "
+    f"CASE WHEN substr({_WRITTEN_L}, 9, 2) = substr({_WRITTEN_R}, 9, 2) THEN 1 ELSE 0 END)"
+)
+
+
+def written_birth_date(record: Record) -> str | None:
+    """`_WRITTEN_L`/`_WRITTEN_R` for one record."""
+    found: str | None = record.get("birth_date") or record.get("birth_date_parts")
+    return found
+
+
 def _unknown_birth_date() -> Level:
     # A date typed when the customer gives none ("2000-01-01") says nothing, as the
     # guards read it: strangers share it. Term-frequency weighting would catch it too,
     # but would also weaken true dates whose duplicates inflate their frequencies.
     defaults = ", ".join(f"'{d}'" for d in sorted(DEFAULT_LIKE_BIRTH_DATES))
     sql = (
-        '"birth_date_l" IS NULL OR "birth_date_r" IS NULL OR '
+        f"{_WRITTEN_L} IS NULL OR {_WRITTEN_R} IS NULL OR "
         f'"birth_date_l" IN ({defaults}) OR "birth_date_r" IN ({defaults})'
     )
 
     def test(a: Record, b: Record) -> bool:
-        dates = (a.get("birth_date"), b.get("birth_date"))
-        return any(d is None or d in DEFAULT_LIKE_BIRTH_DATES for d in dates)
+        if written_birth_date(a) is None or written_birth_date(b) is None:
+            return True
+        return a.get("birth_date") in DEFAULT_LIKE_BIRTH_DATES or (
+            b.get("birth_date") in DEFAULT_LIKE_BIRTH_DATES
+        )
 
     return Level("null", sql, test, is_null=True)
+
+
+def _near_birth_dates(a: Record, b: Record) -> bool:
+    left, right = a.get("birth_date"), b.get("birth_date")
+    return left is not None and right is not None and birth_dates_compatible(left, right)
 
 
 def _date_parts_equal(a: str, b: str) -> int:
     """How many of year, month and day two ISO dates share."""
     return (a[:4] == b[:4]) + (a[5:7] == b[5:7]) + (a[8:10] == b[8:10])
+
+
+def _one_part_different(a: Record, b: Record) -> bool:
+    # the null level before it has seen that both are written
+    return _date_parts_equal(str(written_birth_date(a)), str(written_birth_date(b))) >= 2
+
+
+def _impossible_one_part_different(a: Record, b: Record) -> bool:
+    impossible = a.get("birth_date") is None or b.get("birth_date") is None
+    return impossible and _one_part_different(a, b)
+
+
+def _same_year(a: Record, b: Record) -> bool:
+    return str(written_birth_date(a))[:4] == str(written_birth_date(b))[:4]
 
 
 def _else() -> Level:
@@ -214,24 +256,23 @@ COMPARISONS: tuple[Comparison, ...] = (
                 '(substr("birth_date_l", 1, 4) = substr("birth_date_r", 1, 4) AND '
                 'substr("birth_date_l", 6, 2) = substr("birth_date_r", 9, 2) AND '
                 'substr("birth_date_l", 9, 2) = substr("birth_date_r", 6, 2))',
-                lambda a, b: birth_dates_compatible(a["birth_date"], b["birth_date"]),
+                _near_birth_dates,
+            ),
+            # a date that does not exist agreeing with the other on two parts: its third
+            # is a slip for certain, which a valid date one part off is not (strangers of
+            # one name are born on one day of different years), so it is weighed apart
+            Level(
+                "one part impossible",
+                f'("birth_date_l" IS NULL OR "birth_date_r" IS NULL) AND {_PARTS_EQUAL} >= 2',
+                _impossible_one_part_different,
             ),
             # one whole part keyed wrong (a year, a month or a day from another field):
             # strangers' dates rarely agree on the other two parts
-            Level(
-                "one part different",
-                '(CASE WHEN substr("birth_date_l", 1, 4) = substr("birth_date_r", 1, 4) '
-                "THEN 1 ELSE 0 END + "
-                'CASE WHEN substr("birth_date_l", 6, 2) = substr("birth_date_r", 6, 2) '
-                "THEN 1 ELSE 0 END + "
-                'CASE WHEN substr("birth_date_l", 9, 2) = substr("birth_date_r", 9, 2) '
-                "THEN 1 ELSE 0 END) >= 2",
-                lambda a, b: _date_parts_equal(a["birth_date"], b["birth_date"]) >= 2,
-            ),
+            Level("one part different", f"{_PARTS_EQUAL} >= 2", _one_part_different),
             Level(
                 "same year",
-                'substr("birth_date_l", 1, 4) = substr("birth_date_r", 1, 4)',
-                lambda a, b: bool(a["birth_date"][:4] == b["birth_date"][:4]),
+                f"substr({_WRITTEN_L}, 1, 4) = substr({_WRITTEN_R}, 1, 4)",
+                _same_year,
             ),
             _else(),
         ),

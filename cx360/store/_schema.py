@@ -226,6 +226,9 @@ records = Table(
     Column("national_id_kind", String(16)),
     Column("national_id_valid", Boolean),
     Column("birth_date", String(10)),
+    # what a birth date that does not exist says ("1949-15-25"), see
+    # `normalize.dates.NormalizedDate.parts` (migration 0014)
+    Column("birth_date_parts", String(10)),
     Column("address_key", Text),
     Column("city_key", String(128)),
     Column("postcode_key", String(16)),  # migration 0010

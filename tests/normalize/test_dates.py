@@ -119,7 +119,43 @@ def test_formats(raw: str, country: str | None, iso: str, ambiguous: bool) -> No
     ],
 )
 def test_issues(raw: str, issue: str) -> None:
-    assert normalize_birth_date(raw, "CO") == NormalizedDate(raw, None, issue, False)
+    result = normalize_birth_date(raw, "CO")
+    assert result is not None
+    assert (result.iso, result.issue, result.ambiguous) == (None, issue, False)
+
+
+@pytest.mark.parametrize(
+    ("raw", "country", "issue", "parts"),
+    [
+        # two valid parts: the date as written, year first
+        ("1949-15-25", None, "impossible", "1949-15-25"),
+        ("1949-00-13", None, "impossible", "1949-00-13"),
+        ("2001-12-64", None, "impossible", "2001-12-64"),
+        ("1990-02-30", None, "impossible", "1990-02-30"),
+        ("19491525", None, "impossible", "1949-15-25"),
+        ("31/02/1990", "CO", "impossible", "1990-02-31"),
+        ("13/13/1990", "CO", "impossible", "1990-13-13"),
+        ("02/31/1990", "US", "impossible", "1990-02-31"),
+        ("31 de febrero de 1990", "CO", "impossible", "1990-02-31"),
+        ("9185-10-14", None, "out_of_range", "9185-10-14"),
+        ("1850-05-05", None, "out_of_range", "1850-05-05"),
+        # fewer than two valid parts, a placeholder, no reading: nothing to compare
+        ("1949-15-45", None, "impossible", None),
+        ("9185-13-14", None, "impossible", None),
+        ("1900-01-01", None, "placeholder", None),
+        ("hello", None, "unparseable", None),
+    ],
+)
+def test_a_date_that_does_not_exist_keeps_its_valid_parts(
+    raw: str, country: str | None, issue: str, parts: str | None
+) -> None:
+    assert normalize_birth_date(raw, country) == NormalizedDate(raw, None, issue, False, parts)
+
+
+def test_a_real_date_has_no_parts() -> None:
+    result = normalize_birth_date("1949-05-25")
+    assert result is not None
+    assert (result.iso, result.parts) == ("1949-05-25", None)
 
 
 def test_future_is_out_of_range() -> None:

@@ -22,6 +22,8 @@ VALUES: dict[str, list[str | None]] = {
         "1985-12-07",  # the month keyed wrong: one part different
         "2000-01-01",  # typed for an unknown date: compared as unknown
     ],
+    # a date that does not exist, as written (only where `birth_date` is None)
+    "birth_date_parts": [None, "1985-15-07", "1985-03-47", "9185-03-07", "1985-13-08"],
     "email_key": [None, "pepe@gmail.com", "pepe@hotmail.com", "ana@gmail.com"],
     "phone_key": [None, "+573001234567", "+573001234568"],
     "national_id_key": [None, "12345678", "12345679", "12345687", "87654321"],
@@ -41,6 +43,8 @@ def _record(rng: random.Random) -> dict[str, Any]:
     extra = rng.choice([None, "jose", "luis"])
     record["given_keys"] = None if given is None else " ".join(filter(None, [given, extra]))
     record["email_user"] = email_user(record)
+    if record["birth_date"] is not None:
+        record["birth_date_parts"] = None
     return record
 
 

@@ -149,7 +149,10 @@ def test_the_most_similar_level_weighs_at_least_as_much_as_any_other() -> None:
         if entry["output_column_name"] == "birth_date":
             for level, (m, u) in zip(
                 [lv for lv in entry["comparison_levels"] if not lv.get("is_null_level")],
-                [(0.02, 0.0001), (0.85, 0.001), (0.1, 0.003), (0.02, 0.01), (0.01, 0.98)],
+                [
+                    *((0.02, 0.0001), (0.85, 0.001), (0.01, 0.0001)),
+                    *((0.1, 0.003), (0.02, 0.01), (0.01, 0.98)),
+                ],
                 strict=True,
             ):
                 level["m_probability"], level["u_probability"] = m, u
