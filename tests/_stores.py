@@ -20,7 +20,7 @@ from sqlalchemy import NullPool, create_engine, text
 import cx360
 from cx360.store import Store, resolve_store_url
 from cx360.store._schema import metadata
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, fresh_schema
 
 
 def backend_of(url: str) -> str:
@@ -51,18 +51,8 @@ def scratch_store(backend: str, directory: Path, postgres_url: str | None) -> It
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
     assert postgres_url is not None, "PostgreSQL stores need a server URL"
-    base = resolve_store_url(postgres_url)
-    schema = f"f_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, poolclass=NullPool)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_schema(resolve_store_url(postgres_url), "f") as url:
+        yield url
 
 
 def clone_store(source: str, target: str) -> None:

@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import NullPool, create_engine, text
 
 from cx360.store import Store
 
 POSTGRES_URL = os.environ.get("CX360_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@contextlib.contextmanager
+def fresh_schema(url: str, prefix: str) -> Iterator[str]:
+    """`url` (a PostgreSQL server) with its search_path set to a new schema named
+    `prefix` + random hex, dropped afterwards with all it holds."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    driver = "postgresql+psycopg://" + url.split("://", 1)[1]
+    admin = create_engine(driver, poolclass=NullPool)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def _postgres_or_skip() -> str:
@@ -30,17 +49,8 @@ def postgres_url() -> Iterator[str]:
     base = _postgres_or_skip()
     if base.startswith("postgresql://"):
         base = "postgresql+psycopg://" + base.removeprefix("postgresql://")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_schema(base, "t") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -28,14 +28,14 @@ import re
 import shutil
 import subprocess
 import sys
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+
+from tests.conftest import fresh_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -129,19 +129,8 @@ def run_block(block: Block, folder: Path, code: str | None = None) -> str:
 
 def _postgres_url() -> Iterator[str]:
     """A URL of a fresh schema of the test server (dropped afterwards)."""
-    base = os.environ["CX360_TEST_POSTGRES_URL"]
-    driver = "postgresql+psycopg://" + base.removeprefix("postgresql://")
-    schema = f"docs_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(driver)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{separator}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_schema(os.environ["CX360_TEST_POSTGRES_URL"], "docs") as url:
+        yield url
 
 
 @dataclass
