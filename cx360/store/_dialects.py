@@ -202,7 +202,7 @@ class Strategy(ABC):
     ) -> tuple[Rows, bool]:
         """A record's candidates (`CandidateReads`: id, ..., customer_id, each once), and
         whether their customers' locks are held (`lock`: take them if it saves a trip)."""
-        return reads.keep(record, conn.execute(reads.by_rule, params).all()), True
+        return reads.keep(record, self.fetch(conn, reads.by_rule, params)), True
 
     # -- real-time writes -------------------------------------------------------------------
 
@@ -349,6 +349,19 @@ class SQLiteStrategy(Strategy):
     compact_rows = True
     naive_datetimes = True
     dialect_insert = staticmethod(sqlite.insert)
+
+    @classmethod
+    def fetch(cls, conn: Connection, statement: Any, params: Mapping[str, Any]) -> Rows:
+        # on sqlite3's own connection, compiled once: SQLAlchemy's execution of the
+        # candidates' statement (sixty parameters) cost more than SQLite's lookups
+        # (False, not None, kept for a statement with a list parameter: its SQL depends
+        # on the list's length, and SQLAlchemy runs it)
+        compiled: SQLiteSQL | bool = cls._once(
+            ("driver", statement), lambda: SQLiteSQL.of(statement, conn.dialect) or False
+        )
+        if isinstance(compiled, bool):
+            return conn.execute(statement, params).all()
+        return compiled.rows(conn, params)
 
     def __init__(self, url: URL) -> None:
         super().__init__(url)
@@ -909,6 +922,66 @@ class DriverSQL:
     def execute(self, cursor: Any, params: Mapping[str, Any]) -> Any:
         """Execute on a raw driver cursor (prepared on the server); the cursor."""
         return cursor.execute(self.sql, self.values(params), prepare=True)
+
+
+@dataclass(frozen=True, slots=True)
+class SQLiteSQL:
+    """A statement compiled once for sqlite3's own connection, with what SQLAlchemy would
+    do to its values: the parameters it made (a LIMIT), bind processing, and the columns'
+    result processing (text read back as dates, numbers as booleans)."""
+
+    sql: str
+    order: tuple[str, ...]  # the parameters' names, by position
+    defaults: Mapping[str, Any]
+    processors: Mapping[str, Any]
+    results: tuple[tuple[int, Any], ...]  # (column, processor) where one is needed
+
+    @classmethod
+    def of(cls, statement: Any, dialect: Dialect) -> SQLiteSQL | None:
+        """None for a statement whose SQL changes with its values (a list parameter)."""
+        compiled = statement.compile(dialect=dialect)
+        if compiled.literal_execute_params or compiled.post_compile_params:
+            return None
+        names = compiled.bind_names
+        made = {names[bind] for bind in names if not bind.required}
+        processors = {
+            names[bind]: processor
+            for bind in names
+            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        }
+        results = tuple(
+            (at, processor)
+            for at, column in enumerate(compiled._result_columns)
+            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
+            is not None
+        )
+        defaults = {n: v for n, v in compiled.params.items() if n in made}
+        order = tuple(compiled.positiontup or ())
+        return cls(compiled.string, order, defaults, processors, results)
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> Rows:
+        """The statement's rows, in `conn`'s transaction."""
+        values = {**self.defaults, **params}
+        for name, processor in self.processors.items():
+            values[name] = processor(values[name])
+        driver_error = conn.dialect.loaded_dbapi.Error
+        try:
+            cursor = conn.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+                self.sql, [values[n] for n in self.order]
+            )
+            rows: Rows = cursor.fetchall()
+        except driver_error as error:  # as SQLAlchemy would have raised it
+            wrapped = exc.DBAPIError.instance(None, None, error, driver_error)
+            raise store_error(wrapped) from error
+        if not self.results:
+            return rows
+        processed = []
+        for row in rows:
+            found = list(row)
+            for at, processor in self.results:
+                found[at] = processor(found[at])
+            processed.append(tuple(found))
+        return processed
 
 
 _DRIVER_CURSOR = "cx360_driver_cursor"  # a pooled connection's psycopg raw cursor, reused

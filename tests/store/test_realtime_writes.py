@@ -3,10 +3,11 @@ background WAL checkpoints."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, literal, select, text
+from sqlalchemy import bindparam, func, literal, select, text
 
 from cx360._errors import StoreError
 from cx360.store import Store
@@ -108,3 +109,51 @@ def test_checkpoints_start_a_long_wal_over(tmp_path: Path) -> None:
         own.close()
         store.close()  # stops the store's checkpointer
     assert not checkpointer._thread.is_alive()
+
+
+def _sqlite_store(tmp_path: Path) -> Store:
+    store = Store.open(f"sqlite:///{tmp_path / 'reads.db'}")
+    import cx360
+
+    cx360.Hub(store).ingest(
+        records=[
+            {"source": "crm", "source_record_id": f"r-{n}", "full_name": "Ana Vidal",
+             "email": f"ana.vidal.{n}@proton.me", "national_id": "1020304050",
+             "country": "CO", "observed_at": "2024-06-14T10:50:00"}
+            for n in range(3)
+        ]
+    )  # fmt: skip
+    return store
+
+
+def test_sqlite_reads_on_the_driver_give_what_sqlalchemy_gives(tmp_path: Path) -> None:
+    from cx360.resolve.realtime._candidates import CANDIDATES, _query_params
+    from cx360.store._schema import records
+
+    store = _sqlite_store(tmp_path)
+    try:
+        typed = select(records.c.id, records.c.observed_at, records.c.national_id_valid).where(
+            records.c.source == literal("crm"), records.c.observed_at >= bindparam("since")
+        )
+        listed = select(records.c.id).where(
+            SQLiteStrategy.in_list(records.c.source_record_id, "keys", str)
+        )
+        with store.connection() as conn:
+            row = conn.execute(select(records).limit(1)).mappings().one()
+            params = _query_params(dict(row))
+            for statement, values in (
+                (CANDIDATES.by_rule, params),  # real time's candidates: sixty parameters
+                # datetimes and booleans processed as SQLAlchemy does, both ways
+                (typed, {"since": datetime(2024, 6, 14, 10, 50)}),
+                (listed, {"keys": ["r-0", "r-2"]}),  # a list: SQLAlchemy runs it
+            ):
+                expected = [tuple(r) for r in conn.execute(statement, values).all()]
+                found = [tuple(r) for r in SQLiteStrategy.fetch(conn, statement, values)]
+                assert found == expected
+                assert found
+                assert [type(v) for v in found[0]] == [type(v) for v in expected[0]]
+            assert SQLiteStrategy._built[("driver", listed)] is False  # not compiled again
+            with pytest.raises(StoreError, match="no such table"):
+                SQLiteStrategy.fetch(conn, text("SELECT x FROM nowhere"), {})
+    finally:
+        store.close()
