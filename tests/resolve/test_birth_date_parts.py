@@ -17,14 +17,14 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 import cx360
-from cx360 import Hub
 from cx360.normalize.dates import normalize_birth_date
 from cx360.resolve._evidence import identified_mask, identifiers_agree
 from cx360.resolve._features import COMPARISONS
 from cx360.resolve._incremental import GUARD_COLUMNS, ROW_COLUMNS
 from cx360.store import Store
-from cx360.store._schema import match_edges, records
+from cx360.store._schema import records
 from cx360.synthetic import write_dataset
+from tests.resolve._differential import scored_three_ways
 
 _BIRTH_DATE = next(c for c in COMPARISONS if c.name == "birth_date")
 
@@ -168,14 +168,6 @@ def slipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, st
     return rows[0::2], rows[1::2]
 
 
-def _edges(store: Store) -> dict[tuple[int, int], float]:
-    with store.connection() as conn:
-        query = select(
-            match_edges.c.record_id_l, match_edges.c.record_id_r, match_edges.c.match_weight
-        )
-        return {(int(a), int(b)): float(w) for a, b, w in conn.execute(query)}
-
-
 def _features(store: Store) -> dict[int, dict[str, Any]]:
     with store.connection() as conn:
         rows = conn.execute(select(records.c.id, *(records.c[c] for c in GUARD_COLUMNS)))
@@ -186,24 +178,8 @@ def test_batch_incremental_and_real_time_score_written_dates_alike(
     slipped: tuple[list[dict[str, str]], ...], store: Store
 ) -> None:
     first, second = slipped
-    hub = Hub(store)
-    hub.ingest(records=first)
-    initial = hub.resolve()
-    before = _edges(store)
-    for row in second:
-        hub.resolve_record(row)
-    streamed = {pair: w for pair, w in _edges(store).items() if pair not in before}
-    step = hub.resolve()
-    assert step.mode == "incremental" and step.model_id == initial.model_id
-    incremental = _edges(store)
-    full = hub.resolve(full=True)
-    assert full.mode == "full"
-    batch = _edges(store)
-    assert set(incremental) == set(batch)
-    assert all(abs(batch[p] - w) < 1e-9 for p, w in incremental.items())
-    new = {p: w for p, w in incremental.items() if p not in before}
-    assert set(streamed) == set(new)
-    assert all(abs(new[p] - w) < 1e-6 for p, w in streamed.items())
+    scored = scored_three_ways(store, first, second)
+    before, new, batch = scored.before, scored.new, scored.batch
     # among them, pairs that compare a written date by its parts, in both halves
     features = _features(store)
     by_parts = {
@@ -213,4 +189,3 @@ def test_batch_incremental_and_real_time_score_written_dates_alike(
         and _level(features[pair[0]], features[pair[1]]) in ("one part impossible", "same year")
     }
     assert by_parts & set(before) and by_parts & set(new)
-    hub.close()

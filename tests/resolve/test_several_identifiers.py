@@ -31,9 +31,10 @@ from cx360.resolve._incremental import ROW_COLUMNS
 from cx360.resolve._splink import SplinkSession, _settings, default_model, predict_edges
 from cx360.resolve.realtime._candidates import _OTHERS_CANDIDATES
 from cx360.store import Store
-from cx360.store._schema import match_edges, record_identifiers, records
+from cx360.store._schema import record_identifiers, records
 from cx360.synthetic import write_dataset
 from tests._plans import explain
+from tests.resolve._differential import edges, scored_three_ways
 from tests.resolve.test_spark import spark as spark_session  # noqa: F401 (a fixture)
 from tests.resolve.test_spark import spark_test
 
@@ -217,14 +218,6 @@ def _read(path: Path) -> list[dict[str, Any]]:
         return list(csv.DictReader(handle))
 
 
-def _edges(store: Store) -> dict[tuple[int, int], float]:
-    with store.connection() as conn:
-        query = select(
-            match_edges.c.record_id_l, match_edges.c.record_id_r, match_edges.c.match_weight
-        )
-        return {(int(a), int(b)): float(w) for a, b, w in conn.execute(query)}
-
-
 def _only_through_others(store: Store, pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
     """The pairs whose records share a phone or e-mail only through a further one."""
     with store.connection() as conn:
@@ -260,33 +253,14 @@ def test_batch_incremental_and_real_time_score_the_same_pairs(
     several: tuple[list[dict[str, Any]], ...], store: Store
 ) -> None:
     first, second = several
-    hub = Hub(store)
-    hub.ingest(records=first)
-    initial = hub.resolve()
+    scored = scored_three_ways(store, first, second)
     with store.connection() as conn:
         stored_others = conn.execute(
             select(func.count()).select_from(record_identifiers)
         ).scalar_one()
     assert stored_others > 0
-    before = _edges(store)
-    for row in second:
-        hub.resolve_record(row)
-    streamed = {pair: w for pair, w in _edges(store).items() if pair not in before}
-    step = hub.resolve()
-    assert step.mode == "incremental" and step.model_id == initial.model_id
-    incremental = _edges(store)
-    full = hub.resolve(full=True)
-    assert full.mode == "full"
-    batch = _edges(store)
-    assert set(incremental) == set(batch)
-    assert all(abs(batch[p] - w) < 1e-9 for p, w in incremental.items())
-    # real time's pairs are those of the increment: each record against those before it
-    new = {p: w for p, w in incremental.items() if p not in before}
-    assert set(streamed) == set(new)
-    assert all(abs(new[p] - w) < 1e-6 for p, w in streamed.items())
-    # and some of them exist only through a record's further phones or e-mails
-    assert _only_through_others(store, set(batch))
-    hub.close()
+    # some of the pairs exist only through a record's further phones or e-mails
+    assert _only_through_others(store, set(scored.batch))
 
 
 @spark_test
@@ -299,10 +273,10 @@ def test_spark_scores_the_pairs_duckdb_scores(
     hub = Hub(store)
     hub.ingest(records=[*several[0], *several[1]])
     hub.resolve()
-    on_duckdb = _edges(store)
+    on_duckdb = edges(store)
     options = SparkOptions(session=spark, work_dir=str(tmp_path / "work"))
     assert hub.resolve(engine="spark", spark=options, full=True).mode == "full"
-    on_spark = _edges(store)
+    on_spark = edges(store)
     assert on_spark.keys() == on_duckdb.keys()
     assert all(on_spark[pair] == pytest.approx(w, abs=1e-9) for pair, w in on_duckdb.items())
     assert _only_through_others(store, set(on_spark))

@@ -21,8 +21,9 @@ from cx360 import Hub, SparkOptions
 from cx360.resolve._spark import java_available
 from cx360.resolve._splink import _canonical, _settings, _to_dialect_settings
 from cx360.store import Store
-from cx360.store._schema import match_edges, matching_models
+from cx360.store._schema import matching_models
 from cx360.synthetic import write_dataset
+from tests.resolve._differential import edges
 from tests.resolve._support import assignments, pairwise, truth
 
 
@@ -82,14 +83,6 @@ def _partition(store: Store) -> set[frozenset[tuple[str, str]]]:
     return {frozenset(group) for group in groups.values()}
 
 
-def _edges(store: Store) -> dict[tuple[int, int], float]:
-    with store.connection() as conn:
-        rows = conn.execute(
-            select(match_edges.c.record_id_l, match_edges.c.record_id_r, match_edges.c.match_weight)
-        ).all()
-    return {(left, right): weight for left, right, weight in rows}
-
-
 def test_models_translate_to_spark_sql_and_back_unchanged() -> None:
     settings = _settings()
     on_spark = _to_dialect_settings(settings, "spark")
@@ -120,7 +113,7 @@ def test_spark_scores_and_clusters_as_duckdb_with_the_same_model(
     records = _rows(dataset["records"])
     store, hub = _store_with(records[:1900], tmp_path)
     on_duckdb = hub.resolve()  # trains the model on DuckDB
-    duckdb_edges, duckdb_customers = _edges(store), _partition(store)
+    duckdb_edges, duckdb_customers = edges(store), _partition(store)
 
     on_spark = hub.resolve(
         engine="spark",
@@ -129,7 +122,7 @@ def test_spark_scores_and_clusters_as_duckdb_with_the_same_model(
     )
     assert on_spark.mode == "full"
     assert on_spark.model_id == on_duckdb.model_id
-    spark_edges = _edges(store)
+    spark_edges = edges(store)
     assert spark_edges.keys() == duckdb_edges.keys()
     assert len(spark_edges) == on_duckdb.candidate_pairs > 1000
     for pair, weight in duckdb_edges.items():
