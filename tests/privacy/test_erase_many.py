@@ -177,3 +177,160 @@ def test_erasure_locks_the_names_real_time_locks(store: Store) -> None:
         assert len(real_time) > 3
     finally:
         hub.close()
+
+
+# People whose erasures share rows within one chunk: a family (a landline, a surname, a
+# scored pair and a steward's separation between two customers), a person whose halves
+# one record joins, and one more person; interactions of different counts per record.
+SHARING: list[dict[str, Any]] = [
+    {"source": "store", "source_record_id": "sh-f1", "first_name": "Zoraida",
+     "last_name": "Benavides Orrego", "phone": "+57 604 444 9091",
+     "email": "zoraida.bo@proton.me"},
+    {"source": "store", "source_record_id": "sh-f2", "first_name": "Fidencio",
+     "last_name": "Benavides Orrego", "phone": "+57 604 444 9091",
+     "email": "fidencio.bo@proton.me"},
+    {"source": "web", "source_record_id": "sh-f3", "first_name": "Fidencio",
+     "last_name": "Benavides Orrego", "email": "fidencio.bo@proton.me"},
+    {"source": "web", "source_record_id": "sh-a1", "first_name": "Eulalia",
+     "last_name": "Quintanilla Zubiría", "email": "eulalia.qz.1981@proton.me"},
+    {"source": "crm", "source_record_id": "sh-x", "first_name": "Eulalia",
+     "last_name": "Quintanilla Zubiría", "email": "eulalia.qz.1981@proton.me",
+     "phone": "+57 315 777 0142"},
+    {"source": "whatsapp", "source_record_id": "sh-b1", "first_name": "Eulalia",
+     "last_name": "Quintanilla Zubiría", "phone": "+57 315 777 0142"},
+    {"source": "app", "source_record_id": "sh-t1", "first_name": "Teodomiro",
+     "last_name": "Villaquirán Ospitia", "email": "teodomiro.vo@proton.me"},
+    {"source": "crm", "source_record_id": "sh-t2", "first_name": "Teodomiro",
+     "last_name": "Villaquirán Ospitia", "email": "teodomiro.vo@proton.me",
+     "city": "Popayán"},
+    {"source": "store", "source_record_id": "sh-t3", "first_name": "Teodomiro",
+     "last_name": "Villaquirán Ospitia", "email": "tvillaquiran@proton.me"},
+]  # fmt: skip
+SHARING_INTERACTIONS = {"sh-f1": 4, "sh-f2": 1, "sh-f3": 2, "sh-a1": 2, "sh-x": 1,
+                        "sh-b1": 3, "sh-t1": 5}  # fmt: skip
+
+
+def _with_sharing(store: Store, dataset: dict[str, Path]) -> Hub:
+    """The generated people and `SHARING`, resolved, with a second version of some
+    records and interactions, a steward's separation inside the family and link (an
+    alias) of Teodomiro's, consents, and quarantined rows holding the family's landline
+    and Eulalia's e-mail."""
+    hub = Hub(store)
+    hub.ingest_files(records=dataset["records"], interactions=dataset["interactions"])
+    source_of = {row["source_record_id"]: row["source"] for row in SHARING}
+    calls = [
+        {"interaction_id": f"{key}-i{n}", "source": source_of[key], "source_record_id": key,
+         "occurred_at": f"2024-0{n % 9 + 1}-1{n}", "type": "contact", "summary": "llamada"}
+        for key, count in SHARING_INTERACTIONS.items() for n in range(count)
+    ]  # fmt: skip
+    hub.ingest(records=SHARING, interactions=calls)
+    hub.ingest(
+        records=[{**SHARING[0], "email": "zoraida.b.old@proton.me"},
+                 {**SHARING[5], "city": "Manizales"}],
+        interactions=[{**calls[0], "status": "cerrado"}, {**calls[-1], "status": "abierto"}],
+    )  # fmt: skip
+    hub.ingest(records=[SHARING[0], {**SHARING[5], "city": "Manizales"}])
+    hub.ingest(
+        records=[{"source": "store", "first_name": "Zoraida", "phone": "+57 604 444 9091"},
+                 {"source": "web", "email": "eulalia.qz.1981@proton.me"}]
+    )  # fmt: skip
+    hub.separate_records(("store", "sh-f1"), ("store", "sh-f2"), reason="two people", by="s1")
+    hub.resolve()
+    # the steward joins Teodomiro's third record: its customer becomes an alias
+    hub.link_records(("app", "sh-t1"), ("store", "sh-t3"), reason="same person", by="s1")
+    hub.resolve()
+    hub.record_consent("marketing", "granted", record=("store", "sh-f2"), source="web")
+    teodomiro = hub.profile(record=("app", "sh-t1")).profile
+    assert teodomiro is not None and teodomiro.customer_id is not None
+    hub.record_consent("service", "granted", customer_id=teodomiro.customer_id, source="app")
+    return hub
+
+
+def _sharing_subjects(hub: Hub) -> list[dict[str, Any]]:
+    """In one chunk: the family's two customers (independent erasures sharing a scored
+    pair, the steward's separation, the landline's quarantined row and the surname), the
+    bridge record, then its customer (which held the bridge) and its phone, and a third
+    person."""
+
+    def customer_of(source: str, key: str) -> str:
+        profile = hub.profile(record=(source, key)).profile
+        assert profile is not None and profile.customer_id is not None
+        return profile.customer_id
+
+    eulalia = customer_of("web", "sh-a1")
+    assert customer_of("store", "sh-f1") != customer_of("store", "sh-f2")
+    assert customer_of("crm", "sh-x") == customer_of("whatsapp", "sh-b1") == eulalia
+    return [
+        {"customer_id": customer_of("store", "sh-f1")},
+        {"email": "fidencio.bo@proton.me"},
+        {"record": ("crm", "sh-x")},
+        {"customer_id": eulalia},
+        {"phone": "+57 315 777 0142", "country": "CO"},
+        {"customer_id": customer_of("crm", "sh-t2")},
+    ]
+
+
+def _rows_by_key(store: Store) -> dict[str, set[tuple[str, ...]]]:
+    """Every table a receipt counts, as the primary keys of its rows (and, for the
+    links, the records each names: the links among what remains are written again)."""
+    found: dict[str, set[tuple[str, ...]]] = {}
+    with store.connection() as conn:
+        for name in _erase._TABLES:
+            table = metadata.tables[name]
+            columns = list(table.primary_key.columns)
+            if name == "record_links":
+                columns += [table.c.record_id_l, table.c.record_id_r]
+            found[name] = {tuple(map(str, row)) for row in conn.execute(select(*columns))}
+    return found
+
+
+def _removed_between(
+    before: dict[str, set[tuple[str, ...]]], after: dict[str, set[tuple[str, ...]]]
+) -> dict[str, int]:
+    """The rows gone per table; of the links, those naming a record that went."""
+    gone_records = {key[0] for key in before["records"] - after["records"]}
+    removed = {name: len(before[name] - after[name]) for name in before}
+    removed["record_links"] = sum(
+        1 for key in before["record_links"] - after["record_links"]
+        if key[1] in gone_records or key[2] in gone_records
+    )  # fmt: skip
+    return removed
+
+
+def test_each_receipt_counts_the_rows_its_erasure_removes(
+    store: Store, twin_url: str, dataset: dict[str, Path]
+) -> None:
+    """One call erasing subjects that share rows: each receipt counts what erasing that
+    subject alone (after the ones before it) removes from the store, measured on a twin
+    store by the rows that go, not by the receipts' own counting."""
+    together = _with_sharing(store, dataset)
+    twin = Store.open(twin_url)
+    alone = _with_sharing(twin, dataset)
+    try:
+        asked, asked_twin = _sharing_subjects(together), _sharing_subjects(alone)
+        expected: list[dict[str, int]] = []
+        for subject in asked_twin:
+            before = _rows_by_key(twin)
+            alone.erase_many([subject], reason="request 9", by="dpo")
+            expected.append(_removed_between(before, _rows_by_key(twin)))
+        before = _rows_by_key(store)
+        receipts = together.erase_many(asked, reason="request 9", by="dpo")
+        assert [r.removed for r in receipts] == expected
+        # the chunk's rows gone are the receipts' (a customer the bridge's split made
+        # and a later erasure removed was not there before)
+        gone = _removed_between(before, _rows_by_key(store))
+        for table in _erase._TABLES:
+            counted = sum(one[table] for one in expected)
+            assert gone[table] == counted - (table == "customers"), table
+        # what makes the attribution matter: rows of one table in several receipts
+        for table in ("records", "interactions", "match_edges", "term_frequencies"):
+            assert sum(1 for one in expected if one[table]) >= 2, table
+        assert len({one["interactions"] for one in expected}) >= 3
+        assert expected[0]["overrides"] == 1 and expected[1]["overrides"] == 0
+        assert expected[0]["quarantine"] >= 1 and expected[0]["consent_events"] == 0
+        assert expected[1]["consent_events"] == 1 and expected[5]["consent_events"] == 1
+        assert expected[5]["customers"] == 2  # and its alias
+    finally:
+        together.close()
+        alone.close()
+        twin.close()
