@@ -67,7 +67,7 @@ from cx360.privacy._suppress import (
 )
 from cx360.privacy._tables import consent_events, erasures
 from cx360.profile._lookup import parse_query
-from cx360.profile._measures import _MAX_ALIAS_HOPS
+from cx360.profile._measures import MAX_ALIAS_HOPS
 from cx360.profile._survivorship import aware
 from cx360.resolve._batch import _EDGES, ResolveOptions, _cluster, _rows_of
 from cx360.resolve._ids import assign_ids
@@ -284,7 +284,7 @@ def _survivors(conn: Connection, customer_ids: Sequence[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     current = {cid: cid for cid in customer_ids}  # asked -> where its chain has got to
     columns = (customers.c.customer_id, customers.c.status, customers.c.merged_into)
-    for _ in range(_MAX_ALIAS_HOPS):
+    for _ in range(MAX_ALIAS_HOPS):
         if not current:
             break
         rows: dict[str, Any] = {}

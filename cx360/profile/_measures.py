@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from itertools import groupby, pairwise
 from operator import itemgetter
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, distinct, func, select
 
@@ -36,8 +36,9 @@ from cx360.store._schema import customers, interactions, record_customers, recor
 # Statuses that close a case (ingest folds these three case-insensitively).
 RESOLVED_STATUSES = frozenset(("resolved", "closed"))
 _CHUNK = 20_000
-# merged_into is kept flat by resolution; the bound only guards against a corrupt cycle
-_MAX_ALIAS_HOPS = 16
+# The most merged_into links followed from an ID to its active customer, here and by
+# erasure: resolution keeps the chains flat, so the bound only guards against a cycle.
+MAX_ALIAS_HOPS: Final = 16
 
 _record_join = and_(
     records.c.source == interactions.c.source,
@@ -114,7 +115,7 @@ def build_report(
 def current_customer(conn: Connection, customer_id: str) -> str:
     """The active customer an ID stands for (a merged ID leads to its survivor)."""
     current = customer_id
-    for _ in range(_MAX_ALIAS_HOPS):
+    for _ in range(MAX_ALIAS_HOPS):
         row = conn.execute(
             select(customers.c.status, customers.c.merged_into).where(
                 customers.c.customer_id == current
