@@ -1,6 +1,6 @@
-"""One strategy per database (`store/_dialects.py`), chosen once per store: what differs
-between SQLite and PostgreSQL behaves on each real database, and no other module of the
-package tests a database's name."""
+"""One strategy per database (`store/_sqlite.py`, `store/_postgresql.py`), chosen once per
+store: what differs between SQLite and PostgreSQL behaves on each real database, and no
+other module of the package tests a database's name."""
 
 from __future__ import annotations
 
@@ -18,19 +18,18 @@ import cx360
 from cx360._errors import ConfigurationError
 from cx360.ingest._prepare import prepare_record_values
 from cx360.store import Store
-from cx360.store._dialects import (
-    PostgresStrategy,
-    SQLiteStrategy,
-    lock_key,
-    strategy_for,
-)
+from cx360.store._dialects import strategy_for
+from cx360.store._pg_locks import lock_key
+from cx360.store._postgresql import PostgresStrategy
 from cx360.store._schema import records
+from cx360.store._sqlite import SQLiteStrategy
 from cx360.store._writes import RECORDS, PreparedCodec, start_batch
 
 PACKAGE = Path(cx360.__file__).parent
-# where a database's name may be tested: the strategies, and the migrations (history,
-# written per database on purpose)
-ALLOWED = {PACKAGE / "store" / "_dialects.py", PACKAGE / "store" / "_engine.py"}
+# where a database's name may be tested: the choice of a strategy, the strategies, and the
+# migrations (history, written per database on purpose)
+STORE = PACKAGE / "store"
+ALLOWED = {STORE / f"{name}.py" for name in ("_dialects", "_sqlite", "_postgresql", "_engine")}
 NAMES = {"sqlite", "postgresql", "postgres"}
 STRATEGIES = {"SQLiteStrategy", "PostgresStrategy"}
 

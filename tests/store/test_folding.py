@@ -32,7 +32,9 @@ from sqlalchemy.dialects import postgresql
 
 from cx360._errors import StoreError
 from cx360.store import Store
-from cx360.store._dialects import PostgresStrategy, execute_folded, execute_on_driver
+from cx360.store._pg_driver import execute_on_driver
+from cx360.store._pg_folding import execute_folded
+from cx360.store._postgresql import PostgresStrategy
 
 _META = MetaData()
 _VALUES = Table(

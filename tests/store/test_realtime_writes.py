@@ -11,14 +11,11 @@ from sqlalchemy import bindparam, func, literal, select, text
 
 from cx360._errors import StoreError
 from cx360.store import Store
-from cx360.store._dialects import (
-    PinnedConnection,
-    PostgresStrategy,
-    SQLiteStrategy,
-    WalCheckpointer,
-    execute_on_driver,
-    lock_key,
-)
+from cx360.store._pg_driver import execute_on_driver
+from cx360.store._pg_locks import lock_key
+from cx360.store._postgresql import PinnedConnection, PostgresStrategy
+from cx360.store._sqlite import SQLiteStrategy
+from cx360.store._sqlite_wal import WalCheckpointer
 
 
 def test_lock_keys_are_stable_signed_64_bit_numbers() -> None:
