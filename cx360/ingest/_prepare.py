@@ -41,7 +41,7 @@ from cx360.normalize.addresses import (
     postcode_reading,
 )
 from cx360.normalize.countries import normalize_country
-from cx360.normalize.dates import normalize_birth_date, parse_local_timestamp
+from cx360.normalize.dates import birth_date_reading, parse_local_timestamp
 from cx360.normalize.emails import email_reading
 from cx360.normalize.handles import normalize_handle
 from cx360.normalize.names import canonical_given_name, name_parts, name_suffix
@@ -463,7 +463,7 @@ _NO_BIRTH_DATE = (None, None)
 
 def _birth_date_columns(raw: str | None, country: str | None) -> tuple[Columns, str | None]:
     """birth_date, birth_date_parts (what a date that does not exist says), and the issue."""
-    found = normalize_birth_date(raw, country)
+    found = birth_date_reading(raw, country)
     if found is None:
         return _NO_BIRTH_DATE, None
     return (found.iso, found.parts), f"date_of_birth:{found.issue}" if found.issue else None

@@ -69,8 +69,7 @@ __all__ = [
     "parse_timestamp",
 ]
 
-# The parse is cached on the folded text; the range checks depend on today and
-# are redone on every call (they are a few comparisons).
+# The parse is cached on the folded text, the reading on the text as given and today.
 _CACHE_SIZE: Final = 2**17
 _MAX_LEN: Final = 64
 _MIN_BIRTH_YEAR: Final = 1900
@@ -367,11 +366,55 @@ def _written_parts(parsed: _Parsed, issue: str | None, today: date) -> str | Non
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
-def _normalize(raw: str, month_first: bool, today: date) -> NormalizedDate:
+class BirthDateReading(NamedTuple):
+    """What `normalize_birth_date` reads from a value, without the value (see there)."""
+
+    iso: str | None
+    issue: str | None
+    ambiguous: bool
+    parts: str | None
+
+
+_TOO_LONG: Final = BirthDateReading(None, "unparseable", False, None)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _reading(raw: str, month_first: bool, today: date) -> BirthDateReading:
     parsed = _parse_birth_date(_fold(raw), month_first, today.year % 100)
     iso, issue = _check_range(parsed, today)
     parts = _written_parts(parsed, issue, today)
-    return NormalizedDate(raw, iso, issue, parsed.ambiguous and issue is None, parts)
+    return BirthDateReading(iso, issue, parsed.ambiguous and issue is None, parts)
+
+
+class _Today:
+    """Today's date, read from the clock once every `every` calls: a clock read costs as
+    much as a cached reading (a system call on some virtual machines) and the date moves
+    once a day."""
+
+    def __init__(self, every: int) -> None:
+        self.every = every
+        self.left = 0
+        self.value = date.today()
+
+    def get(self) -> date:
+        self.left -= 1
+        if self.left < 0:
+            self.value = date.today()
+            self.left = self.every
+        return self.value
+
+
+_today: Final = _Today(4096)
+
+
+def birth_date_reading(raw: str | None, country: str | None = None) -> BirthDateReading | None:
+    """`normalize_birth_date` without the `NormalizedDate` (ingest's fast path)."""
+    if raw is None or not raw.strip():
+        return None
+    if len(raw) > _MAX_LEN:
+        return _TOO_LONG
+    month_first = country is not None and country.strip().upper() in MONTH_FIRST_COUNTRIES
+    return _reading(raw, month_first, _today.get())
 
 
 def normalize_birth_date(raw: str | None, country: str | None = None) -> NormalizedDate | None:
@@ -385,12 +428,8 @@ def normalize_birth_date(raw: str | None, country: str | None = None) -> Normali
     Returns:
         None for None or blank input; otherwise a `NormalizedDate`.
     """
-    if raw is None or not raw.strip():
-        return None
-    if len(raw) > _MAX_LEN:
-        return NormalizedDate(raw, None, "unparseable", False)
-    month_first = country is not None and country.strip().upper() in MONTH_FIRST_COUNTRIES
-    return _normalize(raw, month_first, date.today())
+    found = birth_date_reading(raw, country)
+    return None if found is None or raw is None else NormalizedDate(raw, *found)
 
 
 # --------------------------------------------------------------------------- #
@@ -527,7 +566,7 @@ def _local_timestamp(text: str, month_first: bool) -> datetime:
     dates; ValueError when it is not one."""
     start = _TIME_START_RE.search(text)
     date_text, time_text = (text[: start.start()], text[start.end() :]) if start else (text, "")
-    parsed = _parse_birth_date(date_text.strip(), month_first, date.today().year % 100)
+    parsed = _parse_birth_date(date_text.strip(), month_first, _today.get().year % 100)
     if parsed.value is None:
         raise ValueError(_UNPARSEABLE_TIMESTAMP)
     day = parsed.value
