@@ -68,6 +68,22 @@ def _p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1e3
 
 
+def _erase_many(hub: cx360.Hub, many: list[str]) -> None:
+    """Erase `many` customers in one call, and print what it took."""
+    started = time.perf_counter()
+    receipts = hub.erase_many([{"customer_id": c} for c in many], reason="benchmark", by="bench")
+    took = time.perf_counter() - started
+    total: Counter[str] = Counter()
+    for receipt in receipts:
+        total.update(receipt.removed)
+    resolved = sum(r.customers_after["resolved"] for r in receipts)
+    print(
+        f"erase_many {len(many):,} customers: {took:.1f} s ({took / len(many) * 1e3:.1f} ms each;"
+        f" {total['records']:,} records, {total['match_edges']:,} scored pairs removed,"
+        f" {resolved} customers resolved again)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", required=True)
@@ -100,18 +116,8 @@ def main() -> None:
         f"{removed['records']} records, {removed['interactions']} interactions, "
         f"{removed['match_edges']} scored pairs removed)"
     )
-    started = time.perf_counter()
-    receipts = hub.erase_many([{"customer_id": c} for c in many], reason="benchmark", by="bench")
-    took = time.perf_counter() - started
-    total: Counter[str] = Counter()
-    for receipt in receipts:
-        total.update(receipt.removed)
-    resolved = sum(r.customers_after["resolved"] for r in receipts)
-    print(
-        f"erase_many {len(many):,} customers: {took:.1f} s ({took / len(many) * 1e3:.1f} ms each;"
-        f" {total['records']:,} records, {total['match_edges']:,} scored pairs removed,"
-        f" {resolved} customers resolved again)"
-    )
+    if many:
+        _erase_many(hub, many)
     seconds = []
     removed = Counter()
     resolved = 0

@@ -111,7 +111,7 @@ _R = records.c
 _HELD = (
     _R.id, _R.source, _R.source_record_id, _R.email_key, _R.email_display, _R.phone_key,
     _R.phone_e164, _R.national_id, _R.national_id_key, _R.handle_key, _R.given_key,
-    _R.surname_key, record_customers.c.customer_id,
+    _R.surname_key, _R.version, _R.content_hash, record_customers.c.customer_id,
     extra_identifiers_of(_R.id).label(EXTRA_IDENTIFIERS),
 )  # fmt: skip
 # The tables an erasure removes rows from (each receipt counts every one).
@@ -169,13 +169,32 @@ def erase(
     return receipts
 
 
+@dataclass(slots=True)
+class _Locks:
+    """The locks a chunk's transaction holds: real time's names and customers for the
+    records in `read` (what the subjects named when they were worked out)."""
+
+    names: set[str] = field(default_factory=set)
+    customer_ids: set[str] = field(default_factory=set)
+    read: list[_Held] = field(default_factory=list)
+
+    def cover(self, conn: Connection, held: list[_Held]) -> None:
+        """Raise `_LockMore` unless these locks cover what the subjects name now: the
+        same records as read, unchanged (their version and customers), or records whose
+        locks are all held."""
+        if _same_records(held, self.read):
+            return
+        names, customer_ids = _locks_needed(conn, held)
+        if not (names <= self.names and customer_ids <= self.customer_ids):
+            raise _LockMore(_Locks(self.names | names, self.customer_ids | customer_ids, held))
+
+
 class _LockMore(Exception):  # noqa: N818  (not an error: the chunk starts again)
     """The records a chunk erases need locks its transaction does not hold yet."""
 
-    def __init__(self, names: set[str], customer_ids: set[str]) -> None:
+    def __init__(self, locks: _Locks) -> None:
         super().__init__()
-        self.names = names
-        self.customer_ids = customer_ids
+        self.locks = locks
 
 
 def _erase_chunk(
@@ -187,31 +206,37 @@ def _erase_chunk(
     quarantined: _QuarantineIndex,
 ) -> list[ErasureReceipt]:
     """One transaction of whole erasures, under the locks real time takes for the same
-    records (`_locks`): a `resolve_record` about one of them runs wholly before or after.
+    records (`_locks_needed`): a `resolve_record` about one of them runs wholly before
+    or after.
 
-    Where locks are taken by name (PostgreSQL), what the chunk erases is known only once
-    read, so a transaction that finds it holds too few starts again holding them all from
-    its first statement (locks taken mid-transaction could deadlock with real time's)."""
+    Where locks are taken by name (PostgreSQL), the records are read first, outside the
+    transaction, which starts holding their locks (taken later, with others held, they
+    could deadlock with real time's, which take names, then customers); read again under
+    them, the same records need nothing more, and only records that came in or changed
+    meanwhile may make it start again holding more."""
     strategy = store.strategy
-    names: set[str] = set()
-    customer_ids: set[str] = set()
+    locks: _Locks | None = None
+    if strategy.named_locks:
+        with store.lookup_connection() as conn:
+            held = _held_all(conn, part)
+            locks = _Locks(*_locks_needed(conn, held), held)
     for attempt in range(_LOCK_ATTEMPTS):
         last = attempt == _LOCK_ATTEMPTS - 1
+        names = sorted(locks.names) if locks is not None else []
         try:
-            with strategy.locked_transaction(store.engine, sorted(names)) as conn:
-                strategy.lock_customers(conn, customer_ids)
+            with strategy.locked_transaction(store.engine, names) as conn:
+                if locks is not None:
+                    strategy.lock_customers(conn, locks.customer_ids)
                 with strategy.erasing(conn):
                     return _erase_locked(
-                        conn, part, reason, by, countries, quarantined,
-                        (names, customer_ids) if strategy.named_locks and not last else None,
-                    )  # fmt: skip
+                        conn, part, reason, by, countries, quarantined, None if last else locks
+                    )
         except _LockMore as more:
-            names |= more.names
-            customer_ids |= more.customer_ids
+            locks = more.locks
     raise AssertionError("unreachable: the last attempt takes no more locks")
 
 
-_LOCK_ATTEMPTS: Final = 4
+_LOCK_ATTEMPTS: Final = 3
 
 
 def _erase_locked(
@@ -221,18 +246,18 @@ def _erase_locked(
     by: str,
     countries: Mapping[str, str],
     quarantined: _QuarantineIndex,
-    held_locks: tuple[set[str], set[str]] | None,
+    locks: _Locks | None,
 ) -> list[ErasureReceipt]:
-    """A chunk's erasures in its transaction, `held_locks` (names, customers) checked to
-    cover what it erases (None: nothing to check)."""
+    """A chunk's erasures in its transaction, the `locks` it holds checked to cover what
+    it erases (None: nothing to check)."""
     now = utcnow()
     salt = salt_of(conn, create=True)
     assert salt is not None
     run = last_finished_run(conn)
     state = (run.state if run is not None else None) or RunState()
     held = _held_all(conn, part)
-    if held_locks is not None:
-        _check_locks(conn, held, *held_locks)
+    if locks is not None:
+        locks.cover(conn, held)
     done: list[_Erased] = []
     while len(done) < len(part):
         group = _independent(held)
@@ -372,15 +397,20 @@ def _independent(held: Sequence[_Held]) -> int:
     return len(held)
 
 
-def _check_locks(
-    conn: Connection, held: Sequence[_Held], names: set[str], customer_ids: set[str]
-) -> None:
-    """Raise `_LockMore` unless the transaction holds the locks real time would take for
-    every record held and their customers."""
+def _locks_needed(conn: Connection, held: Sequence[_Held]) -> tuple[set[str], set[str]]:
+    """The names real time would lock for every record held, and their customers."""
     needed = stored_lock_names(conn, [row for one in held for row in one.rows])
-    wanted = {cid for one in held for cid in one.customer_ids()}
-    if not (needed <= names and wanted <= customer_ids):
-        raise _LockMore(needed, wanted)
+    return needed, {cid for one in held for cid in one.customer_ids()}
+
+
+def _same_records(held: Sequence[_Held], read: Sequence[_Held]) -> bool:
+    """Whether the subjects name the same records, at the same versions and in the same
+    customers, as when `read` (the locks real time takes for them are then the same)."""
+    return len(held) == len(read) and all(
+        now.owner == then.owner
+        and {tuple(row) for row in now.rows} == {tuple(row) for row in then.rows}
+        for now, then in zip(held, read, strict=True)
+    )
 
 
 def stored_lock_names(conn: Connection, rows: Sequence[Any]) -> set[str]:

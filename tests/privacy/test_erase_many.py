@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 
 import cx360.privacy._tables  # noqa: F401  (the privacy tables share the metadata)
 from cx360 import Hub
@@ -334,3 +334,25 @@ def test_each_receipt_counts_the_rows_its_erasure_removes(
         together.close()
         alone.close()
         twin.close()
+
+
+def test_an_erasure_starts_holding_its_locks(store: Store) -> None:
+    """What a chunk erases is read before its transaction, which starts holding the
+    locks of it: with nothing arriving meanwhile, no transaction is rolled back to start
+    again holding more (each erasure is one transaction)."""
+    hub = Hub(store)
+    ended: list[str] = []
+    try:
+        hub.ingest(records=PEOPLE)
+        event.listen(store.engine, "commit", lambda conn: ended.append("commit"))
+        event.listen(store.engine, "rollback", lambda conn: ended.append("rollback"))
+        hub.erase(record=("crm", "tw-x"), reason="request 3", by="dpo")
+        family = {"phone": "+57 604 444 9091", "country": "CO"}
+        hub.erase_many([family, {"email": "eulalia.qz.1981@proton.me"}], reason="r 3", by="dpo")
+        assert ended.count("rollback") == 0, ended
+        assert ended.count("commit") >= 2
+        with store.connection() as conn:
+            left = conn.execute(select(records.c.source_record_id)).scalars().all()
+        assert sorted(left) == ["tw-b1", "tw-f3"]  # the bridge, the phone's, the e-mail's went
+    finally:
+        hub.close()
