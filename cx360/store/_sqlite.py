@@ -16,17 +16,32 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, event, exc
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Connection,
+    Engine,
+    Insert,
+    Select,
+    Table,
+    bindparam,
+    event,
+    exc,
+    func,
+    select,
+)
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL, Dialect
 
 from cx360.store._batch_locks import BatchLock, file_lock_for
 from cx360.store._engine import store_error
+from cx360.store._schema import records
 from cx360.store._sqlite_wal import WalCheckpointer
 from cx360.store._strategy import Rows, Strategy
 from cx360.store._writes import (
     _SQLITE_NULL,
     _TAIL,
+    RECORDS,
     PreparedCodec,
     _Kind,
     encode_sqlite_datetime,
@@ -92,6 +107,13 @@ class SQLiteStrategy(Strategy):
     compact_rows = True
     naive_datetimes = True
     dialect_insert = staticmethod(sqlite.insert)
+
+    @classmethod
+    def in_list(cls, column: Any, name: str, item: Any) -> ColumnElement[bool]:
+        # the values as one JSON array: one statement text whatever their number, so it
+        # is compiled once and read on the driver (`fetch`)
+        values = func.json_each(bindparam(name, type_=JSON)).table_valued("value")
+        return column.in_(select(values.c.value))  # type: ignore[no-any-return]
 
     @classmethod
     def fetch(cls, conn: Connection, statement: Any, params: Mapping[str, Any]) -> Rows:
@@ -172,6 +194,15 @@ class SQLiteStrategy(Strategy):
         # SQLITE_BUSY when another writer got in between; IMMEDIATE waits its turn
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
+    def insert_record_reading(
+        self, conn: Connection, state: Select[Any], names: Iterable[str], values: Any
+    ) -> tuple[Any, Any, int | None]:
+        # both on sqlite3's own connection (`fetch`): SQLAlchemy's execution of the two
+        # statements cost more than SQLite's work on them
+        model_id, run_id = self.fetch(conn, state, {})[0]
+        inserted = self.fetch(conn, self._once("new_record", _new_record), values)
+        return model_id, run_id, inserted[0][0] if inserted else None
+
     def insert_rows(
         self, conn: Connection, codec: PreparedCodec, rows: Rows, *, batch_id: int, now: datetime
     ) -> int:
@@ -180,6 +211,14 @@ class SQLiteStrategy(Strategy):
         sql = _sqlite_insert_sql(conn.dialect, codec.kind)
         width = len(codec.columns)  # the values after them are not the table's
         return int(conn.exec_driver_sql(sql, [(*row[:width], *tail) for row in rows]).rowcount)
+
+
+def _new_record() -> Insert:
+    """A new record from parameters (prepared columns and tail), nothing if its key is
+    stored, returning its id: its columns written out, so that its SQL does not depend on
+    the values given."""
+    columns = (*prepared_columns(RECORDS), *_TAIL)
+    return SQLiteStrategy.insert_new(records).values({c: bindparam(c) for c in columns})
 
 
 def _sqlite_insert_sql(dialect: Dialect, kind: _Kind) -> str:

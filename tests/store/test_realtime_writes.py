@@ -7,14 +7,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import bindparam, func, literal, select, text
+from sqlalchemy import String, bindparam, func, literal, select, text
 
 from cx360._errors import StoreError
 from cx360.store import Store
 from cx360.store._pg_driver import execute_on_driver
 from cx360.store._pg_locks import lock_key
 from cx360.store._postgresql import PinnedConnection, PostgresStrategy
-from cx360.store._sqlite import SQLiteStrategy
+from cx360.store._sqlite import SQLiteSQL, SQLiteStrategy
 from cx360.store._sqlite_wal import WalCheckpointer
 
 
@@ -132,8 +132,13 @@ def test_sqlite_reads_on_the_driver_give_what_sqlalchemy_gives(tmp_path: Path) -
         typed = select(records.c.id, records.c.observed_at, records.c.national_id_valid).where(
             records.c.source == literal("crm"), records.c.observed_at >= bindparam("since")
         )
+        # a list parameter: its SQL depends on the list's length
         listed = select(records.c.id).where(
-            SQLiteStrategy.in_list(records.c.source_record_id, "keys", str)
+            records.c.source_record_id.in_(bindparam("keys", expanding=True))
+        )
+        # a list of `in_list`: one JSON array, one statement text
+        in_list = select(records.c.id, records.c.source_record_id).where(
+            SQLiteStrategy.in_list(records.c.source_record_id, "keys", String)
         )
         with store.connection() as conn:
             row = conn.execute(select(records).limit(1)).mappings().one()
@@ -143,6 +148,7 @@ def test_sqlite_reads_on_the_driver_give_what_sqlalchemy_gives(tmp_path: Path) -
                 # datetimes and booleans processed as SQLAlchemy does, both ways
                 (typed, {"since": datetime(2024, 6, 14, 10, 50)}),
                 (listed, {"keys": ["r-0", "r-2"]}),  # a list: SQLAlchemy runs it
+                (in_list, {"keys": ["r-0", "r-2", "r-2", 'it\'s "quoted"']}),
             ):
                 expected = [tuple(r) for r in conn.execute(statement, values).all()]
                 found = [tuple(r) for r in SQLiteStrategy.fetch(conn, statement, values)]
@@ -150,6 +156,10 @@ def test_sqlite_reads_on_the_driver_give_what_sqlalchemy_gives(tmp_path: Path) -
                 assert found
                 assert [type(v) for v in found[0]] == [type(v) for v in expected[0]]
             assert SQLiteStrategy._built[("driver", listed)] is False  # not compiled again
+            assert isinstance(SQLiteStrategy._built[("driver", in_list)], SQLiteSQL)
+            found = SQLiteStrategy.fetch(conn, in_list, {"keys": ["r-2", "r-0"]})
+            assert sorted(key for _, key in found) == ["r-0", "r-2"]
+            assert SQLiteStrategy.fetch(conn, in_list, {"keys": []}) == []
             with pytest.raises(StoreError, match="no such table"):
                 SQLiteStrategy.fetch(conn, text("SELECT x FROM nowhere"), {})
     finally:

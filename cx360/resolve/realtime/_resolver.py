@@ -120,9 +120,14 @@ class RealtimeResolver:
         if batch_id is None:
             batch_id = self._new_batch(conn, now)
         values = record_values(prepared, batch_id=batch_id, now=now)
-        model_id, run_id, new_id = self.store.strategy.insert_record_reading(
-            conn, _STATE, lock_names({**prepared, OTHERS_COLUMN: _others(prepared)}), values
+        strategy = self.store.strategy
+        # a store whose transaction locks everything (SQLite) takes no names
+        names = (
+            lock_names({**prepared, OTHERS_COLUMN: _others(prepared)})
+            if strategy.named_locks
+            else ()
         )
+        model_id, run_id, new_id = strategy.insert_record_reading(conn, _STATE, names, values)
         if on_list_under_lock(self.store, conn, prepared):
             raise _ErasedError  # erased while this call waited for its locks, or before
         state = self._current_state(conn, model_id, run_id)
