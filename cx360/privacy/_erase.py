@@ -602,60 +602,60 @@ def _resolve_remaining(
         for record_id, customer_id in conn.execute(query.where(column.in_(part))):
             members.setdefault(customer_id, []).append(int(record_id))
     emptied: dict[str, int] = {}
+    several: dict[str, list[int]] = {}
     for customer_id, index in touched.items():
         remaining = sorted(members.get(customer_id, ()))
         if not remaining:
             emptied[customer_id] = index
         elif len(remaining) > 1:
-            after = group.erased[index].after
-            after["resolved"] += 1
-            after["new"] += _cluster_again(conn, customer_id, remaining, state, now)
+            several[customer_id] = remaining
+    for customer_id, created in _cluster_again(conn, several, state, now).items():
+        after = group.erased[touched[customer_id]].after
+        after["resolved"] += 1
+        after["new"] += created
     return emptied
 
 
-def _pairs_among(conn: Connection, ids: Sequence[int]) -> list[tuple[int, int, float]]:
-    inside = set(ids)
-    found: list[tuple[int, int, float]] = []
+def _pairs_within(
+    conn: Connection, customer_of: Mapping[int, str]
+) -> dict[str, list[tuple[int, int, float]]]:
+    """The stored pairs between two records of one customer, by customer."""
+    found: dict[str, list[tuple[int, int, float]]] = {}
     columns = (match_edges.c.record_id_l, match_edges.c.record_id_r, match_edges.c.match_weight)
-    for part in chunks(ids):
+    for part in chunks(sorted(customer_of)):
         for left, right, weight in conn.execute(
             select(*columns).where(match_edges.c.record_id_l.in_(part))
         ):
-            if int(right) in inside:
-                found.append((int(left), int(right), float(weight)))
-    return found
+            customer_id = customer_of[int(left)]
+            if customer_of.get(int(right)) == customer_id:
+                found.setdefault(customer_id, []).append((int(left), int(right), float(weight)))
+    return {customer_id: sorted(pairs) for customer_id, pairs in found.items()}
 
 
-def _overrides_among(conn: Connection, ids: Sequence[int]) -> ActiveOverrides:
-    inside = set(ids)
-    found = ActiveOverrides()
+def _overrides_within(
+    conn: Connection, customer_of: Mapping[int, str]
+) -> dict[str, ActiveOverrides]:
+    """The steward's active overrides between two records of one customer, by customer."""
+    found: dict[str, ActiveOverrides] = {}
     query = select(
         overrides.c.id, overrides.c.kind, overrides.c.record_id_l, overrides.c.record_id_r
     )
     rows: list[Any] = []
-    for part in chunks(ids):
+    for part in chunks(sorted(customer_of)):
         rows += conn.execute(
             query.where(overrides.c.revoked_at.is_(None), overrides.c.record_id_l.in_(part))
         ).all()
     for override_id, kind, left, right in sorted(rows):
-        if int(right) in inside:
-            target = found.links if kind == "link" else found.separations
+        customer_id = customer_of[int(left)]
+        if customer_of.get(int(right)) == customer_id:
+            steward = found.setdefault(customer_id, ActiveOverrides())
+            target = steward.links if kind == "link" else steward.separations
             target.append((int(override_id), int(left), int(right)))
     return found
 
 
-def _cluster_again(
-    conn: Connection, customer_id: str, members: list[int], state: RunState, now: datetime
-) -> int:
-    """Cluster a customer's remaining records over their stored pairs and the steward's
-    overrides among them, as batch clusters (`resolve._batch._cluster`); the largest
-    group keeps the ID, the others become new customers (how many)."""
-    rows: dict[int, Any] = {}
-    load_rows(conn, members, rows)
-    table = features_table(rows)
-    ids = table.column("unique_id").to_pylist()
-    pairs = _pairs_among(conn, ids)
-    edges = pa.table(
+def _edges(pairs: Sequence[tuple[int, int, float]]) -> pa.Table:
+    return pa.table(
         {
             "unique_id_l": pa.array([p[0] for p in pairs], pa.int64()),
             "unique_id_r": pa.array([p[1] for p in pairs], pa.int64()),
@@ -663,31 +663,57 @@ def _cluster_again(
         },
         schema=_EDGES,
     )
+
+
+def _cluster_again(
+    conn: Connection, customers_of: Mapping[str, list[int]], state: RunState, now: datetime
+) -> dict[str, int]:
+    """Cluster each customer's remaining records (`customers_of`: customer -> records)
+    over their stored pairs and the steward's overrides among them, as batch clusters
+    (`resolve._batch._cluster`), one customer at a time but read and written together;
+    in each, the largest group keeps the ID and the others become new customers (how
+    many, per customer)."""
+    customer_of = {rid: cid for cid, ids in customers_of.items() for rid in ids}
+    if not customer_of:
+        return {}
+    features: dict[int, Any] = {}
+    load_rows(conn, list(customer_of), features)
+    pairs, steward = _pairs_within(conn, customer_of), _overrides_within(conn, customer_of)
     options = ResolveOptions(
         match_weight=state.match_weight,
         name_only_match_weight=state.name_only_match_weight,
         sole_holder_match_weight=state.sole_holder_match_weight,
         limits=state.limits,
     )
-    clustered, _ = _cluster(table, _rows_of(table), edges, _overrides_among(conn, ids), options)
-    assignment = assign_ids(clustered.labels, ids, dict.fromkeys(ids, customer_id))
-    create_customers(conn, assignment.created, now)
-    customer_of = assignment.customer_of_label
-    moved = [
-        (rid, customer_of[label])
-        for rid, label in zip(ids, clustered.labels, strict=True)
-        if customer_of[label] != customer_id
-    ]
+    created: dict[str, int] = {}
+    new_customers: list[str] = []
+    moved: list[tuple[int, str]] = []
+    links: list[dict[str, Any]] = []
+    for customer_id, members in customers_of.items():
+        table = features_table({rid: features[rid] for rid in members if rid in features})
+        ids = table.column("unique_id").to_pylist()
+        clustered, _ = _cluster(
+            table, _rows_of(table), _edges(pairs.get(customer_id, ())),
+            steward.get(customer_id, ActiveOverrides()), options,
+        )  # fmt: skip
+        assignment = assign_ids(clustered.labels, ids, dict.fromkeys(ids, customer_id))
+        created[customer_id] = len(assignment.created)
+        new_customers += assignment.created
+        label_customer = assignment.customer_of_label
+        moved += [
+            (rid, label_customer[label])
+            for rid, label in zip(ids, clustered.labels, strict=True)
+            if label_customer[label] != customer_id
+        ]
+        # the links written again as batch orders its joins (real time replays them so)
+        links += link_rows(ids, clustered.forced, kind="override", run_id=None, now=now)
+        links += link_rows(ids, clustered.links, kind="model", run_id=None, now=now)
+        links += link_rows(ids, clustered.sole_holder, kind="sole_holder", run_id=None, now=now)
+    create_customers(conn, new_customers, now)
     assign_records(conn, moved, [rid for rid, _ in moved], now)
-    # the links written again as batch orders its joins (real time replays them so)
-    delete_links(conn, ids)
-    add_links(
-        conn,
-        link_rows(ids, clustered.forced, kind="override", run_id=None, now=now)
-        + link_rows(ids, clustered.links, kind="model", run_id=None, now=now)
-        + link_rows(ids, clustered.sole_holder, kind="sole_holder", run_id=None, now=now),
-    )
-    return len(assignment.created)
+    delete_links(conn, sorted(customer_of))
+    add_links(conn, links)
+    return created
 
 
 def _delete_customers(conn: Connection, emptied: Mapping[str, int], group: _Group) -> None:
