@@ -9,8 +9,9 @@ random among those of several records (the ones whose erasure resolves nothing a
 are the cheap case): `--one-by-one` of them are erased with `hub.erase(customer_id=...)`,
 each timed, then `--many` others with one `hub.erase_many(...)` call; then
 `--one-by-one` single records of other customers of several records, each timed (what
-remains of the customer is resolved again). Prints p50/p95 of the single erasures, the
-total of the call, and the rows removed.
+remains of the customer is resolved again); `--many-records` then erases one record of
+each of that many such customers in one call. Prints p50/p95 of the single erasures, the
+total of each call, and the rows removed.
 """
 
 from __future__ import annotations
@@ -84,12 +85,31 @@ def _erase_many(hub: cx360.Hub, many: list[str]) -> None:
     )
 
 
+def _erase_many_records(hub: cx360.Hub, refs: list[tuple[str, str]]) -> None:
+    """Erase these records in one call (each customer resolved again), and print it."""
+    started = time.perf_counter()
+    receipts = hub.erase_many([{"record": ref} for ref in refs], reason="benchmark", by="bench")
+    took = time.perf_counter() - started
+    resolved = sum(r.customers_after["resolved"] for r in receipts)
+    new = sum(r.customers_after["new"] for r in receipts)
+    print(
+        f"erase_many {len(refs):,} records: {took:.1f} s ({took / len(refs) * 1e3:.1f} ms each;"
+        f" {resolved} customers resolved again, {new} split)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", required=True)
     parser.add_argument("--copy", action="store_true", help="time a fresh copy of --store")
     parser.add_argument("--one-by-one", type=int, default=100)
     parser.add_argument("--many", type=int, default=10_000)
+    parser.add_argument(
+        "--many-records",
+        type=int,
+        default=0,
+        help="then erase one record of each of this many customers in one call",
+    )
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
     url = args.store
@@ -110,12 +130,13 @@ def main() -> None:
         receipt = hub.erase(customer_id=customer_id, reason="benchmark", by="bench")
         seconds.append(time.perf_counter() - started)
         removed.update(receipt.removed)
-    print(
-        f"erase one customer: p50 {_p(seconds, 0.5):7.1f} ms  p95 {_p(seconds, 0.95):7.1f} ms"
-        f"  mean {statistics.fmean(seconds) * 1e3:7.1f} ms  (n={len(seconds)}; "
-        f"{removed['records']} records, {removed['interactions']} interactions, "
-        f"{removed['match_edges']} scored pairs removed)"
-    )
+    if seconds:
+        print(
+            f"erase one customer: p50 {_p(seconds, 0.5):7.1f} ms  p95 {_p(seconds, 0.95):7.1f} ms"
+            f"  mean {statistics.fmean(seconds) * 1e3:7.1f} ms  (n={len(seconds)}; "
+            f"{removed['records']} records, {removed['interactions']} interactions, "
+            f"{removed['match_edges']} scored pairs removed)"
+        )
     if many:
         _erase_many(hub, many)
     seconds = []
@@ -132,6 +153,8 @@ def main() -> None:
         f"  mean {statistics.fmean(seconds) * 1e3:7.1f} ms  (n={len(seconds)}; its customer"
         f" resolved again each time, {resolved} split)"
     )
+    if args.many_records:
+        _erase_many_records(hub, _records_of_others(hub, args.many_records, args.seed + 2))
     hub.close()
 
 
