@@ -287,3 +287,17 @@ def test_a_shared_card_is_contact_evidence_in_python_and_arrow_alike() -> None:
     expected = {(0, 1), (1, 0)}  # another attribute's equal key is no match
     for n, (i, j) in enumerate(pairs):
         assert contacts_agree(people[i], people[j]) == bool(contacts[n]) == ((i, j) in expected)
+
+
+def test_a_declared_column_is_not_taken_for_a_contract_column(store: Store) -> None:
+    """ "Customer ID" is a name header recognition reads as `source_record_id`: declared,
+    it is read as it came."""
+    hub = Hub(store)
+    hub.declare_attribute("customer_number", column="Customer ID")
+    row = {"source": "crm", "Record ID": "r-1", "Customer ID": "CN-77120", "Name": "Ana"}
+    report = hub.ingest(records=[row]).records
+    assert report is not None and report.rows == 1 and report.quarantined == 0
+    with store.connection() as conn:
+        stored = conn.execute(select(records.c.source_record_id, records.c.declared_key)).one()
+    assert tuple(stored) == ("r-1", "customer_number=cn77120")
+    hub.close()
