@@ -20,7 +20,14 @@ from cx360._store_reads import (
     store_status,
     top_customers,
 )
-from cx360.ingest import MappingLike, ingest_file, ingest_objects, named_row
+from cx360.ingest import (
+    MappingLike,
+    as_mapping,
+    declared_mapping,
+    ingest_file,
+    ingest_objects,
+    named_row,
+)
 from cx360.ingest._declared import declare, read_declarations
 from cx360.ingest._readers import RowSource
 from cx360.ingest._single import record_interaction
@@ -378,7 +385,13 @@ class Hub:
                 Nothing is stored.
         """
         given = record.model_dump() if isinstance(record, BaseModel) else record
-        row, plan = named_row("records", given, mapping)
+        chosen = as_mapping(mapping)
+        if chosen is not None and chosen.attributes:
+            before = self.declared_attributes()
+            declared_mapping(self._store, chosen)
+            if self.declared_attributes() != before:
+                self._realtime = None  # its cached declarations are stale
+        row, plan = named_row("records", given, chosen)
         if plan is not None and plan.source is not None:
             row = {**row, "source": plan.source}
         calls = self._realtime_calls()

@@ -22,7 +22,14 @@ from cx360.normalize.text import fold
 from cx360.normalize.vocabulary import STATES
 from cx360.store import Store
 
-__all__ = ["as_mapping", "ingest_file", "ingest_objects", "named_row", "open_rows"]
+__all__ = [
+    "as_mapping",
+    "declared_mapping",
+    "ingest_file",
+    "ingest_objects",
+    "named_row",
+    "open_rows",
+]
 
 MappingLike = ColumnMapping | Mapping[str, str | list[str]]
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pytest
 from sqlalchemy import func, select
 
-from cx360 import ColumnMapping, ConfigurationError, Hub, SparkOptions
+from cx360 import AttributeSpec, ColumnMapping, ConfigurationError, Hub, SparkOptions
 from cx360.cli import main
 from cx360.resolve._blocking import OTHERS_COLUMN
 from cx360.resolve._evidence import CONTACT_COLUMNS, contacts_agree, identified_mask
@@ -300,4 +300,13 @@ def test_a_declared_column_is_not_taken_for_a_contract_column(store: Store) -> N
     with store.connection() as conn:
         stored = conn.execute(select(records.c.source_record_id, records.c.declared_key)).one()
     assert tuple(stored) == ("r-1", "customer_number=cn77120")
+    hub.close()
+
+
+def test_resolve_record_declares_its_mappings_attributes(store: Store) -> None:
+    hub = Hub(store)
+    mapping = ColumnMapping(attributes={"card": AttributeSpec(kind="identifier", column="tarjeta")})
+    hub.resolve_record(_people()[0], mapping=mapping)
+    assert [a.name for a in hub.declared_attributes()] == ["card"]
+    assert list(_held(store).values()) == [{"card=tp44718820"}]
     hub.close()
