@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from cx360._hub import Hub, connect
     from cx360.models import (
         AccessEntry,
+        AttributeSpec,
         Candidate,
         CaseMeasures,
         ChannelContacts,
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
         ContextLookup,
         CustomerSummary,
         CxReport,
+        DeclaredAttribute,
         DurationStats,
         ErasureReceipt,
         GoldenRecord,
@@ -97,6 +99,7 @@ __version__ = "0.1.0"
 
 _MODELS = (
     "AccessEntry",
+    "AttributeSpec",
     "Candidate",
     "CaseMeasures",
     "ChannelContacts",
@@ -112,6 +115,7 @@ _MODELS = (
     "ContextLookup",
     "CustomerSummary",
     "CxReport",
+    "DeclaredAttribute",
     "DurationStats",
     "ErasureReceipt",
     "GoldenRecord",
@@ -175,6 +179,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "AccessEntry",
+    "AttributeSpec",
     "Candidate",
     "CaseMeasures",
     "ChannelContacts",
@@ -192,6 +197,7 @@ __all__ = [
     "CustomerSummary",
     "Cx360Error",
     "CxReport",
+    "DeclaredAttribute",
     "DurationStats",
     "ErasureReceipt",
     "GoldenRecord",

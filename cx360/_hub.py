@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -20,11 +20,20 @@ from cx360._store_reads import (
     store_status,
     top_customers,
 )
-from cx360.ingest import MappingLike, ingest_file, ingest_objects, named_row
+from cx360.ingest import (
+    MappingLike,
+    as_mapping,
+    declared_mapping,
+    ingest_file,
+    ingest_objects,
+    named_row,
+)
+from cx360.ingest._declared import declare, read_declarations
 from cx360.ingest._readers import RowSource
 from cx360.ingest._single import record_interaction
 from cx360.models import (
     AccessEntry,
+    AttributeKind,
     ColumnMapping,
     ConsentEvent,
     ConsentStatus,
@@ -33,6 +42,7 @@ from cx360.models import (
     ContextLookup,
     CustomerSummary,
     CxReport,
+    DeclaredAttribute,
     ErasureReceipt,
     IngestResult,
     InteractionResult,
@@ -161,6 +171,50 @@ class Hub:
     ) -> None:
         """Set a source's default country and its priority for survivorship."""
         self._store.configure_source(name, default_country=default_country, priority=priority)
+
+    def declare_attribute(
+        self, name: str, *, kind: AttributeKind = "identifier", column: str | None = None
+    ) -> int:
+        """Match on a column of your own data besides the input contract's.
+
+        `kind="identifier"`: a number that names one person, as a loyalty card, a customer
+        number or a passport does. Its values are normalized (letters and digits only,
+        case-folded; placeholders such as ``0000``, ``N/A`` or ``none`` are no value; a
+        cell may hold several, separated by ``;`` ``,`` ``/`` or ``|``) and used as a
+        national ID is: records sharing one are compared (batch, incremental runs and
+        `resolve_record` alike), a shared value is identifier evidence, and the matching
+        model, trained again on the next `resolve`, weighs a shared value and two
+        different values of the attribute. Values of two attributes never match.
+
+        The declaration is kept in the store, for every later ingest and resolution in any
+        process; declaring again replaces it. The records already stored are read again
+        from their raw rows (the extra columns ingest kept).
+
+        Args:
+            name: the attribute's name: lowercase letters, digits and ``_``, up to 32.
+            kind: 'identifier' (compared kinds, 'exact', 'text', 'date', 'number', are
+                refused for now).
+            column: the input column (record key) holding it; default: `name`.
+
+        Returns:
+            How many stored records' identifiers changed.
+
+        Raises:
+            ConfigurationError: a name or kind cx360 does not take.
+        """
+        try:
+            attribute = DeclaredAttribute(name=name, kind=kind, column=column or name)
+        except ValidationError as error:
+            problem = error.errors()[0]["msg"]
+            raise ConfigurationError(f"attribute {name!r}: {problem}") from None
+        changed = declare(self._store, attribute)
+        self._realtime = None  # its cached declarations are stale
+        return changed
+
+    def declared_attributes(self) -> list[DeclaredAttribute]:
+        """The attributes the store matches on besides the input contract's columns."""
+        with self._store.connection() as conn:
+            return list(read_declarations(conn))
 
     def ingest(
         self,
@@ -331,7 +385,13 @@ class Hub:
                 Nothing is stored.
         """
         given = record.model_dump() if isinstance(record, BaseModel) else record
-        row, plan = named_row("records", given, mapping)
+        chosen = as_mapping(mapping)
+        if chosen is not None and chosen.attributes:
+            before = self.declared_attributes()
+            declared_mapping(self._store, chosen)
+            if self.declared_attributes() != before:
+                self._realtime = None  # its cached declarations are stale
+        row, plan = named_row("records", given, chosen)
         if plan is not None and plan.source is not None:
             row = {**row, "source": plan.source}
         calls = self._realtime_calls()

@@ -11,6 +11,7 @@ import cx360
 
 EXPECTED = [
     "AccessEntry",
+    "AttributeSpec",
     "Candidate",
     "CaseMeasures",
     "ChannelContacts",
@@ -28,6 +29,7 @@ EXPECTED = [
     "CustomerSummary",
     "Cx360Error",
     "CxReport",
+    "DeclaredAttribute",
     "DurationStats",
     "ErasureReceipt",
     "GoldenRecord",

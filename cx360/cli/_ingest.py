@@ -174,6 +174,14 @@ def mapping_options(mapping: argparse._ArgumentGroup) -> None:
         action="store_true",
         help="read only the contract's own column names (and --map)",
     )
+    mapping.add_argument(
+        "--attribute",
+        action="append",
+        default=[],
+        metavar="NAME=KIND[:COLUMN]",
+        help="declare a column to match on, kept in the store (repeatable): e.g. "
+        "--attribute loyalty_card=identifier, or --attribute passport=identifier:Pasaporte",
+    )
 
 
 def _delimiter(text: str | None) -> str | None:
@@ -197,6 +205,18 @@ def _explicit_columns(pairs: Sequence[str], id_column: str | None) -> dict[str, 
             raise UsageError("give the id column with --id-column or --map, not both")
         columns["source_record_id"] = [id_column]
     return columns
+
+
+def _attributes(pairs: Sequence[str]) -> dict[str, dict[str, str | None]]:
+    """`--attribute NAME=KIND[:COLUMN]` options as `ColumnMapping.attributes` entries."""
+    found: dict[str, dict[str, str | None]] = {}
+    for pair in pairs:
+        name, sep, spec = pair.partition("=")
+        kind, _, column = spec.partition(":")
+        if not sep or not name.strip() or not kind.strip():
+            raise UsageError(f"--attribute wants NAME=KIND[:COLUMN], got {pair!r}")
+        found[name.strip()] = {"kind": kind.strip(), "column": column.strip() or None}
+    return found
 
 
 def mapping_for(args: argparse.Namespace, kind: str) -> ColumnMapping | None:
@@ -225,6 +245,12 @@ def mapping_for(args: argparse.Namespace, kind: str) -> ColumnMapping | None:
         updates["source"] = args.source
     if args.no_recognize:
         updates["recognize"] = False
+    declared = _attributes(getattr(args, "attribute", []))
+    if declared:
+        updates["attributes"] = {
+            **{n: s if isinstance(s, str) else s.model_dump() for n, s in base.attributes.items()},
+            **declared,
+        }
     changed = base.model_copy(update=updates)
     return ColumnMapping.model_validate(changed.model_dump())
 

@@ -7,20 +7,29 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from cx360._errors import ConfigurationError
+from cx360.ingest._declared import declare, read_declarations
 from cx360.ingest._mapping import HeaderPlan, plan_header
 from cx360.ingest._pipeline import DEFER_INDEXES_MIN_ROWS, PARALLEL_MIN_ROWS, Row, ingest_rows
 from cx360.ingest._prepare import RowPlan
 from cx360.ingest._readers import CsvBlocks, RowSource, open_csv_blocks, open_rows
 from cx360.models import IngestReport
+from cx360.models._attributes import AttributeSpec, DeclaredAttribute
 from cx360.models._mapping import ColumnMapping
 from cx360.normalize.text import fold
 from cx360.normalize.vocabulary import STATES
 from cx360.store import Store
 
-__all__ = ["as_mapping", "ingest_file", "ingest_objects", "named_row", "open_rows"]
+__all__ = [
+    "as_mapping",
+    "declared_mapping",
+    "ingest_file",
+    "ingest_objects",
+    "named_row",
+    "open_rows",
+]
 
 MappingLike = ColumnMapping | Mapping[str, str | list[str]]
 
@@ -30,6 +39,27 @@ def as_mapping(mapping: MappingLike | None) -> ColumnMapping | None:
     if mapping is None or isinstance(mapping, ColumnMapping):
         return mapping
     return ColumnMapping(columns=dict(mapping))
+
+
+def declared_mapping(store: Store, mapping: ColumnMapping | None) -> ColumnMapping | None:
+    """Declare in the store the attributes a mapping declares (`ColumnMapping.attributes`);
+    the mapping with every attribute the store declares, whose columns are then read as
+    they came (a declared "Número de cliente" is not taken for `source_record_id`)."""
+    for name, spec in (mapping.attributes if mapping is not None else {}).items():
+        kind, column = (spec, None) if isinstance(spec, str) else (spec.kind, spec.column)
+        try:
+            attribute = DeclaredAttribute(name=name, kind=kind, column=column or name)
+        except ValidationError as error:
+            problem = error.errors()[0]["msg"]
+            raise ConfigurationError(f"attribute {name!r}: {problem}") from None
+        declare(store, attribute)
+    with store.connection() as conn:
+        declared = read_declarations(conn)
+    if not declared:
+        return mapping
+    chosen = mapping or ColumnMapping()
+    specs = {a.name: AttributeSpec(kind=a.kind, column=a.column) for a in declared}
+    return chosen.model_copy(update={"attributes": {**chosen.attributes, **specs}})
 
 
 def row_plan(mapping: ColumnMapping | None) -> RowPlan:
@@ -109,7 +139,7 @@ def ingest_objects(
     common names in English and Spanish unless `mapping.recognize` is False); a row
     without its key is quarantined.
     """
-    chosen = as_mapping(mapping)
+    chosen = declared_mapping(store, as_mapping(mapping))
     named = _ObjectRows(kind, chosen)
     rows = _checked_first(named.rows(items))
     report = ingest_rows(store, kind, rows, origin=origin, plan=row_plan(chosen))
@@ -155,7 +185,7 @@ def ingest_file(
         delimiter, encoding: force them (else detected; see `_readers`).
         fmt: 'csv', 'jsonl', 'json' or 'parquet' (else from the name; sniffed on stdin).
     """
-    chosen = as_mapping(mapping)
+    chosen = declared_mapping(store, as_mapping(mapping))
     plan = row_plan(chosen)
     source = open_rows(path, kind, mapping=chosen, delimiter=delimiter, encoding=encoding, fmt=fmt)
     expected = source.total_rows or source.total_bytes // 150

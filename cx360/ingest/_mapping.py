@@ -427,6 +427,12 @@ def plan_header(
     names = _unique(header)
     targets = _explicit(names, kind, mapping, origin, strict)
     taken = {i for positions in targets.values() for i in positions}
+    # a declared attribute's column is read as it came, whatever its name says
+    declared = {
+        name if isinstance(spec, str) else spec.column or name
+        for name, spec in mapping.attributes.items()
+    }
+    taken |= {i for i, name in enumerate(names) if name in declared}
     found = _candidates(names, kind, mapping.recognize, taken)
     _settle_names(found, set(targets))
     for target, columns in found.items():

@@ -44,11 +44,13 @@ from cx360.normalize.countries import normalize_country
 from cx360.normalize.dates import birth_date_reading, parse_local_timestamp
 from cx360.normalize.emails import email_reading
 from cx360.normalize.handles import normalize_handle
+from cx360.normalize.identifiers import normalize_declared_identifier
 from cx360.normalize.names import canonical_given_name, name_parts, name_suffix
 from cx360.normalize.national_ids import normalize_national_id
 from cx360.normalize.phones import phone_reading
 from cx360.normalize.vocabulary import case_status
 from cx360.store._engine import SerializedJSON, json_default
+from cx360.store._schema import DECLARED_KIND
 from cx360.store._writes import EXTRA_FORMS, EXTRA_IDENTIFIERS
 
 _KNOWN_REGIONS = frozenset(phonenumbers.SUPPORTED_REGIONS)
@@ -78,7 +80,7 @@ RECORD_VALUE_COLUMNS = (
     "surname2_key", "name_suffix", "email_display", "email_key", "phone_e164", "phone_key",
     "phone_kind", "national_id", "national_id_key", "national_id_kind", "national_id_valid",
     "birth_date", "birth_date_parts", "address_key", "city_key", "postcode_key", "region_key",
-    "handle_key", "issues", EXTRA_IDENTIFIERS, EXTRA_FORMS,
+    "handle_key", "declared_key", "issues", EXTRA_IDENTIFIERS, EXTRA_FORMS,
 )  # fmt: skip
 
 
@@ -110,14 +112,27 @@ class Quarantined:
 
 class RowPlan:
     """What applies to every row of one input: the source given for all (an input
-    without a source column) and more case-status words (folded word -> state)."""
+    without a source column), more case-status words (folded word -> state), and the
+    store's declared identifiers ((attribute, input column), ...: `declared_identifiers`)."""
 
-    def __init__(self, source: str | None = None, statuses: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        source: str | None = None,
+        statuses: Mapping[str, str] | None = None,
+        identifiers: tuple[tuple[str, str], ...] = (),
+    ):
         self.source = source
         self.statuses: dict[str, str] = dict(statuses or {})
+        self.identifiers = identifiers
 
-    def __reduce__(self) -> tuple[type[RowPlan], tuple[str | None, dict[str, str]]]:
-        return (RowPlan, (self.source, self.statuses))
+    def with_identifiers(self, identifiers: tuple[tuple[str, str], ...]) -> RowPlan:
+        """The plan with the store's declared identifiers."""
+        return RowPlan(self.source, self.statuses, identifiers)
+
+    def __reduce__(
+        self,
+    ) -> tuple[type[RowPlan], tuple[str | None, dict[str, str], tuple[tuple[str, str], ...]]]:
+        return (RowPlan, (self.source, self.statuses, self.identifiers))
 
 
 class _RejectedRowError(Exception):
@@ -558,7 +573,8 @@ def prepare_record_values(
     for issue in (name_issue, national_id_issue, birth_date_issue, postcode_issue):
         if issue is not None:
             issues.append(issue)
-    extras, forms = _extra_identifiers(more_phones, more_emails)
+    declared = declared_identifiers(row, plan.identifiers) if plan is not None else ()
+    extras, forms = _extra_identifiers(more_phones, more_emails, declared[1:])
     return (
         source,
         source_record_id,
@@ -576,6 +592,7 @@ def prepare_record_values(
         postcode_key,
         normalize_region(region_raw, country),
         normalize_handle(handle_raw),
+        declared[0] if declared else None,
         " ".join(issues) or None,
         extras,
         forms,
@@ -586,15 +603,43 @@ _NO_EXTRAS: tuple[ExtraIdentifiers, ExtraForms] = ((), ())
 
 
 def _extra_identifiers(
-    phones: tuple[Columns, ...], emails: tuple[Columns, ...]
+    phones: tuple[Columns, ...], emails: tuple[Columns, ...], declared: tuple[str, ...] = ()
 ) -> tuple[ExtraIdentifiers, ExtraForms]:
-    """The `extra_identifiers` of a record (its further phones, then e-mails) and their
-    forms: a phone's E.164 form and kind (`_phone_columns`), an e-mail's written form."""
-    if not phones and not emails:
+    """The `extra_identifiers` of a record (its further phones, then e-mails, then
+    declared identifiers) and their forms: a phone's E.164 form and kind
+    (`_phone_columns`), an e-mail's written form (a declared identifier has none: its
+    key is all that matching and lookups read)."""
+    if not phones and not emails and not declared:
         return _NO_EXTRAS
     keys = [("phone", p[_KEY_AT]) for p in phones] + [("email", e[_KEY_AT]) for e in emails]
+    keys += [(DECLARED_KIND, key) for key in declared]
     forms = [(p[0], p[2]) for p in phones] + [(e[0], None) for e in emails]
+    forms += [(None, None)] * len(declared)
     return tuple(keys), tuple(forms)
+
+
+# Between several values of a declared identifier in one cell ("LC-1 / LC-2").
+_DECLARED_SEPARATORS = re.compile(r"\s*[;,|/\n]\s*")
+
+
+def declared_identifiers(
+    row: Mapping[str, Any], identifiers: tuple[tuple[str, str], ...]
+) -> tuple[str, ...]:
+    """A row's declared identifiers as keys "<attribute>=<key>", distinct, in the order of
+    the declarations and of the values in a cell. A value that is no identifier (blank, a
+    placeholder, not text or a whole number) is left out; the raw row keeps it."""
+    found: list[str] = []
+    for name, column in identifiers:
+        value = row.get(column)
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            continue
+        for part in _DECLARED_SEPARATORS.split(value):
+            key = normalize_declared_identifier(part)
+            if key is not None and (item := f"{name}={key}") not in found:
+                found.append(item)
+    return tuple(found)
 
 
 def prepare_record(

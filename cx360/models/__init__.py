@@ -6,6 +6,7 @@ Fellegi-Sunter parameters, described by `MatchingModel`): names say "matching mo
 wherever the two could be confused.
 """
 
+from cx360.models._attributes import AttributeKind, AttributeSpec, DeclaredAttribute
 from cx360.models._explain import (
     ComparisonContribution,
     GuardReason,
@@ -84,6 +85,8 @@ __all__ = [
     "RECORD_COLUMNS",
     "AccessEntry",
     "AccessView",
+    "AttributeKind",
+    "AttributeSpec",
     "Candidate",
     "CaseMeasures",
     "ChannelContacts",
@@ -100,6 +103,7 @@ __all__ = [
     "ContextLookup",
     "CustomerSummary",
     "CxReport",
+    "DeclaredAttribute",
     "DurationStats",
     "ErasureReceipt",
     "ErasureSubject",

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cx360._errors import ConfigurationError
+from cx360.models._attributes import AttributeKind, AttributeSpec
 
 CaseState = Literal["open", "resolved", "closed"]
 
@@ -33,6 +34,10 @@ class ColumnMapping(BaseModel):
 
         [statuses]                          # more case statuses
         "En revisión" = "open"
+
+        [attributes]                        # more columns to match on (see
+        loyalty_card = "identifier"         # `Hub.declare_attribute`)
+        pasaporte = { kind = "identifier", column = "Pasaporte" }
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -60,6 +65,11 @@ class ColumnMapping(BaseModel):
     )
     consents: list[str] = Field(
         default_factory=list, description="More input columns to read as consents."
+    )
+    attributes: dict[str, AttributeKind | AttributeSpec] = Field(
+        default_factory=dict,
+        description="Attribute name → its kind (its column: the name), or its kind and "
+        "column: declared in the store before the rows are read (`Hub.declare_attribute`).",
     )
 
     @classmethod

@@ -41,7 +41,7 @@ from cx360.resolve._evidence import (
     linking_pairs,
     pair_evidence,
 )
-from cx360.resolve._features import TF_COLUMNS
+from cx360.resolve._features import TF_COLUMNS, comparisons_for
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._ids import Assignment, assign_ids
 from cx360.resolve._incremental import (
@@ -182,6 +182,13 @@ def _with_others(conn: Connection, table: pa.Table) -> pa.Table:
     return table.append_column(OTHERS_COLUMN, pa.array(values, pa.string()))
 
 
+def holds_declared_identifiers(conn: Connection) -> bool:
+    """Whether a record holds a declared identifier (its first is its `declared_key`):
+    the store's model then compares them (`_features.comparisons_for`)."""
+    held = select(records.c.id).where(records.c.declared_key.is_not(None)).limit(1)
+    return conn.execute(held).first() is not None
+
+
 def _latest_model(conn: Connection) -> tuple[int, dict[str, Any]] | None:
     row = conn.execute(
         select(matching_models.c.id, matching_models.c.params)
@@ -232,10 +239,11 @@ class _Model:
         # a model of default parameters is made again by each run, until one can be trained
         if latest is None or not has_trained_m(latest[1]):
             return cls()
-        if not fits_comparisons(latest[1]):
+        if not fits_comparisons(latest[1], comparisons_for(holds_declared_identifiers(conn))):
             note = (
-                f"the stored model {latest[0]} was trained on other comparisons than this "
-                "cx360's (an earlier version's): a new model was trained"
+                f"the stored model {latest[0]} was trained on other comparisons than the "
+                "store's now (an earlier version's, or before its records held declared "
+                "identifiers): a new model was trained"
             )
             return cls(notes=(note,))
         return cls(*latest, _frozen_frequencies(conn, latest[0]))

@@ -9,9 +9,10 @@ Splink's records), real time's index lookups, checks and lock names (`lookup_sql
 derived keys' SQL and the indexes the lookups read are in `store/_schema.py`, since the
 store does not import resolution.
 
-A record may hold several phones and e-mails: the first of each is its `phone_key` /
-`email_key`, the others rows of `record_identifiers` (a `Key` of a `kind`), carried in its
-features as one text, `OTHERS_COLUMN` ("kind:key" items joined by `OTHERS_SEPARATOR`). A
+A record may hold several phones, e-mails and declared identifiers (a loyalty card, a
+customer number: `DECLARED`): the first of each is its `phone_key` / `email_key` /
+`declared_key`, the others rows of `record_identifiers` (a `Key` of a `kind`), carried in
+its features as one text, `OTHERS_COLUMN` ("kind:key" items joined by `OTHERS_SEPARATOR`). A
 rule comparing such a key pairs two records when any value of one equals any value of the
 other: batch explodes the values for Splink (`BlockingRule.splink_exploding`, after every
 other rule so that its pairs are new ones), real time and incremental runs look the first
@@ -43,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.types import UserDefinedType
 
 from cx360.store._schema import (
+    DECLARED_KIND,
     NATIONAL_ID_MASKS,
     DuckDBSpelling,
     address_prefix,
@@ -172,6 +174,9 @@ def others_sql() -> ColumnElement[Any]:
 
 PHONE: Final = Key("phone_key", "phone_key", kind="phone")
 EMAIL: Final = Key("email_key", "email_key", kind="email")
+# The store's declared identifiers (a loyalty card, a customer number), each value
+# "<attribute>=<key>": values of two attributes never meet.
+DECLARED: Final = Key("declared_key", "declared_key", kind=DECLARED_KIND)
 NATIONAL_ID: Final = _stored("national_id_key")
 HANDLE: Final = _stored("handle_key")
 SURNAME: Final = _stored("surname_key")
@@ -365,6 +370,7 @@ RULES: Final = (
     BlockingRule("email_key", _same(EMAIL)),
     BlockingRule("national_id_key", _same(NATIONAL_ID)),
     BlockingRule("handle_key", _same(HANDLE)),
+    BlockingRule("declared_key", _same(DECLARED)),
     BlockingRule("surname_dob", _same(SURNAME, BIRTH_DATE)),
     BlockingRule("given_dob", _same(GIVEN, BIRTH_DATE)),
     # A birth date and a postcode, shared: the same person under names typed too

@@ -17,8 +17,9 @@ scores under the link weight. Such pairs are kept down to `sole_holder_match_wei
 that the clustering sees every other holder too. One definition serves batch resolution
 (vectorised over Arrow columns), real time and explanations (record by record).
 
-A record may hold several phones and e-mails (`_blocking.MANY_KEYS`): two records share
-one when any value of one equals any value of the other.
+A record may hold several phones, e-mails and declared identifiers (`_blocking.MANY_KEYS`):
+two records share one when any value of one equals any value of the other. A declared
+identifier is a contact identifier, as a national ID is.
 """
 
 from __future__ import annotations
@@ -47,7 +48,14 @@ DEFAULT_SOLE_HOLDER_MATCH_WEIGHT = -8.0
 
 # The identifiers a person gives to be contacted or identified by: what a sole-holder
 # link may go through (an address or a birth date is shared by design).
-CONTACT_COLUMNS: tuple[str, ...] = ("email_key", "phone_key", "national_id_key", "handle_key")
+# A declared identifier (a loyalty card, a customer number) is given to be identified by.
+CONTACT_COLUMNS: tuple[str, ...] = (
+    "email_key",
+    "phone_key",
+    "national_id_key",
+    "handle_key",
+    "declared_key",
+)
 # Columns whose equality makes a pair identifier-backed.
 IDENTIFIER_COLUMNS: tuple[str, ...] = (*CONTACT_COLUMNS, "address_key", "birth_date")
 # National IDs one typo apart identify a pair from this many characters: shorter numbers

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cx360.resolve._blocking import DECLARED, OTHERS_SEPARATOR
 from cx360.resolve._blocking import email_user as email_user  # a derived key, with the rules
 from cx360.resolve._guards import DEFAULT_LIKE_BIRTH_DATES, birth_dates_compatible
 from cx360.resolve._similarity import within
@@ -36,6 +37,7 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "region_key",
     "handle_key",
     "name_suffix",
+    "declared_key",
 )
 
 
@@ -320,16 +322,91 @@ COMPARISONS: tuple[Comparison, ...] = (
 )
 
 
+# A store's declared identifiers (`_blocking.DECLARED`), as Splink's records carry them
+# (`declared_columns`): every value ("<attribute>=<key>"), and every attribute a record
+# holds one of, each joined by `OTHERS_SEPARATOR` (NULL: none).
+DECLARED_VALUES = "declared_values"
+DECLARED_NAMES = "declared_names"
+
+
+def declared_columns(record: Record) -> tuple[str | None, str | None]:
+    """A record's `DECLARED_VALUES` and `DECLARED_NAMES`, sorted (one text per set)."""
+    values = sorted(set(DECLARED.values_of(record)))
+    if not values:
+        return None, None
+    names = sorted({value.partition("=")[0] for value in values})
+    return OTHERS_SEPARATOR.join(values), OTHERS_SEPARATOR.join(names)
+
+
+def _declared_sets(record: Record) -> tuple[set[str], set[str]]:
+    values = set(DECLARED.values_of(record))
+    return values, {value.partition("=")[0] for value in values}
+
+
+def _overlap(column: str) -> str:
+    """SQL: the two records' lists in `column` share an item (written so that sqlglot
+    gives Spark the same test: `SIZE(ARRAY_INTERSECT(...)) > 0`)."""
+    left, right = (
+        f'string_split("{column}_{side}", chr({ord(OTHERS_SEPARATOR)}))' for side in "lr"
+    )
+    return f"array_length(array_intersect({left}, {right})) > 0"
+
+
+def _no_attribute_in_common(a: Record, b: Record) -> bool:
+    return _declared_sets(a)[1].isdisjoint(_declared_sets(b)[1])
+
+
+def _a_value_in_common(a: Record, b: Record) -> bool:
+    return not _declared_sets(a)[0].isdisjoint(_declared_sets(b)[0])
+
+
+# Two records holding no declared attribute in common (a loyalty card on one, a customer
+# number on the other) say nothing; holding one in common, they share a value (a person's
+# card) or hold different ones: two people, as two national IDs are, or a card replaced.
+DECLARED_IDENTIFIER = Comparison(
+    "declared_identifier",
+    (
+        Level(
+            "null",
+            f'"{DECLARED_NAMES}_l" IS NULL OR "{DECLARED_NAMES}_r" IS NULL OR '
+            f"NOT ({_overlap(DECLARED_NAMES)})",
+            _no_attribute_in_common,
+            is_null=True,
+        ),
+        Level(
+            "shared",
+            _overlap(DECLARED_VALUES),
+            _a_value_in_common,
+        ),
+        _else(),
+    ),
+)
+
+
+def comparisons_for(declared: bool) -> tuple[Comparison, ...]:
+    """The comparisons of a store: with `DECLARED_IDENTIFIER` where records hold declared
+    identifiers (a store without has the comparisons, and the models, it always had)."""
+    return (*COMPARISONS, DECLARED_IDENTIFIER) if declared else COMPARISONS
+
+
+def comparisons_of(model: Mapping[str, Any]) -> tuple[Comparison, ...]:
+    """The comparisons a stored model was trained with, as far as this cx360 knows them."""
+    names = {c.get("output_column_name") for c in model.get("comparisons") or []}
+    return comparisons_for(DECLARED_IDENTIFIER.name in names)
+
+
 # Columns whose exact-match levels are adjusted by how common the value is.
 TF_COLUMNS: tuple[str, ...] = tuple(
     dict.fromkeys(level.tf_column for c in COMPARISONS for level in c.levels if level.tf_column)
 )
 
 
-def splink_comparisons() -> list[dict[str, Any]]:
+def splink_comparisons(
+    comparisons: tuple[Comparison, ...] = COMPARISONS,
+) -> list[dict[str, Any]]:
     """The comparisons as Splink settings dicts (used only by the Splink adapter)."""
     out = []
-    for comparison in COMPARISONS:
+    for comparison in comparisons:
         levels: list[dict[str, Any]] = []
         for level in comparison.levels:
             entry: dict[str, Any] = {"sql_condition": level.sql, "label_for_charts": level.label}

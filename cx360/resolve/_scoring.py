@@ -10,8 +10,9 @@ comparison level, the prior) and reproduces Splink's match weight exactly:
                  + Σ tf_weight · (log2 u_exact − log2 tf(value))    (term-frequency levels)
 
 Which level holds comes from the Python twins of the SQL conditions
-(`_features.COMPARISONS`). Levels the training never saw take Splink's default m and u,
-as Splink does on loading the model.
+(`_features.COMPARISONS`, and the declared identifiers' where the model has it). Levels
+the training never saw take Splink's default m and u, as Splink does on loading the
+model.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from cx360._errors import ResolutionError
-from cx360.resolve._features import COMPARISONS, Comparison, Record
+from cx360.resolve._features import Comparison, Record, comparisons_of
 from cx360.store._schema import records, term_frequencies
 
 # Splink's constants (splink/internals/comparison_level.py, constants.py): m and u are
@@ -197,8 +198,10 @@ class Scorer:
         self,
         model: Mapping[str, Any],
         term_frequencies: TermFrequencies | None = None,
-        comparisons: Sequence[Comparison] = COMPARISONS,
+        comparisons: Sequence[Comparison] | None = None,
     ) -> None:
+        # by default the comparisons the model was trained with (a declared one or not)
+        comparisons = comparisons_of(model) if comparisons is None else comparisons
         self.term_frequencies = term_frequencies or TermFrequencies()
         prior = float(model["probability_two_random_records_match"])
         self.prior_match_weight = _prior_weight(prior)
@@ -294,11 +297,13 @@ def _exact_column(sql: str) -> str | None:
 
 
 def fits_comparisons(
-    model: Mapping[str, Any], comparisons: Sequence[Comparison] = COMPARISONS
+    model: Mapping[str, Any], comparisons: Sequence[Comparison] | None = None
 ) -> bool:
-    """Whether a stored model was trained on these comparisons, level for level. A model
-    of an earlier cx360 may lack a comparison added since (postcode, region): it cannot
-    score, and the next batch run trains a new one."""
+    """Whether a stored model was trained on these comparisons (by default those it
+    names: with the declared identifiers' or without), level for level. A model of an
+    earlier cx360 may lack a comparison added since (postcode, region): it cannot score,
+    and the next batch run trains a new one."""
+    comparisons = comparisons_of(model) if comparisons is None else comparisons
     stored = list(model.get("comparisons") or [])
     if [c.get("output_column_name") for c in stored] != [c.name for c in comparisons]:
         return False

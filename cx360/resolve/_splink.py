@@ -33,7 +33,17 @@ from cx360.resolve._blocking import (
     SPLINK_KEYS,
     name_block_sql,
 )
-from cx360.resolve._features import COMPARISONS, TF_COLUMNS, splink_comparisons
+from cx360.resolve._features import (
+    COMPARISONS,
+    DECLARED_NAMES,
+    DECLARED_VALUES,
+    TF_COLUMNS,
+    Comparison,
+    comparisons_for,
+    comparisons_of,
+    declared_columns,
+    splink_comparisons,
+)
 
 if TYPE_CHECKING:
     from cx360.resolve._spark import SparkEngine
@@ -213,6 +223,7 @@ class SplinkSession:
         self.num_rows = table.num_rows
         self.incremental = dirty is not None
         table, self.exploding_rules = _with_all_values(table)
+        table, self.declared = _with_declared(table)
         self._backend: _Backend = (
             _DuckDB(engine) if isinstance(engine, duckdb.DuckDBPyConnection) else _Spark(engine)
         )
@@ -288,6 +299,21 @@ class SplinkSession:
         return Linker(self._frame_by_position, settings, log_level=None)
 
 
+def _with_declared(table: pa.Table) -> tuple[pa.Table, bool]:
+    """`table` with its records' declared identifiers as the declared comparison reads
+    them (`_features.declared_columns`), and whether any record holds one (its first is
+    its `declared_key`)."""
+    names = table.column_names
+    held = "declared_key" in names and table.column("declared_key").null_count < table.num_rows
+    found: list[tuple[str | None, str | None]] = [(None, None)] * table.num_rows
+    if held:
+        columns = [c for c in ("declared_key", OTHERS_COLUMN) if c in names]
+        found = [declared_columns(row) for row in table.select(columns).to_pylist()]
+    for at, name in enumerate((DECLARED_VALUES, DECLARED_NAMES)):
+        table = table.append_column(name, pa.array([pair[at] for pair in found], pa.string()))
+    return table, held
+
+
 def _with_all_values(table: pa.Table) -> tuple[pa.Table, list[dict[str, Any]]]:
     """`table` with, for each key some record holds several values of, the list of every
     record's values (`Key.all_values`), and the Splink rules that pair records sharing
@@ -354,13 +380,13 @@ def _canonical(trained: dict[str, Any], template: dict[str, Any]) -> dict[str, A
     return out
 
 
-def _settings() -> dict[str, Any]:
+def _settings(comparisons: tuple[Comparison, ...] = COMPARISONS) -> dict[str, Any]:
     from splink import SettingsCreator
 
     creator = SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=list[Any](splink_comparisons()),
+        comparisons=list[Any](splink_comparisons(comparisons)),
         blocking_rules_to_generate_predictions=[
             {"blocking_rule": rule.splink_sql()} for rule in RULES
         ],
@@ -376,7 +402,7 @@ class UntrainableStoreError(ResolutionError):
     falls back to `default_model`."""
 
 
-def default_model() -> dict[str, Any]:
+def default_model(comparisons: tuple[Comparison, ...] = COMPARISONS) -> dict[str, Any]:
     """A model of default parameters, for a store too small (or too uniform) to train on.
 
     m and u are left unset, which Splink and the real-time scorer read alike as Splink's
@@ -390,7 +416,7 @@ def default_model() -> dict[str, Any]:
     link weight, and a name with one more detail that agrees (a birth date, an address,
     an e-mail, a phone) is above the link weights.
     """
-    settings = _settings()
+    settings = _settings(comparisons)
     for comparison in settings["comparisons"]:
         neutral = comparison["output_column_name"] in _NEUTRAL_BY_DEFAULT
         for level in comparison["comparison_levels"]:
@@ -423,7 +449,7 @@ def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[st
         )
     run = run if run is not None else SplinkRun()
     started = time.perf_counter()
-    settings = _settings()
+    settings = _settings(comparisons_for(session.declared))
     linker = _estimate_prior(session, session.linker(settings), run.notes)
     max_pairs = min(5e6, max(1e5, session.num_rows * 20.0))
     # DuckDB samples in chunks to bound its memory; Spark spreads one sample over its
@@ -599,7 +625,7 @@ def predict_details(session: SplinkSession, model: dict[str, Any]) -> pa.Table:
     linker = session.linker(settings)
     predictions = linker.inference.predict(warning_mode="never")
     columns = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
-    for comparison in COMPARISONS:
+    for comparison in comparisons_of(model):
         name = comparison.name
         adjusted = any(level.tf_column for level in comparison.levels)
         tf = f'"mw_tf_adj_{name}"' if adjusted else "0.0::DOUBLE"

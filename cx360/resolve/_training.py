@@ -25,6 +25,7 @@ import numpy as np
 import pyarrow as pa
 
 from cx360.resolve._cluster import cluster
+from cx360.resolve._features import comparisons_for
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._splink import (
     MIN_TRAINING_RECORDS,
@@ -90,16 +91,18 @@ def train(
     parameters where the records cannot train one, said in `run.notes`."""
     run = run if run is not None else SplinkRun()
     if session.num_rows < MIN_TRAINING_RECORDS:
-        return _with_defaults(run, _too_few(session.num_rows))
+        return _with_defaults(run, _too_few(session.num_rows), session.declared)
     noted = len(run.notes)
     try:
         model = train_model(session, run)
     except UntrainableStoreError as error:
         del run.notes[noted:]
-        return _with_defaults(run, str(error))
+        return _with_defaults(run, str(error), session.declared)
     if not has_trained_m(model):
         del run.notes[noted:]  # about a prior and sessions the default model replaces
-        return _with_defaults(run, "no training session found pairs to learn from")
+        return _with_defaults(
+            run, "no training session found pairs to learn from", session.declared
+        )
     started = time.perf_counter()
     edges = predict_edges(session, model, min_match_weight=FIRST_PASS_MATCH_WEIGHT)
     ids = features.column("unique_id").to_numpy()
@@ -123,7 +126,7 @@ def _too_few(num_rows: int) -> str:
     return f"the store holds {held}, fewer than the {MIN_TRAINING_RECORDS} a model is trained on"
 
 
-def _with_defaults(run: SplinkRun, reason: str) -> dict[str, Any]:
+def _with_defaults(run: SplinkRun, reason: str, declared: bool) -> dict[str, Any]:
     """The model of default parameters, with the note saying why."""
     run.default_parameters = True
     run.notes.append(
@@ -131,4 +134,4 @@ def _with_defaults(run: SplinkRun, reason: str) -> dict[str, Any]:
         "that agrees link; a name alone does not); a later resolve trains a model once "
         "the store allows it"
     )
-    return default_model()
+    return default_model(comparisons_for(declared))

@@ -234,6 +234,9 @@ records = Table(
     Column("postcode_key", String(16)),  # migration 0010
     Column("region_key", String(128)),
     Column("handle_key", String(255)),
+    # the first value of the store's declared identifiers (a loyalty card, ...), as
+    # "<attribute>=<key>"; the others are `record_identifiers` of kind 'declared' (0016)
+    Column("declared_key", String(320)),
     # value-level problems, e.g. "phone:placeholder email:invalid" (the raw stays in `raw`)
     Column("issues", Text),
     Column("batch_id", Id, ForeignKey("ingest_batches.id")),
@@ -250,7 +253,7 @@ records = Table(
 # Identifier lookups: partial indexes over the records that have the key (migration 0006;
 # most records lack a national ID or a handle). Only a query whose condition implies
 # `key IS NOT NULL` can use one: `key = ...` and `key IN (...)` do, on both backends.
-for _key in ("email_key", "phone_key", "national_id_key", "handle_key"):
+for _key in ("email_key", "phone_key", "national_id_key", "handle_key", "declared_key"):
     _present = records.c[_key].is_not(None)
     Index(
         f"ix_records_{_key}",
@@ -329,6 +332,20 @@ record_identifiers = Table(
 )
 
 IDENTIFIER_KINDS = ("phone", "email")
+# The kind of `record_identifiers` rows holding a record's declared identifiers beyond
+# the first (`records.declared_key`), each key "<attribute>=<key>".
+DECLARED_KIND = "declared"
+
+# The attributes a store matches on besides the input contract's (migration 0016): read
+# by ingest (which normalizes their columns) and by resolution in any later process.
+declared_attributes = Table(
+    "declared_attributes",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("kind", String(16), nullable=False),  # identifier | exact | text | date | number
+    Column("column", String(255), nullable=False),  # the input column (record key)
+    Column("declared_at", Timestamp, nullable=False),
+)
 
 
 class joined_text(FunctionElement[str]):  # noqa: N801 (an SQL aggregate, named like one)

@@ -67,10 +67,20 @@ VALUES: dict[str, Sequence[str | None]] = {
     "birth_date": (None, "1990-01-01", "1985-03-07"),
     "address_key": (None, "calle 1", _LONG + "1", _LONG + "2"),
     "postcode_key": (None, "2000", "2001"),
+    "declared_key": (None, "card=a1", "card=a2", "passport=a1"),
 }
 # A record's phones and e-mails beyond the first: among the first values of others
 _OTHERS = st.lists(
-    st.sampled_from(["phone:+573001", "phone:+573003", "email:ana@x.co", "email:cy"]),
+    st.sampled_from(
+        [
+            "phone:+573001",
+            "phone:+573003",
+            "email:ana@x.co",
+            "email:cy",
+            "declared:card=a1",
+            "declared:card=a3",
+        ]
+    ),
     max_size=3,
     unique=True,
 ).map(lambda items: OTHERS_SEPARATOR.join(items) or None)

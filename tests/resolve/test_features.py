@@ -8,7 +8,16 @@ from typing import Any
 import duckdb
 import pytest
 
-from cx360.resolve._features import COMPARISONS, FEATURE_COLUMNS, email_user
+from cx360.resolve._blocking import OTHERS_COLUMN
+from cx360.resolve._features import (
+    COMPARISONS,
+    DECLARED_IDENTIFIER,
+    DECLARED_NAMES,
+    DECLARED_VALUES,
+    FEATURE_COLUMNS,
+    declared_columns,
+    email_user,
+)
 
 VALUES: dict[str, list[str | None]] = {
     "given_key": [
@@ -33,7 +42,10 @@ VALUES: dict[str, list[str | None]] = {
     "region_key": [None, "new south wales", "victoria"],
     "handle_key": [None, "pepe", "caro_g"],
     "name_suffix": [None, "jr", "sr"],
+    # declared identifiers: the first, and further ones among the others
+    "declared_key": [None, "card=a1", "card=a2", "passport=a1"],
 }
+_OTHERS = [None, "declared:card=a1", "declared:card=a3", "phone:+573001234567"]
 
 
 def _record(rng: random.Random) -> dict[str, Any]:
@@ -45,10 +57,13 @@ def _record(rng: random.Random) -> dict[str, Any]:
     record["email_user"] = email_user(record)
     if record["birth_date"] is not None:
         record["birth_date_parts"] = None
+    others = rng.choice(_OTHERS) if record["declared_key"] is not None else None
+    record[OTHERS_COLUMN] = others
+    record[DECLARED_VALUES], record[DECLARED_NAMES] = declared_columns(record)
     return record
 
 
-@pytest.mark.parametrize("comparison", COMPARISONS, ids=lambda c: c.name)
+@pytest.mark.parametrize("comparison", [*COMPARISONS, DECLARED_IDENTIFIER], ids=lambda c: c.name)
 def test_sql_and_python_levels_agree(comparison: Any) -> None:
     rng = random.Random(7)
     pairs = [(_record(rng), _record(rng)) for _ in range(1500)]
@@ -57,7 +72,7 @@ def test_sql_and_python_levels_agree(comparison: Any) -> None:
     swapped |= {"surname_key": "garcia"}
     back = swapped | {"given_key": "garcia", "given_canonical": "garcia", "given_keys": "garcia"}
     pairs.append((swapped, back | {"surname_key": "jose"}))
-    columns = [*FEATURE_COLUMNS, "email_user"]
+    columns = [*FEATURE_COLUMNS, "email_user", DECLARED_VALUES, DECLARED_NAMES]
     con = duckdb.connect()
     select_cols = ", ".join(f'?::VARCHAR AS "{c}_l", ?::VARCHAR AS "{c}_r"' for c in columns)
     cases = " ".join(

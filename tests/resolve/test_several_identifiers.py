@@ -181,7 +181,11 @@ def test_the_lookups_of_further_identifiers_use_indexes(store: Store) -> None:
             assert index in plan, (rule.name, name, plan)
             assert "SCAN records" not in plan and "SCAN i" not in plan, plan
             assert "Seq Scan" not in plan, (rule.name, name, plan)
-    params = {"phone_key_values": ["+573001", "x"], "email_key_values": ["y"]}
+    params = {
+        "phone_key_values": ["+573001", "x"],
+        "email_key_values": ["y"],
+        "declared_key_values": ["card=1"],
+    }
     plan = explain(store, _OTHERS_CANDIDATES, params)
     assert "SCAN records" not in plan and "Seq Scan" not in plan, plan
 

@@ -70,6 +70,7 @@ _PROBE: dict[str, Any] = {
     "birth_date": "1990-01-01",
     "address_key": "calle 1 2 3",
     "postcode_key": "2000",
+    "declared_key": "card=lc4821",
 }
 
 

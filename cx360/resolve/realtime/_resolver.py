@@ -23,7 +23,8 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 
 from cx360._errors import SchemaError
-from cx360.ingest._prepare import Quarantined, prepare_record
+from cx360.ingest._declared import declared_identifier_columns
+from cx360.ingest._prepare import Quarantined, RowPlan, prepare_record
 from cx360.ingest._single import RecordWrite, move_to_batch, record_values, record_written
 from cx360.models import Match, RecordRef
 from cx360.privacy._suppress import on_list_under_lock, set_aside_erased
@@ -44,7 +45,8 @@ from cx360.store._writes import EXTRA_IDENTIFIERS, count_in_batch, start_batch
 _R = records.c
 _P = bindparam
 
-_SOURCE_COUNTRIES_TTL = 10.0  # seconds a resolver trusts its copy of the source defaults
+# seconds a resolver trusts its copy of the source defaults and declared identifiers
+_SOURCE_COUNTRIES_TTL = 10.0
 
 _FEATURES = select(*ROW_SQL).where(_R.id == _P("record_id"))
 
@@ -66,10 +68,12 @@ class RealtimeResolver:
         self._state: _ModelState | None = None
         self._batch_id: int | None = None
         self._countries: dict[str, str] = {}
+        self._plan = RowPlan()
         self._countries_read = -_SOURCE_COUNTRIES_TTL
 
     def resolve(self, record: Mapping[str, Any]) -> Match:
-        prepared = prepare_record(record, None, self._source_countries())
+        countries = self._source_countries()
+        prepared = prepare_record(record, None, countries, self._plan)
         if isinstance(prepared, Quarantined):
             raise SchemaError(f"record not stored: {prepared.reason.value}", column=prepared.column)
         ref = RecordRef(source=prepared["source"], source_record_id=prepared["source_record_id"])
@@ -146,6 +150,7 @@ class RealtimeResolver:
     def _source_countries(self) -> dict[str, str]:
         if time.monotonic() - self._countries_read > _SOURCE_COUNTRIES_TTL:
             self._countries = self.store.source_countries()
+            self._plan = RowPlan(identifiers=declared_identifier_columns(self.store))
             self._countries_read = time.monotonic()
         return self._countries
 
