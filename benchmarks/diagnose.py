@@ -54,12 +54,13 @@ from benchmarks._baselines import read_table  # noqa: E402
 from benchmarks._metrics import evaluate  # noqa: E402
 from cx360.resolve._batch import ResolveOptions, _Rows, load_features  # noqa: E402
 from cx360.resolve._cluster import cluster  # noqa: E402
-from cx360.resolve._evidence import CONTACT_COLUMNS, pair_evidence  # noqa: E402
+from cx360.resolve._evidence import CONTACT_COLUMNS, LinkRule, pair_evidence  # noqa: E402
 from cx360.resolve._features import FEATURE_COLUMNS  # noqa: E402
 from cx360.resolve._groups import PairsByRecord  # noqa: E402
 from cx360.resolve._guards import GuardLimits, Profile, conflict  # noqa: E402
 from cx360.resolve._incremental import GUARD_COLUMNS  # noqa: E402
 from cx360.resolve._overrides import active_overrides  # noqa: E402
+from cx360.resolve._run_state import last_finished_run  # noqa: E402
 from cx360.store._schema import match_edges, record_customers, record_links, records  # noqa: E402
 
 # the features a sample shows (`given_keys` holds the given-name keys; no city, for width)
@@ -79,6 +80,9 @@ class _Store:
             self.table = load_features(conn)
             self.features = self.table.to_pandas().set_index("unique_id")
             self.steward = active_overrides(conn)
+            # the link rule the run resolved with (its weights may be derived from the store)
+            last = last_finished_run(conn)
+            self.rule = last.state.rule if last and last.state else LinkRule()
             keys = {
                 row.id: f"{row.source}|{row.source_record_id}"
                 for row in conn.execute(
@@ -220,7 +224,7 @@ def recluster(store: _Store, joins: bool, show: int, seed: int) -> None:
     right = np.searchsorted(ids, edges[:, 1]) if len(edges) else np.array([], dtype=np.int64)
     weights = np.array([weight for _, _, weight in store.edges], dtype=np.float64)
     options = ResolveOptions()
-    rule = options.rule
+    rule = store.rule
     evidence = pair_evidence(table, left, right, weights, rule)
     rows = _Rows({c: table.column(c).to_pylist() for c in GUARD_COLUMNS})
     position = {int(rid): k for k, rid in enumerate(ids)}

@@ -66,8 +66,6 @@ from cx360.privacy._access import Reader
 from cx360.profile._lookup import lookup_context, lookup_profile, parse_query, record_ref
 from cx360.profile._survivorship import DEFAULT_RULES, SurvivorshipRules
 from cx360.resolve import (
-    DEFAULT_MATCH_WEIGHT,
-    DEFAULT_NAME_ONLY_MATCH_WEIGHT,
     DEFAULT_SOLE_HOLDER_MATCH_WEIGHT,
     GuardLimits,
     ResolveOptions,
@@ -76,6 +74,7 @@ from cx360.resolve import (
     resolve_store,
 )
 from cx360.resolve._evidence import LinkRule
+from cx360.resolve._run_state import last_finished_run
 from cx360.resolve._spark import SparkOptions
 from cx360.resolve.realtime import RealtimeResolver
 from cx360.store import Store, resolve_store_url, retry_on_lost_connection
@@ -315,11 +314,13 @@ class Hub:
         last run's always make a full run.
 
         Pairs of records that share an identifier link at or above `match_weight` (log2
-        odds); pairs that share only names need `name_only_match_weight`. A record (or
-        group of records) whose contact identifiers (e-mail, phone, national ID, handle)
-        only one customer holds joins it through pairs down to `sole_holder_match_weight`
-        when the guards allow (a WhatsApp record with only a phone); None turns these
-        sole-holder links off.
+        odds); pairs that share only names need `name_only_match_weight`. Left None, each
+        is derived from the store: its default lowered where the store's scored pairs
+        show more matches than the model's prior expects (see `cx360.resolve._evidence`).
+        A record (or group of records) whose contact identifiers (e-mail, phone, national
+        ID, handle) only one customer holds joins it through pairs down to
+        `sole_holder_match_weight` when the guards allow (a WhatsApp record with only a
+        phone); None turns these sole-holder links off.
 
         `engine="spark"` runs Splink's part (training, blocking, scoring) on Spark
         (`pip install 'cx360[spark]'`, docs/spark.md), as `spark` says (`SparkOptions`:
@@ -339,12 +340,8 @@ class Hub:
         elif spark is not None:
             raise ConfigurationError("Spark options apply only with engine='spark'")
         options = ResolveOptions(
-            match_weight=DEFAULT_MATCH_WEIGHT if match_weight is None else match_weight,
-            name_only_match_weight=(
-                DEFAULT_NAME_ONLY_MATCH_WEIGHT
-                if name_only_match_weight is None
-                else name_only_match_weight
-            ),
+            match_weight=match_weight,
+            name_only_match_weight=name_only_match_weight,
             sole_holder_match_weight=sole_holder_match_weight,
             retrain=retrain,
             full=full,
@@ -514,8 +511,15 @@ class Hub:
             NotFoundError: a record is not in the store.
             ResolutionError: no matching model has been trained yet (run `resolve` first).
         """
-        rule = LinkRule() if threshold is None else LinkRule(threshold, threshold)
+        rule = self._last_rule() if threshold is None else LinkRule(threshold, threshold)
         return _explain.explain_pair(self._store, a, b, rule=rule)
+
+    def _last_rule(self) -> LinkRule:
+        """The link rule the last resolution run used (its link weights may be derived
+        from the store), as real time uses it; the defaults before any run."""
+        with self._store.connection() as conn:
+            last = last_finished_run(conn)
+        return last.state.rule if last is not None and last.state is not None else LinkRule()
 
     def explain_record(self, record: tuple[str, str] | RecordRef) -> RecordExplanation:
         """Why a record is in its customer: the chain of links to each of its other records.

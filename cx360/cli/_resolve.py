@@ -27,12 +27,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     resolve.add_argument(
         "--match-weight",
         type=float,
-        help="link threshold (log2 odds) for pairs that share an identifier",
+        help="link threshold (log2 odds) for pairs that share an identifier (default: 2, "
+        "lowered where the store shows more matches than the model's prior expects)",
     )
     resolve.add_argument(
         "--name-only-match-weight",
         type=float,
-        help="link threshold (log2 odds) for pairs that share only names",
+        help="link threshold (log2 odds) for pairs that share only names (default: 14, "
+        "lowered as --match-weight is)",
     )
     sole = resolve.add_mutually_exclusive_group()
     sole.add_argument(

@@ -34,12 +34,14 @@ from cx360.resolve._blocking import OTHERS_COLUMN, others_text
 from cx360.resolve._cluster import ClusterResult, cluster
 from cx360.resolve._evidence import (
     DEFAULT_MATCH_WEIGHT,
-    DEFAULT_NAME_ONLY_MATCH_WEIGHT,
     DEFAULT_SOLE_HOLDER_MATCH_WEIGHT,
+    MAX_PRIOR_SHIFT,
+    PRIOR_PAIRS_FLOOR,
     LinkRule,
     PairEvidence,
     linking_pairs,
     pair_evidence,
+    prior_shift,
 )
 from cx360.resolve._features import TF_COLUMNS, comparisons_for
 from cx360.resolve._guards import GuardLimits
@@ -106,9 +108,10 @@ ENGINES: tuple[str, ...] = ("duckdb", "spark")
 @dataclass(frozen=True, slots=True)
 class ResolveOptions:
     # identifier-backed pairs at or above `match_weight` link, name-only ones at or above
-    # `name_only_match_weight` (see `cx360.resolve._evidence`)
-    match_weight: float = DEFAULT_MATCH_WEIGHT
-    name_only_match_weight: float = DEFAULT_NAME_ONLY_MATCH_WEIGHT
+    # `name_only_match_weight`; None: derived from the model and the store's scored pairs
+    # (`LinkRule.calibrated`, see `cx360.resolve._evidence`)
+    match_weight: float | None = None
+    name_only_match_weight: float | None = None
     # pairs sharing a contact identifier are kept from this weight for sole-holder links;
     # None: no such links
     sole_holder_match_weight: float | None = DEFAULT_SOLE_HOLDER_MATCH_WEIGHT
@@ -120,11 +123,22 @@ class ResolveOptions:
     spark: SparkOptions | None = None
     # told the name of each stage as it starts (`RESOLVE_STAGES`), e.g. for a progress bar
     progress: Callable[[str], None] | None = field(default=None, compare=False)
+    # the re-estimated prior's shift the weights not given derive from, once known (the
+    # last run's with the same model, or this run's: `_Run._score`); None: not yet
+    prior_shift: float | None = None
+
+    @property
+    def derives(self) -> bool:
+        """Whether a link weight is derived rather than given."""
+        return self.match_weight is None or self.name_only_match_weight is None
 
     @property
     def rule(self) -> LinkRule:
-        return LinkRule(
-            self.match_weight, self.name_only_match_weight, self.sole_holder_match_weight
+        return LinkRule.calibrated(
+            self.prior_shift or 0.0,
+            self.match_weight,
+            self.name_only_match_weight,
+            self.sole_holder_match_weight,
         )
 
     def stage(self, name: str) -> None:
@@ -250,13 +264,28 @@ class _Model:
 
     def builds_on(self, last: FinishedRun | None, options: ResolveOptions) -> RunState | None:
         """The last run's state when this run can be incremental: same model (with its
-        frequencies), link rule and guard limits as the last run, and `full` not asked."""
+        frequencies), link rule and guard limits as the last run, and `full` not asked.
+        Derived weights are compared as the last run derived them."""
         if options.full or self.id is None or self.params is None or self.frequencies is None:
             return None
-        if last is None or last.state is None or last.model_id != self.id:
+        state = self.last_state(last)
+        if state is None or (options.derives and state.prior_shift is None):
             return None
         limits = guard_limits(options.limits, self.params)
-        return last.state if last.state.settings_match(options.rule, limits) else None
+        rule = replace(options, prior_shift=state.prior_shift).rule
+        return state if state.settings_match(rule, limits) else None
+
+    def last_state(self, last: FinishedRun | None) -> RunState | None:
+        """The last run's state when it resolved with this (stored) model."""
+        if self.id is None or last is None or last.model_id != self.id:
+            return None
+        return last.state
+
+    def known_shift(self, last: FinishedRun | None) -> float | None:
+        """The prior shift the last run derived with this model: a full run with the same
+        model links at the same weights as incremental runs do."""
+        state = self.last_state(last)
+        return None if state is None else state.prior_shift
 
 
 def resolve_store(store: Store, options: ResolveOptions | None = None) -> ResolveReport:
@@ -273,6 +302,7 @@ def resolve_store(store: Store, options: ResolveOptions | None = None) -> Resolv
         model = _Model() if options.retrain else _Model.stored(conn)
         last = last_finished_run(conn)
     state = model.builds_on(last, options)
+    options = replace(options, prior_shift=model.known_shift(last))
     load: Callable[[Connection], _Scope] = (
         _FullScope.load if state is None else functools.partial(_IncrementalScope.load, state)
     )
@@ -360,7 +390,7 @@ class _Run:
         scored = self._score(scope.to_score())
         # the guards as the store's model has them (see `_training.guard_limits`)
         limits = guard_limits(options.limits, self.model.params)
-        self.options = options = replace(options, limits=limits)
+        self.options = options = replace(self.options, limits=limits)
         seconds.update(self.splink.seconds)
         work = scope.clustering(self, scored)
 
@@ -401,11 +431,32 @@ class _Run:
             edges = predict_edges(
                 session,
                 model.params,
-                min_match_weight=options.rule.scoring_floor,
+                min_match_weight=self._scoring_floor(),
                 frequencies=model.frequencies,
                 run=self.splink,
             )
-        return linking_pairs(edges, table, options.rule)
+        if self.options.derives and self.options.prior_shift is None:
+            self.options = replace(self.options, prior_shift=self._prior_shift(edges, table))
+        return linking_pairs(edges, table, self.options.rule)
+
+    def _scoring_floor(self) -> float:
+        """The lowest weight to score pairs down to: the rule's, and where the link
+        weights are still to derive, also what the prior's re-estimate and the lowest
+        derived weights need."""
+        floor = self.options.rule.scoring_floor
+        if not self.options.derives or self.options.prior_shift is not None:
+            return floor
+        return min(floor, PRIOR_PAIRS_FLOOR, DEFAULT_MATCH_WEIGHT - MAX_PRIOR_SHIFT)
+
+    def _prior_shift(self, edges: pa.Table, table: pa.Table) -> float:
+        """This run's re-estimated prior shift (`_evidence.prior_shift`); 0.0 for a model
+        of default parameters, whose prior is a placeholder."""
+        params = self.model.params
+        if params is None or self.splink.default_parameters or not has_trained_m(params):
+            return 0.0
+        weights = edges.column("match_weight").to_numpy()
+        prior = float(params["probability_two_random_records_match"])
+        return prior_shift(weights, table.num_rows, prior)
 
     def _write(
         self,
@@ -660,7 +711,9 @@ def _cluster(
 def _finish_run(conn: Connection, report: ResolveReport, run: _Run, now: datetime) -> int:
     """Record the run, with what the next runs and real time build on; its id."""
     overrides = sorted(i for i, _, _ in (*run.steward.links, *run.steward.separations))
-    state = RunState.of(run.options.rule, run.options.limits, run.max_batch_id, overrides)
+    options = run.options
+    shift = options.prior_shift if options.derives else None
+    state = RunState.of(options.rule, options.limits, run.max_batch_id, overrides, shift)
     return int(
         conn.execute(
             insert(resolution_runs)

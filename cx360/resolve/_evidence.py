@@ -20,10 +20,21 @@ that the clustering sees every other holder too. One definition serves batch res
 A record may hold several phones, e-mails and declared identifiers (`_blocking.MANY_KEYS`):
 two records share one when any value of one equals any value of the other. A declared
 identifier is a contact identifier, as a national ID is.
+
+The two link weights are posterior odds, not fixed scores: a pair links where its
+probability of being one person, under the store's own share of matching pairs, reaches
+the odds `DEFAULT_MATCH_WEIGHT` (or `DEFAULT_NAME_ONLY_MATCH_WEIGHT`) stand for. Splink's
+prior comes from deterministic rules whose recall is assumed, and misses by a factor that
+differs from store to store (duplicates sharing only a phone and a first name escape every
+rule); the prior is re-estimated from the scored pairs themselves (`prior_shift`, the
+expectation-maximisation step for the prior with the comparisons' m and u held), and the
+link weights move by the difference (`LinkRule.calibrated`). Weights a user gives are
+taken as given.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +56,15 @@ DEFAULT_NAME_ONLY_MATCH_WEIGHT = 14.0
 # candidates: below it the rest of the pair disagrees too much (two given names and
 # two surnames different cost about 9).
 DEFAULT_SOLE_HOLDER_MATCH_WEIGHT = -8.0
+# The prior re-estimated from the scored pairs lowers the link weights by at most this
+# (log2 odds, a factor of 4 in the prior), so that a store of a few huge blocks of alike
+# records cannot carry the thresholds far. It never raises them: the re-estimate counts
+# only the pairs blocking brought, every true pair it missed counting as two people, so
+# one below Splink's prior shows blocking's reach rather than a prior set too high.
+MAX_PRIOR_SHIFT = 2.0
+# Pairs scored at or above this weight take part in the prior's re-estimate: below it a
+# pair's probability is too small to count.
+PRIOR_PAIRS_FLOOR = -8.0
 
 # The identifiers a person gives to be contacted or identified by: what a sole-holder
 # link may go through (an address or a birth date is shared by design).
@@ -85,6 +105,55 @@ class LinkRule:
 
     def links(self, weight: float, identified: bool) -> bool:
         return weight >= (self.match_weight if identified else self.name_only_match_weight)
+
+    @classmethod
+    def calibrated(
+        cls,
+        shift: float,
+        match_weight: float | None = None,
+        name_only_match_weight: float | None = None,
+        sole_holder_match_weight: float | None = DEFAULT_SOLE_HOLDER_MATCH_WEIGHT,
+    ) -> LinkRule:
+        """The rule of a store whose re-estimated prior is `shift` (log2 odds) above the
+        model's: the default link weights lowered by it, so that a pair links at the same
+        posterior odds; weights given (not None) are kept as they are. The sole-holder
+        weight is a floor for the pairs clustering sees, not a link weight: it stays."""
+        shift = min(max(shift, 0.0), MAX_PRIOR_SHIFT)
+        return cls(
+            DEFAULT_MATCH_WEIGHT - shift if match_weight is None else match_weight,
+            DEFAULT_NAME_ONLY_MATCH_WEIGHT - shift
+            if name_only_match_weight is None
+            else name_only_match_weight,
+            sole_holder_match_weight,
+        )
+
+
+def prior_shift(weights: np.ndarray[Any, Any], num_records: int, prior: float) -> float:
+    """How far (log2 odds) the share of matching pairs among all pairs of `num_records`
+    records, re-estimated from the scored pairs' `weights` (match weights under `prior`),
+    lies above `prior`: the fixed point of "the prior is the mean probability of a match
+    over all pairs", unscored pairs counting as non-matches. 0.0 where there is nothing
+    to re-estimate from, or the re-estimate is lower; at most `MAX_PRIOR_SHIFT`."""
+    pairs = num_records * (num_records - 1) / 2
+    kept = weights[weights >= PRIOR_PAIRS_FLOOR] if len(weights) else weights
+    if not len(kept) or not 0.0 < prior < 1.0 or pairs < 1:
+        return 0.0
+    base = math.log2(prior / (1.0 - prior))
+    shift = 0.0
+    for _ in range(_PRIOR_ITERATIONS):
+        expected = float(np.sum(1.0 / (1.0 + np.exp2(-(kept + shift)))))
+        share = min(max(expected / pairs, _TINY_SHARE), 0.5)
+        updated = math.log2(share / (1.0 - share)) - base
+        converged = abs(updated - shift) < 1e-6
+        shift = updated
+        if converged or shift > 2 * MAX_PRIOR_SHIFT:
+            break
+    # to a hundredth: link weights that read as they are noted and shown
+    return round(min(max(shift, 0.0), MAX_PRIOR_SHIFT), 2)
+
+
+_PRIOR_ITERATIONS = 200
+_TINY_SHARE = 1e-12
 
 
 def identifiers_agree(left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:

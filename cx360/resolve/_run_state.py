@@ -9,6 +9,8 @@ here and nowhere else:
 - no state at all: nothing to build on (None);
 - no `name_only_match_weight`: one weight served every pair, `match_weight`;
 - no `sole_holder_match_weight`: the run made no sole-holder links (None);
+- no `prior_shift` (None): the run's link weights were not derived from its model's
+  re-estimated prior, and the next full run with that model derives them;
 - no `overrides` (None): the next incremental run starts from every override's records;
 - fewer `limits` than `GuardLimits` has today: real time takes the missing ones'
   defaults, and the next batch run is a full one (`settings_match`).
@@ -47,14 +49,22 @@ class RunState:
     overrides: tuple[int, ...] | None = ()  # the active overrides' ids (None: not noted)
     # False: the run noted other guard limits than today's (see the module docstring)
     limits_noted: bool = True
+    # how far the store's re-estimated prior lay above the model's (`_evidence.prior_shift`),
+    # from which the weights not given were derived; None: not derived
+    prior_shift: float | None = None
 
     @classmethod
     def of(
-        cls, rule: LinkRule, limits: GuardLimits, max_batch_id: int, overrides: Iterable[int]
+        cls,
+        rule: LinkRule,
+        limits: GuardLimits,
+        max_batch_id: int,
+        overrides: Iterable[int],
+        prior_shift: float | None = None,
     ) -> RunState:
         """The state of a run that resolved with `rule` and `limits`."""
         weights = (rule.match_weight, rule.name_only_match_weight, rule.sole_holder_match_weight)
-        return cls(*weights, limits, max_batch_id, tuple(overrides))
+        return cls(*weights, limits, max_batch_id, tuple(overrides), prior_shift=prior_shift)
 
     @property
     def rule(self) -> LinkRule:
@@ -76,6 +86,7 @@ class RunState:
         sole_holder = state.get("sole_holder_match_weight")
         noted_limits: Mapping[str, Any] = state.get("limits") or {}
         overrides = state.get("overrides")
+        shift = state.get("prior_shift")
         return cls(
             match_weight=weight,
             name_only_match_weight=float(state.get("name_only_match_weight", weight)),
@@ -84,6 +95,7 @@ class RunState:
             max_batch_id=int(state.get("max_batch_id", 0)),
             overrides=None if overrides is None else tuple(int(i) for i in overrides),
             limits_noted=set(noted_limits) == _LIMIT_NAMES,
+            prior_shift=None if shift is None else float(shift),
         )
 
     def to_stats(self) -> dict[str, Any]:
@@ -96,6 +108,7 @@ class RunState:
                 "limits": asdict(self.limits),
                 "max_batch_id": self.max_batch_id,
                 "overrides": None if self.overrides is None else list(self.overrides),
+                "prior_shift": self.prior_shift,
             }
         }
 

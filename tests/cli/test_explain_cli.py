@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from cx360.cli import main
+from cx360.resolve._run_state import last_finished_run
 from cx360.store import Store
 from cx360.store._schema import record_links, records
 
@@ -38,12 +39,16 @@ def resolved(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         email = conn.execute(
             select(records.c.email_key).where(records.c.id == link.record_id_l)
         ).scalar()
+        last = last_finished_run(conn)
     store.close()
+    assert last is not None and last.state is not None
     return {
         "url": url,
         "left": keys[link.record_id_l],
         "right": keys[link.record_id_r],
         "email": email,
+        # the link weight the run derived (`LinkRule.calibrated`), as explanations show it
+        "threshold": f"{last.state.rule.match_weight:g}",
     }
 
 
@@ -56,7 +61,8 @@ def test_pair_waterfall_as_text_and_json(
     text = capsys.readouterr().out
     for word in ("prior", "given_name", "surname", "email", "phone", "match weight"):
         assert word in text
-    assert "above the link threshold 2 (for pairs sharing an identifier)" in text
+    threshold = resolved["threshold"]
+    assert f"above the link threshold {threshold} (for pairs sharing an identifier)" in text
     assert "same customer: yes (cus_" in text
     if resolved["email"]:
         assert resolved["email"] not in text  # values are masked in the table
@@ -78,7 +84,7 @@ def test_pair_waterfall_as_a_self_contained_html_page(
     html = page.read_text(encoding="utf-8")
     assert html.startswith("<!doctype html>")
     assert "<svg" in html and html.count("<rect") >= 11  # prior, 9 comparisons, total
-    assert "threshold 2" in html
+    assert f"threshold {resolved['threshold']}" in html
     # nothing fetched from elsewhere: no scripts, no external links or stylesheets
     assert "<script" not in html
     assert not re.search(r'(src|href)="', html)

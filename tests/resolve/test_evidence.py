@@ -5,16 +5,21 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from cx360.resolve._evidence import (
     CONTACT_COLUMNS,
+    DEFAULT_MATCH_WEIGHT,
+    DEFAULT_NAME_ONLY_MATCH_WEIGHT,
     IDENTIFIER_COLUMNS,
+    MAX_PRIOR_SHIFT,
     LinkRule,
     contacts_agree,
     identified_mask,
     identifiers_agree,
     linking_pairs,
     pair_evidence,
+    prior_shift,
 )
 from cx360.resolve._rules import Rule, switched_off
 
@@ -223,3 +228,43 @@ def test_a_national_id_one_typo_away_identifies_a_pair() -> None:
     with switched_off([Rule.NEAR_NATIONAL_IDS]):
         _vectorised_agrees(rows)
         assert not identifiers_agree(rows[0], rows[1])
+
+
+def test_the_prior_is_re_estimated_from_the_scored_pairs() -> None:
+    # 1,000 records (499,500 pairs): a prior of 1e-4 expects about 50 matching pairs, and
+    # 150 pairs score as certain matches: the re-estimated prior is 3 times the model's
+    certain = np.full(150, 30.0)
+    strangers = np.full(500, -7.0)
+    weights = np.concatenate([certain, strangers])
+    shift = prior_shift(weights, 1_000, 1e-4)
+    # the fixed point: the prior is the mean probability of a match over all pairs
+    share = np.sum(1.0 / (1.0 + np.exp2(-(weights + shift)))) / 499_500
+    fixed = np.log2(share / (1 - share)) - np.log2(1e-4 / (1 - 1e-4))
+    assert shift == pytest.approx(fixed, abs=0.005)  # to a hundredth
+    assert np.log2(3.0) < shift < 1.8
+    # pairs below the floor do not count
+    assert prior_shift(np.concatenate([certain, np.full(5_000, -9.0)]), 1_000, 1e-4) == (
+        pytest.approx(np.log2(3.0), abs=0.01)
+    )
+
+
+def test_the_prior_shift_never_raises_the_weights_and_is_bounded() -> None:
+    # fewer matches than the prior expects: blocking's reach, not a lower prior
+    assert prior_shift(np.full(10, 30.0), 1_000, 1e-4) == 0.0
+    assert prior_shift(np.full(10_000, 30.0), 1_000, 1e-4) == MAX_PRIOR_SHIFT
+    assert prior_shift(np.array([]), 1_000, 1e-4) == 0.0
+    assert prior_shift(np.full(10, 30.0), 1, 1e-4) == 0.0
+    assert prior_shift(np.full(10, 30.0), 1_000, 0.0) == 0.0
+
+
+def test_a_calibrated_rule_lowers_the_weights_not_given() -> None:
+    assert LinkRule.calibrated(0.0) == LinkRule()
+    assert LinkRule.calibrated(1.5) == LinkRule(
+        DEFAULT_MATCH_WEIGHT - 1.5, DEFAULT_NAME_ONLY_MATCH_WEIGHT - 1.5
+    )
+    assert LinkRule.calibrated(1.5, match_weight=3.0) == LinkRule(
+        3.0, DEFAULT_NAME_ONLY_MATCH_WEIGHT - 1.5
+    )
+    assert LinkRule.calibrated(1.5, 3.0, 9.0, None) == LinkRule(3.0, 9.0, None)
+    assert LinkRule.calibrated(-1.0) == LinkRule()
+    assert LinkRule.calibrated(9.0).match_weight == DEFAULT_MATCH_WEIGHT - MAX_PRIOR_SHIFT

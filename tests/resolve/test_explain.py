@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from cx360 import Hub, NotFoundError, PairExplanation, ResolutionError
 from cx360.resolve import DEFAULT_MATCH_WEIGHT, DEFAULT_SOLE_HOLDER_MATCH_WEIGHT
+from cx360.resolve._run_state import RunState
 from cx360.store import Store
 from cx360.store._schema import record_customers, record_links, records, resolution_runs
 from cx360.synthetic import write_dataset
@@ -58,6 +59,7 @@ def test_links_explain_every_customer(dataset: dict[str, Path], store: Store) ->
     with store.connection() as conn:
         links = conn.execute(select(record_links)).all()
         run_id = conn.execute(select(func.max(resolution_runs.c.id))).scalar_one()
+        state = RunState.read(conn, run_id)
         customer_of = {
             int(r): str(c)
             for r, c in conn.execute(
@@ -70,8 +72,10 @@ def test_links_explain_every_customer(dataset: dict[str, Path], store: Store) ->
     assert {link.kind for link in links} == {"model", "sole_holder"}
     assert {link.run_id for link in links} == {run_id}
     assert all(customer_of[link.record_id_l] == customer_of[link.record_id_r] for link in links)
+    # the run's link weights, derived from the store (`LinkRule.calibrated`)
+    assert state is not None and state.rule.match_weight <= DEFAULT_MATCH_WEIGHT
     assert all(
-        link.match_weight >= DEFAULT_MATCH_WEIGHT
+        link.match_weight >= state.rule.match_weight
         if link.kind == "model"
         else link.match_weight >= DEFAULT_SOLE_HOLDER_MATCH_WEIGHT
         for link in links
@@ -87,7 +91,8 @@ def test_links_explain_every_customer(dataset: dict[str, Path], store: Store) ->
     for part in pair.comparisons:
         assert part.match_weight == pytest.approx(part.log2_bayes_factor + part.tf_adjustment)
     assert [c.comparison for c in pair.comparisons][:3] == ["given_name", "surname", "birth_date"]
-    assert pair.threshold == DEFAULT_MATCH_WEIGHT and pair.above_threshold
+    # explained with the rule the run linked with, as real time decides
+    assert pair.threshold == state.rule.match_weight and pair.above_threshold
     assert pair.guard_conflict is None
     assert pair.same_customer and pair.left_customer_id == customer_of[strongest.record_id_l]
     assert 0.5 < pair.match_probability <= 1.0

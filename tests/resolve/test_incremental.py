@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from cx360 import Hub
-from cx360.resolve._evidence import DEFAULT_MATCH_WEIGHT, LinkRule
+from cx360.resolve._evidence import LinkRule
+from cx360.resolve._run_state import RunState, last_finished_run
 from cx360.resolve.realtime._resolver import RealtimeResolver
 from cx360.resolve.realtime._state import _STATE
 from cx360.store import Store
@@ -175,9 +176,14 @@ def test_runs_of_earlier_versions_are_built_on_with_their_legacy_defaults(
     _rewrite_last_state(store, lambda state: state["limits"].pop("bridge_match_weight"))
     assert hub.resolve().mode == "full"
     # a run before name-only pairs had their own weight, and before sole-holder links
+    noted: dict[str, float] = {}
     _rewrite_last_state(
         store,
-        lambda state: (state.pop("name_only_match_weight"), state.pop("sole_holder_match_weight")),
+        lambda state: (
+            noted.update(weight=state["match_weight"]),
+            state.pop("name_only_match_weight"),
+            state.pop("sole_holder_match_weight"),
+        ),
     )
     resolver = RealtimeResolver(store)
     with store.connection() as conn:
@@ -185,5 +191,40 @@ def test_runs_of_earlier_versions_are_built_on_with_their_legacy_defaults(
         decided = resolver._current_state(conn, model_id, run_id)
     assert decided is not None
     # real time decides with that run's rule: its one weight, no sole-holder links
-    assert decided.run.rule == LinkRule(DEFAULT_MATCH_WEIGHT, DEFAULT_MATCH_WEIGHT, None)
+    assert decided.run.rule == LinkRule(noted["weight"], noted["weight"], None)
     assert hub.resolve().mode == "full"  # other settings than today's defaults
+
+
+def _last_state(store: Store) -> RunState:
+    with store.connection() as conn:
+        last = last_finished_run(conn)
+    assert last is not None and last.state is not None
+    return last.state
+
+
+def test_derived_link_weights_are_kept_by_the_runs_on_the_same_model(
+    hub: Hub, store: Store
+) -> None:
+    derived = _last_state(store)
+    assert derived.prior_shift is not None and derived.prior_shift >= 0.0
+    assert derived.rule == LinkRule.calibrated(derived.prior_shift)
+    # real time decides with the weights the run derived
+    with store.connection() as conn:
+        model_id, run_id = conn.execute(_STATE).one()
+        decided = RealtimeResolver(store)._current_state(conn, model_id, run_id)
+    assert decided is not None and decided.run.rule == derived.rule
+    # a full run with the same model links at the same weights
+    assert hub.resolve(full=True).mode == "full"
+    assert _last_state(store).rule == derived.rule
+    assert hub.resolve().mode == "incremental"
+    # weights given are used as given; one not given is still derived
+    hub.resolve(match_weight=3.0)
+    assert _last_state(store).rule == LinkRule.calibrated(derived.prior_shift, 3.0)
+    hub.resolve(match_weight=3.0, name_only_match_weight=9.0)
+    given = _last_state(store)
+    assert (given.rule, given.prior_shift) == (LinkRule(3.0, 9.0), None)
+    # back to derived weights: a full run derives them again, as the first run did
+    assert hub.resolve().mode == "full"
+    again = _last_state(store)
+    assert again.prior_shift == pytest.approx(derived.prior_shift)
+    assert again.rule == LinkRule.calibrated(again.prior_shift or 0.0)

@@ -26,6 +26,7 @@ _CURRENT = RunState(
     limits=GuardLimits(check_surnames=True, bridge_match_weight=None),
     max_batch_id=7,
     overrides=(2, 5),
+    prior_shift=0.75,
 )
 
 
@@ -39,6 +40,7 @@ def test_a_state_reads_back_as_written() -> None:
         "limits": asdict(_CURRENT.limits),
         "max_batch_id": 7,
         "overrides": [2, 5],
+        "prior_shift": 0.75,
     }
     assert _CURRENT.rule == LinkRule(3.0, 12.0, -6.0)
     assert _CURRENT.settings_match(LinkRule(3.0, 12.0, -6.0), _CURRENT.limits)
@@ -78,6 +80,7 @@ def test_the_first_incremental_runs_noted_one_weight_and_no_overrides() -> None:
     assert state is not None
     assert state.rule == LinkRule(4.0, 4.0, None)  # one weight for every pair, no sole holders
     assert state.overrides is None  # not noted: the next run looks at every override
+    assert state.prior_shift is None  # weights not derived: the next full run derives them
     assert state.max_batch_id == 3
     assert state.limits == GuardLimits()
     assert state.settings_match(LinkRule(4.0, 4.0, None), GuardLimits())
