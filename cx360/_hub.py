@@ -392,7 +392,7 @@ class Hub:
         if plan is not None and plan.source is not None:
             row = {**row, "source": plan.source}
         calls = self._realtime_calls()
-        return retry_on_lost_connection(lambda: calls.resolve(row))
+        return retry_on_lost_connection(lambda: calls.resolve(row), self._store.forget_connections)
 
     def record_interaction(
         self,
@@ -418,7 +418,9 @@ class Hub:
                 Nothing is stored and nothing is quarantined: the caller has the error.
         """
         named, plan = named_row("interactions", {**(row or {}), **columns}, mapping)
-        return retry_on_lost_connection(lambda: record_interaction(self._store, named, plan))
+        return retry_on_lost_connection(
+            lambda: record_interaction(self._store, named, plan), self._store.forget_connections
+        )
 
     def _realtime_calls(self) -> RealtimeResolver:
         if self._realtime is None:
@@ -622,7 +624,10 @@ class Hub:
         )
         chosen = rules or self.survivorship
         reader = Reader.of(actor, purpose)
-        found = retry_on_lost_connection(lambda: lookup_profile(self._store, query, chosen, limit))
+        found = retry_on_lost_connection(
+            lambda: lookup_profile(self._store, query, chosen, limit),
+            self._store.forget_connections,
+        )
         privacy.log_reads(self._store, reader, "profile", _read_ids(found, found.profile))
         return found
 
@@ -658,7 +663,9 @@ class Hub:
         )
         chosen = rules or self.survivorship
         reader = Reader.of(actor, purpose)
-        found = retry_on_lost_connection(lambda: lookup_context(self._store, query, chosen))
+        found = retry_on_lost_connection(
+            lambda: lookup_context(self._store, query, chosen), self._store.forget_connections
+        )
         privacy.log_reads(self._store, reader, "context", _read_ids(found, found.context))
         return found
 

@@ -85,15 +85,21 @@ _INSUFFICIENT_RESOURCES = {
 }
 
 
-def retry_on_lost_connection(call: Callable[[], _T]) -> _T:
+def retry_on_lost_connection(
+    call: Callable[[], _T], forget_connections: Callable[[], None] | None = None
+) -> _T:
     """`call()`, once more if the store's connection was lost (`StoreConnectionError`):
-    pooled connections are not pinged before use (a round trip per call). Only for
-    idempotent calls (lookups, writes keyed by the caller's IDs): a connection lost during
-    COMMIT leaves it unknown whether the first attempt was stored."""
+    pooled connections are not pinged before use (a round trip per call). Before the
+    retry `forget_connections` drops the store's other idle connections, which a call
+    may use after the first (they died with it). Only for idempotent calls (lookups,
+    writes keyed by the caller's IDs): a connection lost during COMMIT leaves it unknown
+    whether the first attempt was stored."""
     try:
         return call()
     except StoreConnectionError:
         log.info("store connection lost; retrying once on a new connection")
+        if forget_connections is not None:
+            forget_connections()
         return call()
 
 

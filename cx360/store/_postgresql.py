@@ -70,6 +70,12 @@ class PostgresStrategy(Strategy):
             self._pinned = PinnedConnection(self.autocommit_engine)
         return self._pinned
 
+    def forget_connections(self) -> None:
+        if self._pinned is not None:
+            self._pinned.forget()
+        if self._autocommit_engine is not None:
+            self._autocommit_engine.dispose()
+
     def close(self) -> None:
         if self._pinned is not None:
             self._pinned.close()
@@ -254,6 +260,14 @@ class PinnedConnection:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+    def forget(self) -> None:
+        """Drop the connection unless a call holds it (it then finds out for itself)."""
+        if self._lock.acquire(blocking=False):
+            try:
+                self._drop()
+            finally:
+                self._lock.release()
 
     def close(self) -> None:
         """Give the connection back to the pool (waits for a call under way)."""

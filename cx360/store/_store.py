@@ -67,6 +67,12 @@ class Store:
         self.strategy.close()
         self.engine.dispose()
 
+    def forget_connections(self) -> None:
+        """Drop every idle connection: one was found lost, and a server that dropped one
+        (a restart, a failover) dropped them all."""
+        self.strategy.forget_connections()
+        self.engine.dispose()
+
     # -- sources --------------------------------------------------------------------------
 
     def configure_source(

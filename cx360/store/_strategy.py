@@ -113,6 +113,9 @@ class Strategy(ABC):
     def close(self) -> None:  # noqa: B027 (nothing to stop unless overridden)
         """Stop what real-time calls started."""
 
+    def forget_connections(self) -> None:  # noqa: B027 (none kept unless overridden)
+        """Drop the connections real-time calls keep (a lost one's siblings are lost too)."""
+
     def has_schema(self) -> bool | None:
         """Whether the database holds cx360's schema (None: there is no database)."""
         engine = self.create_engine()

@@ -47,9 +47,11 @@ def _mistyped(name: str) -> str:
     return name[0] + name[2] + name[1] + name[3:] if len(name) >= 4 else name
 
 
-def with_postcodes(directory: Path, *, n_records: int, seed: int) -> list[dict[str, str]]:
+def with_postcodes(
+    directory: Path, *, n_records: int, seed: int, sparse_every: int | None = 4
+) -> list[dict[str, str]]:
     """Generated records, each given its household's postcode (see `_postcode`); every
-    fourth without contacts or address, its names mistyped."""
+    `sparse_every`-th without contacts or address, its names mistyped."""
     files = dict(write_dataset(directory, n_records=n_records, seed=seed, fmt="csv"))
     with Path(files["truth"]).open(encoding="utf-8", newline="") as handle:
         household = {
@@ -62,7 +64,7 @@ def with_postcodes(directory: Path, *, n_records: int, seed: int) -> list[dict[s
     for n, row in enumerate(rows, 1):
         postcode = _postcode(household[(row["source"], row["source_record_id"])], n)
         kept = {**row, "postcode": postcode}
-        if n % 4 == 0:
+        if sparse_every is not None and n % sparse_every == 0:
             kept.update(dict.fromkeys(_CONTACTS, ""))
             for column in ("first_name", "last_name"):
                 kept[column] = _mistyped(kept[column])

@@ -22,9 +22,9 @@ from cx360.resolve._spark import java_available
 from cx360.resolve._splink import _canonical, _settings, _to_dialect_settings
 from cx360.store import Store
 from cx360.store._schema import matching_models
-from cx360.synthetic import write_dataset
 from tests.resolve._differential import edges
 from tests.resolve._support import assignments, pairwise, truth
+from tests.resolve.test_postcodes import with_postcodes
 
 
 def spark_test(test: Any) -> Any:
@@ -66,8 +66,14 @@ def spark() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Generated records with their households' postcodes (compared and blocked on)."""
     out = tmp_path_factory.mktemp("synthetic")
-    return dict(write_dataset(out, n_records=2000, seed=21, fmt="csv"))
+    rows = with_postcodes(out, n_records=2000, seed=21, sparse_every=None)
+    with (out / "records.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return {"records": out / "records.csv", "truth": out / "truth.csv"}
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
