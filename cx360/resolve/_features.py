@@ -15,6 +15,7 @@ from typing import Any
 from cx360.resolve._blocking import email_user as email_user  # a derived key, with the rules
 from cx360.resolve._guards import DEFAULT_LIKE_BIRTH_DATES, birth_dates_compatible
 from cx360.resolve._similarity import within
+from cx360.store._schema import email_user_value
 
 Record = Mapping[str, Any]
 
@@ -190,6 +191,47 @@ def _prefix(a: Record, b: Record) -> bool:
     return bool(x.startswith(y) or y.startswith(x))
 
 
+def _user_sql(side: str) -> str:
+    return f"split_part(\"email_key_{side}\", '@', 1)"
+
+
+def _user_of(record: Record) -> str:
+    return email_user_value(record["email_key"])
+
+
+def _users_close(a: Record, b: Record) -> bool:
+    x, y = _user_of(a), _user_of(b)
+    return min(len(x), len(y)) >= MIN_CLOSE_USER_CHARACTERS and within(x, y, 2)
+
+
+# Two addresses of one person differ in their provider ("ana.ruiz@gmail" at the store,
+# "ana.ruiz@hotmail" on the web, or a typo in it), or in a typo in the user name ("noahh78",
+# "noahha78"). How often strangers' addresses agree so (namesakes at two providers, or
+# told apart by digits) is learned by EM like every level's weight. The levels weigh in
+# the score only: the link rule (`_evidence`) does not take them for a shared identifier,
+# which would link such namesakes at the identifier link weight. No level for a user
+# name built from the other record's name ("ljaimes" and Leonardo Jaimes): it counts the
+# names a second time, and in a family an initial and the surname fit several members.
+MIN_CLOSE_USER_CHARACTERS = 4
+EMAIL_LEVELS: tuple[Level, ...] = (
+    _null("email_key"),
+    _exact("email_key"),
+    Level(
+        "same user name",
+        f"{_user_sql('l')} = {_user_sql('r')}",
+        lambda a, b: _user_of(a) == _user_of(b),
+    ),
+    Level(
+        "user name close",
+        f"levenshtein({_user_sql('l')}, {_user_sql('r')}) <= 2 AND "
+        f"least(length({_user_sql('l')}), length({_user_sql('r')})) >= "
+        f"{MIN_CLOSE_USER_CHARACTERS}",
+        _users_close,
+    ),
+    _else(),
+)
+
+
 COMPARISONS: tuple[Comparison, ...] = (
     Comparison(
         "given_name",
@@ -277,10 +319,9 @@ COMPARISONS: tuple[Comparison, ...] = (
             _else(),
         ),
     ),
-    # No level for an e-mail user name at two providers, or for a handle that is the
-    # other record's e-mail user name: such user names are mostly the person's name
-    # ("maria.garcia", "jose_ruiz"), and would count the names a second time.
-    Comparison("email", (_null("email_key"), _exact("email_key"), _else())),
+    # No level for a handle that is the other record's e-mail user name: such user names
+    # are mostly the person's name ("jose_ruiz"), and would count the names a second time.
+    Comparison("email", EMAIL_LEVELS),
     Comparison("phone", (_null("phone_key"), _exact("phone_key"), _else())),
     Comparison(
         "national_id",
