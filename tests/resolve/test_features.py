@@ -32,7 +32,9 @@ VALUES: dict[str, list[str | None]] = {
     "birth_date_parts": [None, "1985-15-07", "1985-03-47", "9185-03-07", "1985-13-08"],
     "email_key": [
         *(None, "pepe@gmail.com", "pepe@hotmail.com", "ana@gmail.com", "pepee@gmail.com"),
-        *("jose.garcia85@gmail.com", "jose.garcia58@hotmail.com", "ana@x.co"),
+        *("pepe@gmial.com", "jose.garcia85@gmail.com", "jose.garcia58@gmail.com"),
+        *("josegarcia85@gmail.com", "ana@x.co", "pepeb@gmail.com", "pepa@gmial.com"),
+        *("jose.garcia85@hotmail.com", "jose.garcia85b@gmail.com"),
     ],
     "phone_key": [None, "+573001234567", "+573001234568"],
     "national_id_key": [None, "12345678", "12345679", "12345687", "87654321"],
@@ -112,12 +114,26 @@ def _person(email: str | None, given: str | None = None, surname: str | None = N
     ("left", "right", "label"),
     [
         (_person("ana.ruiz@gmail.com"), _person("ana.ruiz@gmail.com"), "exact"),
-        (_person("ana.ruiz@gmail.com"), _person("ana.ruiz@hotmail.com"), "same user name"),
-        (_person("noahh78@diaz.com"), _person("noahha78@diaz-clark.com"), "user name close"),
-        (_person("jb88@king.com"), _person("8jb88@king.com"), "user name close"),
-        # three characters are too few for a typo to tell one person: "ana" / "ada"
-        (_person("ana@x.com"), _person("ada@x.com"), "else"),
-        # a user name built from the other's name is no level of its own: names count once
+        # a slip in the user name or in the provider
+        (_person("lolat86@bishop-giles.com"), _person("glolat86@bishop-gilees.com"), "typo"),
+        (_person("ellis.h@morris-davis.net"), _person("ellivs.h@morris-davis.net"), "typo"),
+        (_person("f.j@sharp.com"), _person("f.j@shrarp.com"), "typo"),
+        (_person("j.leo@robeson.c0m"), _person("j.lee@roberson.com"), "typo"),
+        # variants a provider hands to namesakes: separators, digits
+        (_person("juanlozano@gmail.com"), _person("juan_lozano@gmail.com"), "else"),
+        (_person("jose.garcia85@gmail.com"), _person("jose.garcia58@gmail.com"), "else"),
+        (_person("mariaramirezb@gmail.com"), _person("maria_ramirez@gmail.com"), "else"),
+        # the same user name at another provider counts the names a second time, unless
+        # it holds more than names
+        (_person("maria_aguilar@gmail.com"), _person("maria_aguilar@icloud.com"), "else"),
+        (
+            _person("hday48@thomas-carter.com"),
+            _person("hday48@thomas.mc"),
+            "same numbered user name",
+        ),
+        # letters added after digits are a slip, not a provider's variant
+        (_person("jt40@combs.net"), _person("jt40o@combs.net"), "typo"),
+        # so does a user name built from the other's name
         (
             _person("leonardo.jaimes89@mail.co", "leonardo", "jaimes"),
             _person("ljaimes@work.com", "leonardo", "jaimes"),
