@@ -37,6 +37,7 @@ from cx360.resolve._features import (
     COMPARISONS,
     DECLARED_NAMES,
     DECLARED_VALUES,
+    FEATURE_COLUMNS,
     TF_COLUMNS,
     Comparison,
     comparisons_for,
@@ -440,9 +441,10 @@ def has_trained_m(model: dict[str, Any]) -> bool:
 
 def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[str, Any]:
     """Train the Fellegi-Sunter model on the store's records (unsupervised: u by sampling,
-    m by expectation maximisation); the model as a JSON-able dict."""
-    from splink import block_on
-
+    m by expectation maximisation); the model as a JSON-able dict. The levels trained
+    apart (`Level.trained_apart`) are left out of the main EM sessions, their pairs
+    counted at their comparison's last level, and learned afterwards with every other
+    parameter fixed (`_train_levels_apart`)."""
     if session.num_rows < MIN_TRAINING_RECORDS:
         raise ResolutionError(
             f"too few records to train a matching model (need at least {MIN_TRAINING_RECORDS})"
@@ -457,8 +459,29 @@ def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[st
     chunks = 1 if session.dialect == "spark" else 10
     sampler = session.linker_by_position(linker.misc.save_model_to_json())
     sampler.training.estimate_u_using_random_sampling(max_pairs=max_pairs, num_chunks=chunks)
-    linker = session.linker(_canonical(sampler.misc.save_model_to_json(), settings))
-    for cols in TRAINING_BLOCKS:
+    sampled = _canonical(sampler.misc.save_model_to_json(), settings)
+    core = _without_levels_apart(sampled)
+    linker = _run_em(session, session.linker(core), TRAINING_BLOCKS, run.notes)
+    core = most_similar_strongest(_canonical(linker.misc.save_model_to_json(), core))
+    model = _train_levels_apart(session, core, sampled, run.notes)
+    trained = [c["output_column_name"] for c in model["comparisons"]]
+    if trained != [c["output_column_name"] for c in settings["comparisons"]]:
+        raise ResolutionError(f"training lost comparisons: the model has only {trained}")
+    run.seconds["train"] = time.perf_counter() - started
+    return model
+
+
+def _run_em(
+    session: SplinkSession,
+    linker: Any,
+    blocks: Sequence[tuple[str, ...]],
+    notes: list[str],
+) -> Any:
+    """The linker after one EM session per block of `blocks` (sessions whose block is
+    empty skipped; a failed one said in `notes`)."""
+    from splink import block_on
+
+    for cols in blocks:
         # An EM session takes its blocking columns' comparisons out of the model and sets
         # the prior to the block's until it ends: one that fails (an empty block, m
         # underflowing to 0) leaves them so. So empty blocks are skipped, and a failed
@@ -474,14 +497,123 @@ def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[st
         except Exception as error:  # Splink raises bare Exceptions and ValueErrors here
             note = f"EM session blocked on {', '.join(cols)} failed ({type(error).__name__})"
             log.info(note)
-            run.notes.append(f"{note}: its comparisons keep the parameters they had")
+            notes.append(f"{note}: its comparisons keep the parameters they had")
             linker = session.linker(before)
-    model = most_similar_strongest(_canonical(linker.misc.save_model_to_json(), settings))
-    trained = [c["output_column_name"] for c in model["comparisons"]]
-    if trained != [c["output_column_name"] for c in settings["comparisons"]]:
-        raise ResolutionError(f"training lost comparisons: the model has only {trained}")
-    run.seconds["train"] = time.perf_counter() - started
-    return model
+    return linker
+
+
+def _levels_apart() -> dict[str, frozenset[str]]:
+    """Per comparison name, the labels of its levels trained apart (where it has any)."""
+    return {
+        comparison.name: frozenset(lv.label for lv in comparison.levels if lv.trained_apart)
+        for comparison in COMPARISONS
+        if any(lv.trained_apart for lv in comparison.levels)
+    }
+
+
+def _probability_or_zero(value: Any) -> float:
+    # Splink writes a text in place of a level it did not observe in its sample
+    return float(value) if isinstance(value, float) else 0.0
+
+
+def _without_levels_apart(model: dict[str, Any]) -> dict[str, Any]:
+    """The model without the levels trained apart: their pairs fall to their comparison's
+    last level, whose u (where sampled) takes theirs in."""
+    apart = _levels_apart()
+    out = copy.deepcopy(model)
+    for comparison in out["comparisons"]:
+        labels = apart.get(comparison["output_column_name"])
+        if not labels:
+            continue
+        levels = comparison["comparison_levels"]
+        removed = [lv for lv in levels if lv.get("label_for_charts") in labels]
+        kept = [lv for lv in levels if lv.get("label_for_charts") not in labels]
+        last = kept[-1]
+        if isinstance(last.get("u_probability"), float):
+            last["u_probability"] += sum(
+                _probability_or_zero(lv.get("u_probability")) for lv in removed
+            )
+        comparison["comparison_levels"] = kept
+    return out
+
+
+def _train_levels_apart(
+    session: SplinkSession, core: dict[str, Any], sampled: dict[str, Any], notes: list[str]
+) -> dict[str, Any]:
+    """The trained model `core` with the levels trained apart put back (u from the random
+    sample `sampled`, the full settings) and their m estimated by EM with every other m
+    and every u fixed, in the training blocks that leave their comparison in play.
+
+    So each parameter of `core` is the same with or without these levels, and a pair that
+    is at none of them scores as it would without them: the rare levels cannot move the
+    estimates that most pairs' scores rest on. A level EM could not estimate weighs as its
+    comparison's last level (no evidence of its own).
+    """
+    apart = _levels_apart()
+    if not apart:
+        return core
+    full = _with_levels_apart(core, sampled, apart)
+    used = {
+        column
+        for comparison in COMPARISONS
+        if comparison.name in apart
+        for column in FEATURE_COLUMNS
+        for level in comparison.levels
+        if f'"{column}_l"' in level.sql
+    }
+    blocks = [cols for cols in TRAINING_BLOCKS if not used & set(cols)]
+    linker = _run_em(session, session.linker(full), blocks, notes)
+    trained = _canonical(linker.misc.save_model_to_json(), full)
+    for comparison in trained["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            level["fix_m_probability"] = False
+        labels = apart.get(comparison["output_column_name"])
+        if labels:
+            _settle_levels_apart(comparison["comparison_levels"], labels)
+    return trained
+
+
+def _with_levels_apart(
+    core: dict[str, Any],
+    sampled: dict[str, Any],
+    apart: dict[str, frozenset[str]],
+) -> dict[str, Any]:
+    """`core` with the levels trained apart back in their places (from `sampled`), every
+    other level's m fixed for EM."""
+    out = copy.deepcopy(core)
+    for comparison, full in zip(out["comparisons"], sampled["comparisons"], strict=True):
+        labels = apart.get(comparison["output_column_name"], frozenset())
+        by_label = {lv.get("label_for_charts"): lv for lv in comparison["comparison_levels"]}
+        levels = []
+        for level in full["comparison_levels"]:
+            label = level.get("label_for_charts")
+            if label in labels:
+                added = copy.deepcopy(level)
+                added.pop("m_probability", None)
+                levels.append(added)
+            else:
+                levels.append(by_label[label])
+                by_label[label]["fix_m_probability"] = True
+        comparison["comparison_levels"] = levels
+    return out
+
+
+def _settle_levels_apart(levels: list[dict[str, Any]], labels: frozenset[str]) -> None:
+    """Each level trained apart, in place: weighing as the last level where EM or the
+    sample left its m or u unestimated, and never above the most similar level (as
+    `most_similar_strongest` keeps it)."""
+    last = levels[-1]
+    first = next(lv for lv in levels if not lv.get("is_null_level"))
+    ceiling = _bayes_factor(first)
+    for level in levels:
+        if level.get("label_for_charts") not in labels:
+            continue
+        factor = _bayes_factor(level)
+        if factor is None or level["m_probability"] <= 0.0:
+            level["m_probability"] = last.get("m_probability")
+            level["u_probability"] = last.get("u_probability")
+        elif ceiling is not None and factor > ceiling:
+            level["m_probability"] = ceiling * level["u_probability"]
 
 
 def most_similar_strongest(model: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import random
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import select
 import cx360
 from benchmarks._datasets import load_fake_1000
 from cx360 import Hub
+from cx360.resolve import _features, _splink
 from cx360.resolve._batch import _Rows, load_features
 from cx360.resolve._guards import GuardLimits
 from cx360.resolve._incremental import GUARD_COLUMNS
@@ -277,3 +279,41 @@ def test_a_store_whose_dates_are_noise_resolves_without_the_date_guard(tmp_path:
         assert hub.resolve_record(again).customer_id == customer
         hub.ingest(records=[{**again, "source_record_id": "later"}])
         assert hub.resolve().mode == "incremental"
+
+
+def test_levels_trained_apart_leave_every_other_parameter_as_it_was(
+    resolved_3000: ResolvedDataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The e-mail levels between equal and different are learned with every other
+    # parameter fixed: the model's other parameters are those a model without them has.
+    store = resolved_3000.copy(tmp_path)
+    with store.connection() as conn:
+        table = load_features(conn)
+    store.close()
+    with_them = train_model(SplinkSession(duckdb.connect(), table))
+    without = tuple(
+        replace(c, levels=tuple(lv for lv in c.levels if not lv.trained_apart))
+        for c in _features.COMPARISONS
+    )
+    monkeypatch.setattr(_features, "COMPARISONS", without)
+    monkeypatch.setattr(_splink, "COMPARISONS", without)
+    without_them = train_model(SplinkSession(duckdb.connect(), table))
+    prior = "probability_two_random_records_match"
+    assert with_them[prior] == without_them[prior]
+    for comparison in without_them["comparisons"]:
+        name = comparison["output_column_name"]
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            kept = _level(with_them, name, level["label_for_charts"])
+            assert kept.keys() == level.keys()  # a level EM left untrained is so in both
+            for key in ("m_probability", "u_probability"):
+                if key in level:
+                    assert kept[key] == pytest.approx(level[key], rel=1e-9), (name, key)
+    exact = _level(with_them, "email", "exact")
+    for label in ("typo", "same numbered user name"):
+        level = _level(with_them, "email", label)
+        # learned (not left at a default), and never stronger than equal addresses
+        assert 0.0 < level["m_probability"] < 1.0 and 0.0 < level["u_probability"] < 1.0
+        factor = level["m_probability"] / level["u_probability"]
+        assert factor <= exact["m_probability"] / exact["u_probability"]
