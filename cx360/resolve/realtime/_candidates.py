@@ -19,7 +19,6 @@ from cx360.resolve._blocking import (
     MANY_KEYS,
     NAME_BLOCK_MAX_RECORDS,
     NAME_RULE,
-    NATIONAL_ID_MASK_KEYS,
     OTHERS_COLUMN,
     RULES,
     BlockingRule,
@@ -44,8 +43,6 @@ _CAPPED: Final = tuple(number for number, rule in enumerate(RULES) if rule.cappe
 # position of the candidate's column in `_CANDIDATES` rows (rule, id, source,
 # source_record_id, *ROW_COLUMNS, customer_id).
 _AT: Final = {column: 4 + n for n, column in enumerate(ROW_COLUMNS)}
-_MASK_RULES: Final = frozenset(key.name for key in NATIONAL_ID_MASK_KEYS)
-(_NATIONAL_ID_RULE,) = (rule for rule in RULES if rule.name == "national_id_key")
 _CHECKS: Final = {
     number: tuple((_AT[mine.column], mine, theirs) for mine, theirs in rule.checks)
     for number, rule in enumerate(RULES)
@@ -61,19 +58,10 @@ def _rule(number: int) -> Any:
     return literal_column(str(number))
 
 
-def _lookup(rule: BlockingRule) -> tuple[Any, ...]:
-    """The rule's lookup by its terms. A national ID's mask rules would find its exact
-    holders again, which the national ID rule finds: they are left out, so that each is
-    read once (those rules pair nothing more; `_kept` keeps a record once)."""
-    if rule.name in _MASK_RULES:
-        return (*rule.lookup_sql(), ~_NATIONAL_ID_RULE.lookup_sql()[0])
-    return rule.lookup_sql()
-
-
 def _lookups(rule: BlockingRule) -> tuple[tuple[Any, ...], ...]:
     """The rule's lookups: by its terms, and for a `many` rule among others' values."""
     others = rule.others_lookup_sql()
-    return (_lookup(rule),) if others is None else (_lookup(rule), others)
+    return (rule.lookup_sql(),) if others is None else (rule.lookup_sql(), others)
 
 
 def _rows(number: int, where: Any, limit: int) -> Any:
@@ -123,7 +111,7 @@ def _pairs() -> Any:
     for number, rule in enumerate(RULES):
         limit: Any = literal_column(str(_limit(rule)))  # written out, not bound
         rule_id = _rule(number).label("rule")
-        branches.append(select(rule_id, _R.id).where(*_lookup(rule)).limit(limit))
+        branches.append(select(rule_id, _R.id).where(*rule.lookup_sql()).limit(limit))
         holders = rule.holders_sql()
         if holders is not None:  # straight from the identifiers' index
             branches.append(
