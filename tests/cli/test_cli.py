@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import cx360
 from cx360.cli import main
 from cx360.store import Store
 
@@ -76,19 +77,26 @@ def test_quarantine_listing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "row 1: missing_key (column source_record_id)" in capsys.readouterr().out
 
 
-def test_demo_runs_on_the_embedded_default(
+def test_demo_runs_on_the_embedded_default_and_shows_a_customer(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CX360_STORE", raising=False)
-    assert main(["demo", "--records", "800"]) == 0
+    assert main(["demo", "--records", "600", "--seed", "2"]) == 0
     out = capsys.readouterr().out
     assert "store: sqlite:///cx360.db" in out
     assert "records: " in out
     assert "resolved " in out
-    assert "customer cus_" in out
     assert (tmp_path / "cx360.db").exists()
     assert (tmp_path / "cx360-demo" / "records.csv").exists()
+    # the customer seen on the most channels, as the hub shows it
+    lines = [line for line in out.splitlines() if line.strip()]
+    card = next(i for i, line in enumerate(lines) if line.startswith("customer cus_"))
+    assert "record(s) on" in lines[card]
+    assert "golden record:" in lines[card + 1 :]
+    with cx360.connect(tmp_path / "cx360.db", create=False) as hub:
+        top = hub.top_customers(limit=1)[0]
+    assert lines[card].startswith(f"customer {top.customer_id}: {top.records} record(s)")
 
 
 def test_sole_holder_links_can_be_turned_off(

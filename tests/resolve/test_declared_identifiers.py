@@ -32,8 +32,7 @@ from cx360.store._schema import (
 )
 from cx360.synthetic import write_dataset
 from tests.resolve._differential import edges, scored_three_ways
-from tests.resolve.test_spark import spark as spark_session  # noqa: F401 (a fixture)
-from tests.resolve.test_spark import spark_test
+from tests.resolve.conftest import spark_test
 
 _IDENTIFIERS = ("email", "phone", "national_id", "handle")
 
@@ -147,7 +146,7 @@ def test_every_pair_of_card_holders_is_scored(
 def test_spark_scores_the_pairs_duckdb_scores(
     request: pytest.FixtureRequest, carded: tuple[list[dict[str, Any]], ...], tmp_path: Path
 ) -> None:
-    spark = request.getfixturevalue("spark_session")
+    spark = request.getfixturevalue("spark")
     store = Store.open(f"sqlite:///{tmp_path / 'cx360.db'}")
     hub = Hub(store)
     hub.declare_attribute("loyalty_card")

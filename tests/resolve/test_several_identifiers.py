@@ -35,8 +35,7 @@ from cx360.store._schema import record_identifiers, records
 from cx360.synthetic import write_dataset
 from tests._plans import explain
 from tests.resolve._differential import edges, scored_three_ways
-from tests.resolve.test_spark import spark as spark_session  # noqa: F401 (a fixture)
-from tests.resolve.test_spark import spark_test
+from tests.resolve.conftest import spark_test
 
 # -- evidence: Python and Arrow twins ---------------------------------------------------
 
@@ -272,7 +271,7 @@ def test_spark_scores_the_pairs_duckdb_scores(
     request: pytest.FixtureRequest, several: tuple[list[dict[str, Any]], ...], tmp_path: Path
 ) -> None:
     """Splink's exploded blocking, translated for Spark, finds the same pairs."""
-    spark = request.getfixturevalue("spark_session")
+    spark = request.getfixturevalue("spark")
     store = Store.open(f"sqlite:///{tmp_path / 'cx360.db'}")
     hub = Hub(store)
     hub.ingest(records=[*several[0], *several[1]])

@@ -8,9 +8,6 @@ are skipped without them, except in CI (`CI` set), where a missing Spark fails.
 from __future__ import annotations
 
 import csv
-import importlib.util
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,50 +15,13 @@ import pytest
 from sqlalchemy import select
 
 from cx360 import Hub, SparkOptions
-from cx360.resolve._spark import java_available
 from cx360.resolve._splink import _canonical, _settings, _to_dialect_settings
 from cx360.store import Store
 from cx360.store._schema import matching_models
 from tests.resolve._differential import edges
 from tests.resolve._support import assignments, pairwise, truth
+from tests.resolve.conftest import spark_test
 from tests.resolve.test_postcodes import with_postcodes
-
-
-def spark_test(test: Any) -> Any:
-    return pytest.mark.slow(pytest.mark.spark(test))
-
-
-def _spark_or_skip() -> None:
-    missing = []
-    if importlib.util.find_spec("pyspark") is None:
-        missing.append("pyspark (pip install 'cx360[spark]')")
-    if not java_available():
-        missing.append("Java 17+ (JAVA_HOME or java on PATH)")
-    if not missing:
-        return
-    if os.environ.get("CI") is not None:
-        pytest.fail(f"CI is set but Spark cannot run, missing: {', '.join(missing)}")
-    pytest.skip(f"Spark tests need {', '.join(missing)}")
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    """One small local Spark for the module: 2 cores, 2 shuffle partitions, no UI."""
-    _spark_or_skip()
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("cx360-tests")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.default.parallelism", "2")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 @pytest.fixture(scope="module")
