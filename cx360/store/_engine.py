@@ -6,7 +6,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -30,6 +30,8 @@ DEFAULT_STORE_URL = "sqlite:///cx360.db"
 STORE_ENV_VAR = "CX360_STORE"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _T = TypeVar("_T")
+# A store strategy's `schema_transaction`: a transaction holding the schema's lock.
+SchemaTransaction = Callable[[Engine], AbstractContextManager[Connection]]
 
 
 def resolve_store_url(url: str | os.PathLike[str] | None = None) -> str:
@@ -156,19 +158,33 @@ def _alembic_config(connection: Connection) -> Config:
     return config
 
 
-def migrate(engine: Engine) -> str:
-    """Bring the store's schema to this version's head; returns the revision."""
-    with translate_errors(), engine.begin() as connection:
-        config = _alembic_config(connection)
-        script = ScriptDirectory.from_config(config)
-        head = script.get_current_head()
-        current = MigrationContext.configure(connection).get_current_revision()
-        if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
-            raise StoreVersionError(
-                f"the store is at schema revision {current!r}, unknown to this cx360; upgrade cx360"
-            )
+def migrate(engine: Engine, schema_transaction: SchemaTransaction) -> str:
+    """Bring the store's schema to this version's head; returns the revision.
+
+    A store already at its head is only read (a read-only store opens). Otherwise the
+    upgrade runs in `schema_transaction` (one process at a time), which reads the revision
+    again: another process may have migrated the store meanwhile.
+    """
+    with translate_errors(), engine.connect() as connection:
+        head, current = _revisions(connection)
+    if current == head:
+        return head
+    with schema_transaction(engine) as connection:
+        head, current = _revisions(connection)
         if current != head:
             log.info("migrating store schema %s -> %s", current, head)
-            command.upgrade(config, "head")
-        assert head is not None
+            command.upgrade(_alembic_config(connection), "head")
         return head
+
+
+def _revisions(connection: Connection) -> tuple[str, str | None]:
+    """This version's head revision, and the store's (None: a new store)."""
+    script = ScriptDirectory.from_config(_alembic_config(connection))
+    head = script.get_current_head()
+    assert head is not None
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current is not None and current not in {rev.revision for rev in script.walk_revisions()}:
+        raise StoreVersionError(
+            f"the store is at schema revision {current!r}, unknown to this cx360; upgrade cx360"
+        )
+    return head, current

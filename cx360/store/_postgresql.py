@@ -13,7 +13,17 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Select, any_, bindparam, exc, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    any_,
+    bindparam,
+    exc,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL
 
@@ -32,6 +42,12 @@ from cx360.store._pg_writes import (
 )
 from cx360.store._strategy import CandidateReads, Maps, Rows, Strategy, read_connection
 from cx360.store._writes import _COUNT_IN_BATCH, _TAIL, PreparedCodec, _Kind, prepared_columns
+
+# One schema changed by one process at a time (a transaction-level lock: released at its
+# end); the schema's name is in the key, so stores in other schemas do not wait.
+_SCHEMA_LOCK = text(
+    "SELECT pg_advisory_xact_lock(hashtextextended('cx360 schema ' || current_schema(), 0))"
+)
 
 
 class PostgresStrategy(Strategy):
@@ -141,6 +157,9 @@ class PostgresStrategy(Strategy):
 
     def batch_lock(self) -> BatchLock:
         return AdvisoryBatchLock()
+
+    def _lock_schema(self, conn: Connection) -> None:
+        conn.execute(_SCHEMA_LOCK)
 
     def _begin_locked(self, conn: Connection, names: Iterable[str]) -> None:
         # begun explicitly: the first statement may run on the driver's cursor

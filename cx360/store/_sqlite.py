@@ -34,7 +34,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL, Dialect
 
 from cx360.store._batch_locks import BatchLock, file_lock_for
-from cx360.store._engine import store_error
+from cx360.store._engine import store_error, translate_errors
 from cx360.store._schema import records
 from cx360.store._sqlite_wal import WalCheckpointer
 from cx360.store._strategy import Rows, Strategy
@@ -145,6 +145,19 @@ class SQLiteStrategy(Strategy):
         if self._checkpointer is not None:
             self._checkpointer.stop()
             self._checkpointer = None
+
+    @contextmanager
+    def schema_transaction(self, engine: Engine) -> Iterator[Connection]:
+        # the write lock from the start: a deferred transaction that read the schema's
+        # revision could not write after another process changed it
+        with translate_errors(), engine.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
 
     def has_schema(self) -> bool | None:
         path = Path(self.file or "").expanduser()

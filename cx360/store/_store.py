@@ -37,7 +37,7 @@ class Store:
         self.url = url
         self.strategy = strategy_for(url)  # what differs between the databases
         self.engine = self.strategy.create_engine()
-        self.revision = migrate(self.engine)
+        self.revision = migrate(self.engine, self.strategy.schema_transaction)
         self.ensure_indexes()
 
     @classmethod
@@ -108,11 +108,11 @@ class Store:
         """Create any lookup index that is missing, e.g. after a bulk load that deferred
         them was killed before rebuilding; returns the names created."""
         created: list[str] = []
-        with self.transaction() as conn:
-            missing: list[Index] = []
-            for table in (records, interactions):
-                present = self.strategy.index_names(conn, table)
-                missing += (ix for ix in secondary_indexes(table) if ix.name not in present)
+        with self.connection() as conn:  # read only: a read-only store opens
+            if not self._missing_indexes(conn):
+                return created
+        with self.strategy.schema_transaction(self.engine) as conn:
+            missing = self._missing_indexes(conn)  # another process may have built them
             if not missing:
                 return created
             with self.strategy.index_build(conn):
@@ -120,6 +120,13 @@ class Store:
                     index.create(conn)
                     created.append(str(index.name))
         return created
+
+    def _missing_indexes(self, conn: Connection) -> list[Index]:
+        missing: list[Index] = []
+        for table in (records, interactions):
+            present = self.strategy.index_names(conn, table)
+            missing += (ix for ix in secondary_indexes(table) if ix.name not in present)
+        return missing
 
     def drop_secondary_indexes(self, table: Table) -> None:
         """Drop a table's non-unique lookup indexes before a bulk load (rebuilt by one sort

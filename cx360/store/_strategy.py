@@ -125,6 +125,18 @@ class Strategy(ABC):
         finally:
             engine.dispose()
 
+    @contextmanager
+    def schema_transaction(self, engine: Engine) -> Iterator[Connection]:
+        """A transaction that changes the store's schema (migrations, lookup indexes), one
+        process at a time: two processes opening a fresh store at once would both create
+        its tables, and one would fail."""
+        with translate_errors(), engine.begin() as conn:
+            self._lock_schema(conn)
+            yield conn
+
+    def _lock_schema(self, conn: Connection) -> None:  # noqa: B027 (overridden where needed)
+        """Wait for and hold, until the transaction ends, the lock on the schema."""
+
     # -- reads ------------------------------------------------------------------------------
 
     @classmethod
