@@ -23,6 +23,7 @@ from typing import Any
 
 from cx360.ingest._batches import mark_interrupted, owned_batch
 from cx360.ingest._declared import declared_identifier_columns
+from cx360.ingest._indexes import drop_for_load, last_id
 from cx360.ingest._prepare import (
     Quarantined,
     RowPlan,
@@ -58,8 +59,8 @@ CHUNK_ROWS = 5000
 # fewer commits, and the pages every commit rewrites (the key index's, the table's last)
 # are written less often (~2 µs of the writer's CPU a row against 5,000-row transactions).
 TRANSACTION_ROWS = 20_000
-# A load at least this large, and larger than what the table holds, drops the lookup
-# indexes and rebuilds them at the end.
+# A load at least this large, and larger than what the table holds, drops most lookup
+# indexes and rebuilds them at the end (`_indexes`).
 DEFER_INDEXES_MIN_ROWS = 100_000
 # Below this many rows, worker processes cost more to start than they save.
 PARALLEL_MIN_ROWS = 20_000
@@ -298,8 +299,9 @@ def ingest_rows(
         origin: where the rows came from (a file name), kept on the batch.
         workers: normalization processes; 0 or 1 normalizes in this process.
         on_progress: called with the number of rows done after every chunk.
-        defer_indexes: drop the table's lookup indexes for the load and rebuild them at
-            the end (also after a failure; after a kill, the next `Store.open` does).
+        defer_indexes: after the first transaction, drop the table's lookup indexes that
+            cost the load more than their build (see `_indexes`) and rebuild them at the
+            end (also after a failure; after a kill, the next `Store.open` does).
         plan: what applies to every row (a source given for all, more status words).
         mapping: how the input was read, for the report.
         whole_file: `rows` are a whole file, `origin`: when they are all read, entries of
@@ -317,11 +319,14 @@ def ingest_rows(
         job = _Job(kind, store.source_countries(), plan, compact)
         stale = StaleEntries.load(store, kind, batch_id)
         suppressed = load_suppression(store)  # erased people's keys: None when there are none
-        if defer_indexes:
-            store.drop_secondary_indexes(codec.kind.table)
+        table = codec.kind.table
+        first_new_after = last_id(store, table) if defer_indexes else 0
         try:
-            for prepared in _grouped(_prepared_chunks(job, rows, workers), TRANSACTION_ROWS):
+            groups = _grouped(_prepared_chunks(job, rows, workers), TRANSACTION_ROWS)
+            for done, prepared in enumerate(groups):
                 _write_group(store, codec, prepared, report, stale, suppressed)
+                if defer_indexes and not done:  # the first rows tell which keys they hold
+                    drop_for_load(store, table, after_id=first_new_after)
                 if on_progress is not None:
                     on_progress(report.rows)
         except BaseException:
@@ -335,7 +340,14 @@ def ingest_rows(
                 log.warning("could not mark ingest batch %s as failed", batch_id)
             raise
         if defer_indexes:
-            store.ensure_indexes()
+            loaded = time.perf_counter()
+            built = store.ensure_indexes()
+            log.info(
+                "rows written in %.1f s; %d lookup indexes built in %.1f s",
+                loaded - started,
+                len(built),
+                time.perf_counter() - loaded,
+            )
         report.seconds = time.perf_counter() - started
         with store.transaction() as conn:
             if whole_file and origin is not None:
