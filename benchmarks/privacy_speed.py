@@ -12,7 +12,8 @@ noise falls on all three alike:
   statements built without their consent parts);
 - `as shipped`: the lookup as it is, reading the customer's recorded consents in the
   statement that reads its view;
-- `with actor`: as shipped, and the read written to the access log (one insert and commit).
+- `with actor`: as shipped, and the read written to the access log (PostgreSQL: in the
+  lookup's statement; SQLite: an insert and its commit after it).
 
 Prints p50/p95 of each and the differences of the p50s.
 """
@@ -95,7 +96,7 @@ def main() -> None:
     parts = _lookup._consent_parts
     _lookup._consent_parts = lambda customer: []  # type: ignore[assignment]
     without = (
-        {kind: _lookup._holders_and_view(key) for kind, key in _lookup._KEY_COLUMNS.items()},
+        {kind: _lookup._holders_and_view(kind, key) for kind, key in _lookup._KEY_COLUMNS.items()},
         union_all(*_lookup._customer_view(bindparam("customer_id"))),
         lambda *_: [],
     )

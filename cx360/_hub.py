@@ -38,7 +38,6 @@ from cx360.models import (
     ConsentEvent,
     ConsentStatus,
     ContactPermission,
-    ContextCard,
     ContextLookup,
     CustomerSummary,
     CxReport,
@@ -46,11 +45,9 @@ from cx360.models import (
     ErasureReceipt,
     IngestResult,
     InteractionResult,
-    Lookup,
     Match,
     Override,
     PairExplanation,
-    Profile,
     ProfileLookup,
     ProfileRow,
     QuarantinedRow,
@@ -106,11 +103,6 @@ def connect(
     if not create:
         _require_existing_store(resolved)
     return Hub(Store(resolved), survivorship=survivorship)
-
-
-def _read_ids(found: Lookup, view: Profile | ContextCard | None) -> list[str | None]:
-    """The customers a lookup read, for the access log (none when not exactly one)."""
-    return [view.customer_id] if found.status == "found" and view is not None else []
 
 
 def shown_url(url: str) -> str:
@@ -624,12 +616,10 @@ class Hub:
         )
         chosen = rules or self.survivorship
         reader = Reader.of(actor, purpose)
-        found = retry_on_lost_connection(
-            lambda: lookup_profile(self._store, query, chosen, limit),
+        return retry_on_lost_connection(
+            lambda: lookup_profile(self._store, query, chosen, limit, reader),
             self._store.forget_connections,
         )
-        privacy.log_reads(self._store, reader, "profile", _read_ids(found, found.profile))
-        return found
 
     def context(
         self,
@@ -663,11 +653,10 @@ class Hub:
         )
         chosen = rules or self.survivorship
         reader = Reader.of(actor, purpose)
-        found = retry_on_lost_connection(
-            lambda: lookup_context(self._store, query, chosen), self._store.forget_connections
+        return retry_on_lost_connection(
+            lambda: lookup_context(self._store, query, chosen, reader),
+            self._store.forget_connections,
         )
-        privacy.log_reads(self._store, reader, "context", _read_ids(found, found.context))
-        return found
 
     def export(
         self,

@@ -11,13 +11,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select
+from sqlalchemy import (
+    CompoundSelect,
+    Connection,
+    String,
+    and_,
+    bindparam,
+    insert,
+    literal,
+    or_,
+    select,
+)
 
 from cx360._errors import InputError
 from cx360.models._privacy import AccessEntry, AccessView
 from cx360.privacy._tables import access_log
 from cx360.profile._survivorship import aware
+from cx360.store._dialects import strategy_of
+from cx360.store._pg_writes import unflushed_commit
 from cx360.store._schema import customers
 
 
@@ -49,7 +62,13 @@ def log_read(
     every: int | None = None,
 ) -> None:
     """One entry per customer read (None: a record not in a customer yet); one entry for
-    no one found; with `every`, one entry for an export of that many customers."""
+    no one found; with `every`, one entry for an export of that many customers.
+
+    `conn` is a lookup connection (`Store.lookup_connection`): the entries are committed
+    before this returns, in a transaction of their own whose commit does not wait for the
+    disk (`Strategy.insert_unflushed`): a crash of the database's machine may lose the
+    last fraction of a second of entries, never corrupt one; waiting for the disk at
+    every read would cost more than the lookup itself."""
     entry = {"at": now, "actor": reader.actor, "purpose": reader.purpose, "view": view}
     if every is not None:
         rows = [entry | {"customer_id": None, "customers": every}]
@@ -57,7 +76,34 @@ def log_read(
         rows = [entry | {"customer_id": cid, "customers": 1} for cid in customer_ids]
     else:
         rows = [entry | {"customer_id": None, "customers": 0}]
-    conn.execute(insert(access_log), rows)
+    strategy_of(conn).insert_unflushed(conn, access_log, rows)
+
+
+def entry_params(reader: Reader, view: AccessView, now: datetime) -> dict[str, Any]:
+    """The parameters of a read that logs itself (`logging_read`)."""
+    return {"log_at": now, "log_actor": reader.actor, "log_purpose": reader.purpose,
+            "log_view": view}  # fmt: skip
+
+
+def logging_read(read: CompoundSelect[Any], customer: Any) -> CompoundSelect[Any]:
+    """`read` that also writes the access-log entry of the one customer it reads,
+    `customer` (a scalar of the statement; no entry when it is NULL), where the database
+    writes in a read (`Strategy.writes_in_reads`): the entry costs no round trip of its
+    own. Committed with the read (autocommitted), not waiting for the disk as in
+    `log_read`; the parameters are `entry_params`."""
+    entry = select(
+        bindparam("log_at", type_=access_log.c.at.type),
+        bindparam("log_actor", type_=String),
+        bindparam("log_purpose", type_=String),
+        customer,
+        bindparam("log_view", type_=String),
+        literal(1),
+    ).where(customer.is_not(None), unflushed_commit())
+    logged = insert(access_log).from_select(_ENTRY_COLUMNS, entry).returning(access_log.c.id)
+    return read.add_cte(logged.cte("logged"))
+
+
+_ENTRY_COLUMNS = ["at", "actor", "purpose", "customer_id", "view", "customers"]
 
 
 def read_log(

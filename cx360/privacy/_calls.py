@@ -132,7 +132,7 @@ def log_reads(
     """Log a read when the caller said who reads (nothing otherwise)."""
     if reader is None:
         return
-    with store.transaction() as conn:
+    with store.lookup_connection() as conn:
         log_read(conn, reader, view, customer_ids, utcnow(), every=every)
 
 

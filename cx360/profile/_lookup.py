@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import (
@@ -48,7 +49,7 @@ from sqlalchemy import (
 
 from cx360._errors import InputError, NotFoundError
 from cx360.models._explain import RecordRef
-from cx360.models._privacy import ConsentEvent
+from cx360.models._privacy import AccessView, ConsentEvent
 from cx360.models._profile import (
     Candidate,
     ContextLookup,
@@ -60,12 +61,13 @@ from cx360.normalize.emails import NormalizedEmail, normalize_email
 from cx360.normalize.handles import normalize_handle
 from cx360.normalize.national_ids import NormalizedNationalId, normalize_national_id
 from cx360.normalize.phones import NormalizedPhone, normalize_phone
+from cx360.privacy._access import Reader, entry_params, log_read, logging_read
 from cx360.privacy._consent import customer_event_reads, events_of_rows, recorded_events
 from cx360.privacy._tables import consent_events
 from cx360.profile._build import build_context, build_profile
 from cx360.profile._survivorship import SurvivorshipRules, golden_value
-from cx360.store import Store
-from cx360.store._dialects import fetch_mappings
+from cx360.store import Store, utcnow
+from cx360.store._dialects import fetch_mappings, strategy_of
 from cx360.store._schema import (
     IDENTIFIER_KINDS,
     customers,
@@ -78,6 +80,7 @@ from cx360.store._schema import (
 )
 
 Row = Mapping[Any, Any]  # a SQLAlchemy RowMapping, or a dict in tests
+Log = dict[str, Any] | None  # the parameters of reads that log themselves (`_log_in_reads`)
 
 # An identifier held by more records than this is treated as shared, whatever they say:
 # reading them all would make one lookup as slow as a scan.
@@ -278,10 +281,10 @@ def _holders(kind: str, key: Column[Any]) -> Any:
     return union(*parts).cte("holders")
 
 
-def _holders_and_view(kind: str, key: Column[Any]) -> Any:
+def _holders_and_view(kind: str, key: Column[Any], *, logged: bool = False) -> Any:
     """The records holding `:key` (part 'h', the few columns a candidate list needs) and,
     when they belong to one customer, that customer's view: all a lookup that finds
-    someone reads, in one statement."""
+    someone reads, in one statement (`logged`: which also logs that customer's read)."""
     holders = _holders(kind, key)
     single_customer = (
         select(func.min(holders.c.customer_id))
@@ -303,11 +306,24 @@ def _holders_and_view(kind: str, key: Column[Any]) -> Any:
         holders.c.customer_id,
         *_NO_INTERACTION,
     )
-    return union_all(records_part, holders_part, *other_parts)
+    read = union_all(records_part, holders_part, *other_parts)
+    return logging_read(read, single_customer) if logged else read
 
 
 _HOLDERS = {kind: _holders_and_view(kind, column) for kind, column in _KEY_COLUMNS.items()}
 _CUSTOMER_VIEW = union_all(*_customer_view(bindparam("customer_id")))
+# the same reads writing the access-log entry of the customer they find, for a reader
+# (`Strategy.writes_in_reads`): an active customer asked by its ID has records
+_HOLDERS_LOGGED = {
+    kind: _holders_and_view(kind, column, logged=True) for kind, column in _KEY_COLUMNS.items()
+}
+_CUSTOMER_VIEW_LOGGED = logging_read(
+    _CUSTOMER_VIEW,
+    select(record_customers.c.customer_id)
+    .where(record_customers.c.customer_id == bindparam("customer_id"))
+    .limit(1)
+    .scalar_subquery(),
+)
 
 
 # -- the identifier asked for -------------------------------------------------------------
@@ -446,6 +462,7 @@ class _Outcome:
     candidate_count: int = 0
     unresolved: list[RecordRef] = field(default_factory=list)
     view: _View | None = None  # the customer's records and interactions, if already read
+    logged: bool = False  # the read wrote its access-log entry (`logging_read`)
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -463,22 +480,27 @@ def _ref(row: Row) -> RecordRef:
     return RecordRef(source=row["source"], source_record_id=row["source_record_id"])
 
 
-def _find(conn: Connection, query: Query, rules: SurvivorshipRules) -> _Outcome:
+def _find(conn: Connection, query: Query, rules: SurvivorshipRules, log: Log) -> _Outcome:
+    """`log`: the parameters of the reads that write their access-log entry, or None."""
     if query.settled is not None:
         return _Outcome(*query.settled)
     if query.kind == "customer_id":
-        return _find_customer(conn, str(query.key))
+        return _find_customer(conn, str(query.key), log)
     if query.kind == "record":
         assert query.record is not None
         return _find_record(conn, query.record)
-    return _find_by_key(conn, query, rules)
+    return _find_by_key(conn, query, rules, log)
 
 
-def _find_customer(conn: Connection, asked: str) -> _Outcome:
+def _find_customer(conn: Connection, asked: str, log: Log) -> _Outcome:
     # an active customer has records (a merged one has none left): read its view at once
-    view = _View.read(fetch_mappings(conn, _CUSTOMER_VIEW, {"customer_id": asked}))
+    params: dict[str, Any] = {"customer_id": asked}
+    if log is None:
+        view = _View.read(fetch_mappings(conn, _CUSTOMER_VIEW, params))
+    else:
+        view = _View.read(fetch_mappings(conn, _CUSTOMER_VIEW_LOGGED, params | log))
     if view.records:
-        return _Outcome("found", customer_id=asked, view=view)
+        return _Outcome("found", customer_id=asked, view=view, logged=log is not None)
     current = asked
     for _ in range(_MAX_ALIAS_HOPS):
         row = conn.execute(_CUSTOMER, {"customer_id": current}).first()
@@ -503,8 +525,12 @@ def _find_record(conn: Connection, ref: RecordRef) -> _Outcome:
     return _Outcome("found", record_id=row.id, unresolved=[ref])
 
 
-def _find_by_key(conn: Connection, query: Query, rules: SurvivorshipRules) -> _Outcome:
-    view = _View.read(fetch_mappings(conn, _HOLDERS[query.kind], {"key": query.key}))
+def _find_by_key(conn: Connection, query: Query, rules: SurvivorshipRules, log: Log) -> _Outcome:
+    if log is None:
+        view = _View.read(fetch_mappings(conn, _HOLDERS[query.kind], {"key": query.key}))
+    else:
+        read = _HOLDERS_LOGGED[query.kind]
+        view = _View.read(fetch_mappings(conn, read, {"key": query.key, **log}))
     holders = view.holders
     if not holders:
         return _Outcome("not_found", "no_match")
@@ -520,7 +546,11 @@ def _find_by_key(conn: Connection, query: Query, rules: SurvivorshipRules) -> _O
     if len(holders) <= MAX_HOLDERS:
         if len(by_customer) == 1:
             found = next(iter(by_customer))
-            return _Outcome("found", customer_id=found, unresolved=pending, view=view)
+            # the statement logged this customer's read: it read its view
+            logged = log is not None
+            return _Outcome(
+                "found", customer_id=found, unresolved=pending, view=view, logged=logged
+            )
         if groups == 1:
             return _Outcome("found", record_id=unresolved[0]["id"], unresolved=pending)
     candidates = _candidates(conn, by_customer, unresolved, rules)
@@ -593,14 +623,40 @@ def _load(conn: Connection, outcome: _Outcome) -> tuple[list[Row], list[Row]]:
     return rows, [r._mapping for r in conn.execute(_RECORD_INTERACTIONS, key)]
 
 
+def _log_in_reads(conn: Connection, reader: Reader | None, view: AccessView, now: datetime) -> Log:
+    """The parameters of the reads that log themselves, where the database writes in a
+    read (`Strategy.writes_in_reads`) and someone reads; None otherwise."""
+    if reader is None or not strategy_of(conn).writes_in_reads:
+        return None
+    return entry_params(reader, view, now)
+
+
+def _read_ids(outcome: _Outcome) -> list[str | None]:
+    """The customers a lookup showed, for the access log: the one found (None: a record
+    not in a customer yet), or every candidate of an ambiguous one (their names are
+    shown), or none."""
+    if outcome.status == "found":
+        return [outcome.customer_id]
+    return [candidate.customer_id for candidate in outcome.candidates]
+
+
+def _log(conn: Connection, reader: Reader | None, view: AccessView, outcome: _Outcome,
+         now: datetime) -> None:  # fmt: skip
+    """Log the lookup's read unless its statement did (`_log_in_reads`)."""
+    if reader is not None and not outcome.logged:
+        log_read(conn, reader, view, _read_ids(outcome), now)
+
+
 def lookup_profile(
-    store: Store, query: Query, rules: SurvivorshipRules, limit: int
+    store: Store, query: Query, rules: SurvivorshipRules, limit: int, reader: Reader | None = None
 ) -> ProfileLookup:
-    """The customer's profile if one customer (or unresolved record) holds the identifier."""
+    """The customer's profile if one customer (or unresolved record) holds the identifier;
+    with a `reader`, the read logged in the access log before this returns."""
     if limit < 0:
         raise InputError("limit must be >= 0")
+    now = utcnow()
     with store.lookup_connection() as conn:
-        outcome = _find(conn, query, rules)
+        outcome = _find(conn, query, rules, _log_in_reads(conn, reader, "profile", now))
         profile = None
         if outcome.status == "found":
             rows, interaction_rows = _load(conn, outcome)
@@ -608,16 +664,22 @@ def lookup_profile(
             profile = build_profile(
                 outcome.customer_id, rows, interaction_rows, rules, limit, recorded
             )
+        _log(conn, reader, "profile", outcome, now)
     return ProfileLookup(identifier=query.kind, profile=profile, **outcome.fields())
 
 
-def lookup_context(store: Store, query: Query, rules: SurvivorshipRules) -> ContextLookup:
-    """The customer's context card if one customer (or unresolved record) holds it."""
+def lookup_context(
+    store: Store, query: Query, rules: SurvivorshipRules, reader: Reader | None = None
+) -> ContextLookup:
+    """The customer's context card if one customer (or unresolved record) holds it; with a
+    `reader`, the read logged in the access log before this returns."""
+    now = utcnow()
     with store.lookup_connection() as conn:
-        outcome = _find(conn, query, rules)
+        outcome = _find(conn, query, rules, _log_in_reads(conn, reader, "context", now))
         card = None
         if outcome.status == "found":
             rows, interaction_rows = _load(conn, outcome)
             recorded = _consents(conn, outcome, rows)
             card = build_context(outcome.customer_id, rows, interaction_rows, rules, recorded)
+        _log(conn, reader, "context", outcome, now)
     return ContextLookup(identifier=query.kind, context=card, **outcome.fields())

@@ -4,7 +4,7 @@ model's state, and a decision's appends go in one statement of CTEs."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -77,6 +77,29 @@ def _unnested(name: str, prefix: str, columns: dict[str, Any]) -> Any:
 def _arrays(prefix: str, columns: dict[str, Any], rows: Sequence[Sequence[Any]]) -> dict[str, Any]:
     """The parameters of `_unnested(..., prefix, columns)` for `rows`."""
     return {f"{prefix}_{c}": [row[i] for row in rows] for i, c in enumerate(columns)}
+
+
+def unflushed_commit() -> Any:
+    """A condition (true) that makes its statement's transaction commit without waiting
+    for the WAL's flush to disk: `synchronous_commit` off for that transaction alone,
+    which is the statement's own when it runs autocommitted. A crash of the server may
+    then lose the last rows committed (PostgreSQL writes them within three
+    `wal_writer_delay`s), never part of one; a write costs a round trip instead of a wait
+    for the disk. A statement that writes only under it reads it where it writes."""
+    return func.set_config("synchronous_commit", "off", True) == "off"
+
+
+def unflushed_insert(table: Table, names: Sequence[str]) -> Any:
+    """INSERT into `table` of the rows of parallel array parameters (`u_{name}`),
+    committed without waiting for the disk (`unflushed_commit`) when autocommitted."""
+    rows = _unnested("new_rows", "u", {name: table.c[name].type for name in names})
+    chosen = select(*(rows.c[name] for name in names)).where(unflushed_commit())
+    return insert(table).from_select(list(names), chosen).returning(table.c.id)
+
+
+def unflushed_params(names: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The parameters of `unflushed_insert(..., names)` for `rows`."""
+    return {f"u_{name}": [row[name] for row in rows] for name in names}
 
 
 def _now() -> Any:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Select,
+    Table,
     any_,
     bindparam,
     exc,
@@ -39,6 +40,8 @@ from cx360.store._pg_writes import (
     appends_statement,
     locked_read_and_new_record,
     new_row,
+    unflushed_insert,
+    unflushed_params,
 )
 from cx360.store._strategy import CandidateReads, Maps, Rows, Strategy, read_connection
 from cx360.store._writes import _COUNT_IN_BATCH, _TAIL, PreparedCodec, _Kind, prepared_columns
@@ -55,6 +58,7 @@ class PostgresStrategy(Strategy):
 
     name = "postgresql"
     named_locks = True
+    writes_in_reads = True
     dialect_insert = staticmethod(postgresql.insert)
 
     def __init__(self, url: URL) -> None:
@@ -199,6 +203,16 @@ class PostgresStrategy(Strategy):
         statement = self._once(("alone", kind.name, read), build)
         with self.lookup_connection(self.autocommit_engine) as conn:
             return tuple(execute_on_driver(conn, statement, values)[0])
+
+    @classmethod
+    def insert_unflushed(
+        cls, conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
+    ) -> None:
+        # one autocommitted statement on the driver: a round trip, no BEGIN or COMMIT of
+        # its own, and no wait for the WAL's flush (see `unflushed_insert`)
+        names = tuple(rows[0])
+        statement = cls._once(("unflushed", table, names), lambda: unflushed_insert(table, names))
+        execute_on_driver(conn, statement, unflushed_params(names, rows))
 
     def write_appends(self, conn: Connection, appends: Appends) -> None:
         execute_on_driver(conn, self._appends(), appends_params(appends))

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     create_engine,
+    insert,
     inspect,
 )
 from sqlalchemy.dialects import postgresql
@@ -87,6 +88,9 @@ class Strategy(ABC):
     # `locked_transaction` locks the names it is given (not the whole database): a writer
     # that learns what it touches only by reading must check it holds their names
     named_locks: ClassVar[bool] = False
+    # a read may write in a WITH (INSERT ... in a CTE): a lookup writes its access-log
+    # entry in the statement that reads, and saves a round trip
+    writes_in_reads: ClassVar[bool] = False
     dialect_insert: ClassVar[Any]  # the dialect's INSERT, which has ON CONFLICT
     _built: ClassVar[dict[Hashable, Any]]
 
@@ -221,6 +225,18 @@ class Strategy(ABC):
         (`values`): (*state, the record's id, None if its key is stored)."""
         model_id, run_id = conn.execute(state).one()
         return model_id, run_id, conn.execute(self.insert_new(records), values).scalar()
+
+    @classmethod
+    def insert_unflushed(
+        cls, conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """`rows` into `table` in a transaction of their own on a lookup connection
+        (`lookup_connection`), committed before this returns by a commit that does not
+        wait for the disk: for a log whose last rows a crash of the database's machine
+        may lose, never corrupt (docs/privacy.md). Every SQLite commit is so already
+        (synchronous=NORMAL in WAL mode)."""
+        conn.execute(insert(table), list(rows))
+        conn.commit()
 
     def insert_alone(self, kind: _Kind, values: Any, read: Select[Any]) -> tuple[Any, Any] | None:
         """A new row of `kind` and the value `read` finds, in one autocommitted statement
