@@ -344,7 +344,9 @@ class Hub:
         )
         return resolve_store(self._store, options)
 
-    def resolve_record(self, record: RecordLike, *, mapping: MappingLike | None = None) -> Match:
+    def resolve_record(
+        self, record: RecordLike, *, mapping: MappingLike | None = None, explain: bool = False
+    ) -> Match:
         """Store one channel record and resolve it into a customer now, as batch would.
 
         The record is stored as `ingest` stores it (the same `(source, source_record_id)`
@@ -367,6 +369,9 @@ class Hub:
                 Spanish names (`Nombre`, `Correo electrónico`, `Mobile Phone`, ...).
             mapping: which key holds which contract column and a source for the record,
                 as for `ingest` (`ColumnMapping`, or a `{column: key}` dict).
+            explain: also give the deciding pair's waterfall (`Match.explanation`, as
+                `explain_pair` gives it); off by default, since a channel app needs the
+                customer now and the waterfall costs a second scoring of the pair.
 
         Raises:
             SchemaError: a row ingest would quarantine (no key, an unreadable
@@ -384,7 +389,9 @@ class Hub:
         if plan is not None and plan.source is not None:
             row = {**row, "source": plan.source}
         calls = self._realtime_calls()
-        return retry_on_lost_connection(lambda: calls.resolve(row), self._store.forget_connections)
+        return retry_on_lost_connection(
+            lambda: calls.resolve(row, explain=explain), self._store.forget_connections
+        )
 
     def record_interaction(
         self,

@@ -222,6 +222,6 @@ def run_resolve_record(args: argparse.Namespace) -> int:
     if not isinstance(record, dict):
         raise InputError("the record must be a JSON object of input-contract columns")
     with open_hub(args, create=True) as hub:
-        match = hub.resolve_record(record, mapping=mapping_for(args, "records"))
+        match = hub.resolve_record(record, mapping=mapping_for(args, "records"), explain=True)
     print(match.model_dump_json(indent=2) if args.json else match_text(match))
     return 0

@@ -9,7 +9,7 @@ generated pairs. Match keys come from `cx360.normalize`; NULL means unknown.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cx360.resolve._blocking import DECLARED, OTHERS_SEPARATOR
@@ -59,21 +59,44 @@ class Comparison:
     name: str
     levels: tuple[Level, ...]
 
+    # the levels' Python tests but the last ('else', which always holds): the hot loop's
+    tests: tuple[Callable[[Record, Record], bool], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tests", tuple(level.test for level in self.levels[:-1]))
+
     def level_of(self, left: Record, right: Record) -> int:
         """Index of the first level that holds (the last level is 'else')."""
-        for index, level in enumerate(self.levels):
-            if level.test(left, right):
+        index = 0
+        for test in self.tests:
+            if test(left, right):
                 return index
-        return len(self.levels) - 1
+            index += 1
+        return index
 
 
 def _null(*columns: str) -> Level:
     sql = " OR ".join(f'"{c}_l" IS NULL OR "{c}_r" IS NULL' for c in columns)
 
+    test = _one_null(columns[0]) if len(columns) == 1 else _any_null(columns)
+    return Level("null", sql, test, is_null=True)
+
+
+def _one_null(column: str) -> Callable[[Record, Record], bool]:
+    # the usual case, written without a generator: it runs for every comparison of a pair
+    def test(a: Record, b: Record) -> bool:
+        return a.get(column) is None or b.get(column) is None
+
+    return test
+
+
+def _any_null(columns: tuple[str, ...]) -> Callable[[Record, Record], bool]:
     def test(a: Record, b: Record) -> bool:
         return any(a.get(c) is None or b.get(c) is None for c in columns)
 
-    return Level("null", sql, test, is_null=True)
+    return test
 
 
 def _exact(column: str, label: str = "exact", tf: bool = False) -> Level:

@@ -28,8 +28,11 @@ from cx360.resolve.realtime._candidates import (
     _CANDIDATES,
     _CANDIDATES_LOCKING_CUSTOMERS,
     _PG_CANDIDATES,
+    CANDIDATES,
+    CANDIDATES_WITHOUT_DECLARED,
     _kept,
     _query_params,
+    candidate_reads,
 )
 from cx360.resolve.realtime._decision import _Candidate, _CustomerGroups, _Stored
 from cx360.store import Store
@@ -169,7 +172,7 @@ def test_a_record_of_a_known_person_joins_its_customer(trained: Trained) -> None
     # every contract column, as a ChannelRecord gives them (sent again as one below)
     copy = dict.fromkeys(RECORD_COLUMNS) | original
     copy |= {"source": "app", "source_record_id": "rt-known-1"}
-    match = hub.resolve_record(copy)
+    match = hub.resolve_record(copy, explain=True)
     assert match.stored == "inserted"
     assert match.status in ("matched", "merged")
     assert not match.created
@@ -215,6 +218,13 @@ def test_a_record_of_a_known_person_joins_its_customer(trained: Trained) -> None
     )
     assert _count(store, record_links) == links_before
     assert _count(store, records, records.c.source_record_id == "rt-known-1") == 1
+    # unasked, the answer has no waterfall, and the same pair, weight and threshold
+    assert again.explanation is None
+    assert (again.matched_record, again.match_weight, again.threshold) == (
+        match.matched_record,
+        match.match_weight,
+        match.threshold,
+    )
 
     # new content updates it (history kept); an older observation is kept as history only
     newer = dict(copy, observed_at="2031-01-01T00:00:00Z", city=original["city"] or "Lima")
@@ -508,6 +518,32 @@ def test_both_candidates_statements_find_the_same_records(trained: Trained) -> N
     assert found > 120  # records of known people, and the stored ones find themselves
 
 
+def test_a_record_without_declared_identifiers_skips_their_lookups(trained: Trained) -> None:
+    """A record holding no declared identifier is looked up without their branches, and
+    finds the same candidates as with them (SQLite's rows per rule, PostgreSQL's pairs)."""
+    store = trained.store
+    found = 0
+    with store.connection() as conn:
+        for row in trained.held[:60] + trained.stored[:60]:
+            prepared = prepare_record(row, None, {})
+            assert not isinstance(prepared, Quarantined)
+            features = {c: prepared[c] for c in _GUARD_COLUMNS}
+            features["email_user"] = email_user(features)
+            params = _query_params(features)
+            assert candidate_reads(params) is CANDIDATES_WITHOUT_DECLARED
+            for full, lean in (
+                (CANDIDATES.by_rule, CANDIDATES_WITHOUT_DECLARED.by_rule),
+                (CANDIDATES.each_once, CANDIDATES_WITHOUT_DECLARED.each_once),
+            ):
+                if store.dialect != "postgresql" and full is CANDIDATES.each_once:
+                    continue  # SQLite reads the rules' rows
+                rows = sorted(map(tuple, conn.execute(full, params).all()))
+                assert rows == sorted(map(tuple, conn.execute(lean, params).all()))
+                found += len(rows)
+    assert found > 120
+    assert candidate_reads({**params, "declared_key": "card=1"}) is CANDIDATES
+
+
 def test_calls_survive_a_lost_postgresql_connection(
     trained: Trained, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -644,3 +680,34 @@ def test_streaming_agrees_with_batch(resolved_3000: ResolvedDataset, tmp_path: P
     assert abs(stream_f1 - same_model_f1) <= 0.005, (stream_f1, same_model_f1)
     streamed.close()
     batch.close()
+
+
+def test_explanations_only_when_asked_and_decisions_alike(trained: Trained) -> None:
+    """`explain=True` adds the deciding pair's waterfall; the threshold shown is that
+    pair's own link weight (name-only pairs link at theirs) whether explained or not.
+    Last of the module: it stores held-back records, which other tests take as new."""
+    hub = trained.hub
+    tag = uuid.uuid4().hex[:6]
+    explained = 0
+    for number, row in enumerate(trained.held[:60]):
+        arrival = dict(row, source_record_id=f"{row['source_record_id']}~{tag}")
+        asked = number % 2 == 0
+        match = hub.resolve_record(arrival, explain=asked)
+        if not asked or match.matched_record is None:
+            assert match.explanation is None
+            continue
+        explanation = match.explanation
+        assert explanation is not None
+        explained += 1
+        assert explanation.right == match.matched_record
+        assert explanation.match_weight == pytest.approx(match.match_weight)
+        assert explanation.threshold == match.threshold
+        # the same record again: unchanged, the same pair and threshold, unexplained
+        again = hub.resolve_record(arrival)
+        assert (again.status, again.customer_id, again.explanation) == (
+            "unchanged",
+            match.customer_id,
+            None,
+        )
+        assert (again.matched_record, again.threshold) == (match.matched_record, match.threshold)
+    assert explained >= 3

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, and_, func, literal_column, or_, select, unio
 from sqlalchemy.sql.util import ClauseAdapter
 
 from cx360.resolve._blocking import (
+    DECLARED,
     MANY_KEYS,
     NAME_BLOCK_MAX_RECORDS,
     NAME_RULE,
@@ -88,10 +89,25 @@ def _branches(number: int, rule: BlockingRule) -> list[Any]:
     return [select(_rows(number, lookup, _limit(rule)).subquery()) for lookup in _lookups(rule)]
 
 
-# One statement for every rule: a round trip per rule would cost more than the lookups.
-_CANDIDATES = union_all(
-    *(branch for number, rule in enumerate(RULES) for branch in _branches(number, rule))
-)
+# The rule of declared identifiers (a loyalty card): most stores have none, and a record
+# without one needs no lookup by it (`candidate_reads`).
+_DECLARED_RULE: Final = next(n for n, rule in enumerate(RULES) if rule.many is DECLARED)
+
+
+def _by_rule(skipped: frozenset[int] = frozenset()) -> Any:
+    """One statement for every rule (but `skipped`): a round trip per rule would cost more
+    than the lookups."""
+    return union_all(
+        *(
+            branch
+            for number, rule in enumerate(RULES)
+            if number not in skipped
+            for branch in _branches(number, rule)
+        )
+    )
+
+
+_CANDIDATES = _by_rule()
 # The candidates through a record's values beyond the first (`others_candidates`).
 _OTHERS_CANDIDATES = union_all(
     *(
@@ -103,12 +119,14 @@ _OTHERS_CANDIDATES = union_all(
 )
 
 
-def _pairs() -> Any:
-    """The candidates that make pairs: the rules' hits (ids), kept as `_kept` keeps them,
-    then their rows (`CandidateReads` makes them each once), read by primary key after
-    the lookups, which costs the server little."""
+def _pairs(skipped: frozenset[int] = frozenset()) -> Any:
+    """The candidates that make pairs: the rules' hits (ids, but `skipped` rules'), kept
+    as `_kept` keeps them, then their rows (`CandidateReads` makes them each once), read
+    by primary key after the lookups, which costs the server little."""
     branches = []
     for number, rule in enumerate(RULES):
+        if number in skipped:
+            continue
         limit: Any = literal_column(str(_limit(rule)))  # written out, not bound
         rule_id = _rule(number).label("rule")
         branches.append(select(rule_id, _R.id).where(*rule.lookup_sql()).limit(limit))
@@ -178,6 +196,17 @@ def _kept(record: Mapping[str, Any], rows: Iterable[Sequence[Any]]) -> list[Sequ
 CANDIDATES: Final = CandidateReads.of(_CANDIDATES, _kept, _pairs())
 _PG_CANDIDATES: Final = CANDIDATES.each_once
 _CANDIDATES_LOCKING_CUSTOMERS: Final = CANDIDATES.locking
+_WITHOUT_DECLARED: Final = frozenset({_DECLARED_RULE})
+CANDIDATES_WITHOUT_DECLARED: Final = CandidateReads.of(
+    _by_rule(_WITHOUT_DECLARED), _kept, _pairs(_WITHOUT_DECLARED)
+)
+
+
+def candidate_reads(params: Mapping[str, Any]) -> CandidateReads:
+    """The candidates statements for a record whose parameters are `params`: without the
+    declared identifiers' lookups when it holds none (they would find nothing: every
+    lookup is an equality with the record's key)."""
+    return CANDIDATES if params[DECLARED.name] is not None else CANDIDATES_WITHOUT_DECLARED
 
 
 def others_candidates(

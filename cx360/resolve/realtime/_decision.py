@@ -31,7 +31,11 @@ from cx360.resolve._ids import new_customer_id, survivor
 from cx360.resolve._incremental import GUARD_COLUMNS as _GUARD_COLUMNS
 from cx360.resolve._incremental import ROW_COLUMNS
 from cx360.resolve._scoring import TermFrequencies, match_probability
-from cx360.resolve.realtime._candidates import CANDIDATES, _query_params, others_candidates
+from cx360.resolve.realtime._candidates import (
+    _query_params,
+    candidate_reads,
+    others_candidates,
+)
 from cx360.resolve.realtime._state import _ModelState
 from cx360.store._customers import (
     Appends,
@@ -229,6 +233,8 @@ class _Decision:
         record: dict[str, Any],
         written: RecordWrite,
         appends: Appends,
+        *,
+        explain: bool = False,
     ) -> None:
         self.conn = conn
         self.strategy = strategy
@@ -241,6 +247,7 @@ class _Decision:
         self.customers_locked = False  # the locks of every candidate's customer are held
         self.now = appends.now
         self.scorer = state.scorer  # with this call's term frequencies once scored
+        self.explain = explain  # the deciding pair's waterfall in the answer
 
     def run(self) -> Match:
         """Decide as batch clustering does with the record's pairs: the record's group
@@ -352,8 +359,9 @@ class _Decision:
         params = _query_params(self.record)
         # a new record's candidates' customers are locked as they are read, where that
         # saves a statement
+        reads = candidate_reads(params)
         rows, self.customers_locked = self.strategy.read_candidates(
-            self.conn, CANDIDATES, self.record, params, self.written.stored == "inserted"
+            self.conn, reads, self.record, params, self.written.stored == "inserted"
         )
         more = others_candidates(self.conn, self.record, rows)
         if more:  # their customers are not locked yet
@@ -508,16 +516,22 @@ class _Decision:
         merged: list[str] | None = None,
     ) -> Match:
         shown = deciding or (scored[0] if scored else None)
+        threshold = self.state.run.rule.match_weight
         explanation = None
         if shown is not None:
-            explanation = pair_explanation(
-                self.scorer,
-                self.state.model_id,
-                (self.ref, self.record, customer_id),
-                (shown.ref, shown.features, shown.customer_id),
-                rule=self.state.run.rule,
-                limits=self.state.run.limits,
-            )
+            # the pair's own link weight: a name-only pair links at the name-only one
+            rule = self.state.run.rule
+            identified = identifiers_agree(self.record, shown.features)
+            threshold = rule.match_weight if identified else rule.name_only_match_weight
+            if self.explain:
+                explanation = pair_explanation(
+                    self.scorer,
+                    self.state.model_id,
+                    (self.ref, self.record, customer_id),
+                    (shown.ref, shown.features, shown.customer_id),
+                    rule=rule,
+                    limits=self.state.run.limits,
+                )
         return Match(
             record=self.ref,
             stored=self.written.stored,
@@ -527,9 +541,7 @@ class _Decision:
             match_weight=None if shown is None else shown.weight,
             match_probability=None if shown is None else match_probability(shown.weight),
             matched_record=None if shown is None else shown.ref,
-            threshold=(
-                self.state.run.rule.match_weight if explanation is None else explanation.threshold
-            ),
+            threshold=threshold,
             candidates=len(scored),
             alternatives=alternatives or [],
             merged_customers=merged or [],

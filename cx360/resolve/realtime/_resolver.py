@@ -71,7 +71,9 @@ class RealtimeResolver:
         self._plan = RowPlan()
         self._countries_read = -_SOURCE_COUNTRIES_TTL
 
-    def resolve(self, record: Mapping[str, Any]) -> Match:
+    def resolve(self, record: Mapping[str, Any], *, explain: bool = False) -> Match:
+        """Store and resolve one record; with `explain`, the answer carries the deciding
+        pair's waterfall (`Match.explanation`), which costs a second scoring of that pair."""
         countries = self._source_countries()
         prepared = prepare_record(record, None, countries, self._plan)
         if isinstance(prepared, Quarantined):
@@ -80,12 +82,17 @@ class RealtimeResolver:
         features = _features(prepared)
         now = utcnow()
         try:
-            return self._resolve_locked(prepared, ref, features, now)
+            return self._resolve_locked(prepared, ref, features, now, explain)
         except _ErasedError:
             raise set_aside_erased(self.store) from None
 
     def _resolve_locked(
-        self, prepared: Mapping[str, Any], ref: RecordRef, features: Any, now: datetime
+        self,
+        prepared: Mapping[str, Any],
+        ref: RecordRef,
+        features: Any,
+        now: datetime,
+        explain: bool,
     ) -> Match:
         strategy = self.store.strategy
         with strategy.locked_transaction(self.store.engine) as conn:
@@ -105,7 +112,9 @@ class RealtimeResolver:
                     stored = conn.execute(_FEATURES, {"record_id": written.record_id}).one()
                     features = _features(stored._mapping)
                 appends = Appends(batch_id, written.stored, now, model_id=state.model_id)
-                decision = _Decision(conn, strategy, state, ref, features, written, appends)
+                decision = _Decision(
+                    conn, strategy, state, ref, features, written, appends, explain=explain
+                )
                 match = decision.run()
                 strategy.commit_appends(conn, appends)  # the transaction's end
         self._batch_id = batch_id  # committed: safe to reuse
