@@ -52,6 +52,8 @@ from cx360.store._schema import (
     email_user_value,
     national_id_mask,
     national_id_mask_value,
+    personal_email_user,
+    personal_email_user_value,
     record_identifiers,
     records,
 )
@@ -186,6 +188,11 @@ ADDRESS: Final = _stored("address_key")
 POSTCODE: Final = _stored("postcode_key")
 EMAIL_USER: Final = Key("email_user", "email_key", sql_email_user, email_user_value)
 ADDRESS_PREFIX: Final = Key("address_prefix", "address_key", address_prefix, address_prefix_value)
+# The e-mail user name but for shared mailboxes' ("info", "ventas"; see
+# `store._schema.ROLE_EMAIL_USERS`).
+PERSONAL_EMAIL_USER: Final = Key(
+    "personal_email_user", "email_key", personal_email_user, personal_email_user_value
+)
 
 
 def _national_id_mask(part: int) -> Key:
@@ -376,6 +383,10 @@ RULES: Final = (
     # A birth date and a postcode, shared: the same person under names typed too
     # differently (or in swapped fields) for the name rules, in data without contacts.
     BlockingRule("postcode_dob", _same(POSTCODE, BIRTH_DATE)),
+    # An e-mail user name and a birth date, shared: one person's address with a slip in
+    # the provider ("jt40@combs.net" / "jt40@comsb.net"), which the e-mail rule cannot
+    # find, while the names are mistyped or missing.
+    BlockingRule("email_user_dob", _same(PERSONAL_EMAIL_USER, BIRTH_DATE)),
     NAME_RULE,
     # Looked up by the indexed address prefix alone: with the surname too, SQLite would
     # read every record of a common surname, or miss the prefix expression's index.

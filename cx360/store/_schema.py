@@ -71,6 +71,53 @@ def email_user_value(email_key: str) -> str:
     return email_key.split("@", 1)[0]
 
 
+# User names of a business's shared mailboxes ("info@", "ventas@"): the same one at two
+# providers is two businesses, not one person's slip. E-mail placeholders ("noemail@",
+# "sincorreo@": `normalize.placeholders`) have no match key at all. Migration 0017 spells
+# the list in PostgreSQL's function: a change to it is a migration.
+ROLE_EMAIL_USERS = (
+    "admin", "atencion", "billing", "clientes", "contact", "contacto", "facturacion",
+    "hello", "help", "hola", "info", "office", "oficina", "sales", "servicio", "soporte",
+    "support", "ventas",
+)  # fmt: skip
+
+
+def role_email_users_sql() -> str:
+    """`ROLE_EMAIL_USERS` as an SQL list."""
+    return "(" + ", ".join(f"'{role}'" for role in ROLE_EMAIL_USERS) + ")"
+
+
+class personal_email_user(FunctionElement[str]):  # noqa: N801 (an SQL function, named like one)
+    """`email_user`, unknown for the user names of shared mailboxes (`ROLE_EMAIL_USERS`),
+    as SQL: on PostgreSQL the function `cx360_personal_email_user` (migration 0017), which
+    its expression index and the lookups share (a short statement text); elsewhere inline."""
+
+    type = String()
+    name = "personal_email_user"
+    inherit_cache = True
+
+
+@compiles(personal_email_user, "postgresql")
+def _personal_email_user_postgresql(
+    element: personal_email_user, compiler: SQLCompiler, **kw: object
+) -> str:
+    return f"cx360_personal_email_user({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(personal_email_user)
+def _personal_email_user_inline(
+    element: personal_email_user, compiler: SQLCompiler, **kw: object
+) -> str:
+    user = compiler.process(email_user(*element.clauses), **kw)
+    return f"CASE WHEN {user} IN {role_email_users_sql()} THEN NULL ELSE {user} END"
+
+
+def personal_email_user_value(email_key: str) -> str | None:
+    """`personal_email_user` of one e-mail match key, in Python."""
+    user = email_user_value(email_key)
+    return None if user in ROLE_EMAIL_USERS else user
+
+
 # Addresses are unbounded text: their index holds a prefix (PostgreSQL refuses b-tree
 # entries over ~2.7 kB). Literal arguments: an expression index is used only by queries
 # that spell the same expression, and bound parameters would not.
@@ -272,6 +319,16 @@ Index(
 )
 Index("ix_records_address_prefix", address_prefix(records.c.address_key))
 Index("ix_records_email_user", email_user(records.c.email_key))
+# The e-mail user name + birth date lookup (migration 0017), partial: records with both.
+_personal_user = personal_email_user(records.c.email_key)
+_both = _personal_user.is_not(None) & records.c.birth_date.is_not(None)
+Index(
+    "ix_records_email_user_birth_date",
+    _personal_user,
+    records.c.birth_date,
+    sqlite_where=_both,
+    postgresql_where=_both,
+)
 # The national ID's masked keys and the postcode + surname lookup (migration 0012),
 # partial: most records have neither. A lookup `mask = ...` implies `mask IS NOT NULL` to
 # both planners.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+from collections import defaultdict
+from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
@@ -10,6 +12,7 @@ from sqlalchemy import select
 
 from cx360.store import Store
 from cx360.store._schema import record_customers, records
+from cx360.synthetic import write_dataset
 
 
 def assignments(store: Store) -> dict[tuple[str, str], str]:
@@ -51,3 +54,48 @@ def pairwise(predicted: dict[Key, str], expected: dict[Key, str]) -> tuple[float
 def pairwise_f1(predicted: dict[Key, str], expected: dict[Key, str]) -> float:
     precision, recall = pairwise(predicted, expected)
     return 2 * precision * recall / (precision + recall)
+
+
+Row = dict[str, str]
+
+
+def _read_csv(path: Path) -> list[Row]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@dataclass(frozen=True)
+class Generated:
+    """The generator's records (CSV rows, in its order) with each one's person and
+    household (a person of no household is a household of one), for tests that change
+    the records of a person or a household before ingesting them."""
+
+    rows: list[Row]
+    person: dict[Key, str]
+    household: dict[Key, str]
+
+    def person_of(self, row: Row) -> str:
+        return self.person[(row["source"], row["source_record_id"])]
+
+    def household_of(self, row: Row) -> str:
+        return self.household[(row["source"], row["source_record_id"])]
+
+    def by_person(self) -> list[list[Row]]:
+        """The rows (the same dicts: changes to them are changes to `rows`) grouped by
+        person, people in the order of their first record, records in the generator's."""
+        groups: dict[str, list[Row]] = defaultdict(list)
+        for row in self.rows:
+            groups[self.person_of(row)].append(row)
+        return list(groups.values())
+
+
+def generated(directory: Path, *, n_records: int, seed: int) -> Generated:
+    """`n_records` generated records (the `today` profile) written under `directory`."""
+    files = dict(write_dataset(directory, n_records=n_records, seed=seed, fmt="csv"))
+    person: dict[Key, str] = {}
+    household: dict[Key, str] = {}
+    for row in _read_csv(Path(files["truth"])):
+        key = (row["source"], row["source_record_id"])
+        person[key] = row["person_id"]
+        household[key] = row["household_id"] or row["person_id"]
+    return Generated(_read_csv(Path(files["records"])), person, household)

@@ -30,16 +30,11 @@ from cx360.store._schema import (
     record_identifiers,
     records,
 )
-from cx360.synthetic import write_dataset
 from tests.resolve._differential import edges, scored_three_ways
+from tests.resolve._support import generated
 from tests.resolve.conftest import spark_test
 
 _IDENTIFIERS = ("email", "phone", "national_id", "handle")
-
-
-def _read(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
 
 
 @pytest.fixture(scope="module")
@@ -48,18 +43,12 @@ def carded(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any
     each of their records, written in varied ways), and every second record of theirs
     has its other identifiers withheld, so that it shares only the card with the rest.
     In halves (ingested, then streamed)."""
-    out = tmp_path_factory.mktemp("carded")
-    files = dict(write_dataset(out, n_records=1600, seed=43, fmt="csv"))
-    rows = _read(Path(files["records"]))
-    person = {
-        (r["source"], r["source_record_id"]): r["person_id"] for r in _read(Path(files["truth"]))
-    }
-    by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    records = generated(tmp_path_factory.mktemp("carded"), n_records=1600, seed=43)
+    rows = records.rows
     for row in rows:
         row["loyalty_card"] = ""
-        by_person[person[(row["source"], row["source_record_id"])]].append(row)
     rng = random.Random(43)
-    for number, held in enumerate(by_person.values()):
+    for number, held in enumerate(records.by_person()):
         if number % 2:
             continue
         card = "".join(rng.choice("0123456789") for _ in range(8))

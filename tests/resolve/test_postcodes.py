@@ -9,7 +9,6 @@ no other rule finds, and the postcode comparison is trained rather than neutral.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 from pathlib import Path
@@ -21,8 +20,8 @@ from sqlalchemy import select
 from cx360.resolve._blocking import OTHERS_COLUMN, RULES, others_sql
 from cx360.store import Store
 from cx360.store._schema import matching_models, records
-from cx360.synthetic import write_dataset
 from tests.resolve._differential import scored_three_ways
+from tests.resolve._support import generated
 
 POSTCODE_RULES = ("postcode_dob", "postcode_surname")
 
@@ -52,17 +51,10 @@ def with_postcodes(
 ) -> list[dict[str, str]]:
     """Generated records, each given its household's postcode (see `_postcode`); every
     `sparse_every`-th without contacts or address, its names mistyped."""
-    files = dict(write_dataset(directory, n_records=n_records, seed=seed, fmt="csv"))
-    with Path(files["truth"]).open(encoding="utf-8", newline="") as handle:
-        household = {
-            (r["source"], r["source_record_id"]): r["household_id"] or r["person_id"]
-            for r in csv.DictReader(handle)
-        }
-    with Path(files["records"]).open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    records = generated(directory, n_records=n_records, seed=seed)
     out = []
-    for n, row in enumerate(rows, 1):
-        postcode = _postcode(household[(row["source"], row["source_record_id"])], n)
+    for n, row in enumerate(records.rows, 1):
+        postcode = _postcode(records.household_of(row), n)
         kept = {**row, "postcode": postcode}
         if sparse_every is not None and n % sparse_every == 0:
             kept.update(dict.fromkeys(_CONTACTS, ""))

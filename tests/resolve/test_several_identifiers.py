@@ -5,7 +5,6 @@ SQLite and PostgreSQL; a store where each record holds one value blocks as befor
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,9 +31,9 @@ from cx360.resolve._splink import SplinkSession, _settings, default_model, predi
 from cx360.resolve.realtime._candidates import _OTHERS_CANDIDATES
 from cx360.store import Store
 from cx360.store._schema import record_identifiers, records
-from cx360.synthetic import write_dataset
 from tests._plans import explain
 from tests.resolve._differential import edges, scored_three_ways
+from tests.resolve._support import generated
 from tests.resolve.conftest import spark_test
 
 # -- evidence: Python and Arrow twins ---------------------------------------------------
@@ -196,16 +195,8 @@ def test_the_lookups_of_further_identifiers_use_indexes(store: Store) -> None:
 def several(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any]], ...]:
     """Generated records where some hold a second phone or e-mail, the first value of
     another record of the same person (so that the two share only that one), in halves."""
-    out = tmp_path_factory.mktemp("several")
-    files = dict(write_dataset(out, n_records=1600, seed=41, fmt="csv"))
-    rows = _read(Path(files["records"]))
-    person = {
-        (r["source"], r["source_record_id"]): r["person_id"] for r in _read(Path(files["truth"]))
-    }
-    by_person: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        by_person[person[(row["source"], row["source_record_id"])]].append(row)
-    for held in by_person.values():
+    records = generated(tmp_path_factory.mktemp("several"), n_records=1600, seed=41)
+    for held in records.by_person():
         for column, joiner in (("phone", " / "), ("email", "; ")):
             values = [r for r in held if r[column]]
             distinct = {r[column] for r in values}
@@ -213,12 +204,8 @@ def several(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, An
                 first = values[0]
                 other = next(r[column] for r in values if r[column] != first[column])
                 first[column] = f"{first[column]}{joiner}{other}"
+    rows = records.rows
     return rows[0::2], rows[1::2]
-
-
-def _read(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
 
 
 def _only_through_others(store: Store, pairs: set[tuple[int, int]]) -> set[tuple[int, int]]:
