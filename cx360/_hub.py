@@ -177,18 +177,36 @@ class Hub:
         model, trained again on the next `resolve`, weighs a shared value and two
         different values of the attribute. Values of two attributes never match.
 
+        The compared kinds are evidence the model weighs, never a reason to compare two
+        records (no candidate pairs come from them): one more comparison named after the
+        attribute, trained with the others on the next `resolve` and scored alike by
+        batch, incremental runs and `resolve_record`:
+
+        - ``"exact"``: text case-folded and trimmed (a membership tier, a plan code):
+          equal or not;
+        - ``"text"``: folded as names are (no accents, no punctuation; an employer, a
+          school): equal, Jaro-Winkler ≥ 0.92, ≥ 0.80, or else;
+        - ``"date"``: read as birth dates are read, without their range checks (a first
+          purchase, a contract): equal, one typo or day and month swapped, within a year;
+        - ``"number"``: ``12,5`` and ``12.5`` alike (a credit limit, a household size):
+          equal, within 1%, within 10%.
+
+        A value that cannot be read (a date or a number that is none) is no value for the
+        comparison and is flagged among the record's issues (``"<name>:unparseable"``);
+        the raw row keeps it. A compared attribute cannot take the name of a contract
+        column or of one of the model's comparisons.
+
         The declaration is kept in the store, for every later ingest and resolution in any
         process; declaring again replaces it. The records already stored are read again
         from their raw rows (the extra columns ingest kept).
 
         Args:
             name: the attribute's name: lowercase letters, digits and ``_``, up to 32.
-            kind: 'identifier' (compared kinds, 'exact', 'text', 'date', 'number', are
-                refused for now).
+            kind: 'identifier', 'exact', 'text', 'date' or 'number'.
             column: the input column (record key) holding it; default: `name`.
 
         Returns:
-            How many stored records' identifiers changed.
+            How many stored records' identifiers or compared values changed.
 
         Raises:
             ConfigurationError: a name or kind cx360 does not take.

@@ -180,7 +180,8 @@ def mapping_options(mapping: argparse._ArgumentGroup) -> None:
         default=[],
         metavar="NAME=KIND[:COLUMN]",
         help="declare a column to match on, kept in the store (repeatable): e.g. "
-        "--attribute loyalty_card=identifier, or --attribute passport=identifier:Pasaporte",
+        "--attribute loyalty_card=identifier, --attribute passport=identifier:Pasaporte, "
+        "--attribute employer=text:Empresa (kinds: identifier, exact, text, date, number)",
     )
 
 

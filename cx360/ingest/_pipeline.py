@@ -22,7 +22,7 @@ from operator import itemgetter
 from typing import Any
 
 from cx360.ingest._batches import mark_interrupted, owned_batch
-from cx360.ingest._declared import declared_identifier_columns
+from cx360.ingest._declared import declared_columns
 from cx360.ingest._indexes import drop_for_load, last_id
 from cx360.ingest._prepare import (
     Quarantined,
@@ -315,7 +315,7 @@ def ingest_rows(
     mark_interrupted(store)  # batches of ingests that were killed: 'interrupted'
     with owned_batch(store, kind=kind, origin=origin) as batch_id:
         report = IngestReport(batch_id=batch_id, kind=kind, mapping=mapping)
-        plan = (plan or RowPlan()).with_identifiers(declared_identifier_columns(store))
+        plan = (plan or RowPlan()).with_identifiers(*declared_columns(store))
         job = _Job(kind, store.source_countries(), plan, compact)
         stale = StaleEntries.load(store, kind, batch_id)
         suppressed = load_suppression(store)  # erased people's keys: None when there are none

@@ -40,6 +40,7 @@ from cx360.normalize.addresses import (
     normalize_region,
     postcode_reading,
 )
+from cx360.normalize.attributes import attribute_values
 from cx360.normalize.countries import normalize_country
 from cx360.normalize.dates import birth_date_reading, parse_local_timestamp
 from cx360.normalize.emails import email_reading
@@ -80,7 +81,7 @@ RECORD_VALUE_COLUMNS = (
     "surname2_key", "name_suffix", "email_display", "email_key", "phone_e164", "phone_key",
     "phone_kind", "national_id", "national_id_key", "national_id_kind", "national_id_valid",
     "birth_date", "birth_date_parts", "address_key", "city_key", "postcode_key", "region_key",
-    "handle_key", "declared_key", "issues", EXTRA_IDENTIFIERS, EXTRA_FORMS,
+    "handle_key", "declared_key", "attribute_values", "issues", EXTRA_IDENTIFIERS, EXTRA_FORMS,
 )  # fmt: skip
 
 
@@ -112,27 +113,42 @@ class Quarantined:
 
 class RowPlan:
     """What applies to every row of one input: the source given for all (an input
-    without a source column), more case-status words (folded word -> state), and the
-    store's declared identifiers ((attribute, input column), ...: `declared_identifiers`)."""
+    without a source column), more case-status words (folded word -> state), the store's
+    declared identifiers ((attribute, input column), ...: `declared_identifiers`) and
+    compared attributes ((attribute, input column, kind), ...: `attribute_values`)."""
 
     def __init__(
         self,
         source: str | None = None,
         statuses: Mapping[str, str] | None = None,
         identifiers: tuple[tuple[str, str], ...] = (),
+        compared: tuple[tuple[str, str, str], ...] = (),
     ):
         self.source = source
         self.statuses: dict[str, str] = dict(statuses or {})
         self.identifiers = identifiers
+        self.compared = compared
 
-    def with_identifiers(self, identifiers: tuple[tuple[str, str], ...]) -> RowPlan:
-        """The plan with the store's declared identifiers."""
-        return RowPlan(self.source, self.statuses, identifiers)
+    def with_identifiers(
+        self,
+        identifiers: tuple[tuple[str, str], ...],
+        compared: tuple[tuple[str, str, str], ...] = (),
+    ) -> RowPlan:
+        """The plan with the store's declared identifiers and compared attributes."""
+        return RowPlan(self.source, self.statuses, identifiers, compared)
 
     def __reduce__(
         self,
-    ) -> tuple[type[RowPlan], tuple[str | None, dict[str, str], tuple[tuple[str, str], ...]]]:
-        return (RowPlan, (self.source, self.statuses, self.identifiers))
+    ) -> tuple[
+        type[RowPlan],
+        tuple[
+            str | None,
+            dict[str, str],
+            tuple[tuple[str, str], ...],
+            tuple[tuple[str, str, str], ...],
+        ],
+    ]:
+        return (RowPlan, (self.source, self.statuses, self.identifiers, self.compared))
 
 
 class _RejectedRowError(Exception):
@@ -575,6 +591,10 @@ def prepare_record_values(
             issues.append(issue)
     declared = declared_identifiers(row, plan.identifiers) if plan is not None else ()
     extras, forms = _extra_identifiers(more_phones, more_emails, declared[1:])
+    compared: str | None = None
+    if plan is not None and plan.compared:
+        compared, compared_issues = attribute_values(row, plan.compared, country)
+        issues.extend(compared_issues)
     return (
         source,
         source_record_id,
@@ -593,6 +613,7 @@ def prepare_record_values(
         normalize_region(region_raw, country),
         normalize_handle(handle_raw),
         declared[0] if declared else None,
+        compared,
         " ".join(issues) or None,
         extras,
         forms,

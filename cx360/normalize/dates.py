@@ -64,6 +64,7 @@ __all__ = [
     "MONTH_NAMES",
     "PLACEHOLDER_BIRTH_DATES",
     "NormalizedDate",
+    "calendar_date_reading",
     "normalize_birth_date",
     "parse_local_timestamp",
     "parse_timestamp",
@@ -430,6 +431,24 @@ def normalize_birth_date(raw: str | None, country: str | None = None) -> Normali
     """
     found = birth_date_reading(raw, country)
     return None if found is None or raw is None else NormalizedDate(raw, *found)
+
+
+def calendar_date_reading(
+    raw: str | None, country: str | None = None
+) -> tuple[str | None, str | None] | None:
+    """A date that is no birth date (a visit, a contract, an expiry), read in the forms
+    and by the day/month rule of birth dates, without their range and placeholder checks
+    (such a date may lie ahead, or be 1900-01-01): ``(iso, None)``, or ``(None, issue)``
+    with ``"unparseable"`` or ``"impossible"``; None for None or blank input."""
+    if raw is None or not raw.strip():
+        return None
+    if len(raw) > _MAX_LEN:
+        return None, "unparseable"
+    month_first = country is not None and country.strip().upper() in MONTH_FIRST_COUNTRIES
+    parsed = _parse_birth_date(_fold(raw), month_first, _today.get().year % 100)
+    if parsed.value is None:
+        return None, parsed.issue
+    return parsed.value.isoformat(), None
 
 
 # --------------------------------------------------------------------------- #

@@ -32,6 +32,7 @@ from cx360._errors import ConfigurationError, ResolutionError
 from cx360.models import ResolveReport
 from cx360.resolve._blocking import OTHERS_COLUMN, others_text
 from cx360.resolve._cluster import ClusterResult, cluster
+from cx360.resolve._declared_comparisons import store_attributes
 from cx360.resolve._evidence import (
     DEFAULT_MATCH_WEIGHT,
     DEFAULT_SOLE_HOLDER_MATCH_WEIGHT,
@@ -253,11 +254,12 @@ class _Model:
         # a model of default parameters is made again by each run, until one can be trained
         if latest is None or not has_trained_m(latest[1]):
             return cls()
-        if not fits_comparisons(latest[1], comparisons_for(holds_declared_identifiers(conn))):
+        held = comparisons_for(holds_declared_identifiers(conn), store_attributes(conn))
+        if not fits_comparisons(latest[1], held):
             note = (
                 f"the stored model {latest[0]} was trained on other comparisons than the "
                 "store's now (an earlier version's, or before its records held declared "
-                "identifiers): a new model was trained"
+                "identifiers or attributes): a new model was trained"
             )
             return cls(notes=(note,))
         return cls(*latest, _frozen_frequencies(conn, latest[0]))

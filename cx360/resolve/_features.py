@@ -8,7 +8,7 @@ generated pairs. Match keys come from `cx360.normalize`; NULL means unknown.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,8 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "handle_key",
     "name_suffix",
     "declared_key",
+    # the values of the attributes a store declares to compare (`_declared_comparisons`)
+    "attribute_values",
 )
 
 
@@ -492,16 +494,28 @@ DECLARED_IDENTIFIER = Comparison(
 )
 
 
-def comparisons_for(declared: bool) -> tuple[Comparison, ...]:
+def comparisons_for(
+    declared: bool, compared: Sequence[tuple[str, str]] = ()
+) -> tuple[Comparison, ...]:
     """The comparisons of a store: with `DECLARED_IDENTIFIER` where records hold declared
-    identifiers (a store without has the comparisons, and the models, it always had)."""
-    return (*COMPARISONS, DECLARED_IDENTIFIER) if declared else COMPARISONS
+    identifiers, then one per declared compared attribute ((name, kind), ...) records
+    hold values of (a store without either has the comparisons, and the models, it always
+    had)."""
+    # imported here: the declared attributes' comparisons are built of this module's levels
+    from cx360.resolve._declared_comparisons import compared_comparisons
+
+    own = (*COMPARISONS, DECLARED_IDENTIFIER) if declared else COMPARISONS
+    return (*own, *compared_comparisons(compared)) if compared else own
 
 
 def comparisons_of(model: Mapping[str, Any]) -> tuple[Comparison, ...]:
     """The comparisons a stored model was trained with, as far as this cx360 knows them."""
-    names = {c.get("output_column_name") for c in model.get("comparisons") or []}
-    return comparisons_for(DECLARED_IDENTIFIER.name in names)
+    from cx360.resolve._declared_comparisons import comparisons_in_model
+
+    specs = list(model.get("comparisons") or [])
+    names = {c.get("output_column_name") for c in specs}
+    compared = comparisons_in_model(specs)
+    return (*comparisons_for(DECLARED_IDENTIFIER.name in names), *compared)
 
 
 # Columns whose exact-match levels are adjusted by how common the value is.

@@ -33,6 +33,7 @@ from cx360.resolve._blocking import (
     SPLINK_KEYS,
     name_block_sql,
 )
+from cx360.resolve._declared_comparisons import comparisons_in_model, held_attributes
 from cx360.resolve._features import (
     COMPARISONS,
     DECLARED_NAMES,
@@ -225,6 +226,7 @@ class SplinkSession:
         self.incremental = dirty is not None
         table, self.exploding_rules = _with_all_values(table)
         table, self.declared = _with_declared(table)
+        self.compared = held_attributes(table)  # (name, kind) of declared compared attributes
         self._backend: _Backend = (
             _DuckDB(engine) if isinstance(engine, duckdb.DuckDBPyConnection) else _Spark(engine)
         )
@@ -345,7 +347,17 @@ def _to_dialect(sql: str, dialect: str) -> str:
         return sql
     import sqlglot
 
-    return str(sqlglot.transpile(sql, read="duckdb", write=dialect)[0])
+    translated = str(sqlglot.transpile(sql, read="duckdb", write=dialect)[0])
+    for name, registered in _FUNCTIONS_REGISTERED.get(dialect, {}).items():
+        translated = translated.replace(f"{name}(", f"{registered}(")
+    return translated
+
+
+# Functions an engine has under another name than sqlglot writes: Splink registers
+# Jaro-Winkler on Spark from its own jar, as `jaro_winkler`.
+_FUNCTIONS_REGISTERED: dict[str, dict[str, str]] = {
+    "spark": {"JAROWINKLER_SIMILARITY": "jaro_winkler"}
+}
 
 
 def _to_dialect_settings(settings: dict[str, Any], dialect: str) -> dict[str, Any]:
@@ -418,8 +430,11 @@ def default_model(comparisons: tuple[Comparison, ...] = COMPARISONS) -> dict[str
     an e-mail, a phone) is above the link weights.
     """
     settings = _settings(comparisons)
+    # a declared attribute, as a city: how many people share a value, no small store shows
+    compared = {c.name for c in comparisons_in_model(settings["comparisons"])}
     for comparison in settings["comparisons"]:
-        neutral = comparison["output_column_name"] in _NEUTRAL_BY_DEFAULT
+        name = comparison["output_column_name"]
+        neutral = name in _NEUTRAL_BY_DEFAULT or name in compared
         for level in comparison["comparison_levels"]:
             level.pop("tf_adjustment_column", None)
             level.pop("tf_adjustment_weight", None)
@@ -451,7 +466,7 @@ def train_model(session: SplinkSession, run: SplinkRun | None = None) -> dict[st
         )
     run = run if run is not None else SplinkRun()
     started = time.perf_counter()
-    settings = _settings(comparisons_for(session.declared))
+    settings = _settings(comparisons_for(session.declared, session.compared))
     linker = _estimate_prior(session, session.linker(settings), run.notes)
     max_pairs = min(5e6, max(1e5, session.num_rows * 20.0))
     # DuckDB samples in chunks to bound its memory; Spark spreads one sample over its

@@ -91,18 +91,16 @@ def train(
     parameters where the records cannot train one, said in `run.notes`."""
     run = run if run is not None else SplinkRun()
     if session.num_rows < MIN_TRAINING_RECORDS:
-        return _with_defaults(run, _too_few(session.num_rows), session.declared)
+        return _with_defaults(run, _too_few(session.num_rows), session)
     noted = len(run.notes)
     try:
         model = train_model(session, run)
     except UntrainableStoreError as error:
         del run.notes[noted:]
-        return _with_defaults(run, str(error), session.declared)
+        return _with_defaults(run, str(error), session)
     if not has_trained_m(model):
         del run.notes[noted:]  # about a prior and sessions the default model replaces
-        return _with_defaults(
-            run, "no training session found pairs to learn from", session.declared
-        )
+        return _with_defaults(run, "no training session found pairs to learn from", session)
     started = time.perf_counter()
     edges = predict_edges(session, model, min_match_weight=FIRST_PASS_MATCH_WEIGHT)
     ids = features.column("unique_id").to_numpy()
@@ -126,7 +124,7 @@ def _too_few(num_rows: int) -> str:
     return f"the store holds {held}, fewer than the {MIN_TRAINING_RECORDS} a model is trained on"
 
 
-def _with_defaults(run: SplinkRun, reason: str, declared: bool) -> dict[str, Any]:
+def _with_defaults(run: SplinkRun, reason: str, session: SplinkSession) -> dict[str, Any]:
     """The model of default parameters, with the note saying why."""
     run.default_parameters = True
     run.notes.append(
@@ -134,4 +132,4 @@ def _with_defaults(run: SplinkRun, reason: str, declared: bool) -> dict[str, Any
         "that agrees link; a name alone does not); a later resolve trains a model once "
         "the store allows it"
     )
-    return default_model(comparisons_for(declared))
+    return default_model(comparisons_for(session.declared, session.compared))

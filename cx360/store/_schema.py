@@ -284,6 +284,9 @@ records = Table(
     # the first value of the store's declared identifiers (a loyalty card, ...), as
     # "<attribute>=<key>"; the others are `record_identifiers` of kind 'declared' (0016)
     Column("declared_key", String(320)),
+    # the values of its declared compared attributes, as JSON text: {"<kind>_<attribute>":
+    # value} (`resolve._declared_comparisons`; migration 0018)
+    Column("attribute_values", Text),
     # value-level problems, e.g. "phone:placeholder email:invalid" (the raw stays in `raw`)
     Column("issues", Text),
     Column("batch_id", Id, ForeignKey("ingest_batches.id")),

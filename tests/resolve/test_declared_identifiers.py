@@ -247,7 +247,7 @@ def test_the_cli_declares_attributes(store_url: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "kind"), [("Card", "identifier"), ("card-no", "identifier"), ("card", "text")]
+    ("name", "kind"), [("Card", "identifier"), ("card-no", "identifier"), ("email", "text")]
 )
 def test_names_and_kinds_not_taken_are_refused(store: Store, name: str, kind: Any) -> None:
     with pytest.raises(ConfigurationError, match="attribute"):

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 
 from cx360._errors import SchemaError
-from cx360.ingest._declared import declared_identifier_columns
+from cx360.ingest._declared import declared_columns
 from cx360.ingest._prepare import Quarantined, RowPlan, prepare_record
 from cx360.ingest._single import RecordWrite, move_to_batch, record_values, record_written
 from cx360.models import Match, RecordRef
@@ -159,7 +159,7 @@ class RealtimeResolver:
     def _source_countries(self) -> dict[str, str]:
         if time.monotonic() - self._countries_read > _SOURCE_COUNTRIES_TTL:
             self._countries = self.store.source_countries()
-            self._plan = RowPlan(identifiers=declared_identifier_columns(self.store))
+            self._plan = RowPlan().with_identifiers(*declared_columns(self.store))
             self._countries_read = time.monotonic()
         return self._countries
 
