@@ -94,7 +94,7 @@ def test_no_identifier_reaches_logs_output_or_errors(
         hub.ingest_files(records=stored_file, interactions=dataset["interactions"])
         hub.resolve()
         for row in held:
-            hub.resolve_record(row)
+            hub.resolve_record(row, explain=True)
         key = (person["source"], person["source_record_id"])
         for lookup in ({"email": person["email"]}, {"phone": person["phone"]}):
             if all(lookup.values()):

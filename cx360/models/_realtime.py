@@ -66,7 +66,9 @@ class Match(BaseModel):
         description="Customer IDs this record joined to `customer_id`: now its aliases.",
     )
     explanation: PairExplanation | None = Field(
-        default=None, description="The deciding pair's waterfall (see `match_weight`)."
+        default=None,
+        description="The deciding pair's waterfall (see `match_weight`), where the call "
+        "asked for it (`resolve_record(..., explain=True)`).",
     )
     model_id: int | None = None
 

@@ -263,10 +263,12 @@ class SplinkSession:
         return self._backend.query(sql)
 
     def prediction_settings(self, model: dict[str, Any]) -> dict[str, Any]:
-        """The model's settings to predict with in this session: with the rules over
-        every value of a key (`exploding_rules`) last, where some record holds several,
-        and in an incremental session only the pairs with a dirty record."""
-        rules = model["blocking_rules_to_generate_predictions"]
+        """The model's settings to predict with in this session: blocked by this
+        version's rules (`_blocking.RULES`, as real time and the incremental loader are,
+        not the rules stored with a model trained before a rule was added), with the
+        rules over every value of a key (`exploding_rules`) last, where some record holds
+        several, and in an incremental session only the pairs with a dirty record."""
+        rules = [{"blocking_rule": rule.splink_sql()} for rule in RULES]
         missing = [rule for rule in self.exploding_rules if rule not in rules]
         settings = {**model, "blocking_rules_to_generate_predictions": [*rules, *missing]}
         return _dirty_only(settings) if self.incremental else settings
