@@ -268,7 +268,7 @@ class SplinkSession:
         not the rules stored with a model trained before a rule was added), with the
         rules over every value of a key (`exploding_rules`) last, where some record holds
         several, and in an incremental session only the pairs with a dirty record."""
-        rules = [{"blocking_rule": rule.splink_sql()} for rule in RULES]
+        rules = [{"blocking_rule": rule.splink_sql(), "sql_dialect": "duckdb"} for rule in RULES]
         missing = [rule for rule in self.exploding_rules if rule not in rules]
         settings = {**model, "blocking_rules_to_generate_predictions": [*rules, *missing]}
         return _dirty_only(settings) if self.incremental else settings

@@ -122,6 +122,10 @@ def test_a_store_of_one_value_per_record_blocks_as_it_always_did() -> None:
         assert session.exploding_rules == []
         plain = _settings()
         assert session.prediction_settings(plain) == plain
+        # a model stored before a rule was added predicts with this version's rules
+        rules = plain["blocking_rules_to_generate_predictions"]
+        older = {**plain, "blocking_rules_to_generate_predictions": rules[:-1]}
+        assert session.prediction_settings(older) == plain
         columns = session.query("SELECT * FROM cx360_records LIMIT 0").column_names
     finally:
         con.close()
