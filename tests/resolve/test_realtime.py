@@ -497,6 +497,15 @@ def test_the_candidates_statement_locks_their_customers_as_lock_customers_does(
         conn.rollback()
 
 
+def _lookup_of(row: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A record's features as real time prepares them, and its candidate lookup's params."""
+    prepared = prepare_record(row, None, {})
+    assert not isinstance(prepared, Quarantined)
+    features = {c: prepared[c] for c in _GUARD_COLUMNS}
+    features["email_user"] = email_user(features)
+    return features, _query_params(features)
+
+
 def test_both_candidates_statements_find_the_same_records(trained: Trained) -> None:
     """PostgreSQL reads each candidate once, filtered in SQL (`_PG_CANDIDATES`); SQLite
     reads the rules' rows and filters them in Python (`_kept`): the same records."""
@@ -506,11 +515,7 @@ def test_both_candidates_statements_find_the_same_records(trained: Trained) -> N
     found = 0
     with store.connection() as conn:
         for row in trained.held[:60] + trained.stored[:60]:
-            prepared = prepare_record(row, None, {})
-            assert not isinstance(prepared, Quarantined)
-            features = {c: prepared[c] for c in _GUARD_COLUMNS}
-            features["email_user"] = email_user(features)
-            params = _query_params(features)
+            features, params = _lookup_of(row)
             kept = _kept(features, conn.execute(_CANDIDATES, params).all())
             in_sql = conn.execute(_PG_CANDIDATES, params).all()
             assert sorted(map(tuple, kept)) == sorted(map(tuple, in_sql))
@@ -525,11 +530,7 @@ def test_a_record_without_declared_identifiers_skips_their_lookups(trained: Trai
     found = 0
     with store.connection() as conn:
         for row in trained.held[:60] + trained.stored[:60]:
-            prepared = prepare_record(row, None, {})
-            assert not isinstance(prepared, Quarantined)
-            features = {c: prepared[c] for c in _GUARD_COLUMNS}
-            features["email_user"] = email_user(features)
-            params = _query_params(features)
+            _, params = _lookup_of(row)
             assert candidate_reads(params) is CANDIDATES_WITHOUT_DECLARED
             for full, lean in (
                 (CANDIDATES.by_rule, CANDIDATES_WITHOUT_DECLARED.by_rule),
