@@ -385,8 +385,14 @@ RULES: Final = (
     BlockingRule("postcode_dob", _same(POSTCODE, BIRTH_DATE)),
     # An e-mail user name and a birth date, shared: one person's address with a slip in
     # the provider ("jt40@combs.net" / "jt40@comsb.net"), which the e-mail rule cannot
-    # find, while the names are mistyped or missing.
-    BlockingRule("email_user_dob", _same(PERSONAL_EMAIL_USER, BIRTH_DATE)),
+    # find, while the names are mistyped or missing. Looked up through the e-mail user
+    # index: a candidate whose user name equals the record's personal one is personal too,
+    # so the rule needs no index of its own (a shared mailbox's record looks up nothing).
+    BlockingRule(
+        "email_user_dob",
+        _same(PERSONAL_EMAIL_USER, BIRTH_DATE),
+        lookup=((EMAIL_USER, PERSONAL_EMAIL_USER), (BIRTH_DATE, BIRTH_DATE)),
+    ),
     NAME_RULE,
     # Looked up by the indexed address prefix alone: with the surname too, SQLite would
     # read every record of a common surname, or miss the prefix expression's index.

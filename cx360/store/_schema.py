@@ -295,10 +295,21 @@ records = Table(
     UniqueConstraint("source", "source_record_id"),
     # The candidate lookups of the blocking rules (`resolve/_blocking.py`, one lookup per
     # rule; `tests/store/test_indexes.py` checks that each uses an index): the name and the
-    # swapped name, surname or given name + birth date (migration 0005), and after the
-    # table the identifiers, the address prefix and the e-mail user name.
+    # swapped name (migration 0005), and after the table the others.
     Index(None, "surname_key", "given_canonical"),
-    Index(None, "birth_date", "surname_key", "given_canonical"),
+)
+# Surname or given name + birth date, the address prefix and the e-mail user name: partial
+# indexes over the records that have the key (migration 0019), since many stores hold few
+# birth dates or addresses, and a bulk load builds each index again. A lookup `key = ...`
+# implies `key IS NOT NULL` to both planners.
+_dated = records.c.birth_date.is_not(None)
+Index(
+    "ix_records_birth_date_surname_key_given_canonical",
+    records.c.birth_date,
+    records.c.surname_key,
+    records.c.given_canonical,
+    sqlite_where=_dated,
+    postgresql_where=_dated,
 )
 # Identifier lookups: partial indexes over the records that have the key (migration 0006;
 # most records lack a national ID or a handle). Only a query whose condition implies
@@ -320,18 +331,17 @@ Index(
     sqlite_where=_present,
     postgresql_where=_present,
 )
-Index("ix_records_address_prefix", address_prefix(records.c.address_key))
-Index("ix_records_email_user", email_user(records.c.email_key))
-# The e-mail user name + birth date lookup (migration 0017), partial: records with both.
-_personal_user = personal_email_user(records.c.email_key)
-_both = _personal_user.is_not(None) & records.c.birth_date.is_not(None)
-Index(
-    "ix_records_email_user_birth_date",
-    _personal_user,
-    records.c.birth_date,
-    sqlite_where=_both,
-    postgresql_where=_both,
-)
+for _name, _expression in (
+    ("ix_records_address_prefix", address_prefix(records.c.address_key)),
+    # also the e-mail user name + birth date lookup's (`email_user_dob`)
+    ("ix_records_email_user", email_user(records.c.email_key)),
+):
+    Index(
+        _name,
+        _expression,
+        sqlite_where=_expression.is_not(None),
+        postgresql_where=_expression.is_not(None),
+    )
 # The national ID's masked keys and the postcode + surname lookup (migration 0012),
 # partial: most records have neither. A lookup `mask = ...` implies `mask IS NOT NULL` to
 # both planners.

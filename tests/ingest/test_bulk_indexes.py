@@ -21,7 +21,8 @@ NATIONAL_ID_INDEXES = {
     "ix_records_national_id_key",
     *(f"ix_records_national_id_mask_{part}" for part in range(3)),
 }
-KEPT = {
+KEPT = {  # and no address
+    "ix_records_address_prefix",
     "ix_records_handle_key",
     "ix_records_declared_key",
     "ix_records_postcode_key_birth_date",
