@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import Mapping
@@ -142,6 +143,9 @@ class SparkEngine(AbstractContextManager["SparkEngine"]):
         elif not (os.environ.get("PYSPARK_GATEWAY_PORT") or os.environ.get("SPARK_CONF_DIR")):
             # no master from a JVM that `spark-submit` started, nor from spark-defaults.conf
             builder = builder.master("local[*]")
+            # Python UDFs (`_splink.register_jaro_winkler`) run in this interpreter, whose
+            # packages they import, unless told otherwise (read when the session starts)
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         for key, value in {**DEFAULT_CONF, **options.conf}.items():
             builder = builder.config(key, value)
         spark = builder.getOrCreate()

@@ -33,7 +33,11 @@ from cx360.resolve._blocking import (
     SPLINK_KEYS,
     name_block_sql,
 )
-from cx360.resolve._declared_comparisons import comparisons_in_model, held_attributes
+from cx360.resolve._declared_comparisons import (
+    comparisons_in_model,
+    held_attributes,
+    jaro_winkler,
+)
 from cx360.resolve._features import (
     COMPARISONS,
     DECLARED_NAMES,
@@ -162,6 +166,21 @@ class _DuckDB:
         self.con.unregister(name)
 
 
+def register_jaro_winkler(spark: Any) -> None:
+    """Spark's `jaro_winkler`, for declared text attributes: cx360's own as a Python UDF
+    (`_declared_comparisons.jaro_winkler`, DuckDB's to the last bit). Spark has no
+    Jaro-Winkler of its own, and the one in Splink's jar finds matching characters in
+    another window, which would put some pairs in other levels than DuckDB and real time
+    do. On a cluster, the executors need cx360 installed, as for any Python UDF."""
+    from pyspark.sql.types import DoubleType
+
+    spark.udf.register("jaro_winkler", _jaro_winkler_or_null, DoubleType())
+
+
+def _jaro_winkler_or_null(left: str | None, right: str | None) -> float | None:
+    return None if left is None or right is None else jaro_winkler(left, right)
+
+
 class _Spark:
     """Splink's SparkAPI on a `SparkEngine`: tables go to Spark as Parquet files in the
     run's work directory, and query results come back the same way."""
@@ -173,7 +192,8 @@ class _Spark:
 
         self.engine = engine
         self.spark = engine.spark
-        # cx360's comparisons use Spark's own functions, not the Scala UDFs in Splink's jar
+        # cx360's comparisons use Spark's own functions (and its own Jaro-Winkler:
+        # `register_jaro_winkler`), not the Scala UDFs in Splink's jar
         self.db_api = SparkAPI(  # type: ignore[no-untyped-call]
             spark_session=engine.spark,
             break_lineage_method="parquet",
@@ -230,6 +250,8 @@ class SplinkSession:
         self._backend: _Backend = (
             _DuckDB(engine) if isinstance(engine, duckdb.DuckDBPyConnection) else _Spark(engine)
         )
+        if isinstance(self._backend, _Spark) and any(k == "text" for _, k in self.compared):
+            register_jaro_winkler(self._backend.spark)
         self._create_records(table, dirty, block_sizes)
         self._db_api = self._backend.db_api
         self._frame = self._db_api.register("cx360_records")
@@ -355,8 +377,8 @@ def _to_dialect(sql: str, dialect: str) -> str:
     return translated
 
 
-# Functions an engine has under another name than sqlglot writes: Splink registers
-# Jaro-Winkler on Spark from its own jar, as `jaro_winkler`.
+# Functions an engine has under another name than sqlglot writes: Jaro-Winkler on Spark
+# is cx360's own, registered as `jaro_winkler` (`register_jaro_winkler`).
 _FUNCTIONS_REGISTERED: dict[str, dict[str, str]] = {
     "spark": {"JAROWINKLER_SIMILARITY": "jaro_winkler"}
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,7 @@ def spark() -> Iterator[Any]:
     _spark_or_skip()
     from pyspark.sql import SparkSession
 
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # Python UDFs: this interpreter
     session = (
         SparkSession.builder.master("local[2]")
         .appName("cx360-tests")

@@ -17,7 +17,7 @@ import duckdb
 import pytest
 from sqlalchemy import select
 
-from cx360 import ColumnMapping, ConfigurationError, Hub
+from cx360 import ColumnMapping, ConfigurationError, Hub, SparkOptions
 from cx360.cli import main
 from cx360.normalize.attributes import attribute_reading
 from cx360.resolve._declared_comparisons import (
@@ -29,11 +29,18 @@ from cx360.resolve._declared_comparisons import (
 from cx360.resolve._features import Comparison, Record, comparisons_for, splink_comparisons
 from cx360.resolve._incremental import ROW_COLUMNS
 from cx360.resolve._scoring import Scorer
-from cx360.resolve._splink import _canonical, _settings, _to_dialect_settings, default_model
+from cx360.resolve._splink import (
+    _canonical,
+    _settings,
+    _to_dialect_settings,
+    default_model,
+    register_jaro_winkler,
+)
 from cx360.store import Store
 from cx360.store._schema import matching_models, records
 from cx360.synthetic import write_dataset
-from tests.resolve._differential import scored_three_ways
+from tests.resolve._differential import edges, scored_three_ways
+from tests.resolve.conftest import spark_test
 
 _KINDS = {"employer": "text", "tier": "exact", "since": "date", "credit": "number"}
 _COLUMNS = {"employer": "Empresa", "tier": "Nivel", "since": "Cliente desde", "credit": "Cupo"}
@@ -335,15 +342,20 @@ def _generated_value(rng: random.Random, kind: str) -> Any:
     return rng.choice(["oro", "plata", "oro plus"])
 
 
+def _generated_pairs(rng: random.Random, kind: str, count: int = 1500) -> list[tuple[Any, Any]]:
+    pairs = []
+    for _ in range(count):
+        left = None if rng.random() < 0.05 else _generated_value(rng, kind)
+        right = left if rng.random() < 0.2 else _generated_value(rng, kind)
+        pairs.append((left, right))
+    return pairs
+
+
 @pytest.mark.parametrize("kind", ["exact", "text", "date", "number"])
 def test_sql_and_python_levels_agree_on_generated_pairs(kind: str) -> None:
     rng = random.Random(11)
     comparison = compared_comparison("attr", kind)
-    pairs = []
-    for _ in range(1500):
-        left = None if rng.random() < 0.05 else _generated_value(rng, kind)
-        right = left if rng.random() < 0.2 else _generated_value(rng, kind)
-        pairs.append(_pair(f"{kind}_attr", left, right))
+    pairs = [_pair(f"{kind}_attr", left, right) for left, right in _generated_pairs(rng, kind)]
     seen = set()
     for pair, sql_level in zip(pairs, _sql_levels(comparison, pairs), strict=True):
         assert sql_level == comparison.level_of(*pair), (kind, pair)
@@ -372,7 +384,7 @@ def test_models_with_compared_attributes_translate_to_spark_and_back() -> None:
     ]
     assert not any('"' in text for text in sql)
     assert any("GET_JSON_OBJECT(" in text for text in sql)
-    # Splink's own Jaro-Winkler on Spark
+    # Jaro-Winkler on Spark (registered as `jaro_winkler`)
     assert any("jaro_winkler(GET_JSON_OBJECT(" in text for text in sql)
     assert _canonical(on_spark, settings) == settings
     # a stored model names its compared attributes (kinds included) in its own SQL
@@ -380,6 +392,38 @@ def test_models_with_compared_attributes_translate_to_spark_and_back() -> None:
         (c.name, [lv.label for lv in c.levels])
         for c in comparisons_in_model(splink_comparisons(comparisons))
     ] == [(c.name, [lv.label for lv in c.levels]) for c in comparisons[-4:]]
+
+
+@spark_test
+@pytest.mark.parametrize("kind", ["exact", "text", "date", "number"])
+def test_spark_levels_are_the_python_levels(spark: Any, kind: str) -> None:
+    """The comparison's SQL as Spark runs it (translated as a model's is) puts generated
+    pairs in the level Python puts them in."""
+    rng = random.Random(13)
+    comparison = compared_comparison("attr", kind)
+    pairs = [_pair(f"{kind}_attr", left, right) for left, right in _generated_pairs(rng, kind)]
+    pairs += [_pair(f"{k}_attr", left, right) for k, left, right, _ in _NAMED_CASES if k == kind]
+    on_spark = _to_dialect_settings(_settings(comparisons_for(False, [("attr", kind)])), "spark")
+    (levels,) = [
+        c["comparison_levels"]
+        for c in on_spark["comparisons"]
+        if c["output_column_name"] == comparison.name
+    ]
+    cases = " ".join(
+        f"WHEN {level['sql_condition']} THEN {i}"
+        if level["sql_condition"] != "ELSE"
+        else f"ELSE {i}"
+        for i, level in enumerate(levels)
+    )
+    register_jaro_winkler(spark)
+    rows = [(n, left[VALUES_COLUMN], right[VALUES_COLUMN]) for n, (left, right) in enumerate(pairs)]
+    columns = f"n INT, {VALUES_COLUMN}_l STRING, {VALUES_COLUMN}_r STRING"
+    spark.createDataFrame(rows, columns).createOrReplaceTempView("attribute_pairs")
+    found = spark.sql(f"SELECT n, CASE {cases} END AS level FROM attribute_pairs ORDER BY n")
+    spark_levels = [int(row["level"]) for row in found.collect()]
+    python_levels = [comparison.level_of(*pair) for pair in pairs]
+    assert spark_levels == python_levels
+    assert set(python_levels) == set(range(len(comparison.levels)))  # every level met
 
 
 def test_a_default_model_leaves_compared_attributes_neutral() -> None:
@@ -424,6 +468,34 @@ def test_batch_incremental_and_real_time_score_the_same_pairs(
         agree = scorer.match_weight({**base, VALUES_COLUMN: a}, {**base, VALUES_COLUMN: b})
         disagree = scorer.match_weight({**base, VALUES_COLUMN: c}, {**base, VALUES_COLUMN: d})
         assert agree > disagree, name
+
+
+@spark_test
+def test_spark_scores_compared_attributes_as_duckdb(
+    spark: Any, described: tuple[list[dict[str, Any]], ...], tmp_path: Path
+) -> None:
+    """A store declaring all four kinds, resolved on DuckDB, then on Spark with the same
+    model: the same pairs and weights (a text attribute's Jaro-Winkler included)."""
+    store = Store.open(f"sqlite:///{tmp_path / 'cx360.db'}")
+    try:
+        hub = Hub(store)
+        _declare_all(hub)
+        hub.ingest(records=described[0])
+        on_duckdb = hub.resolve()
+        duckdb_edges = edges(store)
+        on_spark = hub.resolve(
+            engine="spark",
+            spark=SparkOptions(session=spark, work_dir=str(tmp_path / "work")),
+            full=True,
+        )
+        assert on_spark.model_id == on_duckdb.model_id
+        spark_edges = edges(store)
+        assert spark_edges.keys() == duckdb_edges.keys() and len(spark_edges) > 500
+        for pair, weight in duckdb_edges.items():
+            assert spark_edges[pair] == pytest.approx(weight, abs=1e-9)
+        assert on_spark.records_reassigned == 0
+    finally:
+        store.close()
 
 
 def test_a_model_without_the_new_comparison_is_trained_again(
