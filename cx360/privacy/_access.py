@@ -14,11 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     CompoundSelect,
     Connection,
+    Select,
     String,
     and_,
     bindparam,
+    func,
     insert,
     literal,
     or_,
@@ -99,6 +102,23 @@ def logging_read(read: CompoundSelect[Any], customer: Any) -> CompoundSelect[Any
         bindparam("log_view", type_=String),
         literal(1),
     ).where(customer.is_not(None), unflushed_commit())
+    logged = insert(access_log).from_select(_ENTRY_COLUMNS, entry).returning(access_log.c.id)
+    return read.add_cte(logged.cte("logged"))
+
+
+def logging_read_of_many(read: Select[Any]) -> Select[Any]:
+    """`read` that also writes one access-log entry per customer of the array parameter
+    `log_customers` (a None in it: a record not in a customer yet), as `logging_read`
+    does for one: for the candidates an ambiguous lookup shows, whose names it reads."""
+    customer = func.unnest(bindparam("log_customers", type_=ARRAY(String)))
+    entry = select(
+        bindparam("log_at", type_=access_log.c.at.type),
+        bindparam("log_actor", type_=String),
+        bindparam("log_purpose", type_=String),
+        customer,
+        bindparam("log_view", type_=String),
+        literal(1),
+    ).where(unflushed_commit())
     logged = insert(access_log).from_select(_ENTRY_COLUMNS, entry).returning(access_log.c.id)
     return read.add_cte(logged.cte("logged"))
 

@@ -61,7 +61,13 @@ from cx360.normalize.emails import NormalizedEmail, normalize_email
 from cx360.normalize.handles import normalize_handle
 from cx360.normalize.national_ids import NormalizedNationalId, normalize_national_id
 from cx360.normalize.phones import NormalizedPhone, normalize_phone
-from cx360.privacy._access import Reader, entry_params, log_read, logging_read
+from cx360.privacy._access import (
+    Reader,
+    entry_params,
+    log_read,
+    logging_read,
+    logging_read_of_many,
+)
 from cx360.privacy._consent import customer_event_reads, events_of_rows, recorded_events
 from cx360.privacy._tables import consent_events
 from cx360.profile._build import build_context, build_profile
@@ -162,6 +168,8 @@ _CANDIDATE_RECORDS = (
     .select_from(_CUSTOMER_RECORDS_FROM)
     .where(record_customers.c.customer_id.in_(bindparam("customer_ids", expanding=True)))
 )
+# the same, writing the access-log entries of the candidates shown (`_log_in_reads`)
+_CANDIDATE_RECORDS_LOGGED = logging_read_of_many(_CANDIDATE_RECORDS)
 _ONE_RECORD = (
     select(*_RECORD_COLUMNS)
     .select_from(records.outerjoin(sources, sources.c.name == records.c.source))
@@ -553,13 +561,14 @@ def _find_by_key(conn: Connection, query: Query, rules: SurvivorshipRules, log: 
             )
         if groups == 1:
             return _Outcome("found", record_id=unresolved[0]["id"], unresolved=pending)
-    candidates = _candidates(conn, by_customer, unresolved, rules)
+    candidates, logged = _candidates(conn, by_customer, unresolved, rules, log)
     return _Outcome(
         "ambiguous",
         "shared",
         candidates=candidates[:MAX_CANDIDATES],
         candidate_count=groups,
         unresolved=pending,
+        logged=logged,
     )
 
 
@@ -568,7 +577,11 @@ def _candidates(
     by_customer: dict[str, list[Row]],
     unresolved: list[Row],
     rules: SurvivorshipRules,
-) -> list[Candidate]:
+    log: Log,
+) -> tuple[list[Candidate], bool]:
+    """The candidates an ambiguous lookup shows, best first, with the names of those in
+    a customer read in one statement, which with `log` also writes the access-log entry
+    of each candidate shown; and whether it did."""
     found = [
         Candidate(
             customer_id=customer_id,
@@ -588,15 +601,20 @@ def _candidates(
     ]
     found.sort(key=lambda c: (-c.records_with_identifier, c.customer_id or "~", str(c.record)))
     shown = [c.customer_id for c in found[:MAX_CANDIDATES] if c.customer_id is not None]
-    if shown:
-        rows_of: dict[str, list[Row]] = {}
-        for row in conn.execute(_CANDIDATE_RECORDS, {"customer_ids": shown}):
-            rows_of.setdefault(row.customer_id, []).append(row._mapping)
-        for candidate in found:
-            if candidate.customer_id in rows_of:
-                name = golden_value(rows_of[candidate.customer_id], "name", rules.name)
-                candidate.name = name.value if name else None
-    return found
+    if not shown:
+        return found, False
+    params: dict[str, Any] = {"customer_ids": shown}
+    if log is not None:
+        params |= log | {"log_customers": [c.customer_id for c in found[:MAX_CANDIDATES]]}
+    rows_of: dict[str, list[Row]] = {}
+    read = _CANDIDATE_RECORDS if log is None else _CANDIDATE_RECORDS_LOGGED
+    for row in conn.execute(read, params):
+        rows_of.setdefault(row.customer_id, []).append(row._mapping)
+    for candidate in found:
+        if candidate.customer_id in rows_of:
+            name = golden_value(rows_of[candidate.customer_id], "name", rules.name)
+            candidate.name = name.value if name else None
+    return found, log is not None
 
 
 # -- reading and building -----------------------------------------------------------------

@@ -144,14 +144,24 @@ def test_logging_a_lookup_costs_postgresql_no_round_trip(hub: Hub, tmp_path: Pat
         for _ in range(3):  # warm: statements prepared on the connection
             hub.context(phone="+573015550111", actor="warm-up")
             hub.context(phone="+573015550111")
+            hub.context(phone=SHARED_PHONE, actor="warm-up")
+            hub.context(phone=SHARED_PHONE)
         alone = counter.count(lambda: hub.context(phone="+573015550111"))
         logged = counter.count(lambda: hub.context(phone="+573015550111", actor="a-1"))
+        # an ambiguous lookup: the candidates' names are read in a second statement,
+        # which on PostgreSQL also writes their entries
+        candidates_alone = counter.count(lambda: hub.context(phone=SHARED_PHONE))
+        candidates_logged = counter.count(lambda: hub.context(phone=SHARED_PHONE, actor="a-2"))
     finally:
         event.remove(Engine, "connect", counter.on_connect)
     if hub.status().backend == "postgresql":
         assert (alone, logged) == (1, 1)
+        assert (candidates_alone, candidates_logged) == (2, 2)
     else:  # statements, not round trips: the entry's INSERT, with BEGIN and COMMIT
         assert logged <= alone + 3
+        assert candidates_logged <= candidates_alone + 4  # an INSERT per candidate
+    logged_by_a2 = [(e.customer_id, e.view) for e in hub.access_log(actor="a-2")]
+    assert sorted(logged_by_a2) == [("cus_elena", "context"), ("cus_tomas", "context")]
 
 
 def test_only_the_log_entry_skips_the_wait_for_the_disk(hub: Hub, store: Store) -> None:
