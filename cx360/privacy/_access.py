@@ -94,23 +94,20 @@ def logging_read(read: CompoundSelect[Any], customer: Any) -> CompoundSelect[Any
     writes in a read (`Strategy.writes_in_reads`): the entry costs no round trip of its
     own. Committed with the read (autocommitted), not waiting for the disk as in
     `log_read`; the parameters are `entry_params`."""
-    entry = select(
-        bindparam("log_at", type_=access_log.c.at.type),
-        bindparam("log_actor", type_=String),
-        bindparam("log_purpose", type_=String),
-        customer,
-        bindparam("log_view", type_=String),
-        literal(1),
-    ).where(customer.is_not(None), unflushed_commit())
-    logged = insert(access_log).from_select(_ENTRY_COLUMNS, entry).returning(access_log.c.id)
-    return read.add_cte(logged.cte("logged"))
+    return read.add_cte(_entries(customer, customer.is_not(None)))
 
 
 def logging_read_of_many(read: Select[Any]) -> Select[Any]:
     """`read` that also writes one access-log entry per customer of the array parameter
     `log_customers` (a None in it: a record not in a customer yet), as `logging_read`
     does for one: for the candidates an ambiguous lookup shows, whose names it reads."""
-    customer = func.unnest(bindparam("log_customers", type_=ARRAY(String)))
+    customers = func.unnest(bindparam("log_customers", type_=ARRAY(String)))
+    return read.add_cte(_entries(customers))
+
+
+def _entries(customer: Any, *conditions: Any) -> Any:
+    """The CTE inserting the entries of `customer` (a scalar, or a set of them) read by
+    the statement it is added to."""
     entry = select(
         bindparam("log_at", type_=access_log.c.at.type),
         bindparam("log_actor", type_=String),
@@ -118,9 +115,9 @@ def logging_read_of_many(read: Select[Any]) -> Select[Any]:
         customer,
         bindparam("log_view", type_=String),
         literal(1),
-    ).where(unflushed_commit())
+    ).where(*conditions, unflushed_commit())
     logged = insert(access_log).from_select(_ENTRY_COLUMNS, entry).returning(access_log.c.id)
-    return read.add_cte(logged.cte("logged"))
+    return logged.cte("logged")
 
 
 _ENTRY_COLUMNS = ["at", "actor", "purpose", "customer_id", "view", "customers"]
