@@ -107,6 +107,10 @@ ABLATIONS: dict[str, Ablation] = {
         "2000-01-01 / 1970-01-01 neither guarded nor identifiers",
         rules=(Rule.DEFAULT_LIKE_BIRTH_DATES,),
     ),
+    "two_slip_birth_dates": Ablation(
+        "birth dates of one year two digits apart may be one person's",
+        rules=(Rule.TWO_SLIP_BIRTH_DATES,),
+    ),
     "full_surnames": Ablation("full-surname guard", limits={"check_full_surnames": False}),
     "second_surnames": Ablation(
         "second-surname guard (family naming)", limits={"check_second_surnames": False}

@@ -397,6 +397,9 @@ RULES: Final = (
     # Looked up by the indexed address prefix alone: with the surname too, SQLite would
     # read every record of a common surname, or miss the prefix expression's index.
     BlockingRule("surname_address", _same(SURNAME, ADDRESS), lookup=_same(ADDRESS_PREFIX)),
+    # A given name and an address, shared: the surname changed (a married name) or
+    # mistyped, and no birth date in common. Looked up as the surname's twin.
+    BlockingRule("given_address", _same(GIVEN, ADDRESS), lookup=_same(ADDRESS_PREFIX)),
     # A social handle that is someone's e-mail user name ("mariamedina09" / mariamedina09@...),
     # and a name typed with its fields swapped ("Bruhn Thomas" / "Thomas Bruhn"), which may
     # share no other key. The swapped name is capped like the name block: "Luna María"

@@ -213,7 +213,17 @@ def _birth_dates_may_be_one(a: str, b: str) -> bool:
     # people linked on names. The match weight still decides; this only stops the veto.
     if birth_dates_compatible(a, b):
         return True
-    return (a[:4] == b[:4]) + (a[5:7] == b[5:7]) + (a[8:10] == b[8:10]) >= 2
+    if (a[:4] == b[:4]) + (a[5:7] == b[5:7]) + (a[8:10] == b[8:10]) >= 2:
+        return True
+    return enabled(Rule.TWO_SLIP_BIRTH_DATES) and _two_slips(a, b)
+
+
+def _two_slips(a: str, b: str) -> bool:
+    # One year, the month and the day two digits apart (a slip in each): one date typed
+    # twice by hand. A father and a son of one name are never born in one year, and twins
+    # share the date; in another year, two slips may be a father's and his son's dates
+    # ("1955-01-16", "1985-04-16").
+    return a[:4] == b[:4] and sum(x != y for x, y in zip(a[4:], b[4:], strict=True)) <= 2
 
 
 def surnames_compatible(a: tuple[str, str | None], b: tuple[str, str | None]) -> bool:

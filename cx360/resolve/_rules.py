@@ -40,6 +40,8 @@ class Rule(StrEnum):
     FULL_GIVEN_NAMES = "full_given_names"
     # _guards: national IDs one typo apart are one ID (no conflict, and `_same_id`)
     NATIONAL_ID_TYPOS = "national_id_typos"
+    # _guards: birth dates of one year two digits apart may be one person's
+    TWO_SLIP_BIRTH_DATES = "two_slip_birth_dates"
     # _guards: generational suffixes that differ (Jr. and Sr.) keep groups apart
     NAME_SUFFIXES = "name_suffixes"
 

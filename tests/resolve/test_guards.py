@@ -81,6 +81,20 @@ def test_a_birth_date_with_one_whole_part_wrong_does_not_keep_two_groups_apart()
     assert conflict(one, junior, limits) == "birth_date"
 
 
+def test_a_birth_date_with_two_digits_slipped_in_its_year_does_not_keep_groups_apart() -> None:
+    limits = GuardLimits()
+    one = _profile(given_key="liam", surname_key="laing", birth_date="1939-11-23")
+    # a slip in the month and one in the day
+    other = _profile(given_key="liam", surname_key="laing", birth_date="1939-12-13")
+    assert conflict(one, other, limits) is None
+    with switched_off([Rule.TWO_SLIP_BIRTH_DATES]):
+        assert conflict(one, other, limits) == "birth_date"
+    # another year: a father and his son of one name, born thirty years apart
+    father = _profile(given_key="jose", surname_key="garcia", birth_date="1955-01-16")
+    son = _profile(given_key="jose", surname_key="garcia", birth_date="1985-04-16")
+    assert conflict(father, son, limits) == "birth_date"
+
+
 def test_household_members_conflict_and_the_same_person_does_not() -> None:
     limits = GuardLimits()
     mother = _profile(given_key="patricia", surname_key="adams", birth_date="1955-11-30")
