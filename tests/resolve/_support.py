@@ -7,9 +7,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
+from cx360.resolve._blocking import OTHERS_COLUMN, RULES, others_sql
 from cx360.store import Store
 from cx360.store._schema import record_customers, records
 from cx360.synthetic import write_dataset
@@ -99,3 +101,22 @@ def generated(directory: Path, *, n_records: int, seed: int) -> Generated:
         person[key] = row["person_id"]
         household[key] = row["household_id"] or row["person_id"]
     return Generated(_read_csv(Path(files["records"])), person, household)
+
+
+def record_ids(store: Store) -> dict[str, int]:
+    """Each stored record's id, by its source record id."""
+    with store.connection() as conn:
+        query = select(records.c.source_record_id, records.c.id)
+        return {str(source_id): int(i) for source_id, i in conn.execute(query)}
+
+
+def _features(store: Store, record_id: int) -> dict[str, Any]:
+    query = select(records, others_sql().label(OTHERS_COLUMN)).where(records.c.id == record_id)
+    with store.connection() as conn:
+        return dict(conn.execute(query).one()._mapping)
+
+
+def blocked_by(store: Store, left: int, right: int) -> set[str]:
+    """The blocking rules that pair two stored records (either way)."""
+    a, b = _features(store, left), _features(store, right)
+    return {rule.name for rule in RULES if rule.blocks(a, b) or rule.blocks(b, a)}

@@ -6,16 +6,12 @@ alike, on SQLite and PostgreSQL; a shared mailbox's user name ("info") does not.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from cx360.resolve._blocking import OTHERS_COLUMN, RULES, others_sql
 from cx360.store import Store
-from cx360.store._schema import records
 from tests.resolve._differential import scored_three_ways
-from tests.resolve._support import generated
+from tests.resolve._support import blocked_by, generated, record_ids
 
 Row = dict[str, str]
 
@@ -70,36 +66,19 @@ def slipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Row], list[R
     return [*rows[0::2], *firsts], [*rows[1::2], *seconds]
 
 
-def _ids(store: Store) -> dict[str, int]:
-    with store.connection() as conn:
-        query = select(records.c.source_record_id, records.c.id)
-        return {str(source_id): int(i) for source_id, i in conn.execute(query)}
-
-
-def _features(store: Store, record_id: int) -> dict[str, Any]:
-    query = select(records, others_sql().label(OTHERS_COLUMN)).where(records.c.id == record_id)
-    with store.connection() as conn:
-        return dict(conn.execute(query).one()._mapping)
-
-
-def _blocked_by(store: Store, left: int, right: int) -> set[str]:
-    a, b = _features(store, left), _features(store, right)
-    return {rule.name for rule in RULES if rule.blocks(a, b) or rule.blocks(b, a)}
-
-
 def test_an_email_slip_with_the_same_birth_date_is_compared_in_every_path(
     slipped: tuple[list[Row], list[Row]], store: Store
 ) -> None:
     scored = scored_three_ways(store, *slipped)
-    ids = _ids(store)
+    ids = record_ids(store)
     for n in range(len(_PEOPLE)):
         pair = (ids[f"slip-{2 * n}"], ids[f"slip-{2 * n + 1}"])
         # only the new rule brings the two together
-        assert _blocked_by(store, *pair) == {"email_user_dob"}, n
+        assert blocked_by(store, *pair) == {"email_user_dob"}, n
         # scored by real time when the second arrived (and so by the incremental run),
         # and by the full run
         assert pair in scored.new, n
         assert pair in scored.batch, n
     role = (ids["slip-100"], ids["slip-101"])
-    assert _blocked_by(store, *role) == set()
+    assert blocked_by(store, *role) == set()
     assert role not in scored.batch

@@ -7,17 +7,15 @@ paired by it."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from cx360 import Hub
-from cx360.resolve._blocking import OTHERS_COLUMN, RULES, others_sql
 from cx360.store import Store
-from cx360.store._schema import record_customers, records
+from cx360.store._schema import record_customers
 from tests.resolve._differential import scored_three_ways
-from tests.resolve._support import generated
+from tests.resolve._support import blocked_by, generated, record_ids
 
 Row = dict[str, str]
 
@@ -69,23 +67,6 @@ def married(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Row], list[R
     return [*rows[0::2], *firsts], [*rows[1::2], *seconds]
 
 
-def _ids(store: Store) -> dict[str, int]:
-    with store.connection() as conn:
-        query = select(records.c.source_record_id, records.c.id)
-        return {str(source_id): int(i) for source_id, i in conn.execute(query)}
-
-
-def _features(store: Store, record_id: int) -> dict[str, Any]:
-    query = select(records, others_sql().label(OTHERS_COLUMN)).where(records.c.id == record_id)
-    with store.connection() as conn:
-        return dict(conn.execute(query).one()._mapping)
-
-
-def _blocked_by(store: Store, left: int, right: int) -> set[str]:
-    a, b = _features(store, left), _features(store, right)
-    return {rule.name for rule in RULES if rule.blocks(a, b) or rule.blocks(b, a)}
-
-
 def _customers(store: Store) -> dict[int, str]:
     with store.connection() as conn:
         query = select(record_customers.c.record_id, record_customers.c.customer_id)
@@ -96,19 +77,19 @@ def test_a_given_name_and_an_address_shared_are_compared_in_every_path(
     married: tuple[list[Row], list[Row]], store: Store
 ) -> None:
     scored = scored_three_ways(store, *married)
-    ids = _ids(store)
+    ids = record_ids(store)
     customers = _customers(store)
     for n in range(len(_PEOPLE)):
         pair = (ids[f"married-{2 * n}"], ids[f"married-{2 * n + 1}"])
         # only the new rule brings the two together
-        assert _blocked_by(store, *pair) == {"given_address"}, n
+        assert blocked_by(store, *pair) == {"given_address"}, n
         # scored by real time when the second arrived (and so by the incremental run),
         # and by the full run, which makes them one customer
         assert pair in scored.new, n
         assert pair in scored.batch, n
         assert customers[pair[0]] == customers[pair[1]], n
     neighbours = (ids["married-100"], ids["married-101"])
-    assert "given_address" not in _blocked_by(store, *neighbours)
+    assert "given_address" not in blocked_by(store, *neighbours)
     assert customers[neighbours[0]] != customers[neighbours[1]]
 
 
@@ -121,4 +102,4 @@ def test_real_time_joins_the_married_name_to_its_customer(
         hub.ingest(records=first)
         hub.resolve()
         joined = hub.resolve_record(seconds[0])
-        assert joined.customer_id == _customers(store)[_ids(store)["married-0"]]
+        assert joined.customer_id == _customers(store)[record_ids(store)["married-0"]]
