@@ -600,8 +600,11 @@ def _train_levels_apart(
         for level in comparison.levels
         if f'"{column}_l"' in level.sql
     }
+    # With every other parameter held, one block's pairs estimate the few levels' m; each
+    # further block would compute every comparison again for them
     blocks = [cols for cols in TRAINING_BLOCKS if not used & set(cols)]
-    linker = _run_em(session, session.linker(full), blocks, notes)
+    first = next((cols for cols in blocks if _block_has_pairs(session, cols)), None)
+    linker = _run_em(session, session.linker(full), [first] if first else [], notes)
     trained = _canonical(linker.misc.save_model_to_json(), full)
     for comparison in trained["comparisons"]:
         for level in comparison["comparison_levels"]:
