@@ -581,7 +581,8 @@ def _train_levels_apart(
 ) -> dict[str, Any]:
     """The trained model `core` with the levels trained apart put back (u from the random
     sample `sampled`, the full settings) and their m estimated by EM with every other m
-    and every u fixed, in the training blocks that leave their comparison in play.
+    and every u fixed, in the first training block with pairs that leaves their comparison
+    in play.
 
     So each parameter of `core` is the same with or without these levels, and a pair that
     is at none of them scores as it would without them: the rare levels cannot move the
