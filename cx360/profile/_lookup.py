@@ -600,12 +600,13 @@ def _candidates(
         for row in unresolved
     ]
     found.sort(key=lambda c: (-c.records_with_identifier, c.customer_id or "~", str(c.record)))
-    shown = [c.customer_id for c in found[:MAX_CANDIDATES] if c.customer_id is not None]
+    ids_shown = [c.customer_id for c in found[:MAX_CANDIDATES]]
+    shown = [customer_id for customer_id in ids_shown if customer_id is not None]
     if not shown:
         return found, False
     params: dict[str, Any] = {"customer_ids": shown}
     if log is not None:
-        params |= log | {"log_customers": [c.customer_id for c in found[:MAX_CANDIDATES]]}
+        params |= log | {"log_customers": ids_shown}
     rows_of: dict[str, list[Row]] = {}
     read = _CANDIDATE_RECORDS if log is None else _CANDIDATE_RECORDS_LOGGED
     for row in conn.execute(read, params):
